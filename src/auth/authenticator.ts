@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { unauthenticated } from '../errors.js';
+import type { IdentityDirectory } from '../tenancy/identity-directory.js';
+import { parseApiKey, secretMatches } from './api-key-secret.js';
+import type { Credential } from './credentials.js';
+import type { JwtVerifier } from './jwt-verifier.js';
+import type { ApiKeyPrincipal, Principal, UserPrincipal } from './principal.js';
+
+export interface Authentication {
+  principal: Principal;
+  /** The tenant slug a user's token prefers (`tenant` claim): a choice checked against memberships. */
+  preferredTenantSlug: string | null;
+  /** The user's stored active tenant (`switchTenant`); null for API keys. */
+  storedTenantId: string | null;
+}
+
+/** How often a key's `lastUsedAt` is written at most: a busy integration must not cost a write per call. */
+const LAST_USE_RESOLUTION_MS = 60_000;
+
+/** Credentials → a verified principal, or UNAUTHENTICATED. The same for HTTP and WebSocket. */
+export class Authenticator {
+  readonly #lastUseWritten = new Map<string, number>();
+
+  constructor(
+    private readonly jwt: JwtVerifier,
+    private readonly identity: IdentityDirectory,
+    private readonly recordKeyUse: (key: { keyId: string; tenantId: string }, at: Date) => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  async authenticate(credential: Credential): Promise<Authentication> {
+    if (credential.kind === 'jwt') return this.#user(credential.token);
+    return { principal: await this.#apiKey(credential.value), preferredTenantSlug: null, storedTenantId: null };
+  }
+
+  async #user(token: string): Promise<Authentication> {
+    const verified = await this.jwt.verify(token);
+    const user = await this.identity.userBySubject(verified.subject);
+    if (!user) throw unauthenticated('Unknown user');
+    const principal: UserPrincipal = {
+      kind: 'user',
+      userId: user._id,
+      subject: user.subject,
+      email: user.email,
+      expiresAt: verified.expiresAt,
+    };
+    return { principal, preferredTenantSlug: verified.tenant ?? null, storedTenantId: user.activeTenantId };
+  }
+
+  async #apiKey(value: string): Promise<ApiKeyPrincipal> {
+    const parsed = parseApiKey(value);
+    if (!parsed) throw unauthenticated('Malformed API key');
+    const key = await this.identity.apiKeyById(parsed.keyId);
+    const now = new Date();
+    if (!key || !secretMatches(key.secretHash, parsed.secretHash)) throw unauthenticated('Invalid API key');
+    if (key.revokedAt) throw unauthenticated('API key revoked');
+    if (key.expiresAt && key.expiresAt <= now) throw unauthenticated('API key expired');
+    this.#noteUse({ keyId: key._id, tenantId: key.tenantId }, now);
+    return {
+      kind: 'apiKey',
+      keyId: key._id,
+      name: key.name,
+      tenantId: key.tenantId,
+      roles: key.roles,
+      expiresAt: key.expiresAt,
+    };
+  }
+
+  #noteUse(key: { keyId: string; tenantId: string }, at: Date): void {
+    const last = this.#lastUseWritten.get(key.keyId) ?? 0;
+    if (at.getTime() - last < LAST_USE_RESOLUTION_MS) return;
+    this.#lastUseWritten.set(key.keyId, at.getTime());
+    this.recordKeyUse(key, at).catch((error: unknown) =>
+      this.logger.warn({ err: error, keyId: key.keyId }, 'could not record API key use'),
+    );
+  }
+}

@@ -1,0 +1,25 @@
+import type { Role } from '../authz/roles.js';
+
+/** A verified end user: the JWT checked out, and the user exists in the database. */
+export interface UserPrincipal {
+  kind: 'user';
+  userId: string;
+  /** The identity provider's `sub`. */
+  subject: string;
+  email: string;
+  /** When the presented token stops being valid. */
+  expiresAt: Date;
+}
+
+/** A verified integration: an API key that exists, is not revoked and has not expired. */
+export interface ApiKeyPrincipal {
+  kind: 'apiKey';
+  keyId: string;
+  name: string;
+  /** The one tenant the key belongs to. */
+  tenantId: string;
+  roles: readonly Role[];
+  expiresAt: Date | null;
+}
+
+export type Principal = UserPrincipal | ApiKeyPrincipal;

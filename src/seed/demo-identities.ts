@@ -1,0 +1,24 @@
+import type { Role } from '../authz/roles.js';
+
+export type DemoTenantSlug = 'texas' | 'washington' | 'colorado';
+
+/** The tenants and users of CONTRACT.md section 4. */
+export const DEMO_TENANTS: ReadonlyArray<{ slug: DemoTenantSlug; name: string }> = [
+  { slug: 'texas', name: 'Texas Parks & Wildlife' },
+  { slug: 'washington', name: 'Washington State Parks' },
+  { slug: 'colorado', name: 'Colorado Parks & Wildlife' },
+];
+
+export const DEMO_USERS: ReadonlyArray<{
+  email: string;
+  memberships: Partial<Record<DemoTenantSlug, Role[]>>;
+  activeTenant: DemoTenantSlug | null;
+}> = [
+  { email: 'alice@example.com', memberships: { texas: ['ADMIN'], washington: ['VIEWER'] }, activeTenant: 'texas' },
+  { email: 'bob@example.com', memberships: { washington: ['EDITOR'] }, activeTenant: 'washington' },
+  { email: 'carol@example.com', memberships: { colorado: ['ADMIN', 'ANALYST'] }, activeTenant: 'colorado' },
+  { email: 'dave@example.com', memberships: { texas: ['VIEWER'] }, activeTenant: 'texas' },
+  { email: 'erin@example.com', memberships: { texas: ['ANALYST'] }, activeTenant: 'texas' },
+  { email: 'frank@example.com', memberships: { texas: ['INTEGRATOR'] }, activeTenant: 'texas' },
+  { email: 'mallory@example.com', memberships: {}, activeTenant: null },
+];

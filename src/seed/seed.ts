@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../data/database.js';
+import type { MembershipDocument, TenantDocument, UserDocument } from '../tenancy/identity-documents.js';
+import { seedParksAndReservations } from './demo-data.js';
+import { DEMO_TENANTS, DEMO_USERS } from './demo-identities.js';
+
+/** A stable id per seeded object, so that seeding twice finds and keeps what the first run wrote. */
+export const seedId = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 24);
+
+/**
+ * Loads the demo data of CONTRACT.md section 4. Idempotent: documents are inserted only when missing,
+ * so a second run (or a run over data that users have since changed) changes nothing.
+ */
+export async function seedDemoData(database: Database): Promise<void> {
+  const { platform } = database;
+  const now = new Date();
+  const tenantIds = new Map<string, string>();
+  for (const tenant of DEMO_TENANTS) {
+    const _id = seedId(`tenant:${tenant.slug}`);
+    tenantIds.set(tenant.slug, _id);
+    await platform
+      .collection<TenantDocument>('tenants')
+      .insertIfMissing({ _id, slug: tenant.slug, name: tenant.name, createdAt: now });
+  }
+  for (const user of DEMO_USERS) {
+    const userId = seedId(`user:${user.email}`);
+    await platform.collection<UserDocument>('users').insertIfMissing({
+      _id: userId,
+      subject: user.email,
+      email: user.email,
+      activeTenantId: user.activeTenant ? (tenantIds.get(user.activeTenant) ?? null) : null,
+      createdAt: now,
+    });
+    for (const [slug, roles] of Object.entries(user.memberships)) {
+      const tenantId = tenantIds.get(slug);
+      if (!tenantId || !roles) continue;
+      await platform.collection<MembershipDocument>('memberships').insertIfMissing({
+        _id: seedId(`membership:${user.email}:${slug}`),
+        userId,
+        tenantId,
+        roles,
+        updatedAt: now,
+      });
+    }
+  }
+  for (const tenant of DEMO_TENANTS) {
+    const tenantId = tenantIds.get(tenant.slug);
+    if (tenantId) await seedParksAndReservations(database.forTenant(tenantId), tenant.slug);
+  }
+}

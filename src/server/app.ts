@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { JSONWebKeySet } from 'jose';
+import { pino, type Logger } from 'pino';
+import { Authenticator } from '../auth/authenticator.js';
+import { loadOrCreateDevIssuer } from '../auth/dev-issuer.js';
+import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier.js';
+import { createRemoteJwks } from '../auth/remote-jwks.js';
+import type { Config } from '../config.js';
+import type { RequestContext } from '../context.js';
+import { connectDatabase, type Database } from '../data/database.js';
+import { startEmbeddedMongo } from '../embedded-mongo/index.js';
+import { MAX_TOKENS, queryLimitRules } from '../limits/query-limits.js';
+import type { ApiKeyDocument } from '../modules/api-keys/api-key-document.js';
+import { seedDemoData } from '../seed/seed.js';
+import type { Services } from '../services.js';
+import { IdentityDirectory } from '../tenancy/identity-directory.js';
+import { createFormatError } from './format-error.js';
+import { createHttpApp } from './http-app.js';
+import { createMetrics } from './metrics.js';
+import { observabilityPlugin } from './plugins/observability.js';
+import { buildSchema } from './schema.js';
+
+export interface RunningApp {
+  /** e.g. `http://127.0.0.1:4000`; the GraphQL endpoint is `${url}/graphql`. */
+  url: string;
+  port: number;
+  services: Services;
+  /** Stops accepting, lets in-flight requests finish, then closes the database (and the embedded server). */
+  stop(): Promise<void>;
+}
+
+interface Identity {
+  verifier: JwtVerifier;
+  devJwks: JSONWebKeySet | null;
+}
+
+async function createIdentity(config: Config): Promise<Identity> {
+  if (config.auth.mode === 'oidc') {
+    const { jwksUrl, issuer, audience } = config.auth;
+    return { verifier: createJwtVerifier({ keys: createRemoteJwks(jwksUrl), issuer, audience }), devJwks: null };
+  }
+  const dev = await loadOrCreateDevIssuer(config.auth.dataDir);
+  return {
+    verifier: createJwtVerifier({ keys: dev.keys, issuer: dev.issuer, audience: dev.audience }),
+    devJwks: dev.jwks,
+  };
+}
+
+async function openDatabase(config: Config, logger: Logger) {
+  if (config.mongodbUri) {
+    return { database: await connectDatabase({ uri: config.mongodbUri, dbName: config.mongodbDb }), stopEmbedded: null };
+  }
+  const embedded = await startEmbeddedMongo();
+  logger.info({ uri: embedded.uri }, 'embedded MongoDB-compatible server started (memory only)');
+  return { database: await connectDatabase({ uri: embedded.uri, dbName: config.mongodbDb }), stopEmbedded: embedded.stop };
+}
+
+function recordKeyUse(database: Database) {
+  return async ({ keyId, tenantId }: { keyId: string; tenantId: string }, at: Date) => {
+    await database.forTenant(tenantId).collection<ApiKeyDocument>('apiKeys').updateOne({ _id: keyId }, { $set: { lastUsedAt: at } });
+  };
+}
+
+const listen = (server: Server, port: number, host: string) =>
+  new Promise<AddressInfo>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
+
+/** The composition root: config → database → identity → GraphQL → HTTP, listening. */
+export async function startApp(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningApp> {
+  const { database, stopEmbedded } = await openDatabase(config, logger);
+  await database.ensureIndexes();
+  if (config.seed) await seedDemoData(database);
+  const { verifier, devJwks } = await createIdentity(config);
+  const identity = new IdentityDirectory(database, config.membershipCacheTtlMs);
+  const authenticator = new Authenticator(verifier, identity, recordKeyUse(database), logger);
+  const services: Services = { config, database, identity, authenticator, logger };
+
+  const metrics = createMetrics();
+  const httpServer = createServer();
+  const apollo = new ApolloServer<RequestContext>({
+    schema: buildSchema(),
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: true,
+    allowBatchedHttpRequests: false,
+    validationRules: queryLimitRules(),
+    parseOptions: { maxTokens: MAX_TOKENS },
+    formatError: createFormatError((error) => logger.error({ err: error }, 'unexpected error')),
+    logger,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      observabilityPlugin(metrics, logger),
+    ],
+  });
+  await apollo.start();
+  httpServer.on('request', createHttpApp({ services, apollo, metrics, devJwks }));
+  const address = await listen(httpServer, config.port, config.host);
+  const url = `http://${config.host}:${address.port}`;
+  logger.info({ url: `${url}/graphql`, auth: config.auth.mode }, 'tenantgraph listening');
+
+  return {
+    url,
+    port: address.port,
+    services,
+    async stop() {
+      await apollo.stop();
+      await database.close();
+      await stopEmbedded?.();
+    },
+  };
+}

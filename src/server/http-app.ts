@@ -1,0 +1,57 @@
+import type { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Express, type Request } from 'express';
+import type { JSONWebKeySet } from 'jose';
+import type { RequestContext } from '../context.js';
+import { isAppError, withHttpStatus } from '../errors.js';
+import type { Services } from '../services.js';
+import { requireGatewaySecret } from './gateway-secret.js';
+import type { Metrics } from './metrics.js';
+import { buildRequestContext } from './request-context.js';
+
+export interface HttpAppOptions {
+  services: Services;
+  apollo: ApolloServer<RequestContext>;
+  metrics: Metrics;
+  /** The dev issuer's public keys; absent when a real identity provider is configured. */
+  devJwks: JSONWebKeySet | null;
+}
+
+const headerOf = (req: Request) => (name: string) => req.get(name);
+
+/** The HTTP routes of the contract (section 2): GraphQL, health, readiness, metrics and the dev JWKS. */
+export function createHttpApp({ services, apollo, metrics, devJwks }: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await services.database.ping();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unavailable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  if (devJwks) {
+    app.get('/.well-known/jwks.json', (_req, res) => {
+      res.json(devJwks);
+    });
+  }
+  const secret = services.config.gatewaySecret;
+  app.use(
+    '/graphql',
+    ...(secret ? [requireGatewaySecret(secret)] : []),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        try {
+          return await buildRequestContext(services, headerOf(req));
+        } catch (error) {
+          throw isAppError(error) ? withHttpStatus(error) : error;
+        }
+      },
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,39 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one server instance, served at /metrics. */
+export interface Metrics {
+  registry: Registry;
+  requests: Counter<'tenant' | 'operation_type'>;
+  errors: Counter<'tenant' | 'code'>;
+  duration: Histogram<'operation_type'>;
+}
+
+/** A label for requests that never got as far as an active tenant (refused credentials, no membership). */
+export const NO_TENANT = '-';
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'tenantgraph_graphql_requests_total',
+      help: 'GraphQL requests by active tenant and operation type',
+      labelNames: ['tenant', 'operation_type'],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'tenantgraph_graphql_errors_total',
+      help: 'GraphQL errors by active tenant and contract error code',
+      labelNames: ['tenant', 'code'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'tenantgraph_graphql_request_duration_seconds',
+      help: 'GraphQL request duration',
+      labelNames: ['operation_type'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { readCredential } from '../auth/credentials.js';
+import type { RequestContext } from '../context.js';
+import { unauthenticated } from '../errors.js';
+import { createLoaders } from '../modules/loaders.js';
+import type { Services } from '../services.js';
+import { resolveTenantScope } from '../tenancy/active-tenant.js';
+
+/** Reads a request header (HTTP) or a header-shaped key of `connection_init` (WebSocket), any case. */
+export type HeaderLookup = (name: string) => string | undefined;
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/**
+ * The one function that turns a request into its context, whatever the transport: credentials are
+ * verified, the active tenant and roles are read from the database, and a fresh data layer and fresh
+ * loaders are bound to that tenant. Throws UNAUTHENTICATED or FORBIDDEN before anything executes.
+ */
+export async function buildRequestContext(services: Services, header: HeaderLookup): Promise<RequestContext> {
+  const offered = header('x-request-id');
+  const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
+  const credential = readCredential(header);
+  if (!credential) throw unauthenticated();
+  const authentication = await services.authenticator.authenticate(credential);
+  const { tenant, roles } = await resolveTenantScope(
+    services.identity,
+    authentication,
+    header('x-tenant-id')?.trim() || null,
+  );
+  const db = tenant ? services.database.forTenant(tenant.id) : null;
+  const { principal } = authentication;
+  return {
+    requestId,
+    principal,
+    tenant,
+    roles,
+    db,
+    loaders: createLoaders(db),
+    services,
+    logger: services.logger.child({
+      requestId,
+      tenant: tenant?.slug ?? null,
+      user: principal.kind === 'user' ? principal.email : `key:${principal.keyId}`,
+    }),
+  };
+}

@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { Authenticator } from './auth/authenticator.js';
+import type { Config } from './config.js';
+import type { Database } from './data/database.js';
+import type { IdentityDirectory } from './tenancy/identity-directory.js';
+
+/** The long-lived parts of a running server, shared by every request. Built once in src/server/app.ts. */
+export interface Services {
+  config: Config;
+  database: Database;
+  identity: IdentityDirectory;
+  authenticator: Authenticator;
+  logger: Logger;
+}

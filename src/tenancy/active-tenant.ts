@@ -1,0 +1,66 @@
+import type { Authentication } from '../auth/authenticator.js';
+import type { ApiKeyPrincipal, UserPrincipal } from '../auth/principal.js';
+import type { Role } from '../authz/roles.js';
+import type { ActiveTenant } from '../context.js';
+import { forbidden } from '../errors.js';
+import type { IdentityDirectory } from './identity-directory.js';
+import type { TenantDocument } from './identity-documents.js';
+
+export interface TenantScope {
+  tenant: ActiveTenant | null;
+  roles: ReadonlySet<Role>;
+}
+
+const NO_TENANT: TenantScope = { tenant: null, roles: new Set() };
+const NOT_A_MEMBER = 'Not a member of this tenant';
+
+const toActive = (tenant: TenantDocument): ActiveTenant => ({ id: tenant._id, slug: tenant.slug, name: tenant.name });
+
+/**
+ * The active tenant of a request and the caller's roles in it: the `X-Tenant-ID` slug, else the slug
+ * the user's token prefers, else the user's stored active tenant, else the API key's own tenant.
+ * A named tenant the caller does not belong to is FORBIDDEN, exactly as one that does not exist.
+ */
+export async function resolveTenantScope(
+  identity: IdentityDirectory,
+  authentication: Authentication,
+  requestedSlug: string | null,
+): Promise<TenantScope> {
+  const { principal } = authentication;
+  if (principal.kind === 'apiKey') return apiKeyScope(identity, principal, requestedSlug);
+  return userScope(
+    identity,
+    principal,
+    requestedSlug ?? authentication.preferredTenantSlug,
+    authentication.storedTenantId,
+  );
+}
+
+async function apiKeyScope(
+  identity: IdentityDirectory,
+  key: ApiKeyPrincipal,
+  requestedSlug: string | null,
+): Promise<TenantScope> {
+  const tenant = await identity.tenantById(key.tenantId);
+  if (!tenant || (requestedSlug !== null && requestedSlug !== tenant.slug)) throw forbidden(NOT_A_MEMBER);
+  return { tenant: toActive(tenant), roles: new Set(key.roles) };
+}
+
+async function userScope(
+  identity: IdentityDirectory,
+  user: UserPrincipal,
+  requestedSlug: string | null,
+  storedTenantId: string | null,
+): Promise<TenantScope> {
+  const memberships = await identity.membershipsOfUser(user.userId);
+  if (requestedSlug !== null) {
+    const tenant = await identity.tenantBySlug(requestedSlug);
+    const membership = tenant && memberships.find((m) => m.tenantId === tenant._id);
+    if (!tenant || !membership || membership.roles.length === 0) throw forbidden(NOT_A_MEMBER);
+    return { tenant: toActive(tenant), roles: new Set(membership.roles) };
+  }
+  const membership = storedTenantId && memberships.find((m) => m.tenantId === storedTenantId);
+  if (!membership || membership.roles.length === 0) return NO_TENANT;
+  const tenant = await identity.tenantById(membership.tenantId);
+  return tenant ? { tenant: toActive(tenant), roles: new Set(membership.roles) } : NO_TENANT;
+}

@@ -1,0 +1,27 @@
+import type { Role } from '../authz/roles.js';
+
+/** A person known to the service; `subject` is the identity provider's `sub` claim. */
+export interface UserDocument {
+  _id: string;
+  subject: string;
+  email: string;
+  /** The tenant the user last switched to, used when a request names none. */
+  activeTenantId: string | null;
+  createdAt: Date;
+}
+
+export interface TenantDocument {
+  _id: string;
+  slug: string;
+  name: string;
+  createdAt: Date;
+}
+
+/** The roles of one user in one tenant. Read on every request (through a short cache), never from tokens. */
+export interface MembershipDocument {
+  _id: string;
+  userId: string;
+  tenantId: string;
+  roles: Role[];
+  updatedAt: Date;
+}
