@@ -1,0 +1,106 @@
+import { errors, jwtVerify } from 'jose';
+import type { JWSAlgorithm, JWTVerifyGetKey } from 'jose';
+import { unauthenticated } from '../errors.js';
+import type { AppError } from '../errors.js';
+
+/**
+ * Asymmetric algorithms only, so the classic confusion (an HS256 token keyed with the public key) is
+ * refused before any key is looked up. jose never accepts `none`.
+ */
+const ALGORITHMS: JWSAlgorithm[] = [
+  'RS256', 'RS384', 'RS512',
+  'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512',
+  'EdDSA',
+];
+
+/** jose checks `exp` only when present, unless it is required. */
+const REQUIRED_CLAIMS = ['exp', 'iss', 'aud', 'sub'];
+
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+export interface VerifiedToken {
+  subject: string;
+  email?: string;
+  /** The tenant slug the caller prefers: a choice checked against memberships, never a right. */
+  tenant?: string;
+  expiresAt: Date;
+}
+
+export interface JwtVerifier {
+  /**
+   * Resolves with the token's identity or rejects with an UNAUTHENTICATED AppError whose message is
+   * safe to return. The library error is its `cause`, for logs only.
+   */
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+export interface JwtVerifierOptions {
+  keys: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+}
+
+export function createJwtVerifier({ keys, issuer, audience }: JwtVerifierOptions): JwtVerifier {
+  return {
+    async verify(token) {
+      let payload;
+      try {
+        ({ payload } = await jwtVerify(token, keys, {
+          issuer,
+          audience,
+          algorithms: ALGORITHMS,
+          requiredClaims: REQUIRED_CLAIMS,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        }));
+      } catch (error) {
+        throw withCause(unauthenticated(reasonFor(error)), error);
+      }
+      const { sub, exp, email, tenant } = payload;
+      // jose ensures both are present and exp is a number, but not that sub is a usable string.
+      if (typeof sub !== 'string' || sub === '' || typeof exp !== 'number') {
+        throw unauthenticated('Token malformed');
+      }
+      return {
+        subject: sub,
+        ...(typeof email === 'string' ? { email } : {}),
+        ...(typeof tenant === 'string' ? { tenant } : {}),
+        expiresAt: new Date(exp * 1000),
+      };
+    },
+  };
+}
+
+function reasonFor(error: unknown): string {
+  if (!(error instanceof errors.JOSEError)) return 'Token signing keys unavailable';
+  switch (error.code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'Token expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return claimReason(error as errors.JWTClaimValidationFailed);
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'Token algorithm not allowed';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'Token signature invalid';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return 'Token signing key unknown';
+    case 'ERR_JWKS_TIMEOUT':
+    case 'ERR_JWKS_INVALID':
+    case 'ERR_JOSE_GENERIC':
+      return 'Token signing keys unavailable';
+    default:
+      return 'Token malformed';
+  }
+}
+
+function claimReason({ claim, reason }: errors.JWTClaimValidationFailed): string {
+  if (claim === 'nbf') return 'Token not yet valid';
+  if (reason === 'missing') return `Token lacks the "${claim}" claim`;
+  return `Token "${claim}" claim not accepted`;
+}
+
+function withCause(error: AppError, cause: unknown): AppError {
+  error.cause = cause;
+  return error;
+}

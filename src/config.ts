@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** Dev-issuer mode signs its own demo tokens with a key kept in `dataDir`; oidc trusts an identity provider. */
+export type AuthConfig =
+  | { mode: 'dev'; dataDir: string }
+  | { mode: 'oidc'; jwksUrl: string; issuer: string; audience: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Undefined: start the embedded MongoDB-compatible server. */
+  mongodbUri: string | undefined;
+  mongodbDb: string;
+  auth: AuthConfig;
+  seed: boolean;
+  logLevel: LogLevel;
+  gatewaySecret: string | undefined;
+  /** The longest a role change or a revoked key takes to apply over HTTP. */
+  membershipCacheTtlMs: number;
+  introspection: boolean;
+  nodeEnv: NodeEnv;
+}
+
+/** A bad environment value. The message is one line: the variable, then the problem. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Their values never appear in an error message, which ends up in logs. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['MONGODB_URI', 'GATEWAY_SECRET']);
+const AUTH_VARIABLES = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const;
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const integer = (min: number, max: number) => {
+  const expected = `expected an integer from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d+$/, expected)
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, expected);
+};
+
+const flag = z
+  .enum(['true', 'false', '1', '0'], 'expected true, false, 1 or 0')
+  .transform((value) => value === 'true' || value === '1');
+
+const text = z.string().trim().min(1, 'expected a non-empty value');
+
+/** Plain http would let anyone on the path substitute the signing keys, so it is for loopback only. */
+const jwksUrl = z.string().refine((value) => {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+}, 'expected an https:// URL (http:// only on localhost)');
+
+/** An empty value (`PORT=` in a shell or an env file) means unset. */
+const variable = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const EnvSchema = z.object({
+  PORT: variable(integer(0, 65_535)),
+  HOST: variable(text),
+  MONGODB_URI: variable(z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, 'expected a mongodb:// or mongodb+srv:// URI')),
+  MONGODB_DB: variable(
+    z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'expected 1 to 63 characters, none of /\\. "$*<>:|?'),
+  ),
+  AUTH_JWKS_URL: variable(jwksUrl),
+  AUTH_ISSUER: variable(text),
+  AUTH_AUDIENCE: variable(text),
+  DATA_DIR: variable(text),
+  SEED: variable(flag),
+  LOG_LEVEL: variable(z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`)),
+  GATEWAY_SECRET: variable(z.string().min(16, 'expected at least 16 characters')),
+  MEMBERSHIP_CACHE_TTL_MS: variable(integer(0, 60_000)),
+  INTROSPECTION: variable(flag),
+  NODE_ENV: variable(z.enum(NODE_ENVS, `expected one of ${NODE_ENVS.join(', ')}`)),
+});
+
+type Env = z.infer<typeof EnvSchema>;
+
+/** Reads and validates the environment once, at start-up; throws a ConfigError on the first bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) throw toConfigError(parsed.error, env);
+  const values = parsed.data;
+  const nodeEnv = values.NODE_ENV ?? 'development';
+  return {
+    port: values.PORT ?? 4000,
+    host: values.HOST ?? '127.0.0.1',
+    mongodbUri: values.MONGODB_URI,
+    mongodbDb: values.MONGODB_DB ?? 'tenantgraph',
+    auth: authConfig(values),
+    seed: values.SEED ?? values.MONGODB_URI === undefined,
+    logLevel: values.LOG_LEVEL ?? 'info',
+    gatewaySecret: values.GATEWAY_SECRET,
+    membershipCacheTtlMs: values.MEMBERSHIP_CACHE_TTL_MS ?? 5000,
+    introspection: values.INTROSPECTION ?? nodeEnv !== 'production',
+    nodeEnv,
+  };
+}
+
+function authConfig(values: Env): AuthConfig {
+  const { AUTH_JWKS_URL: jwksUrl, AUTH_ISSUER: issuer, AUTH_AUDIENCE: audience } = values;
+  if (jwksUrl !== undefined && issuer !== undefined && audience !== undefined) {
+    return { mode: 'oidc', jwksUrl, issuer, audience };
+  }
+  const missing = AUTH_VARIABLES.find((name) => values[name] === undefined);
+  const given = AUTH_VARIABLES.find((name) => values[name] !== undefined);
+  if (missing !== undefined && given !== undefined) {
+    throw new ConfigError(
+      missing,
+      `required when ${given} is set (set all of ${AUTH_VARIABLES.join(', ')}, or none for dev-issuer mode)`,
+    );
+  }
+  return { mode: 'dev', dataDir: values.DATA_DIR ?? '.data' };
+}
+
+function toConfigError(error: z.ZodError, env: NodeJS.ProcessEnv): ConfigError {
+  const issue = error.issues[0];
+  const name = String(issue?.path[0] ?? 'environment');
+  const raw = env[name];
+  const got = raw === undefined || SECRET_VARIABLES.has(name) ? '' : `, got ${JSON.stringify(raw)}`;
+  return new ConfigError(name, `${issue?.message ?? 'invalid'}${got}`);
+}

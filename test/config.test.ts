@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const OIDC = {
+  AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
+  AUTH_ISSUER: 'https://idp.example.com/',
+  AUTH_AUDIENCE: 'tenantgraph-api',
+};
+
+function errorFor(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig defaults', () => {
+  it('follows the contract with an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: '127.0.0.1',
+      mongodbUri: undefined,
+      mongodbDb: 'tenantgraph',
+      auth: { mode: 'dev', dataDir: '.data' },
+      seed: true,
+      logLevel: 'info',
+      gatewaySecret: undefined,
+      membershipCacheTtlMs: 5000,
+      introspection: true,
+      nodeEnv: 'development',
+    });
+  });
+
+  it('does not seed a real database unless asked', () => {
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db.internal:27017/?replicaSet=rs0' }).seed).toBe(false);
+    expect(loadConfig({ MONGODB_URI: 'mongodb+srv://cluster.example.net', SEED: '1' }).seed).toBe(true);
+    expect(loadConfig({ SEED: 'false' }).seed).toBe(false);
+    expect(loadConfig({ SEED: '0' }).seed).toBe(false);
+  });
+
+  it('turns introspection off in production unless asked', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', INTROSPECTION: '0' }).introspection).toBe(false);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      MONGODB_DB: 'tg_prod',
+      DATA_DIR: '/var/lib/tenantgraph',
+      LOG_LEVEL: 'debug',
+      GATEWAY_SECRET: 'a-long-router-secret',
+      MEMBERSHIP_CACHE_TTL_MS: '250',
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      mongodbDb: 'tg_prod',
+      auth: { mode: 'dev', dataDir: '/var/lib/tenantgraph' },
+      logLevel: 'debug',
+      gatewaySecret: 'a-long-router-secret',
+      membershipCacheTtlMs: 250,
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ PORT: '', MONGODB_URI: '', AUTH_ISSUER: '' })).toEqual(loadConfig({}));
+  });
+});
+
+describe('loadConfig auth mode', () => {
+  it('is oidc when all three AUTH_ variables are set', () => {
+    expect(loadConfig(OIDC).auth).toEqual({
+      mode: 'oidc',
+      jwksUrl: OIDC.AUTH_JWKS_URL,
+      issuer: OIDC.AUTH_ISSUER,
+      audience: OIDC.AUTH_AUDIENCE,
+    });
+  });
+
+  it.each(Object.keys(OIDC))('refuses the other two without %s', (left) => {
+    const env: NodeJS.ProcessEnv = { ...OIDC, [left]: undefined };
+    const error = errorFor(env);
+    expect(error.variable).toBe(left);
+    expect(error.message).toMatch(new RegExp(`^${left}: required when AUTH_\\w+ is set`));
+  });
+
+  it('refuses one AUTH_ variable alone', () => {
+    expect(errorFor({ AUTH_AUDIENCE: 'x' }).message).toMatch(/^AUTH_JWKS_URL: required when AUTH_AUDIENCE is set/);
+  });
+
+  it('allows plain http for the JWKS on loopback only', () => {
+    expect(loadConfig({ ...OIDC, AUTH_JWKS_URL: 'http://127.0.0.1:9999/jwks' }).auth.mode).toBe('oidc');
+    expect(errorFor({ ...OIDC, AUTH_JWKS_URL: 'http://idp.example.com/jwks' }).variable).toBe('AUTH_JWKS_URL');
+  });
+});
+
+describe('loadConfig refusals', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT: expected an integer from 0 to 65535, got "abc"'],
+    [{ PORT: '65536' }, 'PORT: expected an integer from 0 to 65535, got "65536"'],
+    [{ PORT: '-1' }, 'PORT: expected an integer from 0 to 65535, got "-1"'],
+    [{ PORT: '80\n81' }, 'PORT: expected an integer from 0 to 65535, got "80\\n81"'],
+    [{ HOST: '   ' }, 'HOST: expected a non-empty value, got "   "'],
+    [{ MONGODB_DB: 'a.b' }, 'MONGODB_DB: expected 1 to 63 characters, none of /\\. "$*<>:|?, got "a.b"'],
+    [{ ...OIDC, AUTH_JWKS_URL: 'not a url' }, 'AUTH_JWKS_URL: expected an https:// URL (http:// only on localhost), got "not a url"'],
+    [{ SEED: 'yes' }, 'SEED: expected true, false, 1 or 0, got "yes"'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    [{ MEMBERSHIP_CACHE_TTL_MS: '1.5' }, 'MEMBERSHIP_CACHE_TTL_MS: expected an integer from 0 to 60000, got "1.5"'],
+    [{ MEMBERSHIP_CACHE_TTL_MS: '3600000' }, 'MEMBERSHIP_CACHE_TTL_MS: expected an integer from 0 to 60000, got "3600000"'],
+    [{ INTROSPECTION: 'on' }, 'INTROSPECTION: expected true, false, 1 or 0, got "on"'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV: expected one of development, test, production, got "staging"'],
+  ])('%j → %s', (env, message) => {
+    const error = errorFor(env);
+    expect(error.message).toBe(message);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('never echoes a secret value', () => {
+    const uri = errorFor({ MONGODB_URI: 'postgres://admin:hunter2@db' });
+    expect(uri.message).toBe('MONGODB_URI: expected a mongodb:// or mongodb+srv:// URI');
+    const secret = errorFor({ GATEWAY_SECRET: 'hunter2' });
+    expect(secret.message).toBe('GATEWAY_SECRET: expected at least 16 characters');
+  });
+
+  it('reports the first bad variable when there are several', () => {
+    expect(errorFor({ LOG_LEVEL: 'x', PORT: 'y' }).variable).toBe('PORT');
+  });
+});
