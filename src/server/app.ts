@@ -13,22 +13,24 @@ import type { Config } from '../config.js';
 import type { RequestContext } from '../context.js';
 import { connectDatabase, type Database } from '../data/database.js';
 import { startEmbeddedMongo } from '../embedded-mongo/index.js';
-import { MAX_TOKENS, queryLimitRules } from '../limits/query-limits.js';
+import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
 import type { ApiKeyDocument } from '../modules/api-keys/api-key-document.js';
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { createFormatError } from './format-error.js';
 import { createHttpApp } from './http-app.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import { buildSchema } from './schema.js';
+import { attachWebSocketServer } from './websocket.js';
 
 export interface RunningApp {
   /** e.g. `http://127.0.0.1:4000`; the GraphQL endpoint is `${url}/graphql`. */
   url: string;
   port: number;
   services: Services;
+  metrics: Metrics;
   /** Stops accepting, lets in-flight requests finish, then closes the database (and the embedded server). */
   stop(): Promise<void>;
 }
@@ -50,13 +52,16 @@ async function createIdentity(config: Config): Promise<Identity> {
   };
 }
 
-async function openDatabase(config: Config, logger: Logger) {
+async function openDatabase(config: Config, metrics: Metrics, logger: Logger) {
+  const onCommand = (command: string) => metrics.databaseCommands.inc({ command });
   if (config.mongodbUri) {
-    return { database: await connectDatabase({ uri: config.mongodbUri, dbName: config.mongodbDb }), stopEmbedded: null };
+    const database = await connectDatabase({ uri: config.mongodbUri, dbName: config.mongodbDb, onCommand });
+    return { database, stopEmbedded: null };
   }
   const embedded = await startEmbeddedMongo();
   logger.info({ uri: embedded.uri }, 'embedded MongoDB-compatible server started (memory only)');
-  return { database: await connectDatabase({ uri: embedded.uri, dbName: config.mongodbDb }), stopEmbedded: embedded.stop };
+  const database = await connectDatabase({ uri: embedded.uri, dbName: config.mongodbDb, onCommand });
+  return { database, stopEmbedded: embedded.stop };
 }
 
 function recordKeyUse(database: Database) {
@@ -73,7 +78,8 @@ const listen = (server: Server, port: number, host: string) =>
 
 /** The composition root: config → database → identity → GraphQL → HTTP, listening. */
 export async function startApp(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningApp> {
-  const { database, stopEmbedded } = await openDatabase(config, logger);
+  const metrics = createMetrics();
+  const { database, stopEmbedded } = await openDatabase(config, metrics, logger);
   await database.ensureIndexes();
   if (config.seed) await seedDemoData(database);
   const { verifier, devJwks } = await createIdentity(config);
@@ -81,20 +87,23 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   const authenticator = new Authenticator(verifier, identity, recordKeyUse(database), logger);
   const services: Services = { config, database, identity, authenticator, logger };
 
-  const metrics = createMetrics();
   const httpServer = createServer();
+  const schema = buildSchema();
+  const validationRules = queryLimitRules();
+  const webSocket = attachWebSocketServer(httpServer, { schema, services, validationRules });
   const apollo = new ApolloServer<RequestContext>({
-    schema: buildSchema(),
+    schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: true,
     allowBatchedHttpRequests: false,
-    validationRules: queryLimitRules(),
-    parseOptions: { maxTokens: MAX_TOKENS },
+    validationRules,
+    parseOptions: queryParseOptions,
     formatError: createFormatError((error) => logger.error({ err: error }, 'unexpected error')),
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      { serverWillStart: async () => ({ drainServer: () => webSocket.close() }) },
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(metrics, logger),
     ],
@@ -109,6 +118,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     url,
     port: address.port,
     services,
+    metrics,
     async stop() {
       await apollo.stop();
       await database.close();

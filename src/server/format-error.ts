@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode, isAppError } from '../errors.js';
+import { stripSuggestions } from '../limits/hide-suggestions.js';
 
 /** Apollo's own request-level codes, mapped onto the contract's: they all mean the request was wrong. */
 const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -25,7 +26,7 @@ export function createFormatError(report: ErrorReporter) {
     const original = unwrapResolverError(error);
     if (isAppError(original)) {
       const { http: _status, ...extensions } = original.extensions;
-      return { message: original.message, path: formatted.path, extensions };
+      return { message: stripSuggestions(original.message), path: formatted.path, extensions };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PASS_THROUGH_CODES.has(code)) {
@@ -33,7 +34,7 @@ export function createFormatError(report: ErrorReporter) {
     }
     if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
       return {
-        message: formatted.message,
+        message: stripSuggestions(formatted.message),
         locations: formatted.locations,
         path: formatted.path,
         extensions: { code: ErrorCode.BAD_USER_INPUT },

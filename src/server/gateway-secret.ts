@@ -4,16 +4,19 @@ import { ErrorCode } from '../errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/** Compared as digests, in constant time, so neither the length nor a prefix of the secret leaks. */
+export function gatewaySecretMatches(secret: string, presented: string | string[] | undefined): boolean {
+  return typeof presented === 'string' && timingSafeEqual(digest(presented), digest(secret));
+}
+
 /**
  * With GATEWAY_SECRET set, a request must carry it in `Router-Authorization` (Apollo's recommendation
  * for router-to-subgraph trust) or it is refused before any parsing. Defense in depth only: the
  * caller's own credentials are verified either way.
  */
 export function requireGatewaySecret(secret: string): RequestHandler {
-  const expected = digest(secret);
   return (req, res, next) => {
-    const presented = req.get('router-authorization');
-    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) {
+    if (gatewaySecretMatches(secret, req.get('router-authorization'))) {
       next();
       return;
     }

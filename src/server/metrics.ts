@@ -6,6 +6,8 @@ export interface Metrics {
   requests: Counter<'tenant' | 'operation_type'>;
   errors: Counter<'tenant' | 'code'>;
   duration: Histogram<'operation_type'>;
+  /** Commands sent to the database: with `requests`, the round trips a request costs. */
+  databaseCommands: Counter<'command'>;
 }
 
 /** A label for requests that never got as far as an active tenant (refused credentials, no membership). */
@@ -33,6 +35,12 @@ export function createMetrics(): Metrics {
       help: 'GraphQL request duration',
       labelNames: ['operation_type'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    databaseCommands: new Counter({
+      name: 'tenantgraph_database_commands_total',
+      help: 'Commands sent to MongoDB, by command name',
+      labelNames: ['command'],
       registers: [registry],
     }),
   };

@@ -1,0 +1,100 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import autocannon from 'autocannon';
+import { pino } from 'pino';
+import { loadOrCreateDevIssuer } from '../src/auth/dev-issuer.js';
+import { ROLES } from '../src/authz/roles.js';
+import { loadConfig } from '../src/config.js';
+import type { RequestContext } from '../src/context.js';
+import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
+import { createLoaders } from '../src/modules/loaders.js';
+import { startApp } from '../src/server/app.js';
+import { resolvers } from '../src/server/schema.js';
+import { loadTypeDefs } from '../src/schema/type-defs.js';
+import { seedId } from '../src/seed/seed.js';
+
+const QUERY = '{ parks(first: 100) { nodes { id name region capacity __typename } } }';
+const DURATION_SECONDS = 4;
+const CONNECTIONS = 8;
+
+interface Run {
+  rps: number;
+  p99: number;
+}
+
+async function load(url: string, headers: Record<string, string>): Promise<Run> {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION_SECONDS,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: QUERY }),
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+/**
+ * A 100-park list with 5 fields through the full stack (JWT, tenancy, shield, scoped data) against
+ * the same resolvers on a bare subgraph with no auth and no shield, on one embedded database, with
+ * the two runs interleaved twice so that warm-up and machine noise fall on both sides.
+ */
+export async function run(): Promise<void> {
+  const mongo = await startEmbeddedMongo();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-bench-'));
+  const config = loadConfig({ PORT: '0', MONGODB_URI: mongo.uri, DATA_DIR: dataDir, SEED: 'true', LOG_LEVEL: 'silent' });
+  const app = await startApp(config, pino({ level: 'silent' }));
+  const issuer = await loadOrCreateDevIssuer(dataDir);
+  const token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 3600);
+  const texas = seedId('tenant:texas');
+  const db = app.services.database.forTenant(texas);
+  for (let i = 0; i < 100; i += 1) {
+    await db.collection('parks').insertOne({ name: `Bench Park ${i}`, region: 'Bench', capacity: i, createdAt: new Date(), updatedAt: new Date() });
+  }
+
+  const bare = new ApolloServer<RequestContext>({
+    schema: buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }),
+  });
+  const { url: bareUrl } = await startStandaloneServer(bare, {
+    listen: { port: 0, host: '127.0.0.1' },
+    context: async () => ({
+      requestId: 'bench',
+      principal: { kind: 'user' as const, userId: 'bench', subject: 'bench', email: 'bench@example.com', expiresAt: new Date(8.64e15) },
+      tenant: { id: texas, slug: 'texas', name: 'Texas' },
+      roles: new Set(ROLES),
+      db,
+      loaders: createLoaders(db),
+      services: app.services,
+      logger: app.services.logger,
+    }),
+  });
+
+  const countCommands = async () => (await app.metrics.databaseCommands.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const countRequests = async () => (await app.metrics.requests.get()).values.reduce((sum, v) => sum + v.value, 0);
+
+  const full: Run[] = [];
+  const plain: Run[] = [];
+  const commandsBefore = await countCommands();
+  const requestsBefore = await countRequests();
+  for (let round = 0; round < 2; round += 1) {
+    full.push(await load(`${app.url}/graphql`, { authorization: `Bearer ${token}` }));
+    plain.push(await load(bareUrl, {}));
+  }
+  const commandsPerRequest = ((await countCommands()) - commandsBefore) / ((await countRequests()) - requestsBefore);
+
+  const mean = (runs: Run[], key: keyof Run) => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
+  console.log('api overhead: 100 parks × 5 fields, full stack vs bare subgraph (same resolvers, same database)');
+  console.log(`  requests/s full/bare: ${(mean(full, 'rps') / mean(plain, 'rps')).toFixed(2)}x`);
+  console.log(`  p99 latency full/bare: ${(mean(full, 'p99') / mean(plain, 'p99')).toFixed(2)}x`);
+  console.log(`  database round trips per full-stack request: ${commandsPerRequest.toFixed(2)}`);
+
+  await bare.stop();
+  await app.stop();
+  await mongo.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,46 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/**
+ * The Federation 2 directives that schema/ uses, declared for codegen only: at run time
+ * `buildSubgraphSchema` supplies the real definitions from the `@link` import. Their arguments are
+ * typed as plain strings so that no federation scalar or enum (`_FieldSet`, `link__Import`) leaks
+ * into the generated types. Declaring `@key` also stops codegen from injecting its Federation 1 spec.
+ */
+const federationDirectives = /* GraphQL */ `
+  directive @link(url: String!, as: String, import: [String], for: String) repeatable on SCHEMA
+  directive @key(fields: String!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+  directive @shareable repeatable on OBJECT | FIELD_DEFINITION
+  directive @tag(
+    name: String!
+  ) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
+`;
+
+const config: CodegenConfig = {
+  overwrite: true,
+  schema: ['schema/*.graphql', federationDirectives],
+  generates: {
+    'src/generated/graphql.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        contextType: '../context.js#RequestContext',
+        useIndexSignature: true,
+        useTypeImports: true,
+        enumsAsTypes: true,
+        federation: true,
+        scalars: {
+          Date: 'string',
+          DateTime: 'string',
+          JSON: 'unknown',
+        },
+        mappers: {
+          Park: '../modules/parks/park-document.js#ParkDocument',
+          Reservation: '../modules/reservations/reservation-document.js#ReservationDocument',
+          Tenant: '../context.js#ActiveTenant',
+          ApiKey: '../modules/api-keys/api-key-document.js#ApiKeyDocument',
+        },
+      },
+    },
+  },
+};
+
+export default config;
