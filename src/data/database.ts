@@ -1,0 +1,60 @@
+import { MongoClient } from 'mongodb';
+import type { Connection } from './connection.js';
+import { ensureIndexes } from './indexes.js';
+import { createPlatformDb, type PlatformDb } from './platform-db.js';
+import { createTenantDb, type TenantDb } from './tenant-db.js';
+
+export interface DatabaseOptions {
+  /** Any MongoDB ≥ 6.0 replica set (transactions need one), or the embedded server's URI. */
+  uri: string;
+  dbName: string;
+  /**
+   * Called with the name of every command sent to the server (the driver's command monitoring),
+   * for round-trip counts in tests and metrics. Runs inside the driver: it must be quick and not throw.
+   */
+  onCommand?: (commandName: string) => void;
+  /** How long ping() waits for the server before answering false; default 2000 ms. */
+  pingTimeoutMs?: number;
+}
+
+export interface Database {
+  /** The data layer bound to one tenant; cheap, create one per request. */
+  forTenant(tenantId: string): TenantDb;
+  /** Users, tenants, memberships and the API-key lookup: the data no single tenant owns. */
+  readonly platform: PlatformDb;
+  /** True when the server answers a ping in time; never throws (for /readyz). */
+  ping(): Promise<boolean>;
+  /** Creates the indexes of indexes.ts; idempotent. */
+  ensureIndexes(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
+  const { uri, dbName, onCommand, pingTimeoutMs = 2000 } = options;
+  // ignoreUndefined: an absent optional field is left out of the document rather than stored as null.
+  // Filters never reach the driver with undefined values (query-guards.ts refuses them), so this
+  // cannot turn `{ _id: undefined }` into a filter matching everything.
+  const client = new MongoClient(uri, { ignoreUndefined: true, monitorCommands: onCommand !== undefined });
+  if (onCommand !== undefined) client.on('commandStarted', (event) => onCommand(event.commandName));
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  const connection: Connection = { client, db: client.db(dbName) };
+  return {
+    forTenant: (tenantId) => createTenantDb(connection, tenantId),
+    platform: createPlatformDb(connection),
+    async ping() {
+      try {
+        await connection.db.command({ ping: 1 }, { signal: AbortSignal.timeout(pingTimeoutMs) });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    ensureIndexes: () => ensureIndexes(connection.db),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,62 @@
+import type { ClientSession } from 'mongodb';
+import { isPlatformCollectionName, type PlatformCollectionName } from './collection-names.js';
+import type { Connection, RawDocument } from './connection.js';
+import type { LooseDocument, LooseTenantDocument, StoredDocument, TenantDocument } from './documents.js';
+import { isId } from './ids.js';
+import { platformScope } from './platform-scope.js';
+import { refuse } from './query-guards.js';
+import { ScopedCollection, type DataCollection } from './scoped-collection.js';
+import { runInTransaction } from './transactions.js';
+
+/** A collection of platform data: not scoped by tenant, but with the same refusals as tenant data. */
+export type PlatformCollection<TDoc extends StoredDocument = LooseDocument> = DataCollection<TDoc>;
+
+/**
+ * Access to the data that is not owned by one tenant (users, tenants, memberships) and to the one
+ * deliberate cross-tenant read of tenant data. Used by authentication, tenancy and seeding only.
+ */
+export interface PlatformDb {
+  /**
+   * Users, tenants and memberships. Unscoped because they are identity data: a user's memberships
+   * are listed across tenants, and the active tenant is resolved from them before any TenantDb exists.
+   */
+  collection<TDoc extends StoredDocument = LooseDocument>(name: PlatformCollectionName): PlatformCollection<TDoc>;
+  /**
+   * The API key with this id, whatever its tenant, or null. Cross-tenant because a key is presented
+   * before its tenant is known: authenticating it is what tells the caller's tenant.
+   */
+  apiKeyById<TDoc extends TenantDocument = LooseTenantDocument>(keyId: unknown): Promise<TDoc | null>;
+  withTransaction<T>(fn: (tx: PlatformDb) => Promise<T>): Promise<T>;
+}
+
+class UnscopedPlatformDb implements PlatformDb {
+  readonly #connection: Connection;
+  readonly #session: ClientSession | undefined;
+
+  constructor(connection: Connection, session: ClientSession | undefined) {
+    this.#connection = connection;
+    this.#session = session;
+  }
+
+  collection<TDoc extends StoredDocument = LooseDocument>(name: PlatformCollectionName): PlatformCollection<TDoc> {
+    if (!isPlatformCollectionName(name)) refuse(`'${String(name)}' is not a platform collection`);
+    const collection = this.#connection.db.collection<RawDocument>(name);
+    return new ScopedCollection<TDoc>(collection, platformScope, this.#session);
+  }
+
+  async apiKeyById<TDoc extends TenantDocument>(keyId: unknown): Promise<TDoc | null> {
+    if (!isId(keyId)) return null;
+    const apiKeys = this.#connection.db.collection<RawDocument>('apiKeys');
+    return (await apiKeys.findOne({ _id: keyId }, { session: this.#session })) as TDoc | null;
+  }
+
+  withTransaction<T>(fn: (tx: PlatformDb) => Promise<T>): Promise<T> {
+    return runInTransaction(this.#connection.client, this.#session, (session) =>
+      fn(new UnscopedPlatformDb(this.#connection, session)),
+    );
+  }
+}
+
+export function createPlatformDb(connection: Connection): PlatformDb {
+  return new UnscopedPlatformDb(connection, undefined);
+}

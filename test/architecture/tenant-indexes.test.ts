@@ -1,0 +1,30 @@
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TENANT_COLLECTIONS } from '../../src/data/collection-names.js';
+import { startTestDatabase, type TestDatabase } from '../data/test-database.js';
+
+let env: TestDatabase;
+let client: MongoClient;
+
+beforeAll(async () => {
+  env = await startTestDatabase();
+  await env.database.ensureIndexes();
+  // The indexes as the server reports them, read around the data layer on purpose.
+  client = await MongoClient.connect(env.mongo.uri);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await env?.stop();
+});
+
+describe('every index of a tenant collection starts with tenantId (queries stay in one tenant’s range)', () => {
+  it.each(TENANT_COLLECTIONS)('%s', async (collection) => {
+    const indexes = await client.db(env.dbName).collection(collection).listIndexes().toArray();
+    const offending = indexes
+      .filter((index) => index.name !== '_id_' && Object.keys(index.key as object)[0] !== 'tenantId')
+      .map((index) => index.name as string);
+    expect(offending).toEqual([]);
+    expect(indexes.length).toBeGreaterThan(1);
+  });
+});
