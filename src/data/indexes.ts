@@ -13,7 +13,9 @@ export interface IndexDeclaration {
  * each query (always scoped to one tenant) reads one tenant's range of the index and no other's.
  */
 export const INDEXES: readonly IndexDeclaration[] = [
+  { collection: 'parks', key: { tenantId: 1, _id: 1 } },
   { collection: 'parks', key: { tenantId: 1, name: 1 } },
+  { collection: 'reservations', key: { tenantId: 1, _id: 1 } },
   { collection: 'reservations', key: { tenantId: 1, parkId: 1, date: 1 } },
   { collection: 'reservations', key: { tenantId: 1, date: 1 } },
   { collection: 'apiKeys', key: { tenantId: 1, createdAt: 1 } },

@@ -1,0 +1,2 @@
+export type { ParkDocument } from './park-document.js';
+export { parkResolvers } from './resolvers.js';

@@ -1,0 +1,84 @@
+import type { TenantDb } from '../../data/tenant-db.js';
+import { notFound } from '../../errors.js';
+import type { CreateReservationInput } from '../../generated/graphql.js';
+import {
+  afterIdFilter,
+  findPage,
+  toConnection,
+  type Connection,
+  type PageArgs,
+  type PageRequest,
+} from '../pagination.js';
+import type { ParkDocument } from '../parks/park-document.js';
+import type { ReservationDocument } from './reservation-document.js';
+import { parkNotNamed, parseCreateReservationInput } from './reservation-input.js';
+
+const reservations = (db: TenantDb) => db.collection<ReservationDocument>('reservations');
+
+/** The bound tenant's reservations among these raw ids, in no order; another tenant's ids find nothing. */
+export function findReservationsByIds(db: TenantDb, ids: readonly string[]): Promise<ReservationDocument[]> {
+  return reservations(db).findByIds(ids);
+}
+
+export function listReservations(db: TenantDb, args: PageArgs): Promise<Connection<ReservationDocument>> {
+  return findPage(reservations(db), {}, args);
+}
+
+interface ParkPageRow {
+  _id: string;
+  reservations: ReservationDocument[];
+}
+
+/**
+ * The same page of reservations for each of many parks, in one aggregation: the first `first + 1`
+ * reservations of each park in `_id` order, the extra one telling whether a next page exists. `$topN`
+ * (MongoDB ≥ 5.2) keeps at most that many documents per park while grouping, where `$push` followed by
+ * `$slice` would hold every reservation of a busy park in memory (and fail past the 16 MB document limit).
+ * Parks without reservations (or not of this tenant) are absent from the map.
+ */
+export async function reservationPagesOfParks(
+  db: TenantDb,
+  parkIds: readonly string[],
+  request: PageRequest,
+): Promise<Map<string, Connection<ReservationDocument>>> {
+  const rows = await reservations(db).aggregate<ParkPageRow>([
+    { $match: { parkId: { $in: [...parkIds] }, ...afterIdFilter(request.afterId) } },
+    {
+      $group: {
+        _id: '$parkId',
+        reservations: { $topN: { n: request.first + 1, sortBy: { _id: 1 }, output: '$$ROOT' } },
+      },
+    },
+  ]);
+  return new Map(rows.map((row) => [row._id, toConnection(row.reservations, request.first)]));
+}
+
+/**
+ * A new CONFIRMED reservation. The park must be one of the bound tenant's: a park of another tenant
+ * gets the same BAD_USER_INPUT as a park that does not exist, so the error reveals nothing.
+ */
+export async function createReservation(db: TenantDb, input: CreateReservationInput): Promise<ReservationDocument> {
+  const fields = parseCreateReservationInput(input);
+  return db.withTransaction(async (tx) => {
+    const park = await tx.collection<ParkDocument>('parks').findById(fields.parkId);
+    if (!park) throw parkNotNamed();
+    const now = new Date();
+    return reservations(tx).insertOne({ ...fields, status: 'CONFIRMED', createdAt: now, updatedAt: now });
+  });
+}
+
+/**
+ * Cancels a reservation and returns it. Idempotent: cancelling a cancelled reservation changes
+ * nothing and returns it as it is, so a client may safely retry. The status condition in the filter
+ * makes the change happen at most once however many requests race.
+ */
+export async function cancelReservation(db: TenantDb, id: string): Promise<ReservationDocument> {
+  const cancelled = await reservations(db).updateOne(
+    { _id: id, status: 'CONFIRMED' },
+    { $set: { status: 'CANCELLED', updatedAt: new Date() } },
+  );
+  if (cancelled) return cancelled;
+  const existing = await reservations(db).findById(id);
+  if (!existing) throw notFound('Reservation');
+  return existing;
+}
