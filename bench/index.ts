@@ -1,0 +1,17 @@
+import * as apiOverhead from './api-overhead.js';
+import * as embeddedMongoFindById from './embedded-mongo-find-by-id.js';
+
+interface BenchModule {
+  run(): Promise<void>;
+}
+
+/** The benchmarks `npm run bench` runs, one after the other. */
+const BENCHMARKS: Record<string, BenchModule> = {
+  'embedded-mongo-find-by-id': embeddedMongoFindById,
+  'api-overhead': apiOverhead,
+};
+
+for (const [name, bench] of Object.entries(BENCHMARKS)) {
+  console.log(`\n# ${name}`);
+  await bench.run();
+}
