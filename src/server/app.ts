@@ -90,16 +90,27 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   const httpServer = createServer();
   const schema = buildSchema();
   const validationRules = queryLimitRules();
-  const webSocket = attachWebSocketServer(httpServer, { schema, services, validationRules });
+  const formatError = createFormatError((error) => logger.error({ err: error }, 'unexpected error'));
+  const webSocket = attachWebSocketServer(httpServer, { schema, services, validationRules, formatError });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT. Apollo's own handlers (installed unless NODE_ENV=test) would call
+    // stop() first, and a second, concurrent stop() (main's, through RunningApp.stop) waits on a
+    // barrier Apollo never resolves on success: the process would hang instead of exiting.
+    stopOnTerminationSignals: false,
+    // Apollo's CSRF guard refuses a GET without `apollo-require-preflight` (the contract's plain
+    // `GET /graphql` with a Bearer token) and answers an anonymous one BAD_USER_INPUT instead of 401.
+    // It guards nothing here: credentials only ever come in Authorization or X-API-Key, which a
+    // browser never attaches on its own, and nothing executes without them. Revisit if cookies or
+    // any ambient credential are ever accepted.
+    csrfPrevention: false,
     validationRules,
     parseOptions: queryParseOptions,
-    formatError: createFormatError((error) => logger.error({ err: error }, 'unexpected error')),
+    formatError,
     logger,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -1,9 +1,9 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Express, type Request } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import type { JSONWebKeySet } from 'jose';
 import type { RequestContext } from '../context.js';
-import { isAppError, withHttpStatus } from '../errors.js';
+import { ErrorCode, isAppError, withHttpStatus } from '../errors.js';
 import type { Services } from '../services.js';
 import { requireGatewaySecret } from './gateway-secret.js';
 import type { Metrics } from './metrics.js';
@@ -18,6 +18,36 @@ export interface HttpAppOptions {
 }
 
 const headerOf = (req: Request) => (name: string) => req.get(name);
+
+const CLIENT_ERROR_MESSAGES: Readonly<Record<number, string>> = {
+  400: 'Malformed request body',
+  413: 'Request body too large',
+  415: 'Unsupported request body encoding',
+};
+
+/**
+ * Errors raised before Apollo sees a request (the body parser's: malformed JSON, too large, bad
+ * encoding) answered as a GraphQL error response, instead of Express's default HTML page, which
+ * shows the stack trace outside production.
+ */
+const answerAsGraphQLError =
+  (services: Services): ErrorRequestHandler =>
+  (error: unknown, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = (error as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const message = CLIENT_ERROR_MESSAGES[status] ?? 'Bad request';
+      res.status(status).json({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+      return;
+    }
+    services.logger.error({ err: error }, 'unexpected error');
+    res.status(500).json({
+      errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }],
+    });
+  };
 
 /** The HTTP routes of the contract (section 2): GraphQL, health, readiness, metrics and the dev JWKS. */
 export function createHttpApp({ services, apollo, metrics, devJwks }: HttpAppOptions): Express {
@@ -53,5 +83,6 @@ export function createHttpApp({ services, apollo, metrics, devJwks }: HttpAppOpt
       },
     }),
   );
+  app.use(answerAsGraphQLError(services));
   return app;
 }

@@ -1,8 +1,16 @@
 import type { Server } from 'node:http';
-import { GraphQLError, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode, isAppError } from '../errors.js';
 import { stripSuggestions } from '../limits/hide-suggestions.js';
 import { parseOperation } from '../limits/query-limits.js';
 import type { Services } from '../services.js';
@@ -13,6 +21,8 @@ export interface WebSocketOptions {
   schema: GraphQLSchema;
   services: Services;
   validationRules: readonly ValidationRule[];
+  /** The HTTP transport's error formatter (Apollo's `formatError`), so that errors leave both alike. */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
 
 /** `connection_init` payload keys are header-shaped and matched in any case, like HTTP headers. */
@@ -31,7 +41,7 @@ export const payloadLookup =
  * `useServer` runs none of Apollo's validation rules, so the query limits are applied here too.
  */
 export function attachWebSocketServer(httpServer: Server, options: WebSocketOptions) {
-  const { schema, services, validationRules } = options;
+  const { schema, services, validationRules, formatError } = options;
   const secret = services.config.gatewaySecret;
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const rules = [...specifiedRules, ...validationRules];
@@ -65,6 +75,22 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
           document,
           variableValues: payload.variables ?? undefined,
           operationName: payload.operationName ?? undefined,
+        };
+      },
+      // graphql-ws sends execution errors as graphql-js made them: without a contract code, with
+      // "Did you mean" suggestions, and with the message of any unexpected error. Apollo's formatter
+      // puts them in shape; errors of an operation that could not start (variables that do not
+      // coerce: no `data`, no `path`) are the caller's, as Apollo reports them over HTTP.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors) return undefined;
+        const notStarted = !('data' in result);
+        return {
+          ...result,
+          errors: result.errors.map((error) =>
+            notStarted && !error.path && !isAppError(error)
+              ? { message: stripSuggestions(error.message), locations: error.locations, extensions: { code: ErrorCode.BAD_USER_INPUT } }
+              : formatError(error.toJSON(), error),
+          ),
         };
       },
     },
