@@ -5,27 +5,37 @@ import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
 
 /** Collection sizes measured; the first is the baseline the others are compared with. */
 const SIZES = [1_000, 10_000, 100_000];
-/** Each figure is the median of ROUNDS rounds of LOOKUPS_PER_ROUND lookups, to damp noise from other processes. */
-const ROUNDS = 7;
-const LOOKUPS_PER_ROUND = 500;
+/**
+ * Each figure is the median over ROUNDS rounds of LOOKUPS_PER_ROUND lookups. The sizes take turns
+ * within every round, so load from other processes falls on all of them alike instead of skewing
+ * whichever size happened to be measured during a busy moment.
+ */
+const ROUNDS = 15;
+const LOOKUPS_PER_ROUND = 300;
 const TENANTS = 50;
 const INSERT_BATCH = 2_000;
 
-interface Timings {
-  byId: number;
-  byIndex: number;
+interface Subject {
+  size: number;
+  collection: Collection;
+  ids: ObjectId[];
+  byId: number[];
+  byIndex: number[];
 }
 
 function documentAt(i: number): Document {
   return { _id: new ObjectId(), tenantId: `tenant-${i % TENANTS}`, email: `user${i}@example.com`, name: `User ${i}`, n: i };
 }
 
-async function growTo(collection: Collection, ids: ObjectId[], size: number): Promise<void> {
+async function fill(collection: Collection, size: number): Promise<ObjectId[]> {
+  await collection.createIndex({ tenantId: 1, email: 1 }, { unique: true });
+  const ids: ObjectId[] = [];
   while (ids.length < size) {
     const batch = Array.from({ length: Math.min(INSERT_BATCH, size - ids.length) }, (_, k) => documentAt(ids.length + k));
     await collection.insertMany(batch);
     for (const doc of batch) ids.push(doc._id as ObjectId);
   }
+  return ids;
 }
 
 /** Mean milliseconds per lookup over random existing documents. */
@@ -38,20 +48,17 @@ async function timeRound(lookup: (i: number) => Promise<unknown>, size: number):
   return (performance.now() - start) / LOOKUPS_PER_ROUND;
 }
 
+async function measureRound(subject: Subject): Promise<void> {
+  const { collection, ids, size } = subject;
+  subject.byId.push(await timeRound((i) => collection.findOne({ _id: ids[i] }), size));
+  subject.byIndex.push(
+    await timeRound((i) => collection.findOne({ tenantId: `tenant-${i % TENANTS}`, email: `user${i}@example.com` }), size),
+  );
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] as number;
-}
-
-async function measure(collection: Collection, ids: ObjectId[]): Promise<Timings> {
-  const size = ids.length;
-  const byId: number[] = [];
-  const byIndex: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    byId.push(await timeRound((i) => collection.findOne({ _id: ids[i] }), size));
-    byIndex.push(await timeRound((i) => collection.findOne({ tenantId: `tenant-${i % TENANTS}`, email: `user${i}@example.com` }), size));
-  }
-  return { byId: median(byId), byIndex: median(byIndex) };
 }
 
 function label(size: number): string {
@@ -59,33 +66,36 @@ function label(size: number): string {
 }
 
 /**
- * Find-by-_id and find-by-leading-index-fields through the driver against a fresh embedded server,
- * at growing collection sizes: both must stay flat, since neither may scan the collection.
+ * Find-by-_id and find by equality on the leading fields of a {tenantId, email} index, through the
+ * driver against a fresh embedded server, on collections of 1k, 10k and 100k documents: both must
+ * stay flat as the collection grows, since neither may scan it.
  */
 export async function run(): Promise<void> {
   const server = await startEmbeddedMongo();
   const client = await MongoClient.connect(server.uri);
   try {
-    const collection = client.db('bench').collection('people');
-    await collection.createIndex({ tenantId: 1, email: 1 }, { unique: true });
-    const ids: ObjectId[] = [];
-    const results = new Map<number, Timings>();
+    const db = client.db('bench');
+    const subjects: Subject[] = [];
     for (const size of SIZES) {
-      await growTo(collection, ids, size);
-      // The first round also warms up the JIT and the connection pool, so it is measured twice.
-      if (results.size === 0) await measure(collection, ids);
-      results.set(size, await measure(collection, ids));
+      const collection = db.collection(`people_${label(size)}`);
+      subjects.push({ size, collection, ids: await fill(collection, size), byId: [], byIndex: [] });
     }
-    const baseline = results.get(SIZES[0] as number) as Timings;
-    console.log(`embedded-mongo: median of ${ROUNDS} rounds of ${LOOKUPS_PER_ROUND} lookups per size, ms/op`);
-    for (const [size, timings] of results) {
-      console.log(`  ${label(size).padStart(5)}: find-by-id ${timings.byId.toFixed(3)} ms, find-by-{tenantId,email} ${timings.byIndex.toFixed(3)} ms`);
+    // A first round warms up the JIT and the connection pool; it is not counted.
+    for (const subject of subjects) await measureRound({ ...subject, byId: [], byIndex: [] });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const subject of subjects) await measureRound(subject);
     }
-    for (const size of SIZES.slice(1)) {
-      const timings = results.get(size) as Timings;
-      const ratio = `${label(size)}/${label(SIZES[0] as number)}`;
-      console.log(`find-by-id ${ratio}: ${(timings.byId / baseline.byId).toFixed(2)}x`);
-      console.log(`find-by-tenant-index ${ratio}: ${(timings.byIndex / baseline.byIndex).toFixed(2)}x`);
+    const [baseline] = subjects as [Subject, ...Subject[]];
+    console.log(`embedded-mongo: median of ${ROUNDS} rounds of ${LOOKUPS_PER_ROUND} lookups, ms/op`);
+    for (const subject of subjects) {
+      console.log(
+        `  ${label(subject.size).padStart(5)}: find-by-id ${median(subject.byId).toFixed(3)} ms, find-by-{tenantId,email} ${median(subject.byIndex).toFixed(3)} ms`,
+      );
+    }
+    for (const subject of subjects.slice(1)) {
+      const ratio = `${label(subject.size)}/${label(baseline.size)}`;
+      console.log(`find-by-id ${ratio}: ${(median(subject.byId) / median(baseline.byId)).toFixed(2)}x`);
+      console.log(`find-by-tenant-index ${ratio}: ${(median(subject.byIndex) / median(baseline.byIndex)).toFixed(2)}x`);
     }
   } finally {
     await client.close();

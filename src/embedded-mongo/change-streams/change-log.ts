@@ -1,0 +1,142 @@
+import { Long } from 'bson';
+import type { Document, Timestamp } from 'bson';
+import type { ClusterTick } from '../cluster-time.js';
+import { CommandError, ErrorCode } from '../errors.js';
+
+export type ChangeKind = 'insert' | 'update' | 'replace' | 'delete' | 'drop' | 'dropDatabase';
+
+/** Where an event sits in the log: its commit's cluster time and its index within the commit. */
+export interface LogPosition {
+  readonly t: number;
+  readonly i: number;
+  readonly index: number;
+}
+
+/** One committed change, kept as data; change streams render it into an event per their options. */
+export interface ChangeEntry {
+  readonly position: LogPosition;
+  readonly clusterTime: Timestamp;
+  readonly wallTime: Date;
+  readonly kind: ChangeKind;
+  readonly db: string;
+  readonly coll: string | undefined;
+  readonly before: Document | null;
+  readonly after: Document | null;
+  readonly transaction: { readonly lsid: Document; readonly txnNumber: Long } | undefined;
+}
+
+export type ChangeInput = Pick<ChangeEntry, 'kind' | 'db' | 'coll' | 'before' | 'after'>;
+
+/** A position after every event of a commit: what a stream has seen once it read up to that commit. */
+const END_OF_COMMIT = 0xffffffff;
+
+export function comparePositions(a: LogPosition, b: LogPosition): number {
+  return a.t - b.t || a.i - b.i || a.index - b.index;
+}
+
+/** Resume tokens are `{ _data: <hex> }` holding the position, like the server's (opaque) keystrings. */
+export function resumeToken(position: LogPosition): Document {
+  const hex = (value: number): string => value.toString(16).padStart(8, '0');
+  return { _data: `${hex(position.t)}${hex(position.i)}${hex(position.index)}` };
+}
+
+export function parseResumeToken(token: unknown): LogPosition {
+  const data = (token as { _data?: unknown } | null)?._data;
+  if (typeof data !== 'string' || !/^[0-9a-f]{24}$/.test(data)) {
+    throw new CommandError(ErrorCode.BadValue, `Invalid resume token: ${JSON.stringify(token)}`);
+  }
+  const part = (start: number): number => Number.parseInt(data.slice(start, start + 8), 16);
+  return { t: part(0), i: part(8), index: part(16) };
+}
+
+/** The position just before every event committed at or after the given cluster time. */
+export function positionBefore(time: Timestamp): LogPosition {
+  return { t: time.t, i: time.i, index: -1 };
+}
+
+/** The most recent events kept for change streams (resuming from before them fails with ChangeStreamHistoryLost). */
+const DEFAULT_CAPACITY = 100_000;
+
+/**
+ * The change events in commit order, bounded. Readers waiting for new events are woken on append
+ * rather than polling.
+ */
+export class ChangeLog {
+  private entries: ChangeEntry[] = [];
+  private lost: LogPosition | undefined;
+  private readonly waiters = new Set<() => void>();
+  private readonly capacity: number;
+
+  constructor(capacity = DEFAULT_CAPACITY) {
+    this.capacity = capacity;
+  }
+
+  append(tick: ClusterTick, changes: readonly ChangeInput[], transaction?: ChangeEntry['transaction']): void {
+    const { t, i } = tick.clusterTime;
+    changes.forEach((change, index) => {
+      this.entries.push({ ...change, position: { t, i, index }, clusterTime: tick.clusterTime, wallTime: tick.wallTime, transaction });
+    });
+    // Trimming in chunks keeps appends amortised O(1) instead of shifting the array on every commit.
+    if (this.entries.length > this.capacity + Math.ceil(this.capacity / 10)) {
+      const dropped = this.entries.splice(0, this.entries.length - this.capacity);
+      this.lost = dropped[dropped.length - 1]?.position;
+    }
+    this.wake();
+  }
+
+  /** The position after everything logged so far at the given latest cluster time. */
+  highWaterMark(latest: Timestamp): LogPosition {
+    return { t: latest.t, i: latest.i, index: END_OF_COMMIT };
+  }
+
+  /** The index of the first entry after the position; fails if events after it were already discarded. */
+  indexAfter(position: LogPosition): number {
+    if (this.lost && comparePositions(position, this.lost) < 0) {
+      throw new CommandError(
+        ErrorCode.ChangeStreamHistoryLost,
+        'Resume of change stream was not possible, as the resume point may no longer be in the oplog.',
+      );
+    }
+    let low = 0;
+    let high = this.entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (comparePositions((this.entries[middle] as ChangeEntry).position, position) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  at(index: number): ChangeEntry | undefined {
+    return this.entries[index];
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** Resolves on the next append, after the timeout, or on abort, whichever comes first. */
+  waitForAppend(timeoutMs: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      if (signal.aborted) return done();
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.add(done);
+    });
+  }
+
+  /** Wakes every waiting reader (on append, and when the server stops). */
+  wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+export function transactionMarker(lsid: Document, txnNumber: number): ChangeEntry['transaction'] {
+  return { lsid, txnNumber: Long.fromNumber(txnNumber) };
+}

@@ -1,0 +1,57 @@
+import type { Document } from 'bson';
+import { openChangeStream } from '../change-streams/open.js';
+import { ArrayCursor, serveBatch } from '../cursors.js';
+import { CommandError, ErrorCode } from '../errors.js';
+import { runPipeline } from '../query/mingo.js';
+import { restoreTypes, toView } from '../values/view.js';
+import { documentArray, optionalDocument, optionalNumber, rejectCollation } from './arguments.js';
+import type { CommandContext, CommandTable } from './context.js';
+import { DEFAULT_FIRST_BATCH_SIZE } from './reads.js';
+
+/** Stages that write to collections; mingo would only write into its in-memory inputs. */
+const WRITING_STAGES = new Set(['$out', '$merge']);
+
+function stageName(stage: Document): string {
+  return Object.keys(stage)[0] ?? '';
+}
+
+function aggregate(command: Document, context: CommandContext): Promise<Document> {
+  const pipeline = documentArray(command, 'pipeline');
+  rejectCollation(command);
+  if (command.explain !== undefined) {
+    throw new CommandError(ErrorCode.CommandNotSupported, 'explain is not supported by the embedded MongoDB server');
+  }
+  const cursorOptions = optionalDocument(command, 'cursor');
+  if (!cursorOptions) {
+    throw new CommandError(ErrorCode.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
+  }
+  const batchSize = optionalNumber(cursorOptions, 'batchSize') ?? DEFAULT_FIRST_BATCH_SIZE;
+  const target: unknown = command.aggregate;
+  const coll = typeof target === 'string' ? target : undefined;
+  const [first, ...rest] = pipeline;
+  if (first && stageName(first) === '$changeStream') {
+    return openChangeStream(first.$changeStream, rest, { db: context.db, coll }, batchSize, context);
+  }
+  for (const stage of pipeline) {
+    const name = stageName(stage);
+    if (name === '$changeStream') {
+      throw new CommandError(ErrorCode.ChangeStreamNotFirstStage, '$changeStream is only valid as the first stage in a pipeline');
+    }
+    if (WRITING_STAGES.has(name)) {
+      throw new CommandError(ErrorCode.CommandNotSupported, `${name} is not supported by the embedded MongoDB server`);
+    }
+  }
+  if (coll === undefined && target !== 1) {
+    throw new CommandError(ErrorCode.InvalidNamespace, "Invalid value for 'aggregate': it must be a collection name or 1");
+  }
+  // A leading $match selects the input through the planner, so it can use indexes.
+  const leadingMatch = first && stageName(first) === '$match' ? (first.$match as Document) : undefined;
+  const input =
+    coll === undefined ? [] : context.data.find(context.db, coll, toView(leadingMatch ?? {})).map((record) => record.view);
+  const stages = leadingMatch ? rest : pipeline;
+  const results = runPipeline(input, toView(stages), context.data.resolver(context.db)).map(restoreTypes);
+  const cursor = new ArrayCursor(`${context.db}.${coll ?? '$cmd.aggregate'}`, results);
+  return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
+}
+
+export const aggregateCommands: CommandTable = { aggregate };

@@ -1,0 +1,66 @@
+import type { Document } from 'bson';
+import { ArrayCursor, serveBatch } from '../cursors.js';
+import { CommandError, ErrorCode } from '../errors.js';
+import type { Collection } from '../storage/collection.js';
+import { defaultIndexName, parseIndexSpec } from '../storage/index-spec.js';
+import { canonicalKey } from '../values/canonical.js';
+import { isPlainObject } from '../values/kinds.js';
+import { collectionName, documentArray, optionalDocument, optionalNumber } from './arguments.js';
+import type { CommandContext, CommandTable } from './context.js';
+
+function createIndexes(command: Document, context: CommandContext): Document {
+  const name = collectionName(command);
+  const specs = documentArray(command, 'indexes').map(parseIndexSpec);
+  if (specs.length === 0) throw new CommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
+  const existing = context.engine.catalog.collection(context.db, name);
+  const collection = existing ?? context.engine.catalog.ensureCollection(context.db, name);
+  const before = collection.indexes.size + 1;
+  const created = specs.filter((spec) => collection.createIndex(spec)).length;
+  const reply: Document = {
+    numIndexesBefore: before,
+    numIndexesAfter: before + created,
+    createdCollectionAutomatically: existing === undefined,
+    ok: 1,
+  };
+  if (created === 0) reply.note = 'all indexes already exist';
+  return reply;
+}
+
+function existingCollection(context: CommandContext, name: string): Collection {
+  const collection = context.engine.catalog.collection(context.db, name);
+  if (!collection) throw new CommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${context.db}.${name}`);
+  return collection;
+}
+
+function listIndexes(command: Document, context: CommandContext): Promise<Document> {
+  const collection = existingCollection(context, collectionName(command));
+  const cursor = new ArrayCursor(collection.namespace, collection.describeIndexes());
+  const batchSize = optionalNumber(optionalDocument(command, 'cursor') ?? {}, 'batchSize');
+  return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
+}
+
+/** The names dropIndexes refers to: "*" for all but _id_, a name, a list of names, or a key pattern. */
+function indexNames(collection: Collection, target: unknown): string[] {
+  if (target === '*') return [...collection.indexes.keys()];
+  if (typeof target === 'string') return [target];
+  if (Array.isArray(target) && target.every((name) => typeof name === 'string')) return target as string[];
+  if (isPlainObject(target)) {
+    const match = [...collection.indexes.values()].find((table) => canonicalKey(table.spec.key) === canonicalKey(target));
+    if (!match) throw new CommandError(ErrorCode.IndexNotFound, `can't find index with key: ${defaultIndexName(target)}`);
+    return [match.spec.name];
+  }
+  throw new CommandError(ErrorCode.TypeMismatch, 'dropIndexes: index must be a string, an array of strings or an object');
+}
+
+function dropIndexes(command: Document, context: CommandContext): Document {
+  const collection = existingCollection(context, collectionName(command));
+  const before = collection.indexes.size + 1;
+  for (const name of indexNames(collection, command.index)) collection.dropIndex(name);
+  return { nIndexesWas: before, ok: 1 };
+}
+
+export const indexCommands: CommandTable = {
+  createIndexes,
+  listIndexes,
+  dropIndexes,
+};

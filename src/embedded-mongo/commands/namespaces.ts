@@ -1,0 +1,75 @@
+import type { Document } from 'bson';
+import type { ChangeInput } from '../change-streams/change-log.js';
+import { ArrayCursor, serveBatch } from '../cursors.js';
+import { compileFilter } from '../query/mingo.js';
+import type { Collection } from '../storage/collection.js';
+import { toView } from '../values/view.js';
+import { collectionName, commandOptions, optionalBoolean, optionalDocument, optionalNumber } from './arguments.js';
+import type { CommandContext, CommandTable } from './context.js';
+
+function listDatabases(command: Document, context: CommandContext): Document {
+  const filter = compileFilter(toView(optionalDocument(command, 'filter') ?? {}));
+  const nameOnly = optionalBoolean(command, 'nameOnly') ?? false;
+  const databases = context.engine.catalog
+    .databaseNames()
+    .map((name) => (nameOnly ? { name } : { name, sizeOnDisk: 0, empty: false }))
+    .filter((entry) => filter.test(entry));
+  return nameOnly ? { databases, ok: 1 } : { databases, totalSize: 0, totalSizeMb: 0, ok: 1 };
+}
+
+function describeCollection(collection: Collection, nameOnly: boolean): Document {
+  if (nameOnly) return { name: collection.name, type: 'collection' };
+  return {
+    name: collection.name,
+    type: 'collection',
+    options: collection.options,
+    info: { readOnly: false, uuid: collection.uuid },
+    idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
+  };
+}
+
+function listCollections(command: Document, context: CommandContext): Promise<Document> {
+  const filter = compileFilter(toView(optionalDocument(command, 'filter') ?? {}));
+  const nameOnly = optionalBoolean(command, 'nameOnly') ?? false;
+  const entries = context.engine.catalog
+    .collections(context.db)
+    .map((collection) => describeCollection(collection, nameOnly))
+    .filter((entry) => filter.test(toView(entry)));
+  const cursor = new ArrayCursor(`${context.db}.$cmd.listCollections`, entries);
+  const batchSize = optionalNumber(optionalDocument(command, 'cursor') ?? {}, 'batchSize');
+  return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
+}
+
+function create(command: Document, context: CommandContext): Document {
+  context.engine.catalog.createCollection(context.db, collectionName(command), commandOptions(command, 'create'));
+  return { ok: 1 };
+}
+
+function drop(command: Document, context: CommandContext): Document {
+  const name = collectionName(command);
+  const dropped = context.engine.catalog.dropCollection(context.db, name);
+  if (!dropped) return { ok: 1 };
+  context.engine.logCatalogChanges([dropChange(dropped)]);
+  return { nIndexesWas: dropped.indexes.size + 1, ns: dropped.namespace, ok: 1 };
+}
+
+function dropDatabase(_command: Document, context: CommandContext): Document {
+  const dropped = context.engine.catalog.dropDatabase(context.db);
+  if (dropped.length > 0) {
+    const dropDatabaseChange: ChangeInput = { kind: 'dropDatabase', db: context.db, coll: undefined, before: null, after: null };
+    context.engine.logCatalogChanges([...dropped.map(dropChange), dropDatabaseChange]);
+  }
+  return { dropped: context.db, ok: 1 };
+}
+
+function dropChange(collection: Collection): ChangeInput {
+  return { kind: 'drop', db: collection.db, coll: collection.name, before: null, after: null };
+}
+
+export const namespaceCommands: CommandTable = {
+  listDatabases,
+  listCollections,
+  create,
+  drop,
+  dropDatabase,
+};

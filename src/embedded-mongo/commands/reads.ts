@@ -1,0 +1,103 @@
+import { Long } from 'bson';
+import type { Document } from 'bson';
+import { compare } from 'mingo/util';
+import { ArrayCursor, serveBatch } from '../cursors.js';
+import { CommandError, ErrorCode } from '../errors.js';
+import { readDocuments } from '../query/read.js';
+import { canonicalKey } from '../values/canonical.js';
+import { bsonType } from '../values/kinds.js';
+import { pathValues } from '../values/paths.js';
+import { numericValue, toView } from '../values/view.js';
+import { collectionName, optionalBoolean, optionalDocument, optionalNumber, rejectCollation } from './arguments.js';
+import type { CommandContext, CommandTable } from './context.js';
+
+/** The server's default size of a cursor's first batch. */
+export const DEFAULT_FIRST_BATCH_SIZE = 101;
+
+function find(command: Document, context: CommandContext): Promise<Document> {
+  const coll = collectionName(command);
+  rejectCollation(command);
+  const filter = optionalDocument(command, 'filter') ?? {};
+  const limit = optionalNumber(command, 'limit') ?? 0;
+  const records = context.data.find(context.db, coll, toView(filter));
+  const documents = readDocuments(
+    records,
+    {
+      sort: optionalDocument(command, 'sort'),
+      skip: optionalNumber(command, 'skip'),
+      limit: Math.abs(limit),
+      projection: optionalDocument(command, 'projection'),
+    },
+  );
+  const cursor = new ArrayCursor(`${context.db}.${coll}`, documents);
+  return serveBatch(context.engine.cursors, cursor, {
+    batchSize: optionalNumber(command, 'batchSize') ?? DEFAULT_FIRST_BATCH_SIZE,
+    singleBatch: (optionalBoolean(command, 'singleBatch') ?? false) || limit < 0,
+    signal: context.connection.signal,
+  });
+}
+
+function cursorId(value: unknown): Long {
+  if (bsonType(value) === 'Long') return value as Long;
+  const number = numericValue(value);
+  if (number === undefined) throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'getMore' is the wrong type, expected type 'long'");
+  return Long.fromNumber(number);
+}
+
+function getMore(command: Document, context: CommandContext): Promise<Document> {
+  const id = cursorId(command.getMore);
+  const batchSize = optionalNumber(command, 'batchSize');
+  return serveBatch(context.engine.cursors, context.engine.cursors.get(id), {
+    id,
+    batchSize: batchSize === 0 ? undefined : batchSize,
+    maxTimeMS: optionalNumber(command, 'maxTimeMS'),
+    signal: context.connection.signal,
+  });
+}
+
+function killCursors(command: Document, context: CommandContext): Document {
+  const ids: unknown = command.cursors;
+  if (!Array.isArray(ids)) throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'cursors' is missing or not an array");
+  const killed: Long[] = [];
+  const notFound: Long[] = [];
+  for (const value of ids) {
+    const id = cursorId(value);
+    (context.engine.cursors.kill(id) ? killed : notFound).push(id);
+  }
+  return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+}
+
+function count(command: Document, context: CommandContext): Document {
+  const coll = collectionName(command);
+  rejectCollation(command);
+  const matched = context.data.find(context.db, coll, toView(optionalDocument(command, 'query') ?? {})).length;
+  const skip = optionalNumber(command, 'skip') ?? 0;
+  const limit = Math.abs(optionalNumber(command, 'limit') ?? 0);
+  const n = Math.max(0, matched - skip);
+  return { n: limit > 0 ? Math.min(n, limit) : n, ok: 1 };
+}
+
+function distinct(command: Document, context: CommandContext): Document {
+  const coll = collectionName(command);
+  rejectCollation(command);
+  const key: unknown = command.key;
+  if (typeof key !== 'string' || key === '') throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'key' must be a non-empty string");
+  const records = context.data.find(context.db, coll, toView(optionalDocument(command, 'query') ?? {}));
+  const values = new Map<string, unknown>();
+  for (const record of records) {
+    for (const value of pathValues(record.doc, key)) {
+      const canonical = canonicalKey(value);
+      if (!values.has(canonical)) values.set(canonical, value);
+    }
+  }
+  const sorted = [...values.values()].sort((a, b) => compare(toView(a), toView(b)));
+  return { values: sorted, ok: 1 };
+}
+
+export const readCommands: CommandTable = {
+  find,
+  getMore,
+  killCursors,
+  count,
+  distinct,
+};

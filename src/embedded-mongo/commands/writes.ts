@@ -1,0 +1,88 @@
+import type { Document } from 'bson';
+import { CommandError, ErrorCode } from '../errors.js';
+import { applyUpdate, isReplacement, upsertDocument } from '../query/update.js';
+import type { UpdateSpec } from '../query/update.js';
+import { isPlainObject } from '../values/kinds.js';
+import { toView } from '../values/view.js';
+import { collectionName, documentArray, optionalBoolean, optionalDocumentArray, optionalNumber, rejectCollation } from './arguments.js';
+import type { CommandContext, CommandTable } from './context.js';
+import { runWriteBatch, withLeadingId, writeReply } from './write-batch.js';
+
+function insert(command: Document, context: CommandContext): Document {
+  const coll = collectionName(command);
+  const documents = documentArray(command, 'documents');
+  let inserted = 0;
+  const writeErrors = runWriteBatch(documents, command.ordered !== false, context, (document) => {
+    context.data.insert(context.db, coll, withLeadingId(document));
+    inserted += 1;
+  });
+  return writeReply({ n: inserted }, writeErrors);
+}
+
+function updateSpec(statement: Document): UpdateSpec {
+  const update: unknown = statement.u;
+  if (Array.isArray(update) && update.every(isPlainObject)) return update as Document[];
+  if (isPlainObject(update)) return update;
+  throw new CommandError(ErrorCode.FailedToParse, 'Update argument must be either an object or an array');
+}
+
+function update(command: Document, context: CommandContext): Document {
+  const coll = collectionName(command);
+  const statements = documentArray(command, 'updates');
+  let matched = 0;
+  let modified = 0;
+  const upserted: Document[] = [];
+  const writeErrors = runWriteBatch(statements, command.ordered !== false, context, (statement, index) => {
+    rejectCollation(statement);
+    const filter = isPlainObject(statement.q) ? statement.q : {};
+    const spec = updateSpec(statement);
+    const multi = optionalBoolean(statement, 'multi') ?? false;
+    const arrayFilters = optionalDocumentArray(statement, 'arrayFilters');
+    if (multi && isReplacement(spec) && Object.keys(spec).length > 0) {
+      throw new CommandError(ErrorCode.FailedToParse, 'multi update is not supported for replacement-style update');
+    }
+    const filterView = toView(filter);
+    const found = context.data.find(context.db, coll, filterView);
+    const targets = multi ? found : found.slice(0, 1);
+    if (targets.length === 0 && optionalBoolean(statement, 'upsert') === true) {
+      const document = upsertDocument(filter, spec, arrayFilters);
+      context.data.insert(context.db, coll, document);
+      matched += 1;
+      upserted.push({ index, _id: document._id });
+      return;
+    }
+    for (const target of targets) {
+      matched += 1;
+      const after = applyUpdate(target, spec, filterView, arrayFilters);
+      if (!after) continue;
+      context.data.update(context.db, coll, target, after, isReplacement(spec) ? 'replace' : 'update');
+      modified += 1;
+    }
+  });
+  const counts: Document = { n: matched, nModified: modified };
+  if (upserted.length > 0) counts.upserted = upserted;
+  return writeReply(counts, writeErrors);
+}
+
+function remove(command: Document, context: CommandContext): Document {
+  const coll = collectionName(command);
+  const statements = documentArray(command, 'deletes');
+  let deleted = 0;
+  const writeErrors = runWriteBatch(statements, command.ordered !== false, context, (statement) => {
+    rejectCollation(statement);
+    const filter = isPlainObject(statement.q) ? statement.q : {};
+    const limit = optionalNumber(statement, 'limit') ?? 0;
+    const found = context.data.find(context.db, coll, toView(filter));
+    for (const target of limit === 1 ? found.slice(0, 1) : found) {
+      context.data.remove(context.db, coll, target);
+      deleted += 1;
+    }
+  });
+  return writeReply({ n: deleted }, writeErrors);
+}
+
+export const writeCommands: CommandTable = {
+  insert,
+  update,
+  delete: remove,
+};

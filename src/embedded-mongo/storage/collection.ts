@@ -1,0 +1,154 @@
+import { UUID } from 'bson';
+import type { Document } from 'bson';
+import { CommandError, ErrorCode } from '../errors.js';
+import { compileFilter } from '../query/mingo.js';
+import type { Filter } from '../query/mingo.js';
+import { canonicalKey } from '../values/canonical.js';
+import { toView } from '../values/view.js';
+import { duplicateKeyError } from './duplicate-key.js';
+import { describeIndex, ID_INDEX, ID_INDEX_NAME } from './index-spec.js';
+import type { IndexSpec } from './index-spec.js';
+import { IndexTable } from './index-table.js';
+
+/** An immutable stored document: its `_id` key, exact BSON form, mingo view, and the commit that wrote it. */
+export interface StoredDocument {
+  readonly id: string;
+  readonly doc: Document;
+  readonly view: Document;
+  readonly version: number;
+}
+
+export function storedDocument(doc: Document, version: number): StoredDocument {
+  return { id: canonicalKey(doc._id), doc, view: toView(doc), version };
+}
+
+export function withVersion(record: StoredDocument, version: number): StoredDocument {
+  return { ...record, version };
+}
+
+/** Collection options this server can honour; anything else is refused at create time. */
+const SUPPORTED_OPTIONS = new Set(['validator', 'validationLevel', 'validationAction', 'comment']);
+
+export class Collection {
+  readonly db: string;
+  readonly name: string;
+  readonly uuid = new UUID();
+  readonly options: Document;
+  /** Documents by the canonical key of their `_id`: the `_id_` index. */
+  readonly records = new Map<string, StoredDocument>();
+  readonly indexes = new Map<string, IndexTable>();
+  private readonly validator: Filter | undefined;
+
+  constructor(db: string, name: string, options: Document = {}) {
+    for (const option of Object.keys(options)) {
+      if (!SUPPORTED_OPTIONS.has(option)) {
+        throw new CommandError(ErrorCode.InvalidOptions, `Collection option '${option}' is not supported by the embedded MongoDB server`);
+      }
+    }
+    this.db = db;
+    this.name = name;
+    this.options = options;
+    const enforced = options.validationLevel !== 'off' && options.validationAction !== 'warn';
+    this.validator = options.validator && enforced ? compileFilter(options.validator as Document) : undefined;
+  }
+
+  get namespace(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  /** Replaces `before` by `after` (either may be null for an insert or delete), keeping indexes in step. */
+  write(before: StoredDocument | null, after: StoredDocument | null): void {
+    if (before) {
+      this.records.delete(before.id);
+      for (const index of this.indexes.values()) index.remove(before.id, before.doc, before.view);
+    }
+    if (after) {
+      this.records.set(after.id, after);
+      for (const index of this.indexes.values()) index.add(after.id, after.doc, after.view);
+    }
+  }
+
+  /** The duplicate key error of the first unique index the document collides in, ignoring the given ids. */
+  uniqueConflict(candidate: StoredDocument, ignore: (id: string) => boolean): CommandError | undefined {
+    for (const index of this.indexes.values()) {
+      const keyValue = index.conflict(candidate.doc, candidate.view, ignore);
+      if (keyValue) return duplicateKeyError(this.namespace, index.spec.name, index.spec.key, keyValue);
+    }
+    return undefined;
+  }
+
+  checkUnique(candidate: StoredDocument, ignore: (id: string) => boolean): void {
+    const conflict = this.uniqueConflict(candidate, ignore);
+    if (conflict) throw conflict;
+  }
+
+  /** Throws the duplicate key error if the document collides with one of the others in a unique index. */
+  checkUniqueAmong(candidate: StoredDocument, others: readonly StoredDocument[]): void {
+    for (const index of this.indexes.values()) {
+      for (const other of others) {
+        const keyValue = index.sharedKey(candidate, other);
+        if (keyValue) throw duplicateKeyError(this.namespace, index.spec.name, index.spec.key, keyValue);
+      }
+    }
+  }
+
+  duplicateIdError(id: unknown): CommandError {
+    return duplicateKeyError(this.namespace, ID_INDEX_NAME, ID_INDEX.key, { _id: id });
+  }
+
+  validate(candidate: StoredDocument): void {
+    if (this.validator && !this.validator.test(candidate.view)) {
+      throw new CommandError(ErrorCode.DocumentValidationFailure, 'Document failed validation', {
+        details: { errInfo: { failingDocumentId: candidate.doc._id } },
+      });
+    }
+  }
+
+  /** Builds the index over the existing documents; false when an identical index already exists. */
+  createIndex(spec: IndexSpec): boolean {
+    if (this.hasIndex(spec)) return false;
+    const table = new IndexTable(spec);
+    for (const record of this.records.values()) {
+      const keyValue = table.conflict(record.doc, record.view, (id) => id === record.id);
+      if (keyValue) throw duplicateKeyError(this.namespace, spec.name, spec.key, keyValue);
+      table.add(record.id, record.doc, record.view);
+    }
+    this.indexes.set(spec.name, table);
+    return true;
+  }
+
+  dropIndex(name: string): void {
+    if (name === ID_INDEX_NAME) throw new CommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
+    if (!this.indexes.delete(name)) throw new CommandError(ErrorCode.IndexNotFound, `index not found with name [${name}]`);
+  }
+
+  /** Whether an identical index exists; a clash of name or key with a different index is an error. */
+  private hasIndex(spec: IndexSpec): boolean {
+    const sameKey = (other: IndexSpec): boolean => canonicalKey(other.key) === canonicalKey(spec.key);
+    const sameOptions = (other: IndexSpec): boolean => canonicalKey(describeIndex(other)) === canonicalKey(describeIndex(spec));
+    for (const other of [ID_INDEX, ...[...this.indexes.values()].map((table) => table.spec)]) {
+      if (other.name === spec.name && !sameKey(other)) {
+        throw new CommandError(
+          ErrorCode.IndexKeySpecsConflict,
+          `An existing index has the same name as the requested index. Requested index: ${JSON.stringify(describeIndex(spec))}, existing index: ${JSON.stringify(describeIndex(other))}`,
+        );
+      }
+      if (!sameKey(other)) continue;
+      if (other.name !== spec.name) {
+        throw new CommandError(ErrorCode.IndexOptionsConflict, `Index already exists with a different name: ${other.name}`);
+      }
+      if (other !== ID_INDEX && !sameOptions(other)) {
+        throw new CommandError(
+          ErrorCode.IndexOptionsConflict,
+          `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(describeIndex(spec))}, existing index: ${JSON.stringify(describeIndex(other))}`,
+        );
+      }
+      return true;
+    }
+    return false;
+  }
+
+  describeIndexes(): Document[] {
+    return [describeIndex(ID_INDEX), ...[...this.indexes.values()].map((table) => describeIndex(table.spec))];
+  }
+}
