@@ -12,7 +12,8 @@ export function gatewaySecretMatches(secret: string, presented: string | string[
 /**
  * With GATEWAY_SECRET set, a request must carry it in `Router-Authorization` (Apollo's recommendation
  * for router-to-subgraph trust) or it is refused before any parsing. Defense in depth only: the
- * caller's own credentials are verified either way.
+ * caller's own credentials are verified either way. The one thing the secret answers on its own is
+ * `{ _service { sdl } }`, which gateways fetch without a user (./gateway-introspection.ts).
  */
 export function requireGatewaySecret(secret: string): RequestHandler {
   return (req, res, next) => {
