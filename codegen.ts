@@ -1,4 +1,8 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { persistedQueryManifestPlugin } from './src/bi/manifest.js';
+
+/** The local plugin that writes the persisted query manifest (src/bi/manifest.ts), served by `pluginLoader`. */
+const MANIFEST_PLUGIN = 'tenantgraph-persisted-query-manifest';
 
 /**
  * The Federation 2 directives that schema/ uses, declared for codegen only: at run time
@@ -37,10 +41,19 @@ const config: CodegenConfig = {
           Reservation: '../modules/reservations/reservation-document.js#ReservationDocument',
           Tenant: '../context.js#ActiveTenant',
           ApiKey: '../modules/api-keys/api-key-document.js#ApiKeyDocument',
+          TrustedOperation: '../bi/trusted-operations.js#TrustedOperation as TrustedOperationModel',
         },
       },
     },
+    // The trusted (persisted) operations of BI tools, validated against the schema by codegen and
+    // compiled into an Apollo persisted query manifest that the server loads at start-up.
+    'persisted-query-manifest.json': {
+      documents: 'schema/operations/*.graphql',
+      plugins: [MANIFEST_PLUGIN],
+    },
   },
+  // Codegen tries the plugin under several package names before the bare one; only the bare name is ours.
+  pluginLoader: async (module: string) => (module === MANIFEST_PLUGIN ? persistedQueryManifestPlugin : import(module)),
 };
 
 export default config;

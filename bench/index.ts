@@ -1,5 +1,6 @@
 import * as apiOverhead from './api-overhead.js';
 import * as embeddedMongoFindById from './embedded-mongo-find-by-id.js';
+import * as persistedQuery from './persisted-query.js';
 
 interface BenchModule {
   run(): Promise<void>;
@@ -9,6 +10,7 @@ interface BenchModule {
 const BENCHMARKS: Record<string, BenchModule> = {
   'embedded-mongo-find-by-id': embeddedMongoFindById,
   'api-overhead': apiOverhead,
+  'persisted-query': persistedQuery,
 };
 
 for (const [name, bench] of Object.entries(BENCHMARKS)) {

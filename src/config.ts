@@ -21,8 +21,18 @@ export interface Config {
   seed: boolean;
   logLevel: LogLevel;
   gatewaySecret: string | undefined;
-  /** The longest a role change or a revoked key takes to apply over HTTP. */
+  /** How long identity data is cached; changes apply at once through the identity feed, this is its fallback. */
   membershipCacheTtlMs: number;
+  /** How long export events are kept (a TTL index on their time); older cursors cannot be resumed. */
+  eventRetentionDays: number;
+  /** Live events an exportEvents subscriber may have unread before its stream ends with RATE_LIMITED. */
+  exportBufferEvents: number;
+  /** `max-age` of GET answers of trusted persisted operations (`Cache-Control: private`). */
+  biCacheMaxAgeSeconds: number;
+  /** The longest lifetime an export link may be given. */
+  exportLinkMaxTtlSeconds: number;
+  /** The origin export links are built on; undefined: the address the server listens on. */
+  publicUrl: string | undefined;
   introspection: boolean;
   nodeEnv: NodeEnv;
 }
@@ -65,6 +75,13 @@ const jwksUrl = z.string().refine((value) => {
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }, 'expected an https:// URL (http:// only on localhost)');
 
+/** An origin and optional path prefix, without a trailing slash, e.g. `https://api.example.com`. */
+const publicUrl = z.string().refine((value) => {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'https:' || url.protocol === 'http:') && !value.endsWith('/') && !url.search && !url.hash;
+}, 'expected an http(s):// URL without a trailing slash, query or fragment');
+
 /** An empty value (`PORT=` in a shell or an env file) means unset. */
 const variable = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -84,6 +101,11 @@ const EnvSchema = z.object({
   LOG_LEVEL: variable(z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`)),
   GATEWAY_SECRET: variable(z.string().min(16, 'expected at least 16 characters')),
   MEMBERSHIP_CACHE_TTL_MS: variable(integer(0, 60_000)),
+  EVENT_RETENTION_DAYS: variable(integer(1, 3650)),
+  EXPORT_BUFFER_EVENTS: variable(integer(1, 1_000_000)),
+  BI_CACHE_MAX_AGE_SECONDS: variable(integer(0, 86_400)),
+  EXPORT_LINK_MAX_TTL_SECONDS: variable(integer(1, 2_592_000)),
+  PUBLIC_URL: variable(publicUrl),
   INTROSPECTION: variable(flag),
   NODE_ENV: variable(z.enum(NODE_ENVS, `expected one of ${NODE_ENVS.join(', ')}`)),
 });
@@ -106,6 +128,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.LOG_LEVEL ?? 'info',
     gatewaySecret: values.GATEWAY_SECRET,
     membershipCacheTtlMs: values.MEMBERSHIP_CACHE_TTL_MS ?? 5000,
+    eventRetentionDays: values.EVENT_RETENTION_DAYS ?? 7,
+    exportBufferEvents: values.EXPORT_BUFFER_EVENTS ?? 1000,
+    biCacheMaxAgeSeconds: values.BI_CACHE_MAX_AGE_SECONDS ?? 60,
+    exportLinkMaxTtlSeconds: values.EXPORT_LINK_MAX_TTL_SECONDS ?? 86_400,
+    publicUrl: values.PUBLIC_URL,
     introspection: values.INTROSPECTION ?? nodeEnv !== 'production',
     nodeEnv,
   };

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';
+import type { BiServices } from './bi/index.js';
 import type { Config } from './config.js';
 import type { Database } from './data/database.js';
+import type { ExportFeed } from './events/feed.js';
 import type { IdentityDirectory } from './tenancy/identity-directory.js';
 
 /** The long-lived parts of a running server, shared by every request. Built once in src/server/app.ts. */
@@ -10,5 +12,9 @@ export interface Services {
   database: Database;
   identity: IdentityDirectory;
   authenticator: Authenticator;
+  /** The live export events of this instance, fanned out by tenant to exportEvents subscribers. */
+  exportFeed: ExportFeed;
+  /** Trusted persisted operations, CSV/NDJSON exports and export links (src/bi). */
+  bi: BiServices;
   logger: Logger;
 }

@@ -29,6 +29,11 @@ describe('loadConfig defaults', () => {
       logLevel: 'info',
       gatewaySecret: undefined,
       membershipCacheTtlMs: 5000,
+      eventRetentionDays: 7,
+      exportBufferEvents: 1000,
+      biCacheMaxAgeSeconds: 60,
+      exportLinkMaxTtlSeconds: 86_400,
+      publicUrl: undefined,
       introspection: true,
       nodeEnv: 'development',
     });
@@ -56,6 +61,8 @@ describe('loadConfig defaults', () => {
       LOG_LEVEL: 'debug',
       GATEWAY_SECRET: 'a-long-router-secret',
       MEMBERSHIP_CACHE_TTL_MS: '250',
+      EVENT_RETENTION_DAYS: '30',
+      EXPORT_BUFFER_EVENTS: '50',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -65,6 +72,8 @@ describe('loadConfig defaults', () => {
       logLevel: 'debug',
       gatewaySecret: 'a-long-router-secret',
       membershipCacheTtlMs: 250,
+      eventRetentionDays: 30,
+      exportBufferEvents: 50,
     });
   });
 
@@ -113,6 +122,8 @@ describe('loadConfig refusals', () => {
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     [{ MEMBERSHIP_CACHE_TTL_MS: '1.5' }, 'MEMBERSHIP_CACHE_TTL_MS: expected an integer from 0 to 60000, got "1.5"'],
     [{ MEMBERSHIP_CACHE_TTL_MS: '3600000' }, 'MEMBERSHIP_CACHE_TTL_MS: expected an integer from 0 to 60000, got "3600000"'],
+    [{ EVENT_RETENTION_DAYS: '0' }, 'EVENT_RETENTION_DAYS: expected an integer from 1 to 3650, got "0"'],
+    [{ EXPORT_BUFFER_EVENTS: '0' }, 'EXPORT_BUFFER_EVENTS: expected an integer from 1 to 1000000, got "0"'],
     [{ INTROSPECTION: 'on' }, 'INTROSPECTION: expected true, false, 1 or 0, got "on"'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV: expected one of development, test, production, got "staging"'],
   ])('%j → %s', (env, message) => {

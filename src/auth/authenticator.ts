@@ -63,6 +63,7 @@ export class Authenticator {
       tenantId: key.tenantId,
       roles: key.roles,
       expiresAt: key.expiresAt,
+      operations: key.operations ?? null,
     };
   }
 

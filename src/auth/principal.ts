@@ -20,6 +20,11 @@ export interface ApiKeyPrincipal {
   tenantId: string;
   roles: readonly Role[];
   expiresAt: Date | null;
+  /**
+   * The trusted operations (by name) the key may run, and nothing else; null: not limited beyond its
+   * roles (see src/bi/safelist.ts).
+   */
+  operations: readonly string[] | null;
 }
 
 export type Principal = UserPrincipal | ApiKeyPrincipal;

@@ -5,6 +5,7 @@ import { forbidden, internalError, isAppError } from '../errors.js';
 import { assertEveryFieldHasARule, type PermissionMap } from './coverage.js';
 import {
   canAnalyze,
+  canExportEvents,
   canManageTenant,
   canReadPii,
   canReadTenantData,
@@ -51,6 +52,7 @@ export const permissionMap = {
     reservationStats: canAnalyze,
     members: canManageTenant,
     apiKeys: canManageTenant,
+    trustedOperations: canAnalyze, // a BI author needs the names and hashes of what can run
     _entities: canReadTenantData,
     _service: isAuthenticated,
   },
@@ -64,6 +66,10 @@ export const permissionMap = {
     setMemberRoles: canManageTenant,
     createApiKey: canManageTenant,
     revokeApiKey: canManageTenant,
+    registerTrustedOperation: canManageTenant,
+    removeTrustedOperation: canManageTenant,
+    createExportLink: canAnalyze, // BI persisted operations (contract section 3): analyst, editor, admin
+    rotateExportLinkSecret: canManageTenant,
   },
 
   Park: allOf(canReadTenantData, 'id', 'name', 'region', 'capacity', 'reservations'),
@@ -93,10 +99,30 @@ export const permissionMap = {
     'expiresAt',
     'revokedAt',
     'lastUsedAt',
+    'operations',
   ),
   CreatedApiKey: allOf(canManageTenant, 'apiKey', 'secret'),
+  TrustedOperation: allOf(canAnalyze, 'id', 'name', 'body', 'source', 'createdAt'),
+  ExportLink: allOf(canAnalyze, 'url', 'expiresAt'),
 
   _Service: allOf(isAuthenticated, 'sdl'),
+
+  // The rule guards `subscribe` (the field has no `resolve`, see src/events/subscription.ts), so it
+  // runs once when the subscription starts, before anything is read; the fields, on every event.
+  Subscription: { exportEvents: canExportEvents },
+  ExportEvent: allOf(
+    canExportEvents,
+    'id',
+    'specversion',
+    'type',
+    'source',
+    'subject',
+    'time',
+    'datacontenttype',
+    'data',
+    'tenant',
+    'cursor',
+  ),
 } satisfies PermissionMap;
 
 /**

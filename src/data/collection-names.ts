@@ -1,5 +1,15 @@
 /** The collections whose every document belongs to one tenant; reachable only through a TenantDb. */
-export const TENANT_COLLECTIONS = ['parks', 'reservations', 'apiKeys', 'events', 'trustedOperations'] as const;
+export const TENANT_COLLECTIONS = [
+  'parks',
+  'reservations',
+  'apiKeys',
+  'events',
+  // One document per tenant (its _id is the tenant id) holding the last export-event position.
+  'eventCounters',
+  'trustedOperations',
+  // One document per tenant: the secret that signs its export links (src/bi/export-links.ts).
+  'exportLinkSecrets',
+] as const;
 
 /**
  * Identity data keyed by user and tenant rather than owned by one tenant: a user's memberships are

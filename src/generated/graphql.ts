@@ -3,6 +3,7 @@ import type { ParkDocument } from '../modules/parks/park-document.js';
 import type { ReservationDocument } from '../modules/reservations/reservation-document.js';
 import type { ActiveTenant, RequestContext } from '../context.js';
 import type { ApiKeyDocument } from '../modules/api-keys/api-key-document.js';
+import type { TrustedOperation as TrustedOperationModel } from '../bi/trusted-operations.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -30,6 +31,11 @@ export type ApiKey = {
   id: Scalars['ID']['output'];
   lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
   name: Scalars['String']['output'];
+  /**
+   * The trusted operations (by name) this key may run, and nothing else; null when the key is not
+   * limited to named operations.
+   */
+  operations?: Maybe<Array<Scalars['String']['output']>>;
   revokedAt?: Maybe<Scalars['DateTime']['output']>;
   roles: Array<Role>;
 };
@@ -37,6 +43,12 @@ export type ApiKey = {
 export type CreateApiKeyInput = {
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   name: Scalars['String']['input'];
+  /**
+   * Limits the key to these trusted operations (repository or tenant, by name): it then runs those by
+   * their hash and nothing else, so a leaked dashboard key reads one dashboard. Omitted or null: no limit
+   * beyond the key's roles (a key whose only role is ANALYST still runs trusted operations only).
+   */
+  operations?: InputMaybe<Array<Scalars['String']['input']>>;
   roles: Array<Role>;
 };
 
@@ -61,6 +73,50 @@ export type CreatedApiKey = {
   secret: Scalars['String']['output'];
 };
 
+/** A CloudEvents 1.0 event, one per committed change, in the tenant's commit order. */
+export type ExportEvent = {
+  __typename?: 'ExportEvent';
+  /** Opaque; pass it as `after` to resume right after this event. */
+  cursor: Scalars['String']['output'];
+  /**
+   * The object after the change, as this API shows it (global ids); `{ id }` for a deletion.
+   * Personal data (`visitorEmail`) is included only for subscribers who may read it (EDITOR, ADMIN).
+   */
+  data: Scalars['JSON']['output'];
+  /** Always `application/json`. */
+  datacontenttype: Scalars['String']['output'];
+  /** The event's id, unique within its source; the same on every delivery (a consumer may deduplicate on it). */
+  id: Scalars['ID']['output'];
+  /** The tenant's event source, `urn:tenantgraph:tenant:<slug>`. */
+  source: Scalars['String']['output'];
+  /** Always `1.0`. */
+  specversion: Scalars['String']['output'];
+  /** The global id of the object that changed. */
+  subject?: Maybe<Scalars['String']['output']>;
+  /** The tenant's slug. */
+  tenant: Scalars['String']['output'];
+  /** When the change was committed (ISO 8601 UTC). */
+  time: Scalars['DateTime']['output'];
+  /** `park.created`, `park.updated`, `park.deleted`, `reservation.created` or `reservation.cancelled`. */
+  type: Scalars['String']['output'];
+};
+
+export type ExportFormat =
+  /** RFC 4180 CSV, a header row of dotted paths (`park.name`). */
+  | 'CSV'
+  /** Newline-delimited JSON, one row object per line. */
+  | 'NDJSON';
+
+/**
+ * A valet-key link: the rows of one trusted operation, with fixed variables, in one format, for whoever
+ * holds the URL until it expires. It runs in the tenant, with the roles its creator had when creating it.
+ */
+export type ExportLink = {
+  __typename?: 'ExportLink';
+  expiresAt: Scalars['DateTime']['output'];
+  url: Scalars['String']['output'];
+};
+
 /** A user's membership of the active tenant, as its admins manage it. */
 export type Member = {
   __typename?: 'Member';
@@ -78,11 +134,25 @@ export type Mutation = {
   __typename?: 'Mutation';
   cancelReservation: Reservation;
   createApiKey: CreatedApiKey;
+  /**
+   * A signed link returning the rows of a trusted operation without any other credential until it
+   * expires. `ttlSeconds` is at most the server's EXPORT_LINK_MAX_TTL_SECONDS.
+   */
+  createExportLink: ExportLink;
   createPark: Park;
   createReservation: Reservation;
   /** Deletes the park and returns its id. A park that still has reservations cannot be deleted. */
   deletePark: Scalars['ID']['output'];
+  /**
+   * Adds a trusted operation of the active tenant (ADMIN). `document` holds exactly one query
+   * operation, named `name`, valid against the schema and within the query limits.
+   */
+  registerTrustedOperation: TrustedOperation;
+  /** Removes a trusted operation of the active tenant and returns it (ADMIN). */
+  removeTrustedOperation: TrustedOperation;
   revokeApiKey: ApiKey;
+  /** Replaces the active tenant's link-signing secret: every export link created before stops working (ADMIN). */
+  rotateExportLinkSecret: Scalars['Boolean']['output'];
   /** Sets the roles of an existing user in the active tenant (ADMIN); an empty list removes the membership. */
   setMemberRoles: Member;
   /** Makes the tenant with this slug the caller's stored active tenant. The caller must be a member. */
@@ -101,6 +171,14 @@ export type MutationCreateApiKeyArgs = {
 };
 
 
+export type MutationCreateExportLinkArgs = {
+  format: ExportFormat;
+  operationName: Scalars['String']['input'];
+  ttlSeconds: Scalars['Int']['input'];
+  variables?: InputMaybe<Scalars['JSON']['input']>;
+};
+
+
 export type MutationCreateParkArgs = {
   input: CreateParkInput;
 };
@@ -113,6 +191,17 @@ export type MutationCreateReservationArgs = {
 
 export type MutationDeleteParkArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationRegisterTrustedOperationArgs = {
+  document: Scalars['String']['input'];
+  name: Scalars['String']['input'];
+};
+
+
+export type MutationRemoveTrustedOperationArgs = {
+  name: Scalars['String']['input'];
 };
 
 
@@ -183,8 +272,13 @@ export type Query = {
   parks: ParkConnection;
   reservation?: Maybe<Reservation>;
   reservationStats: Array<ReservationStat>;
-  /** The tenant's reservations by creation order. `first` defaults to 20 and is clamped to 100. */
+  /**
+   * The tenant's reservations by creation order. `first` defaults to 20 and is clamped to 100.
+   * `from` and `to` (both inclusive, either optional) keep the reservations dated within them.
+   */
   reservations: ReservationConnection;
+  /** The trusted operations runnable in the active tenant: the repository's, then the tenant's own by name. */
+  trustedOperations: Array<TrustedOperation>;
   viewer: Viewer;
 };
 
@@ -215,6 +309,8 @@ export type QueryReservationStatsArgs = {
 export type QueryReservationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['Date']['input']>;
+  to?: InputMaybe<Scalars['Date']['input']>;
 };
 
 export type Reservation = {
@@ -226,6 +322,7 @@ export type Reservation = {
   status: ReservationStatus;
   /** Personal data: readable by EDITOR and ADMIN only. */
   visitorEmail?: Maybe<Scalars['String']['output']>;
+  /** Personal data (a visitor's name), tagged for contracts and field-level governance in the supergraph. */
   visitorName: Scalars['String']['output'];
 };
 
@@ -266,6 +363,25 @@ export type Role =
   | 'INTEGRATOR'
   | 'VIEWER';
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The active tenant's export events (INTEGRATOR or ADMIN). Without `after`: the events committed
+   * from now on. With `after` (the cursor of an event received earlier): every event after it, then
+   * the live ones, in order, each exactly once. `types` keeps the events of these exact types (omitted
+   * or null: every type; an empty list or an unknown type is BAD_USER_INPUT). A cursor older than the
+   * retention period is BAD_USER_INPUT: subscribe again without `after`. A subscriber that falls more
+   * than the server's buffer behind gets RATE_LIMITED: resume from the last cursor.
+   */
+  exportEvents: ExportEvent;
+};
+
+
+export type SubscriptionExportEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  types?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
 /** An organisation whose data is kept apart from every other's. */
 export type Tenant = {
   __typename?: 'Tenant';
@@ -273,6 +389,29 @@ export type Tenant = {
   name: Scalars['String']['output'];
   slug: Scalars['String']['output'];
 };
+
+/**
+ * A named query that BI tools run by its hash (`extensions.persistedQuery.sha256Hash`, Apollo's APQ
+ * wire format), over `GET`/`POST /graphql` or as a file at `GET /bi/<name>.csv` / `.ndjson`.
+ */
+export type TrustedOperation = {
+  __typename?: 'TrustedOperation';
+  /** The document in normal form (as graphql-js prints it): exactly what the hash is taken of. */
+  body: Scalars['String']['output'];
+  /** When a tenant admin registered it; null for the repository's. */
+  createdAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The SHA-256 (hex) of `body`: the `sha256Hash` that runs it. */
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  source: TrustedOperationSource;
+};
+
+/** Where a trusted operation comes from. */
+export type TrustedOperationSource =
+  /** schema/operations/ of the repository, compiled into persisted-query-manifest.json. */
+  | 'REPOSITORY'
+  /** Registered by an admin of the active tenant; runs in that tenant only. */
+  | 'TENANT';
 
 export type UpdateParkInput = {
   capacity?: InputMaybe<Scalars['Int']['input']>;
@@ -409,6 +548,9 @@ export type ResolversTypes = ResolversObject<{
   CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  ExportEvent: ResolverTypeWrapper<ExportEvent>;
+  ExportFormat: ExportFormat;
+  ExportLink: ResolverTypeWrapper<ExportLink>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Member: ResolverTypeWrapper<Member>;
   Membership: ResolverTypeWrapper<Omit<Membership, 'tenant'> & { tenant: ResolversTypes['Tenant'] }>;
@@ -425,7 +567,10 @@ export type ResolversTypes = ResolversObject<{
   ReservationStatsGroupBy: ReservationStatsGroupBy;
   ReservationStatus: ReservationStatus;
   Role: Role;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tenant: ResolverTypeWrapper<ActiveTenant>;
+  TrustedOperation: ResolverTypeWrapper<TrustedOperationModel>;
+  TrustedOperationSource: TrustedOperationSource;
   UpdateParkInput: UpdateParkInput;
   User: ResolverTypeWrapper<User>;
   Viewer: ResolverTypeWrapper<Omit<Viewer, 'memberships' | 'tenant'> & { memberships: Array<ResolversTypes['Membership']>, tenant?: Maybe<ResolversTypes['Tenant']> }>;
@@ -444,6 +589,8 @@ export type ResolversParentTypes = ResolversObject<{
   CreatedApiKey: Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  ExportEvent: ExportEvent;
+  ExportLink: ExportLink;
   JSON: Scalars['JSON']['output'];
   Member: Member;
   Membership: Omit<Membership, 'tenant'> & { tenant: ResolversParentTypes['Tenant'] };
@@ -457,7 +604,9 @@ export type ResolversParentTypes = ResolversObject<{
   ReservationConnection: Omit<ReservationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ReservationEdge']>, nodes: Array<ResolversParentTypes['Reservation']> };
   ReservationEdge: Omit<ReservationEdge, 'node'> & { node: ResolversParentTypes['Reservation'] };
   ReservationStat: ReservationStat;
+  Subscription: Record<PropertyKey, never>;
   Tenant: ActiveTenant;
+  TrustedOperation: TrustedOperationModel;
   UpdateParkInput: UpdateParkInput;
   User: User;
   Viewer: Omit<Viewer, 'memberships' | 'tenant'> & { memberships: Array<ResolversParentTypes['Membership']>, tenant?: Maybe<ResolversParentTypes['Tenant']> };
@@ -490,6 +639,7 @@ export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends Res
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operations?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
 }>;
@@ -506,6 +656,24 @@ export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type ExportEventResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExportEvent'] = ResolversParentTypes['ExportEvent']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  data?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  datacontenttype?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  specversion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  subject?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type ExportLinkResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExportLink'] = ResolversParentTypes['ExportLink']> = ResolversObject<{
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
@@ -524,10 +692,14 @@ export type MembershipResolvers<ContextType = RequestContext, ParentType extends
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   cancelReservation?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationCancelReservationArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  createExportLink?: Resolver<ResolversTypes['ExportLink'], ParentType, ContextType, RequireFields<MutationCreateExportLinkArgs, 'format' | 'operationName' | 'ttlSeconds'>>;
   createPark?: Resolver<ResolversTypes['Park'], ParentType, ContextType, RequireFields<MutationCreateParkArgs, 'input'>>;
   createReservation?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationCreateReservationArgs, 'input'>>;
   deletePark?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteParkArgs, 'id'>>;
+  registerTrustedOperation?: Resolver<ResolversTypes['TrustedOperation'], ParentType, ContextType, RequireFields<MutationRegisterTrustedOperationArgs, 'document' | 'name'>>;
+  removeTrustedOperation?: Resolver<ResolversTypes['TrustedOperation'], ParentType, ContextType, RequireFields<MutationRemoveTrustedOperationArgs, 'name'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
+  rotateExportLinkSecret?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   setMemberRoles?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationSetMemberRolesArgs, 'email' | 'roles'>>;
   switchTenant?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType, RequireFields<MutationSwitchTenantArgs, 'slug'>>;
   updatePark?: Resolver<ResolversTypes['Park'], ParentType, ContextType, RequireFields<MutationUpdateParkArgs, 'id' | 'input'>>;
@@ -566,6 +738,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType, RequireFields<QueryReservationArgs, 'id'>>;
   reservationStats?: Resolver<Array<ResolversTypes['ReservationStat']>, ParentType, ContextType, RequireFields<QueryReservationStatsArgs, 'groupBy'>>;
   reservations?: Resolver<ResolversTypes['ReservationConnection'], ParentType, ContextType, Partial<QueryReservationsArgs>>;
+  trustedOperations?: Resolver<Array<ResolversTypes['TrustedOperation']>, ParentType, ContextType>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 }>;
 
@@ -597,11 +770,23 @@ export type ReservationStatResolvers<ContextType = RequestContext, ParentType ex
   visitors?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  exportEvents?: SubscriptionResolver<ResolversTypes['ExportEvent'], "exportEvents", ParentType, ContextType, Partial<SubscriptionExportEventsArgs>>;
+}>;
+
 export type TenantResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'], FederationReferenceType extends FederationReferenceTypes['Tenant'] = FederationReferenceTypes['Tenant']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Tenant']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   slug?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type TrustedOperationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['TrustedOperation'] = ResolversParentTypes['TrustedOperation']> = ResolversObject<{
+  body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['TrustedOperationSource'], ParentType, ContextType>;
 }>;
 
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
@@ -621,6 +806,8 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  ExportEvent?: ExportEventResolvers<ContextType>;
+  ExportLink?: ExportLinkResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Member?: MemberResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
@@ -634,7 +821,9 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ReservationConnection?: ReservationConnectionResolvers<ContextType>;
   ReservationEdge?: ReservationEdgeResolvers<ContextType>;
   ReservationStat?: ReservationStatResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
+  TrustedOperation?: TrustedOperationResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 }>;

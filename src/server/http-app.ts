@@ -1,10 +1,13 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
+import type { GraphQLSchema } from 'graphql';
 import type { JSONWebKeySet } from 'jose';
+import { biRoutes } from '../bi/routes.js';
 import type { RequestContext } from '../context.js';
 import { ErrorCode, isAppError, withHttpStatus } from '../errors.js';
 import type { Services } from '../services.js';
+import { serveSdlToGateway, subgraphSdl } from './gateway-introspection.js';
 import { requireGatewaySecret } from './gateway-secret.js';
 import type { Metrics } from './metrics.js';
 import { buildRequestContext } from './request-context.js';
@@ -15,6 +18,8 @@ export interface HttpAppOptions {
   metrics: Metrics;
   /** The dev issuer's public keys; absent when a real identity provider is configured. */
   devJwks: JSONWebKeySet | null;
+  /** The executable schema, for the BI exports (variable types and row shapes of trusted operations). */
+  schema: GraphQLSchema;
 }
 
 const headerOf = (req: Request) => (name: string) => req.get(name);
@@ -50,9 +55,13 @@ const answerAsGraphQLError =
   };
 
 /** The HTTP routes of the contract (section 2): GraphQL, health, readiness, metrics and the dev JWKS. */
-export function createHttpApp({ services, apollo, metrics, devJwks }: HttpAppOptions): Express {
+export function createHttpApp({ services, apollo, metrics, devJwks, schema }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Express would put a weak ETag on every answer and turn a matching If-None-Match into 304, whoever
+  // asks. Validators are given on purpose only: GET answers of trusted operations, bound to the
+  // caller (src/bi/persisted-query-plugin.ts).
+  app.set('etag', false);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -73,6 +82,8 @@ export function createHttpApp({ services, apollo, metrics, devJwks }: HttpAppOpt
     '/graphql',
     ...(secret ? [requireGatewaySecret(secret)] : []),
     express.json({ limit: '1mb' }),
+    // With the router secret and no caller credentials, `{ _service { sdl } }` and nothing else.
+    ...(secret ? [serveSdlToGateway(subgraphSdl())] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
@@ -83,6 +94,8 @@ export function createHttpApp({ services, apollo, metrics, devJwks }: HttpAppOpt
       },
     }),
   );
+  // CSV/NDJSON exports of trusted operations and export links (src/bi/routes.ts); data, so gated like /graphql.
+  app.use('/bi', ...(secret ? [requireGatewaySecret(secret)] : []), biRoutes({ services, apollo, schema }));
   app.use(answerAsGraphQLError(services));
   return app;
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readCredential } from '../auth/credentials.js';
-import type { RequestContext } from '../context.js';
+import type { Principal } from '../auth/principal.js';
+import type { Role } from '../authz/roles.js';
+import type { ActiveTenant, RequestContext } from '../context.js';
 import { unauthenticated } from '../errors.js';
 import { createLoaders } from '../modules/loaders.js';
 import type { Services } from '../services.js';
@@ -27,8 +29,24 @@ export async function buildRequestContext(services: Services, header: HeaderLook
     authentication,
     header('x-tenant-id')?.trim() || null,
   );
+  return contextFor(services, { requestId, principal: authentication.principal, tenant, roles });
+}
+
+/** What a context holds that is not derived: who, in which tenant, with which roles. */
+export interface ContextScope {
+  requestId: string;
+  principal: Principal;
+  tenant: ActiveTenant | null;
+  roles: ReadonlySet<Role>;
+}
+
+/**
+ * The context of an already verified scope, with a fresh data layer and fresh loaders bound to its
+ * tenant. buildRequestContext ends here; so does an export link (src/bi), whose scope comes from its
+ * verified signature instead of credentials.
+ */
+export function contextFor(services: Services, { requestId, principal, tenant, roles }: ContextScope): RequestContext {
   const db = tenant ? services.database.forTenant(tenant.id) : null;
-  const { principal } = authentication;
   return {
     requestId,
     principal,

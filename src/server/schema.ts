@@ -2,8 +2,10 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { mergeResolvers } from '@graphql-tools/merge';
 import type { GraphQLSchema } from 'graphql';
 import { applyPermissions } from '../authz/permissions.js';
+import { eventResolvers } from '../events/resolvers.js';
 import type { Resolvers } from '../generated/graphql.js';
 import { apiKeyResolvers } from '../modules/api-keys/resolvers.js';
+import { biResolvers } from '../modules/bi/resolvers.js';
 import { memberResolvers } from '../modules/members/resolvers.js';
 import { parkResolvers } from '../modules/parks/index.js';
 import { reservationResolvers } from '../modules/reservations/index.js';
@@ -18,6 +20,8 @@ export const resolvers: Resolvers = mergeResolvers([
   apiKeyResolvers,
   parkResolvers,
   reservationResolvers,
+  eventResolvers,
+  biResolvers,
 ]);
 
 /** The subgraph schema with the permission map applied to every field (deny by default). */

@@ -4,7 +4,7 @@ import { codes, startTestServer, type TestServer } from '../support/server.js';
 
 /**
  * CONTRACT.md section 3, ability by ability, for a caller holding exactly one role in texas (an API
- * key per role, created by texas's admin), over real HTTP: allowed abilities succeed, the others are
+ * key per role, created by texas's admin; for ANALYST the user erin, see below), over real HTTP: allowed abilities succeed, the others are
  * FORBIDDEN.
  */
 let server: TestServer;
@@ -59,6 +59,9 @@ beforeAll(async () => {
     expect(created.errors).toBeUndefined();
     keyOf.set(role, created.data!.createApiKey.secret);
   }
+  // An API key whose only role is ANALYST runs trusted persisted operations only (CONTRACT.md section 7,
+  // test/bi/): the ANALYST column is checked with erin, a user who is exactly a texas analyst.
+  keyOf.set('ANALYST', await server.token('erin@example.com'));
   const parks = await server.as<{ parks: { nodes: Array<{ id: string }> } }>(
     'alice@example.com',
     '{ parks(first: 1) { nodes { id } } }',

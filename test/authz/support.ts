@@ -33,6 +33,7 @@ export function apiKeyContext(roles: readonly Role[]): AuthzContext {
       tenantId: texas.id,
       roles,
       expiresAt: null,
+      operations: null,
     },
     tenant: texas,
     roles: new Set(roles),

@@ -6,9 +6,15 @@ const tenantCollections: ReadonlySet<string> = new Set(TENANT_COLLECTIONS);
 
 describe('INDEXES', () => {
   it('starts every index of a tenant collection with tenantId', () => {
-    for (const index of INDEXES.filter((i) => tenantCollections.has(i.collection))) {
+    // TTL indexes aside: MongoDB expires documents through single-field indexes only (see the next test).
+    for (const index of INDEXES.filter((i) => tenantCollections.has(i.collection) && i.expireAfter === undefined)) {
       expect(Object.keys(index.key)[0], JSON.stringify(index)).toBe('tenantId');
     }
+  });
+
+  it('has one TTL index, on the time of export events, single-field as MongoDB requires', () => {
+    const ttl = INDEXES.filter((index) => index.expireAfter !== undefined);
+    expect(ttl).toEqual([{ collection: 'events', key: { time: 1 }, expireAfter: 'eventRetention' }]);
   });
 
   it('declares at least one index for every collection', () => {
@@ -24,6 +30,8 @@ describe('INDEXES', () => {
         'memberships:userId,tenantId',
         'tenants:slug',
         'trustedOperations:tenantId,name',
+        'trustedOperations:tenantId,hash',
+        'exportLinkSecrets:tenantId',
         'users:email',
         'users:subject',
       ].sort(),

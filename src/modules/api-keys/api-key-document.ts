@@ -13,4 +13,6 @@ export interface ApiKeyDocument {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** The trusted operations the key is limited to; null or absent (keys created before the field): no limit. */
+  operations?: string[] | null;
 }

@@ -1,4 +1,5 @@
 import { isRole, type Role } from '../../authz/roles.js';
+import { OPERATION_NAME } from '../../bi/operation-check.js';
 import { badUserInput } from '../../errors.js';
 import type { CreateApiKeyInput } from '../../generated/graphql.js';
 
@@ -6,6 +7,22 @@ export interface ValidApiKeyInput {
   name: string;
   roles: Role[];
   expiresAt: Date | null;
+  /** Trusted operation names, not yet checked to exist; null: no limit. */
+  operations: string[] | null;
+}
+
+/** Operation names a key may be limited to at most. */
+export const MAX_KEY_OPERATIONS = 50;
+
+function validateOperations(operations: readonly string[] | null | undefined): string[] | null {
+  if (operations === null || operations === undefined) return null;
+  const names = [...new Set(operations)];
+  if (names.length === 0 || names.length > MAX_KEY_OPERATIONS) {
+    throw badUserInput('input.operations', `must name 1 to ${MAX_KEY_OPERATIONS} operations, or be null`);
+  }
+  const bad = names.find((name) => !OPERATION_NAME.test(name));
+  if (bad !== undefined) throw badUserInput('input.operations', `holds ${JSON.stringify(bad)}, not an operation name`);
+  return names;
 }
 
 export function validateApiKeyInput(input: CreateApiKeyInput, now: Date): ValidApiKeyInput {
@@ -19,5 +36,5 @@ export function validateApiKeyInput(input: CreateApiKeyInput, now: Date): ValidA
     if (Number.isNaN(expiresAt.getTime())) throw badUserInput('input.expiresAt', 'is not a valid DateTime');
     if (expiresAt <= now) throw badUserInput('input.expiresAt', 'must be in the future');
   }
-  return { name, roles, expiresAt };
+  return { name, roles, expiresAt, operations: validateOperations(input.operations) };
 }

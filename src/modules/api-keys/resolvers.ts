@@ -1,5 +1,6 @@
 import { generateApiKey } from '../../auth/api-key-secret.js';
-import { notFound } from '../../errors.js';
+import type { RequestContext } from '../../context.js';
+import { badUserInput, notFound } from '../../errors.js';
 import type { Resolvers } from '../../generated/graphql.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
 import type { ApiKeyDocument } from './api-key-document.js';
@@ -9,6 +10,15 @@ import { requireTenantDb } from '../tenant-db-of.js';
 const keys = (ctx: Parameters<typeof requireTenantDb>[0]) =>
   requireTenantDb(ctx).collection<ApiKeyDocument>('apiKeys');
 
+/** A key limited to operations that do not exist would be a key that runs nothing: say so at creation. */
+async function assertTrustedOperationsExist(ctx: RequestContext, names: readonly string[] | null) {
+  for (const name of names ?? []) {
+    if (!(await ctx.services.bi.trustedOperations.byName(requireTenantDb(ctx), name))) {
+      throw badUserInput('input.operations', `holds ${name}, not a trusted operation of this tenant`);
+    }
+  }
+}
+
 export const apiKeyResolvers: Resolvers = {
   Query: {
     apiKeys: (_parent, _args, ctx) => keys(ctx).find({}, { sort: { createdAt: 1 } }),
@@ -17,6 +27,7 @@ export const apiKeyResolvers: Resolvers = {
     createApiKey: async (_parent, { input }, ctx) => {
       const now = new Date();
       const valid = validateApiKeyInput(input, now);
+      await assertTrustedOperationsExist(ctx, valid.operations);
       const generated = generateApiKey();
       const apiKey = await keys(ctx).insertOne({
         _id: generated.keyId,
@@ -46,5 +57,6 @@ export const apiKeyResolvers: Resolvers = {
     expiresAt: (key) => key.expiresAt?.toISOString() ?? null,
     revokedAt: (key) => key.revokedAt?.toISOString() ?? null,
     lastUsedAt: (key) => key.lastUsedAt?.toISOString() ?? null,
+    operations: (key) => key.operations ?? null,
   },
 };

@@ -11,7 +11,9 @@ import {
 } from '../pagination.js';
 import type { ParkDocument } from '../parks/park-document.js';
 import type { ReservationDocument } from './reservation-document.js';
+import { recordReservationEvent } from './reservation-events.js';
 import { parkNotNamed, parseCreateReservationInput } from './reservation-input.js';
+import { dateRange } from './stats.js';
 
 const reservations = (db: TenantDb) => db.collection<ReservationDocument>('reservations');
 
@@ -20,8 +22,12 @@ export function findReservationsByIds(db: TenantDb, ids: readonly string[]): Pro
   return reservations(db).findByIds(ids);
 }
 
-export function listReservations(db: TenantDb, args: PageArgs): Promise<Connection<ReservationDocument>> {
-  return findPage(reservations(db), {}, args);
+/** A page of the tenant's reservations in creation order, only those dated within `from`..`to` when given. */
+export function listReservations(
+  db: TenantDb,
+  { from = null, to = null, ...page }: PageArgs & { from?: string | null; to?: string | null },
+): Promise<Connection<ReservationDocument>> {
+  return findPage(reservations(db), dateRange(from, to), page);
 }
 
 interface ParkPageRow {
@@ -63,22 +69,30 @@ export async function createReservation(db: TenantDb, input: CreateReservationIn
     const park = await tx.collection<ParkDocument>('parks').findById(fields.parkId);
     if (!park) throw parkNotNamed();
     const now = new Date();
-    return reservations(tx).insertOne({ ...fields, status: 'CONFIRMED', createdAt: now, updatedAt: now });
+    const reservation = await reservations(tx).insertOne({ ...fields, status: 'CONFIRMED', createdAt: now, updatedAt: now });
+    await recordReservationEvent(tx, 'reservation.created', reservation);
+    return reservation;
   });
 }
 
 /**
  * Cancels a reservation and returns it. Idempotent: cancelling a cancelled reservation changes
- * nothing and returns it as it is, so a client may safely retry. The status condition in the filter
- * makes the change happen at most once however many requests race.
+ * nothing, emits no event and returns it as it is, so a client may safely retry. The status
+ * condition in the filter makes the change (and its one event) happen at most once however many
+ * requests race.
  */
 export async function cancelReservation(db: TenantDb, id: string): Promise<ReservationDocument> {
-  const cancelled = await reservations(db).updateOne(
-    { _id: id, status: 'CONFIRMED' },
-    { $set: { status: 'CANCELLED', updatedAt: new Date() } },
-  );
-  if (cancelled) return cancelled;
-  const existing = await reservations(db).findById(id);
-  if (!existing) throw notFound('Reservation');
-  return existing;
+  return db.withTransaction(async (tx) => {
+    const cancelled = await reservations(tx).updateOne(
+      { _id: id, status: 'CONFIRMED' },
+      { $set: { status: 'CANCELLED', updatedAt: new Date() } },
+    );
+    if (cancelled) {
+      await recordReservationEvent(tx, 'reservation.cancelled', cancelled);
+      return cancelled;
+    }
+    const existing = await reservations(tx).findById(id);
+    if (!existing) throw notFound('Reservation');
+    return existing;
+  });
 }

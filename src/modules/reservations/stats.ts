@@ -18,8 +18,11 @@ interface GroupRow {
   visitors: number;
 }
 
-/** Stored dates are `YYYY-MM-DD` strings, so string order is date order and the range is a string range. */
-function dateRange(from: string | null, to: string | null): Filter {
+/**
+ * The filter of reservations dated within `from` and `to` (both inclusive, either optional). Stored dates
+ * are `YYYY-MM-DD` strings, so string order is date order and the range is a string range.
+ */
+export function dateRange(from: string | null, to: string | null): Filter {
   if (from !== null && !isCalendarDate(from)) throw badUserInput('from', 'must be a calendar date YYYY-MM-DD');
   if (to !== null && !isCalendarDate(to)) throw badUserInput('to', 'must be a calendar date YYYY-MM-DD');
   if (from !== null && to !== null && from > to) throw badUserInput('from', 'must not be after to');

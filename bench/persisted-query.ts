@@ -1,0 +1,117 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { pino } from 'pino';
+import { loadOrCreateDevIssuer } from '../src/auth/dev-issuer.js';
+import { loadManifest } from '../src/bi/manifest.js';
+import { loadConfig } from '../src/config.js';
+import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
+import { startApp } from '../src/server/app.js';
+import { seedId } from '../src/seed/seed.js';
+
+const OPERATION = 'ParksWithCapacity';
+const VARIABLES = { first: 100 };
+const DURATION_SECONDS = 4;
+const CONNECTIONS = 8;
+
+interface Run {
+  rps: number;
+  p99: number;
+  /** Bytes received per answer, headers included. */
+  bytes: number;
+}
+
+interface Target {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** The status every answer must have. */
+  status: 200 | 304;
+}
+
+async function load(origin: string, target: Target): Promise<Run> {
+  const result = await autocannon({
+    url: `${origin}${target.path}`,
+    method: target.method,
+    connections: CONNECTIONS,
+    duration: DURATION_SECONDS,
+    headers: target.headers,
+    ...(target.body !== undefined && { body: target.body }),
+  });
+  const unexpected =
+    target.status === 200 ? result.non2xx : result['2xx'] + result['4xx'] + result['5xx'] + (result['3xx'] === 0 ? 1 : 0);
+  if (result.errors > 0 || unexpected > 0) {
+    throw new Error(`${target.method} ${target.path}: ${result.errors} errors, ${unexpected} answers not ${target.status}`);
+  }
+  return { rps: result.requests.average, p99: result.latency.p99, bytes: result.throughput.total / Math.max(1, result.requests.total) };
+}
+
+/** Bytes of the request line, headers and body as sent: what a client uploads for each poll. */
+function requestBytes(target: Target): number {
+  const head = `${target.method} ${target.path} HTTP/1.1\r\n${Object.entries(target.headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n`;
+  return Buffer.byteLength(head) + Buffer.byteLength(target.body ?? '');
+}
+
+/**
+ * The same 100-park query three ways, through the full stack, as the same user: the trusted operation
+ * by its hash over GET, its revalidation with If-None-Match (304, no body), and the full document
+ * over POST (the baseline, with Apollo's parsed-document cache warm as for any repeated query). The
+ * runs are interleaved twice so that warm-up and machine noise fall on every side.
+ */
+export async function run(): Promise<void> {
+  const mongo = await startEmbeddedMongo();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-bench-'));
+  const config = loadConfig({ PORT: '0', MONGODB_URI: mongo.uri, DATA_DIR: dataDir, SEED: 'true', LOG_LEVEL: 'silent' });
+  const app = await startApp(config, pino({ level: 'silent' }));
+  const issuer = await loadOrCreateDevIssuer(dataDir);
+  const token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 3600);
+  const db = app.services.database.forTenant(seedId('tenant:texas'));
+  for (let i = 0; i < 100; i += 1) {
+    await db.collection('parks').insertOne({ name: `Bench Park ${i}`, region: 'Bench', capacity: i, createdAt: new Date(), updatedAt: new Date() });
+  }
+  const operation = loadManifest().operations.find((entry) => entry.name === OPERATION);
+  if (!operation) throw new Error(`${OPERATION} is not in the manifest`);
+
+  const auth = { authorization: `Bearer ${token}` };
+  const search = new URLSearchParams({
+    extensions: JSON.stringify({ persistedQuery: { version: 1, sha256Hash: operation.id } }),
+    variables: JSON.stringify(VARIABLES),
+  });
+  const trusted: Target = { method: 'GET', path: `/graphql?${search}`, headers: auth, status: 200 };
+  const first = await fetch(`${app.url}${trusted.path}`, { headers: auth });
+  const etag = first.headers.get('etag');
+  if (first.status !== 200 || !etag) throw new Error(`trusted GET answered ${first.status} without an ETag`);
+  const revalidated: Target = { ...trusted, headers: { ...auth, 'if-none-match': etag }, status: 304 };
+  const document: Target = {
+    method: 'POST',
+    path: '/graphql',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: operation.body, variables: VARIABLES }),
+    status: 200,
+  };
+
+  const runs = { trusted: [] as Run[], revalidated: [] as Run[], document: [] as Run[] };
+  for (let round = 0; round < 2; round += 1) {
+    runs.document.push(await load(app.url, document));
+    runs.trusted.push(await load(app.url, trusted));
+    runs.revalidated.push(await load(app.url, revalidated));
+  }
+
+  const mean = (list: Run[], key: keyof Run) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
+  const ratio = (list: Run[], key: keyof Run) => (mean(list, key) / mean(runs.document, key)).toFixed(2);
+  console.log(`persisted query: ${OPERATION} (100 parks) by hash over GET vs the full document over POST (same user, same stack)`);
+  console.log(`  requests/s trusted GET / full document: ${ratio(runs.trusted, 'rps')}x`);
+  console.log(`  p99 latency trusted GET / full document: ${ratio(runs.trusted, 'p99')}x`);
+  console.log(`  requests/s 304 revalidation / full document: ${ratio(runs.revalidated, 'rps')}x`);
+  console.log(`  p99 latency 304 revalidation / full document: ${ratio(runs.revalidated, 'p99')}x`);
+  console.log(`  request bytes trusted GET / full document: ${(requestBytes(trusted) / requestBytes(document)).toFixed(2)}x`);
+  console.log(`  response bytes 304 revalidation / full document: ${ratio(runs.revalidated, 'bytes')}x (the query still runs: a 304 saves transfer, not work)`);
+
+  await app.stop();
+  await mongo.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}

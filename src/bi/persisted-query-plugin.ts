@@ -1,0 +1,171 @@
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequest, type GraphQLRequestListener } from '@apollo/server';
+import type { RequestContext } from '../context.js';
+import { AppError, ErrorCode } from '../errors.js';
+import { SHA256_HEX, sha256Hex } from './manifest.js';
+import { mayRunTrustedOperations, safelistOf } from './safelist.js';
+import type { TrustedOperation, TrustedOperationRegistry } from './trusted-operations.js';
+
+/*
+ * Why an Apollo plugin, and why at `requestDidStart`.
+ *
+ * Apollo resolves `extensions.persistedQuery` (APQ) right after `requestDidStart` and before parsing:
+ * a hash alone is looked up in `persistedQueries.cache`, a hash with its document registers it. Two
+ * other places could serve trusted operations, and both fall short:
+ * - a KeyValueCache whose `get(hash)` answers trusted documents first: it has no request context, so it
+ *   cannot tell the tenant (whose own operations must answer in that tenant only), nor the key (whose
+ *   safelist must refuse everything else), and what it answers Apollo may still register for everyone;
+ * - an Express middleware before Apollo that rewrites the body: it would verify the credentials a
+ *   second time (or hand a context around Apollo), and miss `executeOperation`, which the CSV/NDJSON
+ *   routes and export links use to run trusted operations through this same pipeline.
+ * `requestDidStart` runs once the context (verified principal, active tenant, roles, TenantDb) exists
+ * and before Apollo touches the document, so this plugin decides with full knowledge, for GET, POST and
+ * executeOperation alike:
+ * - a trusted hash (repository manifest, then the tenant's own): its body becomes the request's
+ *   document and the APQ extension is dropped, so Apollo neither looks it up nor registers it in the
+ *   shared APQ cache (a tenant's operation must never become runnable by hash in another tenant);
+ * - any other hash, or a plain document, from an unrestricted caller: left to Apollo's APQ with its
+ *   bounded cache (apq-cache.ts), register-on-miss as front-ends expect;
+ * - a refusal: the client's document is replaced, unparsed and unvalidated, by a constant one-field
+ *   query (parsed once, then served from Apollo's document cache) and the refusal is raised at
+ *   `didResolveOperation`, the first hook whose errors Apollo answers as a GraphQL error with our code
+ *   and status (an error thrown from `requestDidStart` becomes an opaque 500). The other plugins see
+ *   the refusal like any other error: it is logged and counted per tenant.
+ */
+
+/** Stands in for a refused client document: never executed, it only carries the refusal through Apollo. */
+const REFUSED_DOCUMENT = 'query PersistedQueryRefused { __typename }';
+
+/** Shared caches must keep one caller's persisted response apart from another's (ETag binds them too). */
+export const CACHE_VARY = 'Authorization, X-API-Key, X-Tenant-ID';
+
+export interface PersistedQueryPluginOptions {
+  registry: TrustedOperationRegistry;
+  /** `max-age` of GET responses of trusted operations (BI_CACHE_MAX_AGE_SECONDS). */
+  cacheMaxAgeSeconds: number;
+}
+
+type Decision =
+  | { kind: 'apollo' }
+  | { kind: 'trusted'; operation: TrustedOperation }
+  | { kind: 'refuse'; error: AppError };
+
+const refusal = (code: ErrorCode, message: string, status: number, headers?: HeaderMap): Decision => ({
+  kind: 'refuse',
+  error: new AppError(code, message, { http: { status, ...(headers && { headers }) } }),
+});
+
+/** As Apollo answers an unknown hash: 200, so that APQ clients send the document next, and not cached. */
+const notFound = () =>
+  refusal(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound', 200, new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]));
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+async function decide(request: GraphQLRequest, ctx: RequestContext, registry: TrustedOperationRegistry): Promise<Decision> {
+  const safelist = safelistOf(ctx.principal);
+  const persisted = request.extensions?.persistedQuery;
+  if (persisted === undefined || persisted === null) {
+    return safelist.trustedOnly
+      ? refusal(ErrorCode.PERSISTED_QUERY_REQUIRED, 'This credential runs trusted persisted operations only', 400)
+      : { kind: 'apollo' };
+  }
+  if (!isRecord(persisted) || persisted.version !== 1) {
+    return refusal(ErrorCode.BAD_USER_INPUT, 'extensions.persistedQuery.version must be 1', 400);
+  }
+  const hash = persisted.sha256Hash;
+  if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) {
+    return refusal(ErrorCode.BAD_USER_INPUT, 'extensions.persistedQuery.sha256Hash must be a lower-case hex SHA-256', 400);
+  }
+  if (typeof request.query === 'string' && sha256Hex(request.query) !== hash) {
+    return refusal(ErrorCode.BAD_USER_INPUT, 'provided sha does not match query', 400);
+  }
+  const operation = await registry.byHash(ctx.db, hash);
+  if (!operation) {
+    if (!safelist.trustedOnly) return { kind: 'apollo' };
+    return typeof request.query === 'string'
+      ? refusal(ErrorCode.PERSISTED_QUERY_REQUIRED, 'This credential runs trusted persisted operations only', 400)
+      : notFound();
+  }
+  if (safelist.operations && !safelist.operations.has(operation.name)) {
+    return refusal(ErrorCode.FORBIDDEN, `This API key may not run ${operation.name}`, 403);
+  }
+  if (!mayRunTrustedOperations(ctx.roles)) {
+    return refusal(ErrorCode.FORBIDDEN, 'Trusted operations need the ANALYST, EDITOR or ADMIN role', 403);
+  }
+  if (request.operationName != null && request.operationName !== operation.name) {
+    return refusal(ErrorCode.BAD_USER_INPUT, `operationName must be ${operation.name}, the persisted operation's`, 400);
+  }
+  return { kind: 'trusted', operation };
+}
+
+function withoutPersistedQuery(request: GraphQLRequest): GraphQLRequest['extensions'] {
+  const { persistedQuery: _dropped, ...rest } = request.extensions ?? {};
+  return rest;
+}
+
+/** True when an `If-None-Match` header names this ETag (weak comparison, as RFC 9110 asks for GET). */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
+}
+
+const credentialOf = (ctx: RequestContext) =>
+  ctx.principal.kind === 'user' ? `user:${ctx.principal.userId}` : `key:${ctx.principal.keyId}`;
+
+/**
+ * GET answers of a trusted operation: cacheable by the caller's own cache only (`private`), for
+ * `cacheMaxAgeSeconds`, with an ETag over the caller, the tenant, the operation and the body, so that no
+ * cache can validate one caller's copy with another's; `If-None-Match` on it gets 304 without a body.
+ */
+function cacheListener(operation: TrustedOperation, maxAge: number): GraphQLRequestListener<RequestContext> {
+  return {
+    async willSendResponse({ request, response, contextValue }) {
+      if (request.http?.method !== 'GET' || response.body.kind !== 'single' || response.body.singleResult.errors) return;
+      const body = JSON.stringify(response.body.singleResult);
+      const tag = sha256Hex([credentialOf(contextValue), contextValue.tenant?.id ?? '', operation.hash, body].join('\n'));
+      const etag = `"${tag}"`;
+      const headers = response.http.headers;
+      headers.set('cache-control', `private, max-age=${maxAge}`);
+      headers.set('etag', etag);
+      headers.set('vary', CACHE_VARY);
+      if (ifNoneMatchHits(request.http.headers.get('if-none-match'), etag)) response.http.status = 304;
+    },
+  };
+}
+
+/** Trusted persisted operations and the per-credential safelist, ahead of Apollo's own APQ. */
+export function persistedQueryPlugin({ registry, cacheMaxAgeSeconds }: PersistedQueryPluginOptions): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ request, contextValue }) {
+      let decision: Decision;
+      try {
+        decision = await decide(request, contextValue, registry);
+      } catch (error) {
+        contextValue.logger.error({ err: error }, 'persisted query lookup failed');
+        decision = refusal(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', 500);
+      }
+      switch (decision.kind) {
+        case 'apollo':
+          return {};
+        case 'trusted':
+          request.query = decision.operation.body;
+          request.operationName = decision.operation.name;
+          request.extensions = withoutPersistedQuery(request);
+          return cacheListener(decision.operation, cacheMaxAgeSeconds);
+        case 'refuse': {
+          const { error } = decision;
+          request.query = REFUSED_DOCUMENT;
+          request.operationName = undefined;
+          request.variables = undefined;
+          request.extensions = withoutPersistedQuery(request);
+          return {
+            async didResolveOperation() {
+              throw error;
+            },
+          };
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { Principal } from '../auth/principal.js';
+import type { Role } from '../authz/roles.js';
+
+/**
+ * What a caller may send as GraphQL documents (CONTRACT.md section 7):
+ * - `trustedOnly`: trusted operations by their hash, nothing else. An API key whose only role is
+ *   ANALYST is such a caller (a BI key: a leaked one must not be a full read API), and so is a key
+ *   limited to named operations.
+ * - `operations`: the names of the trusted operations the caller may run; null for any.
+ * Users are never restricted: their rights are their roles, and front-ends send their own documents.
+ */
+export interface Safelist {
+  trustedOnly: boolean;
+  operations: ReadonlySet<string> | null;
+}
+
+const UNRESTRICTED: Safelist = { trustedOnly: false, operations: null };
+
+export function safelistOf(principal: Principal): Safelist {
+  if (principal.kind !== 'apiKey') return UNRESTRICTED;
+  const operations = principal.operations === null ? null : new Set(principal.operations);
+  const analystOnly = principal.roles.length > 0 && principal.roles.every((role) => role === 'ANALYST');
+  return { trustedOnly: analystOnly || operations !== null, operations };
+}
+
+/** The roles that may run BI persisted operations (CONTRACT.md section 3): analyst, editor, admin. */
+export const BI_ROLES: readonly Role[] = ['ANALYST', 'EDITOR', 'ADMIN'];
+
+export const mayRunTrustedOperations = (roles: ReadonlySet<Role>): boolean => BI_ROLES.some((role) => roles.has(role));

@@ -1,0 +1,72 @@
+import { getVariableValues, Kind, parse, type GraphQLSchema } from 'graphql';
+import { EXPORT_EXTENSIONS, type ExportFormat } from '../../bi/export-links.js';
+import { OperationDocumentError } from '../../bi/manifest.js';
+import { safelistOf } from '../../bi/safelist.js';
+import { tabularShape } from '../../bi/tabular.js';
+import type { RequestContext } from '../../context.js';
+import { badUserInput, forbidden } from '../../errors.js';
+import { stripSuggestions } from '../../limits/hide-suggestions.js';
+import { requireTenantDb } from '../tenant-db-of.js';
+
+/** Characters of a link's variables as JSON at most: they travel in the URL. */
+export const MAX_LINK_VARIABLES_LENGTH = 2_000;
+
+export interface ExportLinkArgs {
+  operationName: string;
+  variables?: unknown;
+  format: ExportFormat;
+  ttlSeconds: number;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export const creatorOf = (ctx: RequestContext): string =>
+  ctx.principal.kind === 'user' ? `user:${ctx.principal.userId}` : `key:${ctx.principal.keyId}`;
+
+/**
+ * A signed link to the rows of a trusted operation (see src/bi/export-links.ts). Everything a use of the
+ * link could fail on that is known now is checked now: the operation exists and exports rows, the
+ * variables coerce to its variable types, the lifetime is within EXPORT_LINK_MAX_TTL_SECONDS.
+ */
+export async function createExportLink(ctx: RequestContext, schema: GraphQLSchema, args: ExportLinkArgs) {
+  const db = requireTenantDb(ctx);
+  const { config, bi } = ctx.services;
+  const max = config.exportLinkMaxTtlSeconds;
+  if (!Number.isInteger(args.ttlSeconds) || args.ttlSeconds < 1 || args.ttlSeconds > max) {
+    throw badUserInput('ttlSeconds', `must be an integer from 1 to ${max}`);
+  }
+  const operation = await bi.trustedOperations.byName(db, args.operationName);
+  if (!operation) throw badUserInput('operationName', 'does not name a trusted operation of this tenant');
+  const { operations } = safelistOf(ctx.principal);
+  if (operations && !operations.has(operation.name)) throw forbidden(`This API key may not run ${operation.name}`);
+  const variables = args.variables ?? null;
+  if (variables !== null && !isRecord(variables)) throw badUserInput('variables', 'must be an object');
+  if (JSON.stringify(variables ?? {}).length > MAX_LINK_VARIABLES_LENGTH) {
+    throw badUserInput('variables', `must be at most ${MAX_LINK_VARIABLES_LENGTH} characters of JSON`);
+  }
+  const document = parse(operation.body);
+  try {
+    tabularShape(schema, document);
+  } catch (error) {
+    if (error instanceof OperationDocumentError) throw badUserInput('operationName', `${operation.name} ${error.message}`);
+    throw error;
+  }
+  const definition = document.definitions.find((node) => node.kind === Kind.OPERATION_DEFINITION);
+  const coerced = getVariableValues(schema, definition?.variableDefinitions ?? [], variables ?? {});
+  if (coerced.errors) throw badUserInput('variables', stripSuggestions(coerced.errors[0]?.message ?? 'do not fit the operation'));
+  const expiresAt = Math.floor(Date.now() / 1000) + args.ttlSeconds;
+  const token = await bi.exportLinks.sign(db, {
+    operation: operation.name,
+    hash: operation.hash,
+    variables,
+    format: args.format,
+    roles: [...ctx.roles],
+    createdBy: creatorOf(ctx),
+    expiresAt,
+  });
+  return {
+    url: `${bi.publicUrl()}/bi/links/${token}.${EXPORT_EXTENSIONS[args.format]}`,
+    expiresAt: new Date(expiresAt * 1000).toISOString(),
+  };
+}
