@@ -54,7 +54,10 @@ export function hasRole(...roles: readonly Role[]): IRule {
 
 /** The rights of the contract's role matrix (CONTRACT.md section 3), one rule per ability. */
 export const canReadTenantData = hasRole(...ROLES);
-export const canReadPii = hasRole('EDITOR', 'ADMIN');
+/** Who may read personal data (`visitorEmail`): the rule below, and the filter of export event data. */
+export const PII_READERS: readonly Role[] = ['EDITOR', 'ADMIN'];
+
+export const canReadPii = hasRole(...PII_READERS);
 export const canWrite = hasRole('EDITOR', 'ADMIN');
 export const canAnalyze = hasRole('ANALYST', 'EDITOR', 'ADMIN');
 export const canExportEvents = hasRole('INTEGRATOR', 'ADMIN');

@@ -22,3 +22,5 @@ export type { IndexDeclaration } from './indexes.js';
 export type { PlatformCollection, PlatformDb } from './platform-db.js';
 export type { DataCollection } from './scoped-collection.js';
 export type { TenantCollection, TenantDb } from './tenant-db.js';
+export type { EventFeed, EventFeedHandlers, EventFeedOptions } from './event-feed.js';
+export type { IdentityChange, IdentityFeed, IdentityFeedOptions } from './identity-feed.js';

@@ -23,6 +23,8 @@ export type TenantCollection<TDoc extends StoredDocument = LooseDocument> = Data
  */
 export interface TenantDb {
   readonly tenantId: string;
+  /** True inside withTransaction: what must be written atomically with other writes can check it. */
+  readonly inTransaction: boolean;
   collection<TDoc extends StoredDocument = LooseDocument>(name: TenantCollectionName): TenantCollection<TDoc>;
   /** Runs fn in a transaction; every operation on `tx` joins it. Nested calls join the outer one. */
   withTransaction<T>(fn: (tx: TenantDb) => Promise<T>): Promise<T>;
@@ -37,6 +39,10 @@ class BoundTenantDb implements TenantDb {
     this.#connection = connection;
     this.tenantId = tenantId;
     this.#session = session;
+  }
+
+  get inTransaction(): boolean {
+    return this.#session !== undefined;
   }
 
   collection<TDoc extends StoredDocument = LooseDocument>(name: TenantCollectionName): TenantCollection<TDoc> {

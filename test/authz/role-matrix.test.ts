@@ -5,7 +5,8 @@ import { apiKeyContext, buildStubSchema, codes, run, userContext } from './suppo
 
 /*
  * CONTRACT.md section 3, ability by ability, for a caller holding each single role. The ability
- * "subscribe to exportEvents" has no field in the schema yet; its rule is covered in rules.test.ts.
+ * "subscribe to exportEvents" is a subscription, which `graphql()` cannot run: its rule is covered
+ * in rules.test.ts, and the field, per role, in test/events/permissions.test.ts.
  */
 
 const schema = applyPermissions(buildStubSchema());

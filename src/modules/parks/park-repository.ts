@@ -4,6 +4,7 @@ import type { CreateParkInput, UpdateParkInput } from '../../generated/graphql.j
 import { findPage, type Connection, type PageArgs } from '../pagination.js';
 import type { ReservationDocument } from '../reservations/reservation-document.js';
 import type { ParkDocument } from './park-document.js';
+import { recordParkEvent } from './park-events.js';
 import { parseCreateParkInput, parseUpdateParkInput } from './park-input.js';
 
 const parks = (db: TenantDb) => db.collection<ParkDocument>('parks');
@@ -17,17 +18,26 @@ export function listParks(db: TenantDb, args: PageArgs): Promise<Connection<Park
   return findPage(parks(db), {}, args);
 }
 
+/* Every change below writes its export event in its own transaction (src/events/outbox.ts). */
+
 export async function createPark(db: TenantDb, input: CreateParkInput): Promise<ParkDocument> {
   const fields = parseCreateParkInput(input);
-  const now = new Date();
-  return parks(db).insertOne({ ...fields, createdAt: now, updatedAt: now });
+  return db.withTransaction(async (tx) => {
+    const now = new Date();
+    const park = await parks(tx).insertOne({ ...fields, createdAt: now, updatedAt: now });
+    await recordParkEvent(tx, 'park.created', park);
+    return park;
+  });
 }
 
 export async function updatePark(db: TenantDb, id: string, input: UpdateParkInput): Promise<ParkDocument> {
   const changes = parseUpdateParkInput(input);
-  const updated = await parks(db).updateOne({ _id: id }, { $set: { ...changes, updatedAt: new Date() } });
-  if (!updated) throw notFound('Park');
-  return updated;
+  return db.withTransaction(async (tx) => {
+    const updated = await parks(tx).updateOne({ _id: id }, { $set: { ...changes, updatedAt: new Date() } });
+    if (!updated) throw notFound('Park');
+    await recordParkEvent(tx, 'park.updated', updated);
+    return updated;
+  });
 }
 
 /**
@@ -42,6 +52,7 @@ export function deletePark(db: TenantDb, id: string): Promise<ParkDocument> {
     const reservations = await tx.collection<ReservationDocument>('reservations').count({ parkId: park._id });
     if (reservations > 0) throw badUserInput('id', 'park has reservations');
     await parks(tx).deleteOne({ _id: park._id });
+    await recordParkEvent(tx, 'park.deleted', park);
     return park;
   });
 }

@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+import type { Database } from '../data/database.js';
+import type { EventFeed } from '../data/event-feed.js';
+import type { LooseTenantDocument } from '../data/documents.js';
+import type { EventDocument } from './event-document.js';
+import { isExportEventType } from './event-types.js';
+
+/** What a subscription stream gives the feed; both are called synchronously and must not throw. */
+export interface FeedListener {
+  /** A committed event of the listener's tenant, in the tenant's commit order. */
+  event(event: EventDocument): void;
+  /** Events may have been missed (the change stream restarted without its resume token): catch up. */
+  gap(): void;
+}
+
+export interface FeedRegistration {
+  /** Marks the listener as started, for {@link ExportFeed.subscribers}. */
+  ready(): void;
+  close(): void;
+}
+
+interface Entry {
+  listener: FeedListener;
+  ready: boolean;
+}
+
+function isEventDocument(doc: LooseTenantDocument): doc is LooseTenantDocument & EventDocument {
+  return (
+    typeof doc.tenantId === 'string' &&
+    Number.isSafeInteger(doc.position) &&
+    isExportEventType(doc.type) &&
+    typeof doc.subject === 'string' &&
+    doc.time instanceof Date &&
+    typeof doc.data === 'object' &&
+    doc.data !== null
+  );
+}
+
+/**
+ * The live export events of one server instance: ONE change stream on the `events` collection
+ * (database.watchEvents), fanned out in memory by tenant to the subscription streams of that tenant.
+ * Every instance runs its own, so a subscriber on any instance receives the events committed on any
+ * other. Started by startApp before it listens, stopped before the database is closed.
+ */
+export class ExportFeed {
+  readonly #database: Database;
+  readonly #logger: Logger;
+  readonly #byTenant = new Map<string, Set<Entry>>();
+  #watch: EventFeed | null = null;
+
+  constructor(database: Database, logger: Logger) {
+    this.#database = database;
+    this.#logger = logger;
+  }
+
+  /** Opens the change stream; resolves once events committed from now on will be delivered. */
+  async start(): Promise<void> {
+    if (this.#watch) return;
+    this.#watch = await this.#database.watchEvents({
+      onEvent: (doc) => this.#dispatch(doc),
+      onGap: () => {
+        this.#logger.warn('export event feed restarted without its resume token: subscribers catch up from the database');
+        this.#each((entry) => entry.listener.gap());
+      },
+      onError: (error, retryMs) =>
+        this.#logger.error({ err: error, retryMs }, 'export event change stream failed; reopening it'),
+    });
+  }
+
+  async stop(): Promise<void> {
+    const watch = this.#watch;
+    this.#watch = null;
+    await watch?.close();
+  }
+
+  /** Registers a listener for one tenant's events; they flow to it until `close()`. */
+  listen(tenantId: string, listener: FeedListener): FeedRegistration {
+    const entry: Entry = { listener, ready: false };
+    const entries = this.#byTenant.get(tenantId) ?? new Set<Entry>();
+    entries.add(entry);
+    this.#byTenant.set(tenantId, entries);
+    return {
+      ready: () => {
+        entry.ready = true;
+      },
+      close: () => {
+        entries.delete(entry);
+        if (entries.size === 0 && this.#byTenant.get(tenantId) === entries) this.#byTenant.delete(tenantId);
+      },
+    };
+  }
+
+  /** The started subscription streams of a tenant on this instance (or of all tenants). */
+  subscribers(tenantId?: string): number {
+    const sets = tenantId === undefined ? [...this.#byTenant.values()] : [this.#byTenant.get(tenantId) ?? new Set()];
+    return sets.reduce((sum, entries) => sum + [...entries].filter((entry) => entry.ready).length, 0);
+  }
+
+  #dispatch(doc: LooseTenantDocument): void {
+    if (!isEventDocument(doc)) {
+      this.#logger.error({ eventId: doc._id }, 'export event of an unexpected shape skipped');
+      return;
+    }
+    const entries = this.#byTenant.get(doc.tenantId);
+    if (!entries) return;
+    for (const entry of [...entries]) this.#call(() => entry.listener.event(doc));
+  }
+
+  #each(fn: (entry: Entry) => void): void {
+    for (const entries of this.#byTenant.values()) for (const entry of [...entries]) this.#call(() => fn(entry));
+  }
+
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#logger.error({ err: error }, 'export event listener failed');
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import type { TenantDb } from '../../data/tenant-db.js';
+import { recordEvent } from '../../events/outbox.js';
+import { toGlobalId } from '../global-id.js';
+import type { ParkDocument } from './park-document.js';
+
+/** A park as GraphQL shows it (its scalar fields; `reservations` is a connection, not data). */
+const parkData = (park: ParkDocument) => ({
+  id: toGlobalId('Park', park._id),
+  name: park.name,
+  region: park.region,
+  capacity: park.capacity,
+});
+
+/** Records the park's event in `tx`, the transaction of the change (see src/events/outbox.ts). */
+export async function recordParkEvent(
+  tx: TenantDb,
+  type: 'park.created' | 'park.updated' | 'park.deleted',
+  park: ParkDocument,
+): Promise<void> {
+  const subject = toGlobalId('Park', park._id);
+  await recordEvent(tx, { type, subject, data: type === 'park.deleted' ? { id: subject } : parkData(park) });
+}

@@ -1,0 +1,94 @@
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LooseTenantDocument } from '../../src/data/documents.js';
+import type { EventFeed } from '../../src/data/event-feed.js';
+import { newId } from '../../src/data/ids.js';
+import type { TenantDb } from '../../src/data/tenant-db.js';
+import { recordEvent } from '../../src/events/outbox.js';
+import { startTestDatabase, type TestDatabase } from '../data/test-database.js';
+import { until } from './support.js';
+
+/** database.watchEvents: the one change stream per instance, and how it survives its stream ending. */
+let env: TestDatabase;
+let fixture: { database: TestDatabase['database']; tenantA: TenantDb; tenantB: TenantDb };
+
+beforeAll(async () => {
+  env = await startTestDatabase();
+  await env.database.ensureIndexes();
+  fixture = { database: env.database, tenantA: env.database.forTenant(newId()), tenantB: env.database.forTenant(newId()) };
+});
+afterAll(async () => {
+  await env?.stop();
+});
+
+const commit = (db = fixture.tenantA) =>
+  db.withTransaction((tx) => recordEvent(tx, { type: 'park.created', subject: 's', data: {} }));
+
+function recorder() {
+  const events: LooseTenantDocument[] = [];
+  const errors: unknown[] = [];
+  let gaps = 0;
+  return {
+    events,
+    errors,
+    gaps: () => gaps,
+    handlers: {
+      onEvent: (event: LooseTenantDocument) => void events.push(event),
+      onGap: () => void (gaps += 1),
+      onError: (error: unknown) => void errors.push(error),
+    },
+  };
+}
+
+describe('watchEvents', () => {
+  it('reports the committed events of every tenant, in commit order, from when it opened', async () => {
+    await commit(); // before: not reported
+    const seen = recorder();
+    const feed = await fixture.database.watchEvents(seen.handlers);
+    try {
+      const a = await commit(fixture.tenantA);
+      const b = await commit(fixture.tenantB);
+      const c = await commit(fixture.tenantA);
+      await until(() => seen.events.length >= 3, 'three events');
+      expect(seen.events.map((event) => [event.tenantId, event.position])).toEqual([
+        [a.tenantId, a.position],
+        [b.tenantId, b.position],
+        [c.tenantId, c.position],
+      ]);
+      expect(seen.events[0]).toEqual(a);
+    } finally {
+      await feed.close();
+    }
+  });
+
+  it('a stream that ends (its collection dropped: invalidated) is reopened after its last token, losing nothing', async () => {
+    const seen = recorder();
+    let feed: EventFeed | undefined;
+    // Around the data layer on purpose: dropping the collection is what ends a change stream for good.
+    const client = await MongoClient.connect(env.mongo.uri);
+    try {
+      feed = await fixture.database.watchEvents(seen.handlers, { retryMs: 50 });
+      await commit();
+      await until(() => seen.events.length === 1, 'the first event');
+      await client.db(env.dbName).collection('events').drop();
+      await until(() => seen.errors.length > 0, 'the stream to fail');
+      const after = await commit();
+      await until(() => seen.events.length === 2, 'the event after the restart');
+      expect(seen.events[1]).toEqual(after);
+      expect(seen.gaps()).toBe(0);
+    } finally {
+      await feed?.close();
+      await client.close();
+      await fixture.database.ensureIndexes();
+    }
+  });
+
+  it('close() stops it: nothing is reported afterwards', async () => {
+    const seen = recorder();
+    const feed = await fixture.database.watchEvents(seen.handlers);
+    await feed.close();
+    await commit();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen.events).toEqual([]);
+  });
+});

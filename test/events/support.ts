@@ -1,0 +1,189 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { expect } from 'vitest';
+import { seedId } from '../../src/seed/seed.js';
+import type { TestServer } from '../support/server.js';
+
+/** Every field of ExportEvent, as an integrator would select them. */
+export const EXPORT_EVENTS = /* GraphQL */ `
+  subscription ($types: [String!], $after: String) {
+    exportEvents(types: $types, after: $after) {
+      id specversion type source subject time datacontenttype data tenant cursor
+    }
+  }
+`;
+
+export interface ExportEvent {
+  id: string;
+  specversion: string;
+  type: string;
+  source: string;
+  subject: string | null;
+  time: string;
+  datacontenttype: string;
+  data: Record<string, unknown>;
+  tenant: string;
+  cursor: string;
+}
+
+export interface WsError {
+  message: string;
+  extensions?: { code?: string } & Record<string, unknown>;
+}
+
+export const tenantIdOf = (slug: string) => seedId(`tenant:${slug}`);
+
+/** The position inside a cursor (the tests know its format; clients must not). */
+export const positionOf = (cursor: string): number =>
+  (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { p: number }).p;
+
+export interface EventSubscription {
+  client: Client;
+  events: ExportEvent[];
+  /** GraphQL errors received (in `next` payloads or an `error` message). */
+  errors: WsError[];
+  /** Close events and anything else the sink's `error` got that is not a list of GraphQL errors. */
+  failures: unknown[];
+  /** Resolves when the operation ended (completed or errored). */
+  ended: Promise<void>;
+  /** Resolves with the events once at least `count` have arrived; fails after `timeoutMs`. */
+  waitFor(count: number, timeoutMs?: number): Promise<ExportEvent[]>;
+  stop(): Promise<void>;
+}
+
+export interface Credentials {
+  /** A JWT or an API key secret, sent as `Authorization: Bearer …`. */
+  bearer: string;
+  tenant?: string;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` holds, failing with `what` after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/**
+ * Subscribes to exportEvents over graphql-ws with the real client and `ws`. With `active` (the
+ * default) it resolves only once the server has started the stream (graphql-ws has no "subscribed"
+ * acknowledgement), so that what the test commits next is "after the subscription started".
+ */
+export async function subscribeEvents(
+  server: TestServer,
+  credentials: Credentials,
+  variables: { types?: string[] | null; after?: string | null } = {},
+  options: { active?: boolean } = {},
+): Promise<EventSubscription> {
+  const feed = server.app.services.exportFeed;
+  const tenantId = credentials.tenant ? tenantIdOf(credentials.tenant) : undefined;
+  const before = feed.subscribers(tenantId);
+  const client = createClient({
+    url: `${server.url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    lazy: true,
+    retryAttempts: 0,
+    shouldRetry: () => false,
+    connectionParams: {
+      authorization: `Bearer ${credentials.bearer}`,
+      ...(credentials.tenant ? { 'x-tenant-id': credentials.tenant } : {}),
+    },
+  });
+  const events: ExportEvent[] = [];
+  const errors: WsError[] = [];
+  const failures: unknown[] = [];
+  const waiters = new Set<() => void>();
+  const notify = () => waiters.forEach((waiter) => waiter());
+  let finish!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  let isEnded = false;
+  const end = () => {
+    isEnded = true;
+    finish();
+    notify();
+  };
+  const unsubscribe = client.subscribe<{ exportEvents: ExportEvent }>(
+    { query: EXPORT_EVENTS, variables },
+    {
+      next: (result) => {
+        if (result.errors) errors.push(...(result.errors as WsError[]));
+        if (result.data?.exportEvents) events.push(result.data.exportEvents);
+        notify();
+      },
+      error: (error) => {
+        if (Array.isArray(error)) errors.push(...(error as WsError[]));
+        else failures.push(error);
+        end();
+      },
+      complete: end,
+    },
+  );
+  const subscription: EventSubscription = {
+    client,
+    events,
+    errors,
+    failures,
+    ended,
+    async waitFor(count, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (events.length < count) {
+        if (isEnded) throw new Error(`stream ended after ${events.length} of ${count} events: ${JSON.stringify([errors, failures])}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`timed out with ${events.length} of ${count} events`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          const waiter = () => {
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            resolve();
+          };
+          waiters.add(waiter);
+        });
+      }
+      return events.slice(0, count);
+    },
+    async stop() {
+      unsubscribe();
+      await client.dispose();
+    },
+  };
+  if (options.active ?? true) {
+    await until(
+      () => feed.subscribers(tenantId) > before || isEnded,
+      'the subscription to start on the server',
+    );
+    if (isEnded) throw new Error(`subscription refused: ${JSON.stringify([errors, failures])}`);
+  }
+  return subscription;
+}
+
+/** Runs a GraphQL mutation as a seeded user and returns its data, failing on any error. */
+export async function mutate<T = Record<string, unknown>>(
+  server: TestServer,
+  email: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  tenant?: string,
+): Promise<T> {
+  const response = await server.as<T>(email, query, { ...(variables ? { variables } : {}), ...(tenant ? { tenant } : {}) });
+  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+  return response.data as T;
+}
+
+export const CREATE_PARK = 'mutation ($input: CreateParkInput!) { createPark(input: $input) { id name region capacity } }';
+export const UPDATE_PARK = 'mutation ($id: ID!, $input: UpdateParkInput!) { updatePark(id: $id, input: $input) { id name region capacity } }';
+export const DELETE_PARK = 'mutation ($id: ID!) { deletePark(id: $id) }';
+export const CREATE_RESERVATION =
+  'mutation ($input: CreateReservationInput!) { createReservation(input: $input) { id status } }';
+export const CANCEL_RESERVATION = 'mutation ($id: ID!) { cancelReservation(id: $id) { id status } }';
+
+export async function createPark(server: TestServer, email: string, name: string, tenant?: string) {
+  const data = await mutate<{ createPark: { id: string } }>(server, email, CREATE_PARK, { input: { name } }, tenant);
+  return data.createPark.id;
+}
