@@ -1,5 +1,7 @@
 import { MongoClient } from 'mongodb';
 import type { Connection } from './connection.js';
+import { watchEvents, type EventFeed, type EventFeedHandlers, type EventFeedOptions } from './event-feed.js';
+import { watchIdentityChanges, type IdentityChange, type IdentityFeed, type IdentityFeedOptions } from './identity-feed.js';
 import { ensureIndexes } from './indexes.js';
 import { createPlatformDb, type PlatformDb } from './platform-db.js';
 import { createTenantDb, type TenantDb } from './tenant-db.js';
@@ -15,6 +17,8 @@ export interface DatabaseOptions {
   onCommand?: (commandName: string) => void;
   /** How long ping() waits for the server before answering false; default 2000 ms. */
   pingTimeoutMs?: number;
+  /** The lifetime of export events, for their TTL index; default 7 days. */
+  eventRetentionSeconds?: number;
 }
 
 export interface Database {
@@ -26,11 +30,19 @@ export interface Database {
   ping(): Promise<boolean>;
   /** Creates the indexes of indexes.ts; idempotent. */
   ensureIndexes(): Promise<void>;
+  /**
+   * The committed export events of every tenant, as they are committed (event-feed.ts): the one
+   * deliberate cross-tenant read of events, so that one change stream per instance serves all
+   * subscribers. Resolves once the stream is open.
+   */
+  watchEvents(handlers: EventFeedHandlers, options?: EventFeedOptions): Promise<EventFeed>;
+  /** Changes to memberships, users and API keys, whichever instance commits them (identity-feed.ts). */
+  watchIdentity(onChange: (change: IdentityChange) => void, options?: IdentityFeedOptions): Promise<IdentityFeed>;
   close(): Promise<void>;
 }
 
 export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
-  const { uri, dbName, onCommand, pingTimeoutMs = 2000 } = options;
+  const { uri, dbName, onCommand, pingTimeoutMs = 2000, eventRetentionSeconds = 7 * 24 * 3600 } = options;
   // ignoreUndefined: an absent optional field is left out of the document rather than stored as null.
   // Filters never reach the driver with undefined values (query-guards.ts refuses them), so this
   // cannot turn `{ _id: undefined }` into a filter matching everything.
@@ -54,7 +66,9 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
         return false;
       }
     },
-    ensureIndexes: () => ensureIndexes(connection.db),
+    ensureIndexes: () => ensureIndexes(connection.db, { eventRetentionSeconds }),
+    watchEvents: (handlers, feedOptions) => watchEvents(connection, handlers, feedOptions),
+    watchIdentity: (onChange, feedOptions) => watchIdentityChanges({ uri, dbName }, onChange, feedOptions),
     close: () => client.close(),
   };
 }

@@ -11,8 +11,12 @@ import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier.js';
 import { createRemoteJwks } from '../auth/remote-jwks.js';
 import type { Config } from '../config.js';
 import type { RequestContext } from '../context.js';
+import { createDocumentCache } from '../bi/apq-cache.js';
+import { createBiServices } from '../bi/index.js';
+import { persistedQueryPlugin } from '../bi/persisted-query-plugin.js';
 import { connectDatabase, type Database } from '../data/database.js';
 import { startEmbeddedMongo } from '../embedded-mongo/index.js';
+import { ExportFeed } from '../events/feed.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
 import type { ApiKeyDocument } from '../modules/api-keys/api-key-document.js';
 import { seedDemoData } from '../seed/seed.js';
@@ -21,6 +25,7 @@ import { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { createFormatError } from './format-error.js';
 import { createHttpApp } from './http-app.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { httpSubscriptionsPlugin } from './plugins/http-subscriptions.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import { buildSchema } from './schema.js';
 import { attachWebSocketServer } from './websocket.js';
@@ -54,13 +59,19 @@ async function createIdentity(config: Config): Promise<Identity> {
 
 async function openDatabase(config: Config, metrics: Metrics, logger: Logger) {
   const onCommand = (command: string) => metrics.databaseCommands.inc({ command });
+  const eventRetentionSeconds = config.eventRetentionDays * 24 * 60 * 60;
   if (config.mongodbUri) {
-    const database = await connectDatabase({ uri: config.mongodbUri, dbName: config.mongodbDb, onCommand });
+    const database = await connectDatabase({
+      uri: config.mongodbUri,
+      dbName: config.mongodbDb,
+      onCommand,
+      eventRetentionSeconds,
+    });
     return { database, stopEmbedded: null };
   }
   const embedded = await startEmbeddedMongo();
   logger.info({ uri: embedded.uri }, 'embedded MongoDB-compatible server started (memory only)');
-  const database = await connectDatabase({ uri: embedded.uri, dbName: config.mongodbDb, onCommand });
+  const database = await connectDatabase({ uri: embedded.uri, dbName: config.mongodbDb, onCommand, eventRetentionSeconds });
   return { database, stopEmbedded: embedded.stop };
 }
 
@@ -84,11 +95,22 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   if (config.seed) await seedDemoData(database);
   const { verifier, devJwks } = await createIdentity(config);
   const identity = new IdentityDirectory(database, config.membershipCacheTtlMs);
+  // Every instance applies every committed membership, user and API-key change at once (caches, live
+  // WebSocket connections); the cache TTL only bounds staleness while this stream is down.
+  const identityFeed = await database.watchIdentity((change) => identity.applyChange(change), {
+    onError: (error) => logger.warn({ err: error }, 'identity change stream failed; reopening it'),
+  });
   const authenticator = new Authenticator(verifier, identity, recordKeyUse(database), logger);
-  const services: Services = { config, database, identity, authenticator, logger };
+  // One change stream per instance feeds every exportEvents subscriber; open before listening.
+  const exportFeed = new ExportFeed(database, logger);
+  await exportFeed.start();
+  const schema = buildSchema();
+  // Export links are built on PUBLIC_URL, else on the address known once listening (PORT=0 picks it).
+  let listeningUrl = '';
+  const bi = createBiServices(database, schema, () => config.publicUrl ?? listeningUrl);
+  const services: Services = { config, database, identity, authenticator, exportFeed, bi, logger };
 
   const httpServer = createServer();
-  const schema = buildSchema();
   const validationRules = queryLimitRules();
   const formatError = createFormatError((error) => logger.error({ err: error }, 'unexpected error'));
   const webSocket = attachWebSocketServer(httpServer, { schema, services, validationRules, formatError });
@@ -108,6 +130,9 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     // browser never attaches on its own, and nothing executes without them. Revisit if cookies or
     // any ambient credential are ever accepted.
     csrfPrevention: false,
+    // Automatic persisted queries of front-ends (register-on-miss), in a bounded LRU. Trusted BI
+    // operations and the per-credential safelist are served first by persistedQueryPlugin.
+    persistedQueries: { cache: createDocumentCache(), ttl: null },
     validationRules,
     parseOptions: queryParseOptions,
     formatError,
@@ -116,13 +141,16 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { serverWillStart: async () => ({ drainServer: () => webSocket.close() }) },
       ApolloServerPluginLandingPageDisabled(),
+      httpSubscriptionsPlugin(),
+      persistedQueryPlugin({ registry: bi.trustedOperations, cacheMaxAgeSeconds: config.biCacheMaxAgeSeconds }),
       observabilityPlugin(metrics, logger),
     ],
   });
   await apollo.start();
-  httpServer.on('request', createHttpApp({ services, apollo, metrics, devJwks }));
+  httpServer.on('request', createHttpApp({ services, apollo, metrics, devJwks, schema }));
   const address = await listen(httpServer, config.port, config.host);
   const url = `http://${config.host}:${address.port}`;
+  listeningUrl = url;
   logger.info({ url: `${url}/graphql`, auth: config.auth.mode }, 'tenantgraph listening');
 
   return {
@@ -132,6 +160,8 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     metrics,
     async stop() {
       await apollo.stop();
+      await exportFeed.stop();
+      await identityFeed.stop();
       await database.close();
       await stopEmbedded?.();
     },

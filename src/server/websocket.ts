@@ -9,11 +9,19 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { AppError, ErrorCode, isAppError } from '../errors.js';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { safelistOf } from '../bi/safelist.js';
+import type { RequestContext } from '../context.js';
+import { AppError, ErrorCode, internalError, isAppError } from '../errors.js';
 import { stripSuggestions } from '../limits/hide-suggestions.js';
 import { parseOperation } from '../limits/query-limits.js';
 import type { Services } from '../services.js';
+import {
+  CLOSE_FORBIDDEN,
+  CLOSE_INTERNAL_ERROR,
+  CloseReason,
+  ConnectionRegistry,
+} from './connection-registry.js';
 import { gatewaySecretMatches } from './gateway-secret.js';
 import { buildRequestContext, type HeaderLookup } from './request-context.js';
 
@@ -23,7 +31,23 @@ export interface WebSocketOptions {
   validationRules: readonly ValidationRule[];
   /** The HTTP transport's error formatter (Apollo's `formatError`), so that errors leave both alike. */
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /**
+   * How often every socket is pinged (ws ping frames, answered by the peer's WebSocket stack), and
+   * how long a pong may take before the peer is taken for dead and its socket destroyed. A dead peer
+   * is thus dropped within two intervals, and its subscriptions ended. Default `KEEP_ALIVE_MS`.
+   */
+  keepAliveMs?: number;
 }
+
+/** graphql-ws's own default for `useServer`, made explicit. */
+export const KEEP_ALIVE_MS = 12_000;
+
+/**
+ * How long a peer has to answer a close frame before its socket is destroyed. ws would wait 30 s;
+ * a peer that stopped reading must not keep a revoked subscription's resources that long (nothing
+ * is sent to it meanwhile: graphql-ws sends only on an open socket).
+ */
+const CLOSE_GRACE_MS = 1000;
 
 /** `connection_init` payload keys are header-shaped and matched in any case, like HTTP headers. */
 export const payloadLookup =
@@ -34,31 +58,67 @@ export const payloadLookup =
     return typeof entry?.[1] === 'string' ? entry[1] : undefined;
   };
 
+/** The same lookup, with `X-Tenant-ID` fixed to this slug (null: unchanged). */
+const inTenant =
+  (lookup: HeaderLookup, slug: string | null): HeaderLookup =>
+  (name) =>
+    slug !== null && name.toLowerCase() === 'x-tenant-id' ? slug : lookup(name);
+
+function closeSocket(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, reason);
+  setTimeout(() => {
+    if (socket.readyState !== socket.CLOSED) socket.terminate();
+  }, CLOSE_GRACE_MS).unref();
+}
+
 /**
  * graphql-transport-ws on `/graphql`, on the HTTP server's port. Credentials come in `connection_init`
  * and are verified at connect (refused: close 4403) and again for every operation through the same
  * context builder as HTTP, so that each operation gets its own context (shield's cache lives on it).
  * `useServer` runs none of Apollo's validation rules, so the query limits are applied here too.
+ *
+ * A long-running operation keeps the context it started with, so the connection registry ends the
+ * connection (4403) when its credentials expire, are revoked, or lose a role a live operation has,
+ * as reported by the identity change feed of every instance (connection-registry.ts).
  */
 export function attachWebSocketServer(httpServer: Server, options: WebSocketOptions) {
-  const { schema, services, validationRules, formatError } = options;
+  const { schema, services, validationRules, formatError, keepAliveMs = KEEP_ALIVE_MS } = options;
   const secret = services.config.gatewaySecret;
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const rules = [...specifiedRules, ...validationRules];
+  const registry = new ConnectionRegistry(services.logger);
+  const stopWatching = services.identity.onChange((notice) => registry.onIdentityChange(notice));
   const server = useServer<Record<string, unknown>>(
     {
       schema,
-      onConnect: async ({ connectionParams, extra }) => {
+      onConnect: async (ctx) => {
+        const { connectionParams, extra } = ctx;
         if (secret && !gatewaySecretMatches(secret, extra.request.headers['router-authorization'])) return false;
+        const headers = payloadLookup(connectionParams);
+        const since = registry.version;
+        let context: RequestContext;
         try {
-          await buildRequestContext(services, payloadLookup(connectionParams));
-          return true;
-        } catch {
+          context = await buildRequestContext(services, headers);
+        } catch (error) {
+          // Refused credentials: graphql-ws closes with 4403. Anything else (the database did not
+          // answer) is no verdict on the caller: 1011, which a client may retry.
+          if (!isAppError(error)) closeSocket(extra.socket, CLOSE_INTERNAL_ERROR, CloseReason.unverifiable);
           return false;
         }
+        if (extra.socket.readyState !== extra.socket.OPEN) return false;
+        // A credential that runs trusted persisted operations only (src/bi/safelist.ts) has nothing to
+        // do here: graphql-ws carries whole documents, never a persisted query's hash.
+        if (safelistOf(context.principal).trustedOnly) return false;
+        const watched = {
+          rebuild: (slug: string | null) => buildRequestContext(services, inTenant(headers, slug)),
+          close: (code: number, reason: string) => closeSocket(extra.socket, code, reason),
+        };
+        registry.admit(ctx, watched, context, since);
+        return true;
       },
-      context: ({ connectionParams }) => buildRequestContext(services, payloadLookup(connectionParams)),
-      onSubscribe: (_ctx, _id, payload) => {
+      onClose: (ctx) => registry.forget(ctx),
+      onComplete: (ctx, id) => registry.release(ctx, id),
+      onSubscribe: async (ctx, id, payload) => {
         let document: DocumentNode;
         try {
           document = parseOperation(payload.query);
@@ -70,11 +130,30 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         if (errors.length > 0) {
           return errors.map((error) => new AppError(ErrorCode.BAD_USER_INPUT, stripSuggestions(error.message)));
         }
+        // Built here rather than in `context`, so that credentials refused now end the connection
+        // as at connect (graphql-ws would close with 4500 on a throwing `context`).
+        const since = registry.version;
+        let contextValue: RequestContext;
+        try {
+          contextValue = await buildRequestContext(services, payloadLookup(ctx.connectionParams));
+        } catch (error) {
+          const refused = isAppError(error);
+          const reason = !refused
+            ? CloseReason.unverifiable
+            : error.code === ErrorCode.UNAUTHENTICATED
+              ? CloseReason.revoked
+              : CloseReason.rightsChanged;
+          registry.forget(ctx);
+          closeSocket(ctx.extra.socket, refused ? CLOSE_FORBIDDEN : CLOSE_INTERNAL_ERROR, reason);
+          return [refused ? error : internalError()];
+        }
+        registry.grant(ctx, id, contextValue, since);
         return {
           schema,
           document,
           variableValues: payload.variables ?? undefined,
           operationName: payload.operationName ?? undefined,
+          contextValue,
         };
       },
       // graphql-ws sends execution errors as graphql-js made them: without a contract code, with
@@ -95,9 +174,16 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
       },
     },
     wss,
+    keepAliveMs,
   );
   return {
+    /** How many connections are watched for expiry and revocation (for tests and metrics). */
+    get connections() {
+      return registry.size;
+    },
     async close() {
+      stopWatching();
+      registry.dispose();
       await server.dispose();
     },
   };

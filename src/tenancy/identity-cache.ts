@@ -2,9 +2,10 @@ import { LRUCache } from 'lru-cache';
 
 /**
  * A short-lived cache of identity data read on every request (users, memberships, tenants, API keys),
- * so that a busy tenant does not cost a database round trip per request. Its TTL is the longest a role
- * change or a revoked key can take to apply on another instance; on this instance `forget` applies it
- * at once, including over a load that was in flight when it was called.
+ * so that a busy tenant does not cost a database round trip per request. `forget` applies a change at
+ * once, including over a load that was in flight when it was called; every instance calls it for every
+ * committed change (IdentityDirectory.applyChange), so the TTL only bounds staleness while the identity
+ * change stream is down.
  */
 export class IdentityCache<V extends {}> {
   readonly #entries: LRUCache<string, V>;

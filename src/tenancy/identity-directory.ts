@@ -1,19 +1,39 @@
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../data/database.js';
+import type { IdentityChange } from '../data/identity-feed.js';
 import type { ApiKeyDocument } from '../modules/api-keys/api-key-document.js';
 import { IdentityCache } from './identity-cache.js';
 import type { MembershipDocument, TenantDocument, UserDocument } from './identity-documents.js';
 
 /**
+ * Whose rights a committed identity change may have altered: one user, one API key, or anyone (the
+ * change could not be attributed, or changes may have been missed). Sent after the caches forgot it.
+ */
+export type IdentityNotice =
+  | { kind: 'user'; userId: string }
+  | { kind: 'apiKey'; keyId: string }
+  | { kind: 'everyone' };
+
+/** How many membership-id → user and user-id → subject mappings are kept to attribute deletes. */
+const ATTRIBUTION_ENTRIES = 100_000;
+
+/**
  * The identity data every request needs (who the caller is, which tenants they belong to, which
  * roles they hold, whether their key is still valid), read from the database through short caches.
- * Writers call the `forget…` methods so that this instance applies a change at once; other instances
- * apply it within the cache TTL.
+ * Every instance applies every committed change at once through `applyChange`, fed by the identity
+ * change stream (src/data/identity-feed.ts); writers also call the `forget…` methods so that their
+ * own instance does not wait for the stream. The TTL is only the fallback while the stream is down.
  */
 export class IdentityDirectory {
   readonly #users: IdentityCache<UserDocument>;
   readonly #memberships: IdentityCache<MembershipDocument[]>;
   readonly #tenants: IdentityCache<TenantDocument>;
   readonly #apiKeys: IdentityCache<ApiKeyDocument>;
+  /** A deleted membership's change names only its id: the user it belonged to, learnt when it was read. */
+  readonly #membershipOwners = new LRUCache<string, string>({ max: ATTRIBUTION_ENTRIES });
+  /** A deleted user's change names only its id: the subject its cache entry is keyed by. */
+  readonly #userSubjects = new LRUCache<string, string>({ max: ATTRIBUTION_ENTRIES });
+  readonly #listeners = new Set<(notice: IdentityNotice) => void>();
 
   constructor(
     private readonly database: Database,
@@ -26,15 +46,19 @@ export class IdentityDirectory {
   }
 
   userBySubject(subject: string): Promise<UserDocument | null> {
-    return this.#users.get(subject, () =>
-      this.database.platform.collection<UserDocument>('users').findOne({ subject }),
-    );
+    return this.#users.get(subject, async () => {
+      const user = await this.database.platform.collection<UserDocument>('users').findOne({ subject });
+      if (user) this.#userSubjects.set(user._id, user.subject);
+      return user;
+    });
   }
 
   async membershipsOfUser(userId: string): Promise<MembershipDocument[]> {
-    const memberships = await this.#memberships.get(userId, () =>
-      this.database.platform.collection<MembershipDocument>('memberships').find({ userId }),
-    );
+    const memberships = await this.#memberships.get(userId, async () => {
+      const found = await this.database.platform.collection<MembershipDocument>('memberships').find({ userId });
+      for (const membership of found) this.#membershipOwners.set(membership._id, membership.userId);
+      return found;
+    });
     return memberships ?? [];
   }
 
@@ -64,5 +88,59 @@ export class IdentityDirectory {
 
   forgetApiKey(keyId: string): void {
     this.#apiKeys.forget(keyId);
+  }
+
+  /**
+   * Applies a change committed by any instance: forgets what it made stale, then tells the
+   * listeners whose rights may have changed. A change that cannot be attributed (the delete of a
+   * membership or user this instance never read) forgets that whole cache and notifies `everyone`.
+   */
+  applyChange(change: IdentityChange): void {
+    this.#notify(this.#forgetChanged(change));
+  }
+
+  /** Calls `listener` after every applied change; returns the function that stops it. */
+  onChange(listener: (notice: IdentityNotice) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #forgetChanged(change: IdentityChange): IdentityNotice {
+    switch (change.kind) {
+      case 'membership': {
+        if (change.userId !== null) this.#membershipOwners.set(change.membershipId, change.userId);
+        const userId = change.userId ?? this.#membershipOwners.get(change.membershipId);
+        if (userId === undefined) {
+          this.#memberships.clear();
+          return { kind: 'everyone' };
+        }
+        this.#memberships.forget(userId);
+        return { kind: 'user', userId };
+      }
+      case 'user': {
+        const known = this.#userSubjects.get(change.userId);
+        if (known !== undefined) this.#users.forget(known);
+        if (change.subject !== null) {
+          this.#users.forget(change.subject);
+          this.#userSubjects.set(change.userId, change.subject);
+        } else if (known === undefined) {
+          this.#users.clear();
+        }
+        return { kind: 'user', userId: change.userId };
+      }
+      case 'apiKey':
+        this.#apiKeys.forget(change.keyId);
+        return { kind: 'apiKey', keyId: change.keyId };
+      case 'reset':
+        this.#users.clear();
+        this.#memberships.clear();
+        this.#tenants.clear();
+        this.#apiKeys.clear();
+        return { kind: 'everyone' };
+    }
+  }
+
+  #notify(notice: IdentityNotice): void {
+    for (const listener of this.#listeners) listener(notice);
   }
 }

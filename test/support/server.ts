@@ -55,6 +55,37 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const app = await startApp(config, pino({ level: 'silent' }));
+  return serving(app, dataDir, async () => {
+    await app.stop();
+    await mongo.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+}
+
+/**
+ * A second instance of the service on the same database as `first` (same MONGODB_URI and MONGODB_DB)
+ * and the same DATA_DIR, so that the dev issuer's tokens are accepted by both: what two replicas
+ * behind a load balancer see. Not seeded again. Stop it before `first`.
+ */
+export async function startPeerServer(first: TestServer, env: Record<string, string> = {}): Promise<TestServer> {
+  const { config } = first.app.services;
+  if (config.auth.mode !== 'dev' || config.mongodbUri === undefined) throw new Error('startPeerServer needs a dev-mode test server');
+  const app = await startApp(
+    loadConfig({
+      PORT: '0',
+      MONGODB_URI: config.mongodbUri,
+      MONGODB_DB: config.mongodbDb,
+      DATA_DIR: config.auth.dataDir,
+      SEED: 'false',
+      LOG_LEVEL: 'silent',
+      ...env,
+    }),
+    pino({ level: 'silent' }),
+  );
+  return serving(app, config.auth.dataDir, () => app.stop());
+}
+
+async function serving(app: RunningApp, dataDir: string, stop: () => Promise<void>): Promise<TestServer> {
   const issuer = await loadOrCreateDevIssuer(dataDir);
   const endpoint = `${app.url}/graphql`;
   const privateJwk = JSON.parse(await readFile(join(dataDir, 'dev-issuer-key.json'), 'utf8')) as { kid: string };
@@ -91,11 +122,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
         headers: options.tenant ? { 'x-tenant-id': options.tenant } : {},
       });
     },
-    async stop() {
-      await app.stop();
-      await mongo.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 
