@@ -1,5 +1,6 @@
 import * as apiOverhead from './api-overhead.js';
 import * as embeddedMongoFindById from './embedded-mongo-find-by-id.js';
+import * as exportFanout from './export-fanout.js';
 import * as persistedQuery from './persisted-query.js';
 
 interface BenchModule {
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, BenchModule> = {
   'embedded-mongo-find-by-id': embeddedMongoFindById,
   'api-overhead': apiOverhead,
   'persisted-query': persistedQuery,
+  'export-fanout': exportFanout,
 };
 
 for (const [name, bench] of Object.entries(BENCHMARKS)) {
