@@ -5,6 +5,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import autocannon from 'autocannon';
+import type { GraphQLSchema } from 'graphql';
 import { pino } from 'pino';
 import { loadOrCreateDevIssuer } from '../src/auth/dev-issuer.js';
 import { ROLES } from '../src/authz/roles.js';
@@ -13,7 +14,7 @@ import type { RequestContext } from '../src/context.js';
 import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
 import { createLoaders } from '../src/modules/loaders.js';
 import { startApp } from '../src/server/app.js';
-import { resolvers } from '../src/server/schema.js';
+import { buildSchema, resolvers } from '../src/server/schema.js';
 import { loadTypeDefs } from '../src/schema/type-defs.js';
 import { seedId } from '../src/seed/seed.js';
 
@@ -57,29 +58,32 @@ export async function run(): Promise<void> {
     await db.collection('parks').insertOne({ name: `Bench Park ${i}`, region: 'Bench', capacity: i, createdAt: new Date(), updatedAt: new Date() });
   }
 
-  const bare = new ApolloServer<RequestContext>({
-    schema: buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }),
-    logger: pino({ level: 'silent' }),
+  const fixedContext = async (): Promise<RequestContext> => ({
+    requestId: 'bench',
+    principal: { kind: 'user', userId: 'bench', subject: 'bench', email: 'bench@example.com', expiresAt: new Date(8.64e15) },
+    tenant: { id: texas, slug: 'texas', name: 'Texas' },
+    roles: new Set(ROLES),
+    db,
+    loaders: createLoaders(db),
+    services: app.services,
+    logger: app.services.logger,
   });
-  const { url: bareUrl } = await startStandaloneServer(bare, {
-    listen: { port: 0, host: '127.0.0.1' },
-    context: async () => ({
-      requestId: 'bench',
-      principal: { kind: 'user' as const, userId: 'bench', subject: 'bench', email: 'bench@example.com', expiresAt: new Date(8.64e15) },
-      tenant: { id: texas, slug: 'texas', name: 'Texas' },
-      roles: new Set(ROLES),
-      db,
-      loaders: createLoaders(db),
-      services: app.services,
-      logger: app.services.logger,
-    }),
-  });
+  // The same resolvers with no credentials to verify: without the permission map (bare), and with it
+  // (shield only), to tell the cost of the per-field rules from the cost of authentication.
+  const serve = async (schema: GraphQLSchema) => {
+    const server = new ApolloServer<RequestContext>({ schema, logger: pino({ level: 'silent' }) });
+    const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context: fixedContext });
+    return { server, url };
+  };
+  const bare = await serve(buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }));
+  const shielded = await serve(buildSchema());
 
   const countCommands = async () => (await app.metrics.databaseCommands.get()).values.reduce((sum, v) => sum + v.value, 0);
   const countRequests = async () => (await app.metrics.requests.get()).values.reduce((sum, v) => sum + v.value, 0);
 
   const full: Run[] = [];
   const plain: Run[] = [];
+  const shieldOnly: Run[] = [];
   let commands = 0;
   let requests = 0;
   for (let round = 0; round < 2; round += 1) {
@@ -88,7 +92,8 @@ export async function run(): Promise<void> {
     full.push(await load(`${app.url}/graphql`, { authorization: `Bearer ${token}` }));
     commands += (await countCommands()) - commandsBefore;
     requests += (await countRequests()) - requestsBefore;
-    plain.push(await load(bareUrl, {}));
+    plain.push(await load(bare.url, {}));
+    shieldOnly.push(await load(shielded.url, {}));
   }
   const commandsPerRequest = commands / requests;
 
@@ -96,9 +101,12 @@ export async function run(): Promise<void> {
   console.log('api overhead: 100 parks × 5 fields, full stack vs bare subgraph (same resolvers, same database)');
   console.log(`  requests/s full/bare: ${(mean(full, 'rps') / mean(plain, 'rps')).toFixed(2)}x`);
   console.log(`  p99 latency full/bare: ${(mean(full, 'p99') / mean(plain, 'p99')).toFixed(2)}x`);
+  console.log(`  requests/s shield only/bare: ${(mean(shieldOnly, 'rps') / mean(plain, 'rps')).toFixed(2)}x`);
+  console.log(`  p99 latency shield only/bare: ${(mean(shieldOnly, 'p99') / mean(plain, 'p99')).toFixed(2)}x`);
   console.log(`  database round trips per full-stack request: ${commandsPerRequest.toFixed(2)}`);
 
-  await bare.stop();
+  await bare.server.stop();
+  await shielded.server.stop();
   await app.stop();
   await mongo.stop();
   await rm(dataDir, { recursive: true, force: true });
