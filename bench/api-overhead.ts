@@ -1,22 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import autocannon from 'autocannon';
 import type { GraphQLSchema } from 'graphql';
 import { pino } from 'pino';
-import { loadOrCreateDevIssuer } from '../src/auth/dev-issuer.js';
 import { ROLES } from '../src/authz/roles.js';
-import { loadConfig } from '../src/config.js';
 import type { RequestContext } from '../src/context.js';
-import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
 import { createLoaders } from '../src/modules/loaders.js';
-import { startApp } from '../src/server/app.js';
 import { buildSchema, resolvers } from '../src/server/schema.js';
 import { loadTypeDefs } from '../src/schema/type-defs.js';
-import { seedId } from '../src/seed/seed.js';
+import { addParks, startBenchApp } from './bench-app.js';
 
 const QUERY = '{ parks(first: 100) { nodes { id name region capacity __typename } } }';
 const DURATION_SECONDS = 4;
@@ -46,17 +39,9 @@ async function load(url: string, headers: Record<string, string>): Promise<Run> 
  * the two runs interleaved twice so that warm-up and machine noise fall on both sides.
  */
 export async function run(): Promise<void> {
-  const mongo = await startEmbeddedMongo();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-bench-'));
-  const config = loadConfig({ PORT: '0', MONGODB_URI: mongo.uri, DATA_DIR: dataDir, SEED: 'true', LOG_LEVEL: 'silent' });
-  const app = await startApp(config, pino({ level: 'silent' }));
-  const issuer = await loadOrCreateDevIssuer(dataDir);
-  const token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 3600);
-  const texas = seedId('tenant:texas');
-  const db = app.services.database.forTenant(texas);
-  for (let i = 0; i < 100; i += 1) {
-    await db.collection('parks').insertOne({ name: `Bench Park ${i}`, region: 'Bench', capacity: i, createdAt: new Date(), updatedAt: new Date() });
-  }
+  const bench = await startBenchApp();
+  const { app, token, texasId: texas, texas: db } = bench;
+  await addParks(db, 100);
 
   const fixedContext = async (): Promise<RequestContext> => ({
     requestId: 'bench',
@@ -107,7 +92,5 @@ export async function run(): Promise<void> {
 
   await bare.server.stop();
   await shielded.server.stop();
-  await app.stop();
-  await mongo.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await bench.stop();
 }

@@ -1,14 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { pino } from 'pino';
-import { loadOrCreateDevIssuer } from '../src/auth/dev-issuer.js';
 import { loadManifest } from '../src/bi/manifest.js';
-import { loadConfig } from '../src/config.js';
-import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
-import { startApp } from '../src/server/app.js';
-import { seedId } from '../src/seed/seed.js';
+import { addParks, startBenchApp } from './bench-app.js';
 
 const OPERATION = 'ParksWithCapacity';
 const VARIABLES = { first: 100 };
@@ -63,16 +55,9 @@ function requestBytes(target: Target): number {
  * runs are interleaved twice so that warm-up and machine noise fall on every side.
  */
 export async function run(): Promise<void> {
-  const mongo = await startEmbeddedMongo();
-  const dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-bench-'));
-  const config = loadConfig({ PORT: '0', MONGODB_URI: mongo.uri, DATA_DIR: dataDir, SEED: 'true', LOG_LEVEL: 'silent' });
-  const app = await startApp(config, pino({ level: 'silent' }));
-  const issuer = await loadOrCreateDevIssuer(dataDir);
-  const token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 3600);
-  const db = app.services.database.forTenant(seedId('tenant:texas'));
-  for (let i = 0; i < 100; i += 1) {
-    await db.collection('parks').insertOne({ name: `Bench Park ${i}`, region: 'Bench', capacity: i, createdAt: new Date(), updatedAt: new Date() });
-  }
+  const bench = await startBenchApp();
+  const { app, token } = bench;
+  await addParks(bench.texas, 100);
   const operation = loadManifest().operations.find((entry) => entry.name === OPERATION);
   if (!operation) throw new Error(`${OPERATION} is not in the manifest`);
 
@@ -111,7 +96,5 @@ export async function run(): Promise<void> {
   console.log(`  request bytes trusted GET / full document: ${(requestBytes(trusted) / requestBytes(document)).toFixed(2)}x`);
   console.log(`  response bytes 304 revalidation / full document: ${ratio(runs.revalidated, 'bytes')}x (the query still runs: a 304 saves transfer, not work)`);
 
-  await app.stop();
-  await mongo.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await bench.stop();
 }

@@ -1,4 +1,4 @@
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
 

@@ -1,0 +1,50 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadOrCreateDevIssuer, type DevIssuer } from '../src/auth/dev-issuer.js';
+import { loadConfig } from '../src/config.js';
+import type { TenantDb } from '../src/data/tenant-db.js';
+import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
+import { startApp, type RunningApp } from '../src/server/app.js';
+import { seedId } from '../src/seed/seed.js';
+
+export interface BenchApp {
+  app: RunningApp;
+  issuer: DevIssuer;
+  /** A dev token of alice (texas ADMIN), valid for an hour. */
+  token: string;
+  texasId: string;
+  texas: TenantDb;
+  stop(): Promise<void>;
+}
+
+/** The full server, seeded, on a fresh embedded database and a temporary DATA_DIR, as every bench starts it. */
+export async function startBenchApp(): Promise<BenchApp> {
+  const mongo = await startEmbeddedMongo();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-bench-'));
+  const stopAll = async (app?: RunningApp) => {
+    await app?.stop();
+    await mongo.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const config = loadConfig({ PORT: '0', MONGODB_URI: mongo.uri, DATA_DIR: dataDir, SEED: 'true', LOG_LEVEL: 'silent' });
+    const app = await startApp(config, pino({ level: 'silent' }));
+    const issuer = await loadOrCreateDevIssuer(dataDir);
+    const token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 3600);
+    const texasId = seedId('tenant:texas');
+    return { app, issuer, token, texasId, texas: app.services.database.forTenant(texasId), stop: () => stopAll(app) };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Adds `count` parks to a tenant, so that a list query has a realistic page to render. */
+export async function addParks(db: TenantDb, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1) {
+    const now = new Date();
+    await db.collection('parks').insertOne({ name: `Bench Park ${i}`, region: 'Bench', capacity: i, createdAt: now, updatedAt: now });
+  }
+}
