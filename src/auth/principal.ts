@@ -28,3 +28,7 @@ export interface ApiKeyPrincipal {
 }
 
 export type Principal = UserPrincipal | ApiKeyPrincipal;
+
+/** One stable label per caller (`user:<id>` or `key:<id>`): for `createdBy` fields and cache keys. */
+export const principalLabel = (principal: Principal): string =>
+  principal.kind === 'user' ? `user:${principal.userId}` : `key:${principal.keyId}`;

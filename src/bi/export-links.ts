@@ -4,6 +4,7 @@ import type { Database } from '../data/database.js';
 import { isDuplicateKeyError } from '../data/errors.js';
 import { isId } from '../data/ids.js';
 import type { TenantDb } from '../data/tenant-db.js';
+import { isRecord } from './is-record.js';
 
 /*
  * Valet-key links (createExportLink): a URL that returns the rows of one trusted operation, with fixed
@@ -54,9 +55,6 @@ const newSecret = () => randomBytes(32).toString('base64url');
 
 const mac = (secret: string, payload: string) =>
   createHmac('sha256', Buffer.from(secret, 'base64url')).update(MAC_CONTEXT + payload).digest();
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The claims of a decoded payload, or null for anything not exactly their shape. */
 function claimsOf(value: unknown): ExportLinkClaims | null {

@@ -132,7 +132,6 @@ export async function streamExport(apollo: ApolloServer<RequestContext>, schema:
   res.end();
 }
 
-export const isExportFormat = (value: string): value is ExportFormat => value === 'CSV' || value === 'NDJSON';
 
 /** Maps what a BI route throws before streaming: our errors by code, anything else as internal. */
 export function answerError(res: Response, error: unknown, report: (error: unknown) => void): void {

@@ -11,6 +11,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import { isRecord } from './is-record.js';
 
 /*
  * The trusted operations of the repository (schema/operations/*.graphql), compiled by `npm run codegen`
@@ -142,9 +143,6 @@ export const persistedQueryManifestPlugin = {
   plugin: (_schema: GraphQLSchema, documents: ReadonlyArray<{ document?: DocumentNode }>): string =>
     serializeManifest(buildManifest(documents.flatMap((file) => (file.document ? [file.document] : [])))),
 };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A manifest read from JSON, its shape and every `id` checked against its `body`. */
 export function parseManifest(value: unknown): PersistedQueryManifest {

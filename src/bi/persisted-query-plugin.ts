@@ -4,6 +4,8 @@ import { AppError, ErrorCode } from '../errors.js';
 import { SHA256_HEX, sha256Hex } from './manifest.js';
 import { mayRunTrustedOperations, safelistOf } from './safelist.js';
 import type { TrustedOperation, TrustedOperationRegistry } from './trusted-operations.js';
+import { isRecord } from './is-record.js';
+import { principalLabel } from '../auth/principal.js';
 
 /*
  * Why an Apollo plugin, and why at `requestDidStart`.
@@ -58,9 +60,6 @@ const refusal = (code: ErrorCode, message: string, status: number, headers?: Hea
 const notFound = () =>
   refusal(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound', 200, new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]));
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 async function decide(request: GraphQLRequest, ctx: RequestContext, registry: TrustedOperationRegistry): Promise<Decision> {
   const safelist = safelistOf(ctx.principal);
   const persisted = request.extensions?.persistedQuery;
@@ -110,8 +109,6 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
   return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
 }
 
-const credentialOf = (ctx: RequestContext) =>
-  ctx.principal.kind === 'user' ? `user:${ctx.principal.userId}` : `key:${ctx.principal.keyId}`;
 
 /**
  * GET answers of a trusted operation: cacheable by the caller's own cache only (`private`), for
@@ -123,7 +120,7 @@ function cacheListener(operation: TrustedOperation, maxAge: number): GraphQLRequ
     async willSendResponse({ request, response, contextValue }) {
       if (request.http?.method !== 'GET' || response.body.kind !== 'single' || response.body.singleResult.errors) return;
       const body = JSON.stringify(response.body.singleResult);
-      const tag = sha256Hex([credentialOf(contextValue), contextValue.tenant?.id ?? '', operation.hash, body].join('\n'));
+      const tag = sha256Hex([principalLabel(contextValue.principal), contextValue.tenant?.id ?? '', operation.hash, body].join('\n'));
       const etag = `"${tag}"`;
       const headers = response.http.headers;
       headers.set('cache-control', `private, max-age=${maxAge}`);

@@ -11,6 +11,7 @@ import { CACHE_VARY } from './persisted-query-plugin.js';
 import { EXPORT_EXTENSIONS, type ExportFormat } from './export-links.js';
 import { answerError, formatAppError, sendErrors, streamExport } from './export-run.js';
 import { variablesFromSearchParams } from './query-variables.js';
+import { toActive } from '../tenancy/active-tenant.js';
 
 /*
  * GET /bi/<operation>.csv | .ndjson ?<variables>  the rows of a trusted operation for the caller's
@@ -76,7 +77,7 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
       const ctx = contextFor(services, {
         requestId: randomUUID(),
         principal,
-        tenant: { id: tenant._id, slug: tenant.slug, name: tenant.name },
+        tenant: toActive(tenant),
         roles: new Set(claims.roles),
       });
       await streamExport(apollo, schema, res, {

@@ -16,6 +16,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { OperationDocumentError } from './manifest.js';
+import { isRecord } from './is-record.js';
 
 /*
  * How the result of a trusted operation becomes rows, for the CSV and NDJSON exports. The shape comes
@@ -154,9 +155,6 @@ export function tabularShape(schema: GraphQLSchema, document: DocumentNode): Tab
   const pageable = declaresAfter && pageKeys.has('hasNextPage') && pageKeys.has('endCursor');
   return { operation, rootKey: root.key, source, columns: [...columns.values()], pageable };
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The rows of one result (`data`) of the operation, and the cursor of the next page if it is to be read. */
 export function pageOf(shape: TabularShape, data: unknown): Page {

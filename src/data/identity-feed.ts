@@ -63,7 +63,11 @@ const BOOKKEEPING_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
 };
 
 /** The server no longer holds the history after the token (or the token is unusable): start afresh. */
-const HISTORY_LOST_CODES: ReadonlySet<number> = new Set([280, 286]);
+const HISTORY_LOST_CODES: ReadonlySet<number> = new Set([
+  260, // InvalidResumeToken
+  280, // ChangeStreamFatalError
+  286, // ChangeStreamHistoryLost
+]);
 
 /** Thrown inside the loop when the stream was invalidated: reopen it without a token. */
 class StreamInvalidated extends Error {}

@@ -58,21 +58,15 @@ async function createIdentity(config: Config): Promise<Identity> {
 }
 
 async function openDatabase(config: Config, metrics: Metrics, logger: Logger) {
-  const onCommand = (command: string) => metrics.databaseCommands.inc({ command });
-  const eventRetentionSeconds = config.eventRetentionDays * 24 * 60 * 60;
-  if (config.mongodbUri) {
-    const database = await connectDatabase({
-      uri: config.mongodbUri,
-      dbName: config.mongodbDb,
-      onCommand,
-      eventRetentionSeconds,
-    });
-    return { database, stopEmbedded: null };
-  }
-  const embedded = await startEmbeddedMongo();
-  logger.info({ uri: embedded.uri }, 'embedded MongoDB-compatible server started (memory only)');
-  const database = await connectDatabase({ uri: embedded.uri, dbName: config.mongodbDb, onCommand, eventRetentionSeconds });
-  return { database, stopEmbedded: embedded.stop };
+  const embedded = config.mongodbUri ? null : await startEmbeddedMongo();
+  if (embedded) logger.info({ uri: embedded.uri }, 'embedded MongoDB-compatible server started (memory only)');
+  const database = await connectDatabase({
+    uri: config.mongodbUri ?? embedded!.uri,
+    dbName: config.mongodbDb,
+    onCommand: (command) => metrics.databaseCommands.inc({ command }),
+    eventRetentionSeconds: config.eventRetentionDays * 24 * 60 * 60,
+  });
+  return { database, stopEmbedded: embedded?.stop ?? null };
 }
 
 function recordKeyUse(database: Database) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readCredential } from '../auth/credentials.js';
+import { readCredential, type HeaderLookup } from '../auth/credentials.js';
 import type { Principal } from '../auth/principal.js';
 import type { Role } from '../authz/roles.js';
 import type { ActiveTenant, RequestContext } from '../context.js';
@@ -8,8 +8,6 @@ import { createLoaders } from '../modules/loaders.js';
 import type { Services } from '../services.js';
 import { resolveTenantScope } from '../tenancy/active-tenant.js';
 
-/** Reads a request header (HTTP) or a header-shaped key of `connection_init` (WebSocket), any case. */
-export type HeaderLookup = (name: string) => string | undefined;
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 

@@ -23,7 +23,8 @@ import {
   ConnectionRegistry,
 } from './connection-registry.js';
 import { gatewaySecretMatches } from './gateway-secret.js';
-import { buildRequestContext, type HeaderLookup } from './request-context.js';
+import type { HeaderLookup } from '../auth/credentials.js';
+import { buildRequestContext } from './request-context.js';
 
 export interface WebSocketOptions {
   schema: GraphQLSchema;

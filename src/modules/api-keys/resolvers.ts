@@ -6,6 +6,7 @@ import { fromGlobalId, toGlobalId } from '../global-id.js';
 import type { ApiKeyDocument } from './api-key-document.js';
 import { validateApiKeyInput } from './api-key-input.js';
 import { requireTenantDb } from '../tenant-db-of.js';
+import { principalLabel } from '../../auth/principal.js';
 
 const keys = (ctx: Parameters<typeof requireTenantDb>[0]) =>
   requireTenantDb(ctx).collection<ApiKeyDocument>('apiKeys');
@@ -34,7 +35,7 @@ export const apiKeyResolvers: Resolvers = {
         ...valid,
         secretHash: generated.secretHash,
         createdAt: now,
-        createdBy: ctx.principal.kind === 'user' ? ctx.principal.userId : `key:${ctx.principal.keyId}`,
+        createdBy: principalLabel(ctx.principal),
         revokedAt: null,
         lastUsedAt: null,
       });

@@ -7,6 +7,8 @@ import type { RequestContext } from '../../context.js';
 import { badUserInput, forbidden } from '../../errors.js';
 import { stripSuggestions } from '../../limits/hide-suggestions.js';
 import { requireTenantDb } from '../tenant-db-of.js';
+import { isRecord } from '../../bi/is-record.js';
+import { principalLabel } from '../../auth/principal.js';
 
 /** Characters of a link's variables as JSON at most: they travel in the URL. */
 export const MAX_LINK_VARIABLES_LENGTH = 2_000;
@@ -18,11 +20,7 @@ export interface ExportLinkArgs {
   ttlSeconds: number;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-export const creatorOf = (ctx: RequestContext): string =>
-  ctx.principal.kind === 'user' ? `user:${ctx.principal.userId}` : `key:${ctx.principal.keyId}`;
+export const creatorOf = (ctx: RequestContext): string => principalLabel(ctx.principal);
 
 /**
  * A signed link to the rows of a trusted operation (see src/bi/export-links.ts). Everything a use of the

@@ -1,5 +1,6 @@
 import { forbidden } from '../../errors.js';
 import type { Resolvers } from '../../generated/graphql.js';
+import { toActive } from '../../tenancy/active-tenant.js';
 import type { UserDocument } from '../../tenancy/identity-documents.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
 import { describeViewer } from './viewer.js';
@@ -20,8 +21,7 @@ export const tenantResolvers: Resolvers = {
         .collection<UserDocument>('users')
         .updateOne({ _id: principal.userId }, { $set: { activeTenantId: tenant._id } });
       identity.forgetUser(principal.subject);
-      const active = { id: tenant._id, slug: tenant.slug, name: tenant.name };
-      return describeViewer(identity, principal, active, membership.roles);
+      return describeViewer(identity, principal, toActive(tenant), membership.roles);
     },
   },
   Tenant: {
