@@ -12,6 +12,7 @@ import { EXPORT_EXTENSIONS, type ExportFormat } from './export-links.js';
 import { answerError, formatAppError, sendErrors, streamExport } from './export-run.js';
 import { variablesFromSearchParams } from './query-variables.js';
 import { toActive } from '../tenancy/active-tenant.js';
+import { creatorRolesNow } from './link-creator.js';
 
 /*
  * GET /bi/<operation>.csv | .ndjson ?<variables>  the rows of a trusted operation for the caller's
@@ -59,18 +60,20 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
       const tenant = await services.identity.tenantById(claims.tenantId);
       const ctxDb = tenant ? services.database.forTenant(tenant._id) : null;
       const operation = await trustedOperations.byName(ctxDb, claims.operation);
-      if (!tenant || !operation || operation.hash !== claims.hash) {
+      const held = tenant ? await creatorRolesNow(services.identity, claims.createdBy, tenant._id) : [];
+      const roles = claims.roles.filter((role) => held.includes(role));
+      if (!tenant || !operation || operation.hash !== claims.hash || roles.length === 0) {
         linkRefused(res);
         return;
       }
-      // The link acts as a short-lived key of its tenant, with its creator's roles at creation and
-      // limited to its one operation, so the persisted-query plugin applies the same rules as to a key.
+      // The link acts as a short-lived key of its tenant, with the roles its creator had at creation and
+      // still holds, limited to its one operation, so the persisted-query plugin applies a key's rules.
       const principal: ApiKeyPrincipal = {
         kind: 'apiKey',
         keyId: 'export-link',
         name: `export link of ${claims.createdBy}`,
         tenantId: tenant._id,
-        roles: claims.roles,
+        roles,
         expiresAt: new Date(claims.expiresAt * 1000),
         operations: [claims.operation],
       };
@@ -78,7 +81,7 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
         requestId: randomUUID(),
         principal,
         tenant: toActive(tenant),
-        roles: new Set(claims.roles),
+        roles: new Set(roles),
       });
       await streamExport(apollo, schema, res, {
         ctx,

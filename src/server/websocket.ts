@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import {
   GraphQLError,
+  NoSchemaIntrospectionCustomRule,
   specifiedRules,
   validate,
   type DocumentNode,
@@ -86,7 +87,9 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
   const { schema, services, validationRules, formatError, keepAliveMs = KEEP_ALIVE_MS } = options;
   const secret = services.config.gatewaySecret;
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const rules = [...specifiedRules, ...validationRules];
+  // Apollo enforces `introspection: false` on HTTP only; the WebSocket path needs the rule itself.
+  const introspection = services.config.introspection ? [] : [NoSchemaIntrospectionCustomRule];
+  const rules = [...specifiedRules, ...validationRules, ...introspection];
   const registry = new ConnectionRegistry(services.logger);
   const stopWatching = services.identity.onChange((notice) => registry.onIdentityChange(notice));
   const server = useServer<Record<string, unknown>>(

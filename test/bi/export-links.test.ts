@@ -192,6 +192,30 @@ describe('a link that is not genuine, or no longer valid, gets 403 and nothing e
     expect((await open(fresh.url)).status).toBe(200);
   });
 
+  it('revoked: its creator’s key was revoked, or its creator left the tenant', async () => {
+    const secret = await createApiKey(server, ALICE, { roles: ['ADMIN'], name: 'link maker' });
+    const byKey = await server.gql<{ createExportLink: Link }>(CREATE, {
+      auth: secret,
+      variables: { operationName: 'ReservationStatsByPark', format: 'CSV', ttlSeconds: 600 },
+    });
+    expect(byKey.errors).toBeUndefined();
+    const keyLink = byKey.data!.createExportLink.url;
+    expect((await open(keyLink)).status).toBe(200);
+    const keys = await server.as<{ apiKeys: Array<{ id: string; name: string }> }>(ALICE, '{ apiKeys { id name } }');
+    const keyId = keys.data!.apiKeys.find((key) => key.name === 'link maker')!.id;
+    const revoked = await server.as(ALICE, 'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { variables: { id: keyId } });
+    expect(revoked.errors).toBeUndefined();
+    await expectRefused(keyLink);
+
+    const userLink = await createLink(ERIN, { operationName: 'ReservationStatsByPark' });
+    expect((await open(userLink.url)).status).toBe(200);
+    const setRoles = 'mutation ($roles: [Role!]!) { setMemberRoles(email: "erin@example.com", roles: $roles) { roles } }';
+    expect((await server.as(ALICE, setRoles, { variables: { roles: ['VIEWER'] } })).errors).toBeUndefined();
+    await expectRefused(userLink.url);
+    expect((await server.as(ALICE, setRoles, { variables: { roles: ['ANALYST'] } })).errors).toBeUndefined();
+    expect((await open(userLink.url)).status).toBe(200);
+  });
+
   it('stale: the tenant operation it names was removed, or registered again with another body', async () => {
     const register = (document: string) =>
       server.as(ALICE, 'mutation ($d: String!) { registerTrustedOperation(name: "Capacities", document: $d) { id } }', { variables: { d: document } });
@@ -227,7 +251,9 @@ describe('a link of one tenant never returns another tenant’s rows', () => {
     // Not even re-signed with texas's own secret (what a leak of one tenant's secret would allow).
     const forged = encode({ ...claims, t: COLORADO });
     await expectRefused(`${base}${forged}.${sign(await secretOf(TEXAS), forged)}.${extension}`);
-    // The check is the MAC, not a coincidence of the test: the same forgery with colorado's secret works.
-    expect((await open(`${base}${forged}.${sign(await secretOf(COLORADO), forged)}.${extension}`)).status).toBe(200);
+    // The check is the MAC, not a coincidence of the test: the same forgery with colorado's secret, in
+    // the name of a colorado member, works.
+    const asCarol = encode({ ...claims, t: COLORADO, c: `user:${seedId('user:carol@example.com')}` });
+    expect((await open(`${base}${asCarol}.${sign(await secretOf(COLORADO), asCarol)}.${extension}`)).status).toBe(200);
   });
 });

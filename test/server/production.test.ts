@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
-import { expectNoLeak } from './helpers.js';
+import { expectNoLeak, runOnce, wsClient } from './helpers.js';
 
 /**
  * A server configured as in production: NODE_ENV=production and a real identity provider (a JWKS on
@@ -66,6 +66,16 @@ describe('NODE_ENV=production, INTROSPECTION unset', () => {
     });
     expect(response.errors).toBeUndefined();
     expect(response.data).toEqual({ __typename: 'Query', viewer: { roles: ['ADMIN'], tenant: { slug: 'texas' } } });
+  });
+
+  it('refuses introspection over WebSocket too', async () => {
+    const { client } = wsClient(`${production.url.replace(/^http/, 'ws')}/graphql`, {
+      connectionParams: { authorization: `Bearer ${await idpToken('alice@example.com')}` },
+    });
+    const outcome = await runOnce(client, { query: '{ __schema { types { name } } }' });
+    await client.dispose();
+    expect(JSON.stringify(outcome)).not.toContain('"types"');
+    expect(JSON.stringify(outcome.error)).toContain('BAD_USER_INPUT');
   });
 
   it.each(INTROSPECTION_QUERIES)('refuses introspection with BAD_USER_INPUT: %s', async (query) => {
