@@ -56,9 +56,14 @@ export function hasRole(...roles: readonly Role[]): IRule {
 export const canReadTenantData = hasRole(...ROLES);
 /** Who may read personal data (`visitorEmail`): the rule below, and the filter of export event data. */
 export const PII_READERS: readonly Role[] = ['EDITOR', 'ADMIN'];
+/** Who may run `reservationStats` and BI persisted operations: the rule below, and the BI safelist. */
+export const ANALYSTS: readonly Role[] = ['ANALYST', 'EDITOR', 'ADMIN'];
+
+/** True when `roles` holds any of `wanted`: for checks made outside a field (event data, persisted operations). */
+export const holdsAny = (roles: ReadonlySet<Role>, wanted: readonly Role[]): boolean => wanted.some((role) => roles.has(role));
 
 export const canReadPii = hasRole(...PII_READERS);
 export const canWrite = hasRole('EDITOR', 'ADMIN');
-export const canAnalyze = hasRole('ANALYST', 'EDITOR', 'ADMIN');
+export const canAnalyze = hasRole(...ANALYSTS);
 export const canExportEvents = hasRole('INTEGRATOR', 'ADMIN');
 export const canManageTenant = hasRole('ADMIN');

@@ -2,7 +2,8 @@ import { HeaderMap, type ApolloServerPlugin, type GraphQLRequest, type GraphQLRe
 import type { RequestContext } from '../context.js';
 import { AppError, ErrorCode } from '../errors.js';
 import { SHA256_HEX, sha256Hex } from './manifest.js';
-import { mayRunTrustedOperations, safelistOf } from './safelist.js';
+import { ANALYSTS, holdsAny } from '../authz/rules.js';
+import { safelistOf } from './safelist.js';
 import type { TrustedOperation, TrustedOperationRegistry } from './trusted-operations.js';
 import { isRecord } from './is-record.js';
 import { principalLabel } from '../auth/principal.js';
@@ -88,7 +89,7 @@ async function decide(request: GraphQLRequest, ctx: RequestContext, registry: Tr
   if (safelist.operations && !safelist.operations.has(operation.name)) {
     return refusal(ErrorCode.FORBIDDEN, `This API key may not run ${operation.name}`, 403);
   }
-  if (!mayRunTrustedOperations(ctx.roles)) {
+  if (!holdsAny(ctx.roles, ANALYSTS)) {
     return refusal(ErrorCode.FORBIDDEN, 'Trusted operations need the ANALYST, EDITOR or ADMIN role', 403);
   }
   if (request.operationName != null && request.operationName !== operation.name) {

@@ -1,5 +1,4 @@
 import type { Principal } from '../auth/principal.js';
-import type { Role } from '../authz/roles.js';
 
 /**
  * What a caller may send as GraphQL documents (CONTRACT.md section 7):
@@ -22,8 +21,3 @@ export function safelistOf(principal: Principal): Safelist {
   const analystOnly = principal.roles.length > 0 && principal.roles.every((role) => role === 'ANALYST');
   return { trustedOnly: analystOnly || operations !== null, operations };
 }
-
-/** The roles that may run BI persisted operations (CONTRACT.md section 3): analyst, editor, admin. */
-export const BI_ROLES: readonly Role[] = ['ANALYST', 'EDITOR', 'ADMIN'];
-
-export const mayRunTrustedOperations = (roles: ReadonlySet<Role>): boolean => BI_ROLES.some((role) => roles.has(role));

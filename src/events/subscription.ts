@@ -1,4 +1,4 @@
-import { PII_READERS } from '../authz/rules.js';
+import { holdsAny, PII_READERS } from '../authz/rules.js';
 import type { RequestContext } from '../context.js';
 import type { TenantDb } from '../data/tenant-db.js';
 import { badUserInput, forbidden } from '../errors.js';
@@ -71,7 +71,7 @@ export async function subscribeToExportEvents(
     args.after === null || args.after === undefined
       ? null
       : await resolveCursor(db, args.after, config.eventRetentionDays);
-  const delivery = { tenantSlug: tenant.slug, includePii: PII_READERS.some((role) => ctx.roles.has(role)) };
+  const delivery = { tenantSlug: tenant.slug, includePii: holdsAny(ctx.roles, PII_READERS) };
   return ExportStream.open({
     db,
     feed: ctx.services.exportFeed,

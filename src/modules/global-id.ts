@@ -1,3 +1,5 @@
+import { notFound } from '../errors.js';
+
 /** The object types whose ids leave the server as opaque global ids. */
 export type GlobalIdType = 'Park' | 'Reservation' | 'Tenant' | 'ApiKey' | 'User';
 
@@ -24,4 +26,11 @@ export function fromGlobalId(type: GlobalIdType, id: unknown): string | null {
   const prefix = `${type}:`;
   if (!decoded.startsWith(prefix) || decoded.length === prefix.length) return null;
   return decoded.slice(prefix.length);
+}
+
+/** The raw id a mutation argument names; an id that cannot name such an object is NOT_FOUND, like a missing one. */
+export function requireRawId(type: GlobalIdType, id: unknown, what: string = type): string {
+  const rawId = fromGlobalId(type, id);
+  if (rawId === null) throw notFound(what);
+  return rawId;
 }

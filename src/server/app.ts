@@ -14,11 +14,11 @@ import type { RequestContext } from '../context.js';
 import { createDocumentCache } from '../bi/apq-cache.js';
 import { createBiServices } from '../bi/index.js';
 import { persistedQueryPlugin } from '../bi/persisted-query-plugin.js';
-import { connectDatabase, type Database } from '../data/database.js';
+import { connectDatabase } from '../data/database.js';
 import { startEmbeddedMongo } from '../embedded-mongo/index.js';
 import { ExportFeed } from '../events/feed.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
-import type { ApiKeyDocument } from '../modules/api-keys/api-key-document.js';
+import { recordKeyUse } from '../modules/api-keys/api-key-repository.js';
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
@@ -69,12 +69,6 @@ async function openDatabase(config: Config, metrics: Metrics, logger: Logger) {
   return { database, stopEmbedded: embedded?.stop ?? null };
 }
 
-function recordKeyUse(database: Database) {
-  return async ({ keyId, tenantId }: { keyId: string; tenantId: string }, at: Date) => {
-    await database.forTenant(tenantId).collection<ApiKeyDocument>('apiKeys').updateOne({ _id: keyId }, { $set: { lastUsedAt: at } });
-  };
-}
-
 const listen = (server: Server, port: number, host: string) =>
   new Promise<AddressInfo>((resolve, reject) => {
     server.once('error', reject);
@@ -94,7 +88,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   const identityFeed = await database.watchIdentity((change) => identity.applyChange(change), {
     onError: (error) => logger.warn({ err: error }, 'identity change stream failed; reopening it'),
   });
-  const authenticator = new Authenticator(verifier, identity, recordKeyUse(database), logger);
+  const authenticator = new Authenticator(verifier, identity, (key, at) => recordKeyUse(database, key, at), logger);
   // One change stream per instance feeds every exportEvents subscriber; open before listening.
   const exportFeed = new ExportFeed(database, logger);
   await exportFeed.start();

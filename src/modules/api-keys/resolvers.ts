@@ -1,15 +1,11 @@
-import { generateApiKey } from '../../auth/api-key-secret.js';
 import type { RequestContext } from '../../context.js';
 import { badUserInput, notFound } from '../../errors.js';
 import type { Resolvers } from '../../generated/graphql.js';
-import { fromGlobalId, toGlobalId } from '../global-id.js';
-import type { ApiKeyDocument } from './api-key-document.js';
+import { requireRawId, toGlobalId } from '../global-id.js';
+import { createApiKey, listApiKeys, revokeApiKey } from './api-key-repository.js';
 import { validateApiKeyInput } from './api-key-input.js';
 import { requireTenantDb } from '../tenant-db-of.js';
 import { principalLabel } from '../../auth/principal.js';
-
-const keys = (ctx: Parameters<typeof requireTenantDb>[0]) =>
-  requireTenantDb(ctx).collection<ApiKeyDocument>('apiKeys');
 
 /** A key limited to operations that do not exist would be a key that runs nothing: say so at creation. */
 async function assertTrustedOperationsExist(ctx: RequestContext, names: readonly string[] | null) {
@@ -22,31 +18,18 @@ async function assertTrustedOperationsExist(ctx: RequestContext, names: readonly
 
 export const apiKeyResolvers: Resolvers = {
   Query: {
-    apiKeys: (_parent, _args, ctx) => keys(ctx).find({}, { sort: { createdAt: 1 } }),
+    apiKeys: (_parent, _args, ctx) => listApiKeys(requireTenantDb(ctx)),
   },
   Mutation: {
     createApiKey: async (_parent, { input }, ctx) => {
       const now = new Date();
       const valid = validateApiKeyInput(input, now);
       await assertTrustedOperationsExist(ctx, valid.operations);
-      const generated = generateApiKey();
-      const apiKey = await keys(ctx).insertOne({
-        _id: generated.keyId,
-        ...valid,
-        secretHash: generated.secretHash,
-        createdAt: now,
-        createdBy: principalLabel(ctx.principal),
-        revokedAt: null,
-        lastUsedAt: null,
-      });
-      return { apiKey, secret: generated.secret };
+      return createApiKey(requireTenantDb(ctx), valid, principalLabel(ctx.principal), now);
     },
     revokeApiKey: async (_parent, { id }, ctx) => {
-      const keyId = fromGlobalId('ApiKey', id);
-      if (keyId === null) throw notFound('API key');
-      const revoked =
-        (await keys(ctx).updateOne({ _id: keyId, revokedAt: null }, { $set: { revokedAt: new Date() } })) ??
-        (await keys(ctx).findById(keyId));
+      const keyId = requireRawId('ApiKey', id, 'API key');
+      const revoked = await revokeApiKey(requireTenantDb(ctx), keyId);
       if (!revoked) throw notFound('API key');
       ctx.services.identity.forgetApiKey(keyId);
       return revoked;

@@ -1,7 +1,6 @@
 import type { RequestContext } from '../../context.js';
-import { notFound } from '../../errors.js';
 import type { Resolvers } from '../../generated/graphql.js';
-import { fromGlobalId, toGlobalId } from '../global-id.js';
+import { fromGlobalId, requireRawId, toGlobalId } from '../global-id.js';
 import { parsePageArgs } from '../pagination.js';
 import { requireTenantDb } from '../tenant-db-of.js';
 import type { ParkDocument } from './park-document.js';
@@ -17,12 +16,6 @@ function loadPark(ctx: RequestContext, id: unknown): Promise<ParkDocument | null
   return parkId === null ? null : ctx.loaders.parkById.load(parkId);
 }
 
-/** The raw id of the park a mutation names; an id that cannot name a park is NOT_FOUND like a missing one. */
-function parkIdFor(id: string): string {
-  const parkId = fromGlobalId('Park', id);
-  if (parkId === null) throw notFound('Park');
-  return parkId;
-}
 
 /** Later reads in the same request (e.g. `Reservation.park`) must see what the mutation wrote. */
 function remember(ctx: RequestContext, park: ParkDocument): ParkDocument {
@@ -43,9 +36,9 @@ export const parkResolvers: Resolvers = {
   Mutation: {
     createPark: async (_parent, { input }, ctx) => remember(ctx, await createPark(requireTenantDb(ctx), input)),
     updatePark: async (_parent, { id, input }, ctx) =>
-      remember(ctx, await updatePark(requireTenantDb(ctx), parkIdFor(id), input)),
+      remember(ctx, await updatePark(requireTenantDb(ctx), requireRawId('Park', id), input)),
     deletePark: async (_parent, { id }, ctx) => {
-      const park = await deletePark(requireTenantDb(ctx), parkIdFor(id));
+      const park = await deletePark(requireTenantDb(ctx), requireRawId('Park', id));
       ctx.loaders.parkById.clear(park._id).prime(park._id, null);
       return toGlobalId('Park', park._id);
     },

@@ -1,7 +1,6 @@
 import type { RequestContext } from '../../context.js';
-import { notFound } from '../../errors.js';
 import type { Resolvers } from '../../generated/graphql.js';
-import { fromGlobalId, toGlobalId } from '../global-id.js';
+import { fromGlobalId, requireRawId, toGlobalId } from '../global-id.js';
 import { requireTenantDb } from '../tenant-db-of.js';
 import type { ReservationDocument } from './reservation-document.js';
 import { cancelReservation, createReservation, listReservations } from './reservation-repository.js';
@@ -11,12 +10,6 @@ import { reservationStats } from './stats.js';
 function loadReservation(ctx: RequestContext, id: unknown): Promise<ReservationDocument | null> | null {
   const reservationId = fromGlobalId('Reservation', id);
   return reservationId === null ? null : ctx.loaders.reservationById.load(reservationId);
-}
-
-function reservationIdFor(id: string): string {
-  const reservationId = fromGlobalId('Reservation', id);
-  if (reservationId === null) throw notFound('Reservation');
-  return reservationId;
 }
 
 /**
@@ -40,7 +33,7 @@ export const reservationResolvers: Resolvers = {
     createReservation: async (_parent, { input }, ctx) =>
       remember(ctx, await createReservation(requireTenantDb(ctx), input)),
     cancelReservation: async (_parent, { id }, ctx) =>
-      remember(ctx, await cancelReservation(requireTenantDb(ctx), reservationIdFor(id))),
+      remember(ctx, await cancelReservation(requireTenantDb(ctx), requireRawId('Reservation', id))),
   },
   Reservation: {
     __resolveReference: (reference, ctx) => loadReservation(ctx, reference.id),
