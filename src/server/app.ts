@@ -27,7 +27,7 @@ import { createHttpApp } from './http-app.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { httpSubscriptionsPlugin } from './plugins/http-subscriptions.js';
 import { observabilityPlugin } from './plugins/observability.js';
-import { buildSchema } from './schema.js';
+import { buildSubgraph } from './schema.js';
 import { attachWebSocketServer } from './websocket.js';
 
 export interface RunningApp {
@@ -92,7 +92,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   // One change stream per instance feeds every exportEvents subscriber; open before listening.
   const exportFeed = new ExportFeed(database, logger);
   await exportFeed.start();
-  const schema = buildSchema();
+  const { schema, sdl } = buildSubgraph();
   // Export links are built on PUBLIC_URL, else on the address known once listening (PORT=0 picks it).
   let listeningUrl = '';
   const bi = createBiServices(database, schema, () => config.publicUrl ?? listeningUrl);
@@ -135,7 +135,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     ],
   });
   await apollo.start();
-  httpServer.on('request', createHttpApp({ services, apollo, metrics, devJwks, schema }));
+  httpServer.on('request', createHttpApp({ services, apollo, metrics, devJwks, schema, sdl }));
   const address = await listen(httpServer, config.port, config.host);
   const url = `http://${config.host}:${address.port}`;
   listeningUrl = url;

@@ -1,7 +1,5 @@
 import type { RequestHandler } from 'express';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { graphqlSync, Kind, parse, type DocumentNode, type SelectionNode } from 'graphql';
-import { loadTypeDefs } from '../schema/type-defs.js';
+import { graphqlSync, Kind, parse, type DocumentNode, type GraphQLSchema, type SelectionNode } from 'graphql';
 
 /*
  * A gateway (Apollo Router, Hive Gateway, rover, @apollo/gateway's IntrospectAndCompose) fetches a
@@ -47,9 +45,9 @@ export function isServiceSdlQuery(query: unknown, operationName?: unknown): bool
   return sdl?.name.value === 'sdl' && !sdl.selectionSet;
 }
 
-/** Exactly what `_service { sdl }` answers: the federation library's print of schema/. */
-export function subgraphSdl(typeDefs: DocumentNode = loadTypeDefs()): string {
-  const result = graphqlSync({ schema: buildSubgraphSchema({ typeDefs }), source: '{ _service { sdl } }' });
+/** Exactly what `_service { sdl }` answers, read from the subgraph schema before permissions wrap it. */
+export function subgraphSdl(subgraph: GraphQLSchema): string {
+  const result = graphqlSync({ schema: subgraph, source: '{ _service { sdl } }' });
   const sdl = (result.data?._service as { sdl?: unknown } | undefined)?.sdl;
   if (typeof sdl !== 'string') throw new Error('the subgraph schema answers no _service.sdl');
   return sdl;

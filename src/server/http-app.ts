@@ -7,7 +7,7 @@ import { biRoutes } from '../bi/routes.js';
 import type { RequestContext } from '../context.js';
 import { ErrorCode, isAppError, withHttpStatus } from '../errors.js';
 import type { Services } from '../services.js';
-import { serveSdlToGateway, subgraphSdl } from './gateway-introspection.js';
+import { serveSdlToGateway } from './gateway-introspection.js';
 import { requireGatewaySecret } from './gateway-secret.js';
 import type { Metrics } from './metrics.js';
 import { buildRequestContext } from './request-context.js';
@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   devJwks: JSONWebKeySet | null;
   /** The executable schema, for the BI exports (variable types and row shapes of trusted operations). */
   schema: GraphQLSchema;
+  /** What `_service { sdl }` answers, served to a gateway that carries GATEWAY_SECRET. */
+  sdl: string;
 }
 
 const headerOf = (req: Request) => (name: string) => req.get(name);
@@ -55,7 +57,7 @@ const answerAsGraphQLError =
   };
 
 /** The HTTP routes of the contract (section 2): GraphQL, health, readiness, metrics and the dev JWKS. */
-export function createHttpApp({ services, apollo, metrics, devJwks, schema }: HttpAppOptions): Express {
+export function createHttpApp({ services, apollo, metrics, devJwks, schema, sdl }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   // Express would put a weak ETag on every answer and turn a matching If-None-Match into 304, whoever
@@ -83,7 +85,7 @@ export function createHttpApp({ services, apollo, metrics, devJwks, schema }: Ht
     ...(secret ? [requireGatewaySecret(secret)] : []),
     express.json({ limit: '1mb' }),
     // With the router secret and no caller credentials, `{ _service { sdl } }` and nothing else.
-    ...(secret ? [serveSdlToGateway(subgraphSdl())] : []),
+    ...(secret ? [serveSdlToGateway(sdl)] : []),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {

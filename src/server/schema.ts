@@ -12,6 +12,7 @@ import { reservationResolvers } from '../modules/reservations/index.js';
 import { scalarResolvers } from '../modules/scalars.js';
 import { tenantResolvers } from '../modules/tenants/resolvers.js';
 import { loadTypeDefs } from '../schema/type-defs.js';
+import { subgraphSdl } from './gateway-introspection.js';
 
 export const resolvers: Resolvers = mergeResolvers([
   scalarResolvers,
@@ -24,8 +25,14 @@ export const resolvers: Resolvers = mergeResolvers([
   biResolvers,
 ]);
 
-/** The subgraph schema with the permission map applied to every field (deny by default). */
-export function buildSchema(): GraphQLSchema {
-  const schema = buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
-  return applyPermissions(schema);
+/**
+ * The subgraph schema with the permission map applied to every field (deny by default), and the SDL
+ * its `_service` answers (served to a gateway that carries the gateway secret), built once.
+ */
+export function buildSubgraph(): { schema: GraphQLSchema; sdl: string } {
+  const subgraph = buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never });
+  const sdl = subgraphSdl(subgraph);
+  return { schema: applyPermissions(subgraph), sdl };
 }
+
+export const buildSchema = (): GraphQLSchema => buildSubgraph().schema;
