@@ -1,13 +1,13 @@
 import { once } from 'node:events';
 import type { ApolloServer } from '@apollo/server';
 import type { Response } from 'express';
-import { parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../context.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
 import type { ExportFormat } from './export-links.js';
 import { OperationDocumentError } from './manifest.js';
 import { csvHeader, csvRows, ndjsonRows, pageOf, tabularShape, type TabularShape } from './tabular.js';
-import type { TrustedOperation } from './trusted-operations.js';
+import { documentOf, type TrustedOperation } from './trusted-operations.js';
 
 /** Rows one export returns at most; past it the download is cut (an error for the client, never a silent truncation). */
 export const MAX_EXPORT_ROWS = 100_000;
@@ -96,7 +96,7 @@ async function runPage(apollo: ApolloServer<RequestContext>, run: ExportRun, var
 export async function streamExport(apollo: ApolloServer<RequestContext>, schema: GraphQLSchema, res: Response, run: ExportRun): Promise<void> {
   let shape: TabularShape;
   try {
-    shape = tabularShape(schema, parse(run.operation.body));
+    shape = tabularShape(schema, documentOf(run.operation));
   } catch (error) {
     if (!(error instanceof OperationDocumentError)) throw error;
     sendErrors(res, [formatAppError(new AppError(ErrorCode.BAD_USER_INPUT, `${run.operation.name} ${error.message}`))]);

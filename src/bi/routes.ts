@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApolloServer } from '@apollo/server';
 import express, { type Request, type Response, type Router } from 'express';
-import { parse, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { ApiKeyPrincipal } from '../auth/principal.js';
 import type { RequestContext } from '../context.js';
 import { AppError, ErrorCode, isAppError, notFound } from '../errors.js';
@@ -13,6 +13,7 @@ import { answerError, formatAppError, sendErrors, streamExport } from './export-
 import { variablesFromSearchParams } from './query-variables.js';
 import { toActive } from '../tenancy/active-tenant.js';
 import { creatorRolesNow } from './link-creator.js';
+import { documentOf, type TrustedOperation } from './trusted-operations.js';
 
 /*
  * GET /bi/<operation>.csv | .ndjson ?<variables>  the rows of a trusted operation for the caller's
@@ -37,8 +38,8 @@ const LINK = /^([\w-]+\.[\w-]+)\.([a-z]+)$/;
 const linkRefused = (res: Response) =>
   sendErrors(res, [{ message: 'This link is not valid', extensions: { code: ErrorCode.FORBIDDEN } }], 403);
 
-const operationNode = (body: string) =>
-  parse(body).definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition');
+const operationNode = (operation: TrustedOperation) =>
+  documentOf(operation).definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition');
 
 const searchParams = (req: Request) => new URL(req.originalUrl, 'http://localhost').searchParams;
 
@@ -112,7 +113,7 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
         throw error;
       }
       const operation = await trustedOperations.byName(ctx.db, match[1]);
-      const node = operation && operationNode(operation.body);
+      const node = operation && operationNode(operation);
       if (!operation || !node) throw new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, `No trusted operation ${match[1]}`);
       const variables = variablesFromSearchParams(schema, node, searchParams(req));
       await streamExport(apollo, schema, res, {

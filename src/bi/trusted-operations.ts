@@ -1,4 +1,5 @@
-import type { GraphQLSchema } from 'graphql';
+import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { isDuplicateKeyError } from '../data/errors.js';
 import type { TenantDb } from '../data/tenant-db.js';
 import { badUserInput, notFound } from '../errors.js';
@@ -27,6 +28,18 @@ export interface TrustedOperationDocument {
   createdAt: Date;
   /** `user:<id>` or `key:<id>`. */
   createdBy: string;
+}
+
+const parsedBodies = new LRUCache<string, DocumentNode>({ max: 1000 });
+
+/** The parsed document of a trusted operation, parsed once per body: exports and links use it on every request. */
+export function documentOf(operation: TrustedOperation): DocumentNode {
+  let document = parsedBodies.get(operation.body);
+  if (!document) {
+    document = parse(operation.body);
+    parsedBodies.set(operation.body, document);
+  }
+  return document;
 }
 
 const fromDocument = (doc: TrustedOperationDocument): TrustedOperation => ({

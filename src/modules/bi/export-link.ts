@@ -1,4 +1,4 @@
-import { getVariableValues, Kind, parse, type GraphQLSchema } from 'graphql';
+import { getVariableValues, Kind, type GraphQLSchema } from 'graphql';
 import { EXPORT_EXTENSIONS, type ExportFormat } from '../../bi/export-links.js';
 import { OperationDocumentError } from '../../bi/manifest.js';
 import { safelistOf } from '../../bi/safelist.js';
@@ -9,6 +9,7 @@ import { stripSuggestions } from '../../limits/hide-suggestions.js';
 import { requireTenantDb } from '../tenant-db-of.js';
 import { isRecord } from '../../bi/is-record.js';
 import { principalLabel } from '../../auth/principal.js';
+import { documentOf } from '../../bi/trusted-operations.js';
 
 /** Characters of a link's variables as JSON at most: they travel in the URL. */
 export const MAX_LINK_VARIABLES_LENGTH = 2_000;
@@ -43,7 +44,7 @@ export async function createExportLink(ctx: RequestContext, schema: GraphQLSchem
   if (JSON.stringify(variables ?? {}).length > MAX_LINK_VARIABLES_LENGTH) {
     throw badUserInput('variables', `must be at most ${MAX_LINK_VARIABLES_LENGTH} characters of JSON`);
   }
-  const document = parse(operation.body);
+  const document = documentOf(operation);
   try {
     tabularShape(schema, document);
   } catch (error) {
