@@ -46,6 +46,7 @@ export class ExportFeed {
   readonly #database: Database;
   readonly #logger: Logger;
   readonly #byTenant = new Map<string, Set<Entry>>();
+  readonly #startedByTenant = new Map<string, number>();
   #watch: EventFeed | null = null;
 
   constructor(database: Database, logger: Logger) {
@@ -81,13 +82,24 @@ export class ExportFeed {
     this.#byTenant.set(tenantId, entries);
     return {
       ready: () => {
+        if (entry.ready) return;
         entry.ready = true;
+        this.#startedByTenant.set(tenantId, (this.#startedByTenant.get(tenantId) ?? 0) + 1);
       },
       close: () => {
         entries.delete(entry);
         if (entries.size === 0 && this.#byTenant.get(tenantId) === entries) this.#byTenant.delete(tenantId);
       },
     };
+  }
+
+  /**
+   * How many streams of a tenant (or of all tenants) have started on this instance since it started,
+   * ended ones included: unlike {@link subscribers}, it never goes down, so a rise means a new stream.
+   */
+  started(tenantId?: string): number {
+    if (tenantId !== undefined) return this.#startedByTenant.get(tenantId) ?? 0;
+    return [...this.#startedByTenant.values()].reduce((sum, count) => sum + count, 0);
   }
 
   /** The started subscription streams of a tenant on this instance (or of all tenants). */

@@ -24,7 +24,7 @@ import type { Services } from '../services.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { createFormatError } from './format-error.js';
 import { createHttpApp } from './http-app.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, trackExportFeed, type Metrics } from './metrics.js';
 import { httpSubscriptionsPlugin } from './plugins/http-subscriptions.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import { buildSubgraph } from './schema.js';
@@ -92,6 +92,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   // One change stream per instance feeds every exportEvents subscriber; open before listening.
   const exportFeed = new ExportFeed(database, logger);
   await exportFeed.start();
+  trackExportFeed(metrics, exportFeed);
   const { schema, sdl } = buildSubgraph();
   // Export links are built on PUBLIC_URL, else on the address known once listening (PORT=0 picks it).
   let listeningUrl = '';

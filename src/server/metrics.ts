@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ExportFeed } from '../events/feed.js';
 
 /** Prometheus metrics of one server instance, served at /metrics. */
 export interface Metrics {
@@ -44,4 +45,25 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/** The export-event subscriptions of this instance, read from the feed at each scrape. */
+export function trackExportFeed(metrics: Metrics, feed: ExportFeed): void {
+  new Gauge({
+    name: 'tenantgraph_export_subscribers',
+    help: 'Live exportEvents streams on this instance',
+    registers: [metrics.registry],
+    collect() {
+      this.set(feed.subscribers());
+    },
+  });
+  new Counter({
+    name: 'tenantgraph_export_streams_started_total',
+    help: 'exportEvents streams started on this instance',
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc(feed.started());
+    },
+  });
 }

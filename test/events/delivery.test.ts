@@ -11,7 +11,9 @@ import {
   positionOf,
   subscribeEvents,
   type EventSubscription,
+  until,
 } from './support.js';
+import { scrape, valueOf } from '../server/helpers.js';
 
 /** Live delivery over graphql-ws (CONTRACT.md section 6): each type, the payload, filters, tenants. */
 let server: TestServer;
@@ -117,6 +119,23 @@ describe('live delivery of every event type', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(integrator.events).toHaveLength(6);
     expect(admin.events).toHaveLength(6);
+  });
+});
+
+describe('metrics', () => {
+  it('/metrics counts live streams and streams started, and a stopped stream leaves the live count', async () => {
+    const read = async () => {
+      const samples = await scrape(server.url);
+      return { live: valueOf(samples, 'tenantgraph_export_subscribers'), started: valueOf(samples, 'tenantgraph_export_streams_started_total') };
+    };
+    const before = await read();
+    const subscription = await subscribe('frank@example.com');
+    const during = await read();
+    expect(during.live).toBe(before.live + 1);
+    expect(during.started).toBe(before.started + 1);
+    await subscription.stop();
+    await until(async () => (await read()).live === before.live, 'the stream to end');
+    expect((await read()).started).toBe(before.started + 1);
   });
 });
 

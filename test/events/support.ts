@@ -81,7 +81,7 @@ export async function subscribeEvents(
 ): Promise<EventSubscription> {
   const feed = server.app.services.exportFeed;
   const tenantId = credentials.tenant ? tenantIdOf(credentials.tenant) : undefined;
-  const before = feed.subscribers(tenantId);
+  const before = feed.started(tenantId);
   const client = createClient({
     url: `${server.url.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
@@ -155,7 +155,7 @@ export async function subscribeEvents(
   };
   if (options.active ?? true) {
     await until(
-      () => feed.subscribers(tenantId) > before || isEnded,
+      () => feed.started(tenantId) > before || isEnded,
       'the subscription to start on the server',
     );
     if (isEnded) throw new Error(`subscription refused: ${JSON.stringify([errors, failures])}`);

@@ -14,10 +14,10 @@ const CREATE_PARK = 'mutation($name: String!) { createPark(input: { name: $name 
 async function subscribeLive(email: string, slug: string): Promise<GatewaySubscription> {
   const feed = federation.subgraph.app.services.exportFeed;
   const tenantId = seedId(`tenant:${slug}`);
-  const before = feed.subscribers(tenantId);
+  const before = feed.started(tenantId);
   const token = await federation.subgraph.token(email);
   const subscription = subscribeThrough(federation.gateway, { authorization: `Bearer ${token}`, 'x-tenant-id': slug });
-  await until(() => feed.subscribers(tenantId) > before || subscription.ended, `${email}'s stream in ${slug}`);
+  await until(() => feed.started(tenantId) > before || subscription.ended, `${email}'s stream in ${slug}`);
   expect(subscription.errors).toEqual([]);
   return subscription;
 }
