@@ -1,6 +1,7 @@
 import type { ChangeStream, ChangeStreamDocument, ChangeStreamOptions } from 'mongodb';
 import type { Connection, RawDocument } from './connection.js';
 import type { LooseTenantDocument } from './documents.js';
+import { resumeTokenUnusable } from './resume-token.js';
 
 /**
  * What the feed reports. Every callback runs synchronously on the feed's loop and must not throw;
@@ -37,15 +38,6 @@ type EventChange = ChangeStreamDocument<RawDocument>;
 
 /** Inserts only: an event is written once and never changed; expiry (TTL deletes) is not news. */
 const PIPELINE = [{ $match: { operationType: 'insert' } }];
-
-/** Server codes after which a resume token cannot be used again: restart from now and report a gap. */
-const TOKEN_UNUSABLE: ReadonlySet<number> = new Set([
-  260, // InvalidResumeToken
-  280, // ChangeStreamFatalError
-  286, // ChangeStreamHistoryLost
-]);
-
-const errorCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 
 /**
  * The change stream of the `events` collection, across tenants. This is the one deliberate
@@ -115,7 +107,7 @@ export async function watchEvents(
         return true;
       } catch (error) {
         if (closed) return false;
-        if (TOKEN_UNUSABLE.has(errorCode(error) as number)) token = undefined;
+        if (resumeTokenUnusable(error)) token = undefined;
         handlers.onError(error, retryMs);
         await pause(retryMs);
       }
@@ -142,7 +134,7 @@ export async function watchEvents(
         stream = undefined;
         token = current?.resumeToken ?? token;
         await current?.close().catch(() => undefined);
-        if (TOKEN_UNUSABLE.has(errorCode(error) as number)) token = undefined;
+        if (resumeTokenUnusable(error)) token = undefined;
         handlers.onError(error, retryMs);
         await pause(retryMs);
       }

@@ -1,4 +1,5 @@
-import { MongoClient, MongoServerError, type Document, type ResumeToken } from 'mongodb';
+import { MongoClient, type Document, type ResumeToken } from 'mongodb';
+import { resumeTokenUnusable } from './resume-token.js';
 
 /** The collections whose changes alter who a caller is or what they may do. */
 export const IDENTITY_COLLECTIONS = ['memberships', 'users', 'apiKeys'] as const;
@@ -61,13 +62,6 @@ const PIPELINE: Document[] = [
 const BOOKKEEPING_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
   apiKeys: new Set(['lastUsedAt']),
 };
-
-/** The server no longer holds the history after the token (or the token is unusable): start afresh. */
-const HISTORY_LOST_CODES: ReadonlySet<number> = new Set([
-  260, // InvalidResumeToken
-  280, // ChangeStreamFatalError
-  286, // ChangeStreamHistoryLost
-]);
 
 /** Thrown inside the loop when the stream was invalidated: reopen it without a token. */
 class StreamInvalidated extends Error {}
@@ -178,7 +172,7 @@ class IdentityWatcher {
           this.#token = undefined; // reopen from now at once: reported as `reset` when established
           continue;
         }
-        if (isHistoryLost(error)) this.#token = undefined;
+        if (resumeTokenUnusable(error)) this.#token = undefined;
         this.#onError(error);
         await this.#sleep(delayMs);
         delayMs = Math.min(delayMs * 2, MAX_RETRY_DELAY_MS);
@@ -220,10 +214,6 @@ class IdentityWatcher {
       this.#wake = done;
     });
   }
-}
-
-function isHistoryLost(error: unknown): boolean {
-  return error instanceof MongoServerError && (HISTORY_LOST_CODES.has(Number(error.code)) || error.codeName === 'ChangeStreamHistoryLost');
 }
 
 /** The change an insert, update, replace or delete of an identity document stands for, if any. */
