@@ -29,7 +29,8 @@ async function load(url: string, headers: Record<string, string>): Promise<Run> 
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query: QUERY }),
   });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p99: result.latency.p99 };
 }
 
@@ -45,7 +46,13 @@ export async function run(): Promise<void> {
 
   const fixedContext = async (): Promise<RequestContext> => ({
     requestId: 'bench',
-    principal: { kind: 'user', userId: 'bench', subject: 'bench', email: 'bench@example.com', expiresAt: new Date(8.64e15) },
+    principal: {
+      kind: 'user',
+      userId: 'bench',
+      subject: 'bench',
+      email: 'bench@example.com',
+      expiresAt: new Date(8.64e15),
+    },
     tenant: { id: texas, slug: 'texas', name: 'Texas' },
     roles: new Set(ROLES),
     db,
@@ -57,13 +64,17 @@ export async function run(): Promise<void> {
   // (shield only), to tell the cost of the per-field rules from the cost of authentication.
   const serve = async (schema: GraphQLSchema) => {
     const server = new ApolloServer<RequestContext>({ schema, logger: pino({ level: 'silent' }) });
-    const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context: fixedContext });
+    const { url } = await startStandaloneServer(server, {
+      listen: { port: 0, host: '127.0.0.1' },
+      context: fixedContext,
+    });
     return { server, url };
   };
   const bare = await serve(buildSubgraphSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as never }));
   const shielded = await serve(buildSchema());
 
-  const countCommands = async () => (await app.metrics.databaseCommands.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const countCommands = async () =>
+    (await app.metrics.databaseCommands.get()).values.reduce((sum, v) => sum + v.value, 0);
   const countRequests = async () => (await app.metrics.requests.get()).values.reduce((sum, v) => sum + v.value, 0);
 
   const full: Run[] = [];

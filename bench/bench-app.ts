@@ -29,7 +29,13 @@ export async function startBenchApp(): Promise<BenchApp> {
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    const config = loadConfig({ PORT: '0', MONGODB_URI: mongo.uri, DATA_DIR: dataDir, SEED: 'true', LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      PORT: '0',
+      MONGODB_URI: mongo.uri,
+      DATA_DIR: dataDir,
+      SEED: 'true',
+      LOG_LEVEL: 'silent',
+    });
     const app = await startApp(config, pino({ level: 'silent' }));
     const issuer = await loadOrCreateDevIssuer(dataDir);
     const token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 3600);
@@ -45,6 +51,8 @@ export async function startBenchApp(): Promise<BenchApp> {
 export async function addParks(db: TenantDb, count: number): Promise<void> {
   for (let i = 0; i < count; i += 1) {
     const now = new Date();
-    await db.collection('parks').insertOne({ name: `Bench Park ${i}`, region: 'Bench', capacity: i, createdAt: now, updatedAt: now });
+    await db
+      .collection('parks')
+      .insertOne({ name: `Bench Park ${i}`, region: 'Bench', capacity: i, createdAt: now, updatedAt: now });
   }
 }

@@ -24,14 +24,22 @@ interface Subject {
 }
 
 function documentAt(i: number): Document {
-  return { _id: new ObjectId(), tenantId: `tenant-${i % TENANTS}`, email: `user${i}@example.com`, name: `User ${i}`, n: i };
+  return {
+    _id: new ObjectId(),
+    tenantId: `tenant-${i % TENANTS}`,
+    email: `user${i}@example.com`,
+    name: `User ${i}`,
+    n: i,
+  };
 }
 
 async function fill(collection: Collection, size: number): Promise<ObjectId[]> {
   await collection.createIndex({ tenantId: 1, email: 1 }, { unique: true });
   const ids: ObjectId[] = [];
   while (ids.length < size) {
-    const batch = Array.from({ length: Math.min(INSERT_BATCH, size - ids.length) }, (_, k) => documentAt(ids.length + k));
+    const batch = Array.from({ length: Math.min(INSERT_BATCH, size - ids.length) }, (_, k) =>
+      documentAt(ids.length + k),
+    );
     await collection.insertMany(batch);
     for (const doc of batch) ids.push(doc._id as ObjectId);
   }
@@ -52,7 +60,10 @@ async function measureRound(subject: Subject): Promise<void> {
   const { collection, ids, size } = subject;
   subject.byId.push(await timeRound((i) => collection.findOne({ _id: ids[i] }), size));
   subject.byIndex.push(
-    await timeRound((i) => collection.findOne({ tenantId: `tenant-${i % TENANTS}`, email: `user${i}@example.com` }), size),
+    await timeRound(
+      (i) => collection.findOne({ tenantId: `tenant-${i % TENANTS}`, email: `user${i}@example.com` }),
+      size,
+    ),
   );
 }
 

@@ -134,7 +134,10 @@ async function graphql(url: string, apiKey: string, query: string, variables: Re
     headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: Record<string, { id: string }> | null; errors?: { message: string }[] };
+  const body = (await response.json()) as {
+    data?: Record<string, { id: string }> | null;
+    errors?: { message: string }[];
+  };
   if (!response.ok || body.errors?.length || !body.data) {
     throw new Error(`HTTP ${response.status}: ${body.errors?.[0]?.message ?? 'no data'}`);
   }
@@ -248,7 +251,9 @@ function serveClients(port: MessagePort): void {
         if (round % 2 === 0) {
           await graphql(url, tenant.editorKey, UPDATE_PARK, { id: tenant.parkId, input: { capacity: round } });
         } else {
-          await graphql(url, tenant.editorKey, CREATE_PARK, { input: { name: `Fan-out ${tenant.slug} ${round}`, capacity: round } });
+          await graphql(url, tenant.editorKey, CREATE_PARK, {
+            input: { name: `Fan-out ${tenant.slug} ${round}`, capacity: round },
+          });
         }
         okByTenant[tenant.index]! += 1;
         roundTripsMs.push(wall() - sentAt);
@@ -303,7 +308,8 @@ function serveClients(port: MessagePort): void {
   port.on('message', ({ id, request }: { id: number; request: Request }) => {
     handle(request).then(
       (result) => port.postMessage({ id, result } satisfies Reply),
-      (error: unknown) => port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies Reply),
+      (error: unknown) =>
+        port.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies Reply),
     );
   });
 }
@@ -325,7 +331,9 @@ class ClientsWorker {
     const boot = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
 register();
 await import(${JSON.stringify(import.meta.url)});`;
-    this.#worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: { role: WORKER_ROLE } });
+    this.#worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
+      workerData: { role: WORKER_ROLE },
+    });
     this.#worker.on('message', (reply: Reply) => {
       const pending = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
@@ -339,7 +347,8 @@ await import(${JSON.stringify(import.meta.url)});`;
   }
 
   call<T>(request: Request): Promise<T> {
-    const id = (this.#next += 1);
+    this.#next += 1;
+    const id = this.#next;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.#worker.postMessage({ id, request });
@@ -356,24 +365,29 @@ async function createTenants(app: RunningApp, url: string): Promise<TenantSpec[]
   const now = new Date();
   const key = async (tenantId: string, name: string, role: Role): Promise<string> => {
     const generated = generateApiKey();
-    await database.forTenant(tenantId).collection<ApiKeyDocument>('apiKeys').insertOne({
-      _id: generated.keyId,
-      name,
-      roles: [role],
-      secretHash: generated.secretHash,
-      createdAt: now,
-      createdBy: 'bench',
-      expiresAt: null,
-      revokedAt: null,
-      lastUsedAt: null,
-    });
+    await database
+      .forTenant(tenantId)
+      .collection<ApiKeyDocument>('apiKeys')
+      .insertOne({
+        _id: generated.keyId,
+        name,
+        roles: [role],
+        secretHash: generated.secretHash,
+        createdAt: now,
+        createdBy: 'bench',
+        expiresAt: null,
+        revokedAt: null,
+        lastUsedAt: null,
+      });
     return generated.secret;
   };
   const tenants: TenantSpec[] = [];
   for (let index = 0; index < TENANTS; index += 1) {
     const id = newId();
     const slug = `fanout-${index}`;
-    await database.platform.collection<TenantDocument>('tenants').insertOne({ _id: id, slug, name: `Fan-out ${index}`, createdAt: now });
+    await database.platform
+      .collection<TenantDocument>('tenants')
+      .insertOne({ _id: id, slug, name: `Fan-out ${index}`, createdAt: now });
     const integratorKey = await key(id, 'fan-out subscriber', 'INTEGRATOR');
     const editorKey = await key(id, 'fan-out writer', 'EDITOR');
     tenants.push({ index, id, slug, integratorKey, editorKey, parkId: '' });
@@ -382,7 +396,9 @@ async function createTenants(app: RunningApp, url: string): Promise<TenantSpec[]
   // (which records its lastUsedAt) and a first pass over the mutation path, before any measurement.
   await Promise.all(
     tenants.map(async (tenant) => {
-      const data = await graphql(url, tenant.editorKey, CREATE_PARK, { input: { name: `Fan-out ${tenant.slug}`, capacity: 0 } });
+      const data = await graphql(url, tenant.editorKey, CREATE_PARK, {
+        input: { name: `Fan-out ${tenant.slug}`, capacity: 0 },
+      });
       tenant.parkId = data.createPark!.id;
     }),
   );
@@ -447,7 +463,13 @@ async function phase(
   const start = await Promise.all(tenants.map((t) => latestPosition(database.forTenant(t.id))));
   const count = MUTATIONS_PER_SECOND * seconds;
   const busyBefore = performance.eventLoopUtilization();
-  const mutated = await clients.call<MutateResult>({ op: 'mutate', url: app.url, tenants, rate: MUTATIONS_PER_SECOND, count });
+  const mutated = await clients.call<MutateResult>({
+    op: 'mutate',
+    url: app.url,
+    tenants,
+    rate: MUTATIONS_PER_SECOND,
+    count,
+  });
   const busy = performance.eventLoopUtilization(busyBefore).utilization;
   const stored = await Promise.all(
     tenants.map((t) =>
@@ -476,7 +498,8 @@ async function phase(
     outOfOrder: 0,
     errors: [...mutated.failures.map((failure) => `mutation failed: ${failure}`)],
   };
-  if (receipts.length !== subscribers) accounting.errors.push(`${receipts.length} subscribers reported, ${subscribers} opened`);
+  if (receipts.length !== subscribers)
+    accounting.errors.push(`${receipts.length} subscribers reported, ${subscribers} opened`);
   for (const tenant of tenants) {
     const ok = mutated.okByTenant[tenant.index]!;
     const events = stored[tenant.index]!.length;
@@ -508,7 +531,11 @@ async function phase(
   return {
     subscribers,
     openMs,
-    memory: { serverHeap: serverAfter - serverBefore, clientHeap: clientAfter - clientBefore, rss: rssAfter - rssBefore },
+    memory: {
+      serverHeap: serverAfter - serverBefore,
+      clientHeap: clientAfter - clientBefore,
+      rss: rssAfter - rssBefore,
+    },
     deliveredPerSecond: accounting.received / ((lastAt - mutated.startedAt) / 1000),
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
     roundTripMs: { p50: percentile(roundTrips, 50), p99: percentile(roundTrips, 99) },
@@ -519,7 +546,8 @@ async function phase(
 
 function assertAccounted(name: string, a: Accounting): void {
   const wrong =
-    a.received !== a.expected || a.misrouted + a.duplicates + a.missing + a.unexpected + a.outOfOrder + a.errors.length > 0;
+    a.received !== a.expected ||
+    a.misrouted + a.duplicates + a.missing + a.unexpected + a.outOfOrder + a.errors.length > 0;
   if (wrong) {
     throw new Error(
       `export fan-out (${name}): ${a.expected} deliveries expected, ${a.received} received; ${a.misrouted} to the wrong tenant, ` +
@@ -540,7 +568,13 @@ export async function run(): Promise<void> {
   let app: RunningApp | undefined;
   let clients: ClientsWorker | undefined;
   try {
-    const config = loadConfig({ PORT: '0', MONGODB_URI: mongo.uri, DATA_DIR: dataDir, SEED: 'true', LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      PORT: '0',
+      MONGODB_URI: mongo.uri,
+      DATA_DIR: dataDir,
+      SEED: 'true',
+      LOG_LEVEL: 'silent',
+    });
     app = await startApp(config, pino({ level: 'silent' }));
     const tenants = await createTenants(app, app.url);
     clients = new ClientsWorker();

@@ -33,11 +33,19 @@ async function load(origin: string, target: Target): Promise<Run> {
     ...(target.body !== undefined && { body: target.body }),
   });
   const unexpected =
-    target.status === 200 ? result.non2xx : result['2xx'] + result['4xx'] + result['5xx'] + (result['3xx'] === 0 ? 1 : 0);
+    target.status === 200
+      ? result.non2xx
+      : result['2xx'] + result['4xx'] + result['5xx'] + (result['3xx'] === 0 ? 1 : 0);
   if (result.errors > 0 || unexpected > 0) {
-    throw new Error(`${target.method} ${target.path}: ${result.errors} errors, ${unexpected} answers not ${target.status}`);
+    throw new Error(
+      `${target.method} ${target.path}: ${result.errors} errors, ${unexpected} answers not ${target.status}`,
+    );
   }
-  return { rps: result.requests.average, p99: result.latency.p99, bytes: result.throughput.total / Math.max(1, result.requests.total) };
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    bytes: result.throughput.total / Math.max(1, result.requests.total),
+  };
 }
 
 /** Bytes of the request line, headers and body as sent: what a client uploads for each poll. */
@@ -88,13 +96,19 @@ export async function run(): Promise<void> {
 
   const mean = (list: Run[], key: keyof Run) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
   const ratio = (list: Run[], key: keyof Run) => (mean(list, key) / mean(runs.document, key)).toFixed(2);
-  console.log(`persisted query: ${OPERATION} (100 parks) by hash over GET vs the full document over POST (same user, same stack)`);
+  console.log(
+    `persisted query: ${OPERATION} (100 parks) by hash over GET vs the full document over POST (same user, same stack)`,
+  );
   console.log(`  requests/s trusted GET / full document: ${ratio(runs.trusted, 'rps')}x`);
   console.log(`  p99 latency trusted GET / full document: ${ratio(runs.trusted, 'p99')}x`);
   console.log(`  requests/s 304 revalidation / full document: ${ratio(runs.revalidated, 'rps')}x`);
   console.log(`  p99 latency 304 revalidation / full document: ${ratio(runs.revalidated, 'p99')}x`);
-  console.log(`  request bytes trusted GET / full document: ${(requestBytes(trusted) / requestBytes(document)).toFixed(2)}x`);
-  console.log(`  response bytes 304 revalidation / full document: ${ratio(runs.revalidated, 'bytes')}x (the query still runs: a 304 saves transfer, not work)`);
+  console.log(
+    `  request bytes trusted GET / full document: ${(requestBytes(trusted) / requestBytes(document)).toFixed(2)}x`,
+  );
+  console.log(
+    `  response bytes 304 revalidation / full document: ${ratio(runs.revalidated, 'bytes')}x (the query still runs: a 304 saves transfer, not work)`,
+  );
 
   await bench.stop();
 }

@@ -90,7 +90,7 @@ export function composeSupergraph(subgraphs: readonly SubgraphSource[]): Compose
       ok: false,
       problems: result.errors.map((error) => ({
         kind: 'error',
-        code: String(error.extensions['code'] ?? 'COMPOSITION_ERROR'),
+        code: String(error.extensions.code ?? 'COMPOSITION_ERROR'),
         message: error.message,
       })),
     };

@@ -30,7 +30,8 @@ function parse(): { user: string; tenant: string | undefined; ttl: number } {
   if (user === undefined) fail(`--user is required (${USAGE})`);
   if (!/^[^\s@]+@[^\s@]+$/.test(user)) fail(`--user expects an email, got ${JSON.stringify(user)}`);
   if (tenant === '') fail('--tenant needs a tenant slug');
-  if (ttl !== undefined && !/^[1-9]\d{0,8}$/.test(ttl)) fail(`--ttl expects a positive number of seconds, got ${JSON.stringify(ttl)}`);
+  if (ttl !== undefined && !/^[1-9]\d{0,8}$/.test(ttl))
+    fail(`--ttl expects a positive number of seconds, got ${JSON.stringify(ttl)}`);
   return { user, tenant, ttl: ttl === undefined ? DEFAULT_TTL_SECONDS : Number(ttl) };
 }
 

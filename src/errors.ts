@@ -51,5 +51,4 @@ export function withHttpStatus(error: AppError): AppError {
   return new AppError(error.code, error.message, { ...error.extensions, http: { status } });
 }
 
-export const internalError = () =>
-  new AppError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+export const internalError = () => new AppError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');

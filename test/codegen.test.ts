@@ -13,7 +13,9 @@ describe('codegen', () => {
     expect(outputs.length).toBeGreaterThan(0);
     for (const output of outputs) {
       const committed = await readFile(resolve(root, output.filename), 'utf8').catch(() => '');
-      expect(committed === output.content, `generated files are stale: run npm run codegen (${output.filename})`).toBe(true);
+      expect(committed === output.content, `generated files are stale: run npm run codegen (${output.filename})`).toBe(
+        true,
+      );
     }
   });
 });

@@ -117,11 +117,20 @@ describe('loadConfig refusals', () => {
     [{ PORT: '80\n81' }, 'PORT: expected an integer from 0 to 65535, got "80\\n81"'],
     [{ HOST: '   ' }, 'HOST: expected a non-empty value, got "   "'],
     [{ MONGODB_DB: 'a.b' }, 'MONGODB_DB: expected 1 to 63 characters, none of /\\. "$*<>:|?, got "a.b"'],
-    [{ ...OIDC, AUTH_JWKS_URL: 'not a url' }, 'AUTH_JWKS_URL: expected an https:// URL (http:// only on localhost), got "not a url"'],
+    [
+      { ...OIDC, AUTH_JWKS_URL: 'not a url' },
+      'AUTH_JWKS_URL: expected an https:// URL (http:// only on localhost), got "not a url"',
+    ],
     [{ SEED: 'yes' }, 'SEED: expected true, false, 1 or 0, got "yes"'],
-    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    [
+      { LOG_LEVEL: 'verbose' },
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
+    ],
     [{ MEMBERSHIP_CACHE_TTL_MS: '1.5' }, 'MEMBERSHIP_CACHE_TTL_MS: expected an integer from 0 to 60000, got "1.5"'],
-    [{ MEMBERSHIP_CACHE_TTL_MS: '3600000' }, 'MEMBERSHIP_CACHE_TTL_MS: expected an integer from 0 to 60000, got "3600000"'],
+    [
+      { MEMBERSHIP_CACHE_TTL_MS: '3600000' },
+      'MEMBERSHIP_CACHE_TTL_MS: expected an integer from 0 to 60000, got "3600000"',
+    ],
     [{ EVENT_RETENTION_DAYS: '0' }, 'EVENT_RETENTION_DAYS: expected an integer from 1 to 3650, got "0"'],
     [{ EXPORT_BUFFER_EVENTS: '0' }, 'EXPORT_BUFFER_EVENTS: expected an integer from 1 to 1000000, got "0"'],
     [{ INTROSPECTION: 'on' }, 'INTROSPECTION: expected true, false, 1 or 0, got "on"'],

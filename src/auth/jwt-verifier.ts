@@ -8,9 +8,15 @@ import type { AppError } from '../errors.js';
  * refused before any key is looked up. jose never accepts `none`.
  */
 const ALGORITHMS: JWSAlgorithm[] = [
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
   'EdDSA',
 ];
 

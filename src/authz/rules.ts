@@ -17,14 +17,16 @@ import { ROLES, type Role } from './roles.js';
 const CONTEXTUAL = { cache: 'contextual' } as const;
 
 /** A verified caller, user or API key. */
-export const isAuthenticated = rule('isAuthenticated', CONTEXTUAL)(
-  (_parent, _args, ctx: RequestContext) => ctx.principal != null,
-);
+export const isAuthenticated = rule(
+  'isAuthenticated',
+  CONTEXTUAL,
+)((_parent, _args, ctx: RequestContext) => ctx.principal != null);
 
 /** An end user (not an API key): only users have a `User`, memberships and a stored active tenant. */
-export const isUser = rule('isUser', CONTEXTUAL)(
-  (_parent, _args, ctx: RequestContext) => ctx.principal?.kind === 'user',
-);
+export const isUser = rule(
+  'isUser',
+  CONTEXTUAL,
+)((_parent, _args, ctx: RequestContext) => ctx.principal?.kind === 'user');
 
 const roleRules = new Map<string, IRule>();
 
@@ -44,10 +46,10 @@ export function hasRole(...roles: readonly Role[]): IRule {
   if (existing) {
     return existing;
   }
-  const created = rule(name, CONTEXTUAL)(
-    (_parent, _args, ctx: RequestContext) =>
-      ctx.tenant != null && wanted.some((role) => ctx.roles.has(role)),
-  );
+  const created = rule(
+    name,
+    CONTEXTUAL,
+  )((_parent, _args, ctx: RequestContext) => ctx.tenant != null && wanted.some((role) => ctx.roles.has(role)));
   roleRules.set(name, created);
   return created;
 }
@@ -60,7 +62,8 @@ export const PII_READERS: readonly Role[] = ['EDITOR', 'ADMIN'];
 export const ANALYSTS: readonly Role[] = ['ANALYST', 'EDITOR', 'ADMIN'];
 
 /** True when `roles` holds any of `wanted`: for checks made outside a field (event data, persisted operations). */
-export const holdsAny = (roles: ReadonlySet<Role>, wanted: readonly Role[]): boolean => wanted.some((role) => roles.has(role));
+export const holdsAny = (roles: ReadonlySet<Role>, wanted: readonly Role[]): boolean =>
+  wanted.some((role) => roles.has(role));
 
 export const canReadPii = hasRole(...PII_READERS);
 export const canWrite = hasRole('EDITOR', 'ADMIN');

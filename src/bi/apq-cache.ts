@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 export interface DocumentCache {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, options?: { ttl?: number | null }): Promise<void>;
-  delete(key: string): Promise<boolean | void>;
+  delete(key: string): Promise<boolean | undefined>;
 }
 
 export interface DocumentCacheOptions {
@@ -20,7 +20,10 @@ export interface DocumentCacheOptions {
  * Apollo passes is honoured. Trusted operations never land here: the persisted-query plugin serves
  * them before Apollo's APQ step (persisted-query-plugin.ts).
  */
-export function createDocumentCache({ maxEntries = 10_000, maxChars = 16 * 1024 * 1024 }: DocumentCacheOptions = {}): DocumentCache {
+export function createDocumentCache({
+  maxEntries = 10_000,
+  maxChars = 16 * 1024 * 1024,
+}: DocumentCacheOptions = {}): DocumentCache {
   const lru = new LRUCache<string, string>({
     max: maxEntries,
     maxSize: maxChars,

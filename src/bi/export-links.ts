@@ -54,7 +54,9 @@ const secrets = (db: TenantDb) => db.collection<LinkSecretDocument>('exportLinkS
 const newSecret = () => randomBytes(32).toString('base64url');
 
 const mac = (secret: string, payload: string) =>
-  createHmac('sha256', Buffer.from(secret, 'base64url')).update(MAC_CONTEXT + payload).digest();
+  createHmac('sha256', Buffer.from(secret, 'base64url'))
+    .update(MAC_CONTEXT + payload)
+    .digest();
 
 /** The claims of a decoded payload, or null for anything not exactly their shape. */
 function claimsOf(value: unknown): ExportLinkClaims | null {
@@ -117,7 +119,8 @@ export class ExportLinks {
   async verify(token: string, now: Date = new Date()): Promise<ExportLinkClaims | null> {
     const parts = token.split('.');
     const [payload, signature] = parts;
-    if (parts.length !== 2 || !payload || !signature || !/^[\w-]+$/.test(payload) || !/^[\w-]+$/.test(signature)) return null;
+    if (parts.length !== 2 || !payload || !signature || !/^[\w-]+$/.test(payload) || !/^[\w-]+$/.test(signature))
+      return null;
     let claims: ExportLinkClaims | null;
     try {
       claims = claimsOf(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));

@@ -34,7 +34,11 @@ export const statusOfErrors = (errors: readonly GraphQLFormattedError[]): number
 };
 
 /** An error answer of the BI routes, shaped like a GraphQL response so that clients read one format. */
-export function sendErrors(res: Response, errors: readonly GraphQLFormattedError[], status = statusOfErrors(errors)): void {
+export function sendErrors(
+  res: Response,
+  errors: readonly GraphQLFormattedError[],
+  status = statusOfErrors(errors),
+): void {
   res.status(status).set('cache-control', 'no-store').json({ errors });
 }
 
@@ -66,7 +70,11 @@ type PageResult = { ok: true; data: unknown } | { ok: false; errors: readonly Gr
  * request over /graphql gets applies: the persisted-query plugin (safelist, the key's operation list,
  * the roles of BI), the permission map, the query limits, error masking, logs and metrics.
  */
-async function runPage(apollo: ApolloServer<RequestContext>, run: ExportRun, variables: Record<string, unknown>): Promise<PageResult> {
+async function runPage(
+  apollo: ApolloServer<RequestContext>,
+  run: ExportRun,
+  variables: Record<string, unknown>,
+): Promise<PageResult> {
   const response = await apollo.executeOperation(
     {
       operationName: run.operation.name,
@@ -76,7 +84,11 @@ async function runPage(apollo: ApolloServer<RequestContext>, run: ExportRun, var
     { contextValue: run.ctx },
   );
   if (response.body.kind !== 'single') {
-    return { ok: false, errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }], status: 500 };
+    return {
+      ok: false,
+      errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }],
+      status: 500,
+    };
   }
   const { data, errors } = response.body.singleResult;
   if (errors && errors.length > 0) {
@@ -93,7 +105,12 @@ async function runPage(apollo: ApolloServer<RequestContext>, run: ExportRun, var
  * after the first row can no longer change the status: the connection is cut, so that the client sees
  * a failed download rather than a file that looks complete.
  */
-export async function streamExport(apollo: ApolloServer<RequestContext>, schema: GraphQLSchema, res: Response, run: ExportRun): Promise<void> {
+export async function streamExport(
+  apollo: ApolloServer<RequestContext>,
+  schema: GraphQLSchema,
+  res: Response,
+  run: ExportRun,
+): Promise<void> {
   let shape: TabularShape;
   try {
     shape = tabularShape(schema, documentOf(run.operation));
@@ -107,7 +124,9 @@ export async function streamExport(apollo: ApolloServer<RequestContext>, schema:
     sendErrors(res, result.errors, result.status);
     return;
   }
-  res.status(200).set({ ...run.headers, 'content-type': CONTENT_TYPES[run.format], 'x-content-type-options': 'nosniff' });
+  res
+    .status(200)
+    .set({ ...run.headers, 'content-type': CONTENT_TYPES[run.format], 'x-content-type-options': 'nosniff' });
   if (run.format === 'CSV') await write(res, csvHeader(shape));
   let written = 0;
   let previousCursor: string | null = null;
@@ -124,14 +143,16 @@ export async function streamExport(apollo: ApolloServer<RequestContext>, schema:
     previousCursor = page.nextCursor;
     result = await runPage(apollo, run, { ...run.variables, after: page.nextCursor });
     if (!result.ok) {
-      run.ctx.logger.warn({ operationName: run.operation.name, errors: result.errors }, 'export cut: a later page failed');
+      run.ctx.logger.warn(
+        { operationName: run.operation.name, errors: result.errors },
+        'export cut: a later page failed',
+      );
       res.destroy();
       return;
     }
   }
   res.end();
 }
-
 
 /** Maps what a BI route throws before streaming: our errors by code, anything else as internal. */
 export function answerError(res: Response, error: unknown, report: (error: unknown) => void): void {

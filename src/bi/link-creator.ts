@@ -6,7 +6,11 @@ import type { IdentityDirectory } from '../tenancy/identity-directory.js';
  * creator still may, so revoking the key, letting it expire or removing the member ends its links too
  * (the identity feed applies such changes on every instance at once). `createdBy` is a principal label.
  */
-export async function creatorRolesNow(identity: IdentityDirectory, createdBy: string, tenantId: string): Promise<Role[]> {
+export async function creatorRolesNow(
+  identity: IdentityDirectory,
+  createdBy: string,
+  tenantId: string,
+): Promise<Role[]> {
   const [kind, id] = createdBy.split(':');
   if (!id) return [];
   if (kind === 'key') {

@@ -65,7 +65,10 @@ export class OperationDocumentError extends Error {
   }
 }
 
-function fragmentsUsedBy(root: DefinitionNode, fragments: ReadonlyMap<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {
+function fragmentsUsedBy(
+  root: DefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): FragmentDefinitionNode[] {
   const used = new Map<string, FragmentDefinitionNode>();
   const pending: DefinitionNode[] = [root];
   while (pending.length > 0) {
@@ -124,7 +127,9 @@ export function buildManifest(documents: readonly DocumentNode[]): PersistedQuer
   const operations = normalizeOperations(documents)
     .map((operation) => {
       if (operation.type !== 'query') {
-        throw new OperationDocumentError(`${operation.name} is a ${operation.type}: only queries can be trusted operations`);
+        throw new OperationDocumentError(
+          `${operation.name} is a ${operation.type}: only queries can be trusted operations`,
+        );
       }
       return { id: sha256Hex(operation.body), ...operation };
     })

@@ -1,4 +1,12 @@
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { stripSuggestions } from '../limits/hide-suggestions.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
 import { normalizeOperations, OperationDocumentError, type NormalizedOperation } from './manifest.js';
@@ -10,7 +18,10 @@ export const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
 export const MAX_DOCUMENT_LENGTH = 20_000;
 
 let limitRules: ValidationRule[] | null = null;
-const rules = () => [...specifiedRules, ...(limitRules ??= queryLimitRules())];
+function rules(): ValidationRule[] {
+  limitRules ??= queryLimitRules();
+  return [...specifiedRules, ...limitRules];
+}
 
 export interface CheckedOperation extends NormalizedOperation {
   document: DocumentNode;
@@ -44,7 +55,9 @@ export function checkTrustedOperation(schema: GraphQLSchema, source: string): Ch
   const document = parse(operation.body);
   const errors = validate(schema, document, rules());
   if (errors.length > 0) {
-    throw new OperationDocumentError(`is not valid: ${errors.map((error) => stripSuggestions(error.message)).join(' ')}`);
+    throw new OperationDocumentError(
+      `is not valid: ${errors.map((error) => stripSuggestions(error.message)).join(' ')}`,
+    );
   }
   return { ...operation, document };
 }

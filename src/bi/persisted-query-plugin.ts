@@ -59,9 +59,18 @@ const refusal = (code: ErrorCode, message: string, status: number, headers?: Hea
 
 /** As Apollo answers an unknown hash: 200, so that APQ clients send the document next, and not cached. */
 const notFound = () =>
-  refusal(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound', 200, new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]));
+  refusal(
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND,
+    'PersistedQueryNotFound',
+    200,
+    new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]),
+  );
 
-async function decide(request: GraphQLRequest, ctx: RequestContext, registry: TrustedOperationRegistry): Promise<Decision> {
+async function decide(
+  request: GraphQLRequest,
+  ctx: RequestContext,
+  registry: TrustedOperationRegistry,
+): Promise<Decision> {
   const safelist = safelistOf(ctx.principal);
   const persisted = request.extensions?.persistedQuery;
   if (persisted === undefined || persisted === null) {
@@ -74,7 +83,11 @@ async function decide(request: GraphQLRequest, ctx: RequestContext, registry: Tr
   }
   const hash = persisted.sha256Hash;
   if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) {
-    return refusal(ErrorCode.BAD_USER_INPUT, 'extensions.persistedQuery.sha256Hash must be a lower-case hex SHA-256', 400);
+    return refusal(
+      ErrorCode.BAD_USER_INPUT,
+      'extensions.persistedQuery.sha256Hash must be a lower-case hex SHA-256',
+      400,
+    );
   }
   if (typeof request.query === 'string' && sha256Hex(request.query) !== hash) {
     return refusal(ErrorCode.BAD_USER_INPUT, 'provided sha does not match query', 400);
@@ -110,7 +123,6 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
   return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
 }
 
-
 /**
  * GET answers of a trusted operation: cacheable by the caller's own cache only (`private`), for
  * `cacheMaxAgeSeconds`, with an ETag over the caller, the tenant, the operation and the body, so that no
@@ -119,9 +131,12 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
 function cacheListener(operation: TrustedOperation, maxAge: number): GraphQLRequestListener<RequestContext> {
   return {
     async willSendResponse({ request, response, contextValue }) {
-      if (request.http?.method !== 'GET' || response.body.kind !== 'single' || response.body.singleResult.errors) return;
+      if (request.http?.method !== 'GET' || response.body.kind !== 'single' || response.body.singleResult.errors)
+        return;
       const body = JSON.stringify(response.body.singleResult);
-      const tag = sha256Hex([principalLabel(contextValue.principal), contextValue.tenant?.id ?? '', operation.hash, body].join('\n'));
+      const tag = sha256Hex(
+        [principalLabel(contextValue.principal), contextValue.tenant?.id ?? '', operation.hash, body].join('\n'),
+      );
       const etag = `"${tag}"`;
       const headers = response.http.headers;
       headers.set('cache-control', `private, max-age=${maxAge}`);
@@ -133,7 +148,10 @@ function cacheListener(operation: TrustedOperation, maxAge: number): GraphQLRequ
 }
 
 /** Trusted persisted operations and the per-credential safelist, ahead of Apollo's own APQ. */
-export function persistedQueryPlugin({ registry, cacheMaxAgeSeconds }: PersistedQueryPluginOptions): ApolloServerPlugin<RequestContext> {
+export function persistedQueryPlugin({
+  registry,
+  cacheMaxAgeSeconds,
+}: PersistedQueryPluginOptions): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ request, contextValue }) {
       let decision: Decision;

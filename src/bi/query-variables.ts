@@ -58,9 +58,12 @@ export function variablesFromSearchParams(
   operation: OperationDefinitionNode,
   params: URLSearchParams,
 ): Record<string, unknown> {
-  const declared = new Map((operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition]));
+  const declared = new Map(
+    (operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition]),
+  );
   for (const name of new Set(params.keys())) {
-    if (!declared.has(name)) throw badUserInput(name, `is not a variable of ${operation.name?.value ?? 'the operation'}`);
+    if (!declared.has(name))
+      throw badUserInput(name, `is not a variable of ${operation.name?.value ?? 'the operation'}`);
   }
   const variables: Record<string, unknown> = {};
   for (const [name, definition] of declared) {

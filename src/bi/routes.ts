@@ -39,11 +39,14 @@ const linkRefused = (res: Response) =>
   sendErrors(res, [{ message: 'This link is not valid', extensions: { code: ErrorCode.FORBIDDEN } }], 403);
 
 const operationNode = (operation: TrustedOperation) =>
-  documentOf(operation).definitions.find((definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition');
+  documentOf(operation).definitions.find(
+    (definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition',
+  );
 
 const searchParams = (req: Request) => new URL(req.originalUrl, 'http://localhost').searchParams;
 
-const attachment = (name: string, format: ExportFormat) => `attachment; filename="${name}.${EXPORT_EXTENSIONS[format]}"`;
+const attachment = (name: string, format: ExportFormat) =>
+  `attachment; filename="${name}.${EXPORT_EXTENSIONS[format]}"`;
 
 export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router {
   const router = express.Router();
@@ -90,7 +93,11 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
         variables: claims.variables ?? {},
         format: claims.format,
         // The URL is the credential: no cache keeps what it returned past the request.
-        headers: { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'content-disposition': attachment(operation.name, claims.format) },
+        headers: {
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer',
+          'content-disposition': attachment(operation.name, claims.format),
+        },
       });
     } catch (error) {
       answerError(res, error, report);
@@ -114,7 +121,8 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
       }
       const operation = await trustedOperations.byName(ctx.db, match[1]);
       const node = operation && operationNode(operation);
-      if (!operation || !node) throw new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, `No trusted operation ${match[1]}`);
+      if (!operation || !node)
+        throw new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, `No trusted operation ${match[1]}`);
       const variables = variablesFromSearchParams(schema, node, searchParams(req));
       await streamExport(apollo, schema, res, {
         ctx,

@@ -65,7 +65,11 @@ class ShapeReader {
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         if (name === '__typename') {
-          out.push({ key: responseKey(selection), type: this.schema.getType('String') as GraphQLOutputType, selectionSet: undefined });
+          out.push({
+            key: responseKey(selection),
+            type: this.schema.getType('String') as GraphQLOutputType,
+            selectionSet: undefined,
+          });
           continue;
         }
         const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
@@ -83,7 +87,12 @@ class ShapeReader {
   }
 
   /** The leaf columns under a selection: objects are walked into, lists and scalars are one column. */
-  columns(selectionSet: SelectionSetNode, parent: GraphQLCompositeType, prefix: string[], out: Map<string, string[]>): void {
+  columns(
+    selectionSet: SelectionSetNode,
+    parent: GraphQLCompositeType,
+    prefix: string[],
+    out: Map<string, string[]>,
+  ): void {
     for (const field of this.fields(selectionSet, parent)) {
       const path = [...prefix, field.key];
       const nullable = getNullableType(field.type);
@@ -101,7 +110,7 @@ class ShapeReader {
 export function tabularShape(schema: GraphQLSchema, document: DocumentNode): TabularShape {
   const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   const queryType = schema.getQueryType();
-  if (!operation || operation.operation !== 'query' || !queryType) throw new OperationDocumentError('is not a query');
+  if (operation?.operation !== 'query' || !queryType) throw new OperationDocumentError('is not a query');
   const fragments = new Map(
     document.definitions.flatMap((definition) =>
       definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [],
@@ -110,7 +119,8 @@ export function tabularShape(schema: GraphQLSchema, document: DocumentNode): Tab
   const reader = new ShapeReader(schema, fragments);
   const roots = reader.fields(operation.selectionSet, queryType).filter((field) => field.key !== '__typename');
   const [root] = roots;
-  const notTabular = () => new OperationDocumentError('must select exactly one root field holding a list or a connection');
+  const notTabular = () =>
+    new OperationDocumentError('must select exactly one root field holding a list or a connection');
   if (!root || roots.length !== 1 || !root.selectionSet) throw notTabular();
   const rootType = getNullableType(root.type);
   const columns = new Map<string, string[]>();
@@ -123,8 +133,12 @@ export function tabularShape(schema: GraphQLSchema, document: DocumentNode): Tab
   const connectionType = getNamedType(rootType);
   if (!isCompositeType(connectionType)) throw notTabular();
   const parts = reader.fields(root.selectionSet, connectionType);
-  const nodes = parts.find((part) => part.key === 'nodes' && part.selectionSet && isListType(getNullableType(part.type)));
-  const edges = parts.find((part) => part.key === 'edges' && part.selectionSet && isListType(getNullableType(part.type)));
+  const nodes = parts.find(
+    (part) => part.key === 'nodes' && part.selectionSet && isListType(getNullableType(part.type)),
+  );
+  const edges = parts.find(
+    (part) => part.key === 'edges' && part.selectionSet && isListType(getNullableType(part.type)),
+  );
   let source: RowSource;
   if (nodes?.selectionSet) {
     const item = getNamedType(nodes.type);
@@ -145,7 +159,9 @@ export function tabularShape(schema: GraphQLSchema, document: DocumentNode): Tab
   const pageInfo = parts.find((part) => part.key === 'pageInfo' && part.selectionSet);
   const pageKeys = new Set(
     pageInfo?.selectionSet && isCompositeType(getNamedType(pageInfo.type))
-      ? reader.fields(pageInfo.selectionSet, getNamedType(pageInfo.type) as GraphQLCompositeType).map((part) => part.key)
+      ? reader
+          .fields(pageInfo.selectionSet, getNamedType(pageInfo.type) as GraphQLCompositeType)
+          .map((part) => part.key)
       : [],
   );
   const declaresAfter = (operation.variableDefinitions ?? []).some((definition) => {
@@ -163,11 +179,15 @@ export function pageOf(shape: TabularShape, data: unknown): Page {
   if (!isRecord(root)) return { rows: [], nextCursor: null };
   const rows =
     shape.source.via === 'nodes'
-      ? (Array.isArray(root.nodes) ? root.nodes : [])
+      ? Array.isArray(root.nodes)
+        ? root.nodes
+        : []
       : (Array.isArray(root.edges) ? root.edges : []).map((edge: unknown) => (isRecord(edge) ? edge.node : null));
   const pageInfo = isRecord(root.pageInfo) ? root.pageInfo : null;
   const nextCursor =
-    shape.pageable && pageInfo?.hasNextPage === true && typeof pageInfo.endCursor === 'string' ? pageInfo.endCursor : null;
+    shape.pageable && pageInfo?.hasNextPage === true && typeof pageInfo.endCursor === 'string'
+      ? pageInfo.endCursor
+      : null;
   return { rows, nextCursor };
 }
 
@@ -188,7 +208,8 @@ export function csvField(value: unknown): string {
 }
 
 /** RFC 4180 lines end in CRLF. */
-export const csvHeader = (shape: TabularShape): string => `${shape.columns.map((path) => csvField(path.join('.'))).join(',')}\r\n`;
+export const csvHeader = (shape: TabularShape): string =>
+  `${shape.columns.map((path) => csvField(path.join('.'))).join(',')}\r\n`;
 
 export const csvRows = (shape: TabularShape, rows: readonly unknown[]): string =>
   rows.map((row) => `${shape.columns.map((path) => csvField(valueAt(row, path))).join(',')}\r\n`).join('');

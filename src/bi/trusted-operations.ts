@@ -73,19 +73,28 @@ export class TrustedOperationRegistry {
       try {
         const checked = checkTrustedOperation(schema, entry.body);
         if (checked.name !== entry.name) throw new OperationDocumentError(`names its operation ${checked.name}`);
-        if (checked.body !== entry.body) throw new OperationDocumentError('body is not in normal form: run npm run codegen');
+        if (checked.body !== entry.body)
+          throw new OperationDocumentError('body is not in normal form: run npm run codegen');
         if (this.#byName.has(entry.name)) throw new OperationDocumentError('is in the manifest twice');
       } catch (error) {
         if (!(error instanceof OperationDocumentError)) throw error;
         problems.push(`${entry.name}: ${error.message}`);
         continue;
       }
-      const operation: TrustedOperation = { hash: entry.id, name: entry.name, body: entry.body, source: 'REPOSITORY', createdAt: null };
+      const operation: TrustedOperation = {
+        hash: entry.id,
+        name: entry.name,
+        body: entry.body,
+        source: 'REPOSITORY',
+        createdAt: null,
+      };
       this.#byHash.set(operation.hash, operation);
       this.#byName.set(operation.name, operation);
     }
     if (problems.length > 0) {
-      throw new Error(`Trusted operations of persisted-query-manifest.json the server cannot run: ${problems.join('; ')}`);
+      throw new Error(
+        `Trusted operations of persisted-query-manifest.json the server cannot run: ${problems.join('; ')}`,
+      );
     }
   }
 
@@ -125,7 +134,13 @@ export class TrustedOperationRegistry {
    * document is taken, by the repository or by the tenant. A name is never re-pointed at another
    * document: dashboards keep running what they were built on until the operation is removed.
    */
-  async register(db: TenantDb, schema: GraphQLSchema, name: string, source: string, createdBy: string): Promise<TrustedOperation> {
+  async register(
+    db: TenantDb,
+    schema: GraphQLSchema,
+    name: string,
+    source: string,
+    createdBy: string,
+  ): Promise<TrustedOperation> {
     if (!OPERATION_NAME.test(name)) throw badUserInput('name', 'must be a GraphQL name of at most 100 characters');
     let checked;
     try {

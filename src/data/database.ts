@@ -1,7 +1,12 @@
 import { MongoClient } from 'mongodb';
 import type { Connection } from './connection.js';
 import { watchEvents, type EventFeed, type EventFeedHandlers, type EventFeedOptions } from './event-feed.js';
-import { watchIdentityChanges, type IdentityChange, type IdentityFeed, type IdentityFeedOptions } from './identity-feed.js';
+import {
+  watchIdentityChanges,
+  type IdentityChange,
+  type IdentityFeed,
+  type IdentityFeedOptions,
+} from './identity-feed.js';
 import { ensureIndexes } from './indexes.js';
 import { createPlatformDb, type PlatformDb } from './platform-db.js';
 import { createTenantDb, type TenantDb } from './tenant-db.js';

@@ -221,13 +221,19 @@ export function toIdentityChange(event: Document): IdentityChange | null {
   const coll = stringOrNull((event.ns as Document | undefined)?.coll);
   const id = stringOrNull((event.documentKey as Document | undefined)?._id);
   if (coll === null || id === null) return null;
-  if (event.operationType === 'update' && onlyBookkeeping(coll, event.updateDescription as Document | undefined)) return null;
+  if (event.operationType === 'update' && onlyBookkeeping(coll, event.updateDescription as Document | undefined))
+    return null;
   // updateLookup reads the document when the event is read, not when it was written: null when it
   // has been deleted since (then a delete event follows), newer than this change when updated since.
   const doc = (event.fullDocument ?? null) as Document | null;
   switch (coll) {
     case 'memberships':
-      return { kind: 'membership', membershipId: id, userId: stringOrNull(doc?.userId), tenantId: stringOrNull(doc?.tenantId) };
+      return {
+        kind: 'membership',
+        membershipId: id,
+        userId: stringOrNull(doc?.userId),
+        tenantId: stringOrNull(doc?.tenantId),
+      };
     case 'users':
       return { kind: 'user', userId: id, subject: stringOrNull(doc?.subject) };
     case 'apiKeys':

@@ -72,9 +72,11 @@ export async function ensureIndexes(db: Db, options: IndexOptions): Promise<void
   }
   await Promise.all([
     ...[...byCollection].map(([collection, indexes]) =>
-      db.collection(collection).createIndexes(
-        indexes.map((index) => ({ key: { ...index.key }, ...(index.unique === true && { unique: true }) })),
-      ),
+      db
+        .collection(collection)
+        .createIndexes(
+          indexes.map((index) => ({ key: { ...index.key }, ...(index.unique === true && { unique: true }) })),
+        ),
     ),
     ...ttl.map((index) => ensureTtlIndex(db, index, options.eventRetentionSeconds)),
   ]);

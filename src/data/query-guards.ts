@@ -22,9 +22,29 @@ const REFUSED_STAGES: Readonly<Record<string, string>> = {
  * refused: a stage added to MongoDB later is not allowed until someone has checked what it reads.
  */
 const ALLOWED_STAGES: ReadonlySet<string> = new Set([
-  '$match', '$project', '$addFields', '$set', '$unset', '$group', '$sort', '$limit', '$skip',
-  '$count', '$unwind', '$lookup', '$facet', '$bucket', '$bucketAuto', '$sortByCount',
-  '$replaceRoot', '$replaceWith', '$sample', '$setWindowFields', '$densify', '$fill', '$redact',
+  '$match',
+  '$project',
+  '$addFields',
+  '$set',
+  '$unset',
+  '$group',
+  '$sort',
+  '$limit',
+  '$skip',
+  '$count',
+  '$unwind',
+  '$lookup',
+  '$facet',
+  '$bucket',
+  '$bucketAuto',
+  '$sortByCount',
+  '$replaceRoot',
+  '$replaceWith',
+  '$sample',
+  '$setWindowFields',
+  '$densify',
+  '$fill',
+  '$redact',
 ]);
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -42,11 +62,7 @@ export function refuse(message: string): never {
  * pipeline (an undefined value is a missing variable; dropped or sent as null it would widen or
  * change the query). `onKey` sees every key on the way, for scope-specific checks.
  */
-export function assertSafeQuery(
-  what: string,
-  value: unknown,
-  onKey?: (key: string, value: unknown) => void,
-): void {
+export function assertSafeQuery(what: string, value: unknown, onKey?: (key: string, value: unknown) => void): void {
   const walk = (node: unknown): void => {
     if (node === undefined) refuse(`${what} holds an undefined value`);
     if (Array.isArray(node)) {

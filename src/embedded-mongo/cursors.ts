@@ -12,7 +12,11 @@ export interface CursorBatch {
 /** What a getMore needs from a cursor. */
 export interface ServerCursor {
   readonly namespace: string;
-  next(batchSize: number | undefined, maxTimeMS: number | undefined, signal: AbortSignal): CursorBatch | Promise<CursorBatch>;
+  next(
+    batchSize: number | undefined,
+    maxTimeMS: number | undefined,
+    signal: AbortSignal,
+  ): CursorBatch | Promise<CursorBatch>;
   close(): void;
 }
 
@@ -31,7 +35,10 @@ export class ArrayCursor implements ServerCursor {
   }
 
   next(batchSize: number | undefined): CursorBatch {
-    const end = Math.min(this.documents.length, batchSize === undefined ? Number.POSITIVE_INFINITY : this.offset + batchSize);
+    const end = Math.min(
+      this.documents.length,
+      batchSize === undefined ? Number.POSITIVE_INFINITY : this.offset + batchSize,
+    );
     const documents: Document[] = [];
     let bytes = 0;
     for (let i = this.offset; i < end; i++) {
@@ -102,7 +109,13 @@ export class CursorRegistry {
 export async function serveBatch(
   registry: CursorRegistry,
   cursor: ServerCursor,
-  options: { id?: Long; batchSize: number | undefined; maxTimeMS?: number | undefined; singleBatch?: boolean; signal: AbortSignal },
+  options: {
+    id?: Long;
+    batchSize: number | undefined;
+    maxTimeMS?: number | undefined;
+    singleBatch?: boolean;
+    signal: AbortSignal;
+  },
 ): Promise<Document> {
   const batch = await cursor.next(options.batchSize, options.maxTimeMS, options.signal);
   const done = batch.exhausted || options.singleBatch === true;

@@ -56,7 +56,13 @@ export class DataAccess {
     return record;
   }
 
-  update(db: string, coll: string, before: StoredDocument, doc: Document, kind: Extract<WriteKind, 'update' | 'replace'>): StoredDocument {
+  update(
+    db: string,
+    coll: string,
+    before: StoredDocument,
+    doc: Document,
+    kind: Extract<WriteKind, 'update' | 'replace'>,
+  ): StoredDocument {
     const collection = this.engine.catalog.ensureCollection(db, coll);
     const record = storedDocument(doc, 0);
     collection.validate(record);
@@ -97,7 +103,9 @@ export class DataAccess {
     const pending = this.pending(collection.db, collection.name)?.documents;
     collection.checkUnique(record, (id) => id === record.id || (pending?.has(id) ?? false));
     if (!pending) return;
-    const others = [...pending.values()].filter((other): other is StoredDocument => other !== null && other.id !== record.id);
+    const others = [...pending.values()].filter(
+      (other): other is StoredDocument => other !== null && other.id !== record.id,
+    );
     collection.checkUniqueAmong(record, others);
   }
 

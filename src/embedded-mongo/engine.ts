@@ -87,7 +87,8 @@ export class Engine {
     for (const writes of transaction.allPending()) {
       const collection = this.catalog.collection(writes.db, writes.coll);
       for (const pending of writes.documents.values()) {
-        if (pending && collection?.uniqueConflict(pending, (id) => id === pending.id || writes.documents.has(id))) return true;
+        if (pending && collection?.uniqueConflict(pending, (id) => id === pending.id || writes.documents.has(id)))
+          return true;
       }
     }
     return false;

@@ -25,7 +25,8 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost']);
 export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
   const host = options.host ?? '127.0.0.1';
   // The hosts announced in hello must be reachable as given, so everything is bound to and announced as 127.0.0.1.
-  if (!LOOPBACK_HOSTS.has(host)) throw new Error(`The embedded MongoDB server only listens on loopback addresses, not ${host}`);
+  if (!LOOPBACK_HOSTS.has(host))
+    throw new Error(`The embedded MongoDB server only listens on loopback addresses, not ${host}`);
   const replSetName = options.replSetName ?? 'rs0';
   const server = new EmbeddedServer();
   const port = await server.listen({ host: '127.0.0.1', port: options.port ?? 0, replSetName });

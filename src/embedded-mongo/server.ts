@@ -81,7 +81,9 @@ class ClientConnection implements ConnectionInfo {
       if (this.signal.aborted) return;
       // With moreToCome set by the client (w:0 writes) no reply is expected at all.
       if (flags & MsgFlag.MoreToCome) return;
-      this.send(encodeReply((r) => encodeOpMsg(this.requestId(), frame.requestId, r, exhaust ? MsgFlag.MoreToCome : 0), reply));
+      this.send(
+        encodeReply((r) => encodeOpMsg(this.requestId(), frame.requestId, r, exhaust ? MsgFlag.MoreToCome : 0), reply),
+      );
     } while (exhaust);
   }
 
@@ -95,7 +97,14 @@ class ClientConnection implements ConnectionInfo {
       reply = await runCommand(this.engine, query, collection.slice(0, -'.$cmd'.length), this);
     } catch (error) {
       const failure = asCommandError(error);
-      this.send(encodeOpReply(this.requestId(), frame.requestId, { $err: failure.message, ...failure.toReply() }, REPLY_QUERY_FAILURE));
+      this.send(
+        encodeOpReply(
+          this.requestId(),
+          frame.requestId,
+          { $err: failure.message, ...failure.toReply() },
+          REPLY_QUERY_FAILURE,
+        ),
+      );
       return;
     }
     if (!this.signal.aborted) this.send(encodeReply((r) => encodeOpReply(this.requestId(), frame.requestId, r), reply));

@@ -88,9 +88,13 @@ export interface CommandSession {
 }
 
 export function noSuchTransaction(txnNumber: number): CommandError {
-  return new CommandError(ErrorCode.NoSuchTransaction, `Transaction with { txnNumber: ${txnNumber} } has been aborted.`, {
-    labels: [TRANSIENT_TRANSACTION_ERROR],
-  });
+  return new CommandError(
+    ErrorCode.NoSuchTransaction,
+    `Transaction with { txnNumber: ${txnNumber} } has been aborted.`,
+    {
+      labels: [TRANSIENT_TRANSACTION_ERROR],
+    },
+  );
 }
 
 /** Sessions by lsid, and the document write locks held by live transactions. */
@@ -113,7 +117,10 @@ export class TransactionRegistry {
     if (!transaction || transaction.txnNumber !== txnNumber) throw noSuchTransaction(txnNumber);
     const finishing = commandName === 'commitTransaction' || commandName === 'abortTransaction';
     if (!finishing && transaction.state === 'committed') {
-      throw new CommandError(ErrorCode.TransactionCommitted, `Transaction with { txnNumber: ${txnNumber} } has been committed.`);
+      throw new CommandError(
+        ErrorCode.TransactionCommitted,
+        `Transaction with { txnNumber: ${txnNumber} } has been committed.`,
+      );
     }
     if (!finishing && transaction.state === 'aborted') throw noSuchTransaction(txnNumber);
     transaction.touch();
@@ -138,7 +145,10 @@ export class TransactionRegistry {
       );
     }
     if (txnNumber === session.txnNumber) {
-      throw new CommandError(ErrorCode.ConflictingOperationInProgress, `Transaction ${txnNumber} has already been started on this session.`);
+      throw new CommandError(
+        ErrorCode.ConflictingOperationInProgress,
+        `Transaction ${txnNumber} has already been started on this session.`,
+      );
     }
     this.startNumber(session, txnNumber);
     const transaction = new Transaction(session, txnNumber, snapshot);

@@ -60,7 +60,9 @@ export class ExportFeed {
     this.#watch = await this.#database.watchEvents({
       onEvent: (doc) => this.#dispatch(doc),
       onGap: () => {
-        this.#logger.warn('export event feed restarted without its resume token: subscribers catch up from the database');
+        this.#logger.warn(
+          'export event feed restarted without its resume token: subscribers catch up from the database',
+        );
         this.#each((entry) => entry.listener.gap());
       },
       onError: (error, retryMs) =>

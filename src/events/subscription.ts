@@ -36,7 +36,12 @@ const notACursor = () => badUserInput('after', 'is not the cursor of an event of
  * latest) but is gone, or is past retention, was expired: the events right after it may be gone
  * too, so resuming there could silently skip some.
  */
-export async function resolveCursor(db: TenantDb, after: string, retentionDays: number, now = new Date()): Promise<number> {
+export async function resolveCursor(
+  db: TenantDb,
+  after: string,
+  retentionDays: number,
+  now = new Date(),
+): Promise<number> {
   const cursor = decodeCursor(after);
   if (cursor === null || cursor.tenantId !== db.tenantId) throw notACursor();
   const [latest, event] = await Promise.all([

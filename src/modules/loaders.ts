@@ -55,8 +55,9 @@ function reservationsByParkLoader(db: TenantDb): Loaders['reservationsByPark'] {
       }
       const pagesByShape = new Map(
         await Promise.all(
-          [...shapes].map(async ([shape, { request, parkIds }]) =>
-            [shape, await reservationPagesOfParks(db, parkIds, request)] as const,
+          [...shapes].map(
+            async ([shape, { request, parkIds }]) =>
+              [shape, await reservationPagesOfParks(db, parkIds, request)] as const,
           ),
         ),
       );

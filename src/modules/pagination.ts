@@ -65,7 +65,10 @@ export function afterIdFilter(afterId: string | null): { _id?: { $gt: string } }
  * A connection from up to `first + 1` documents in `_id` order: the extra one, when present, only
  * says that another page exists.
  */
-export function toConnection<TNode extends { _id: string }>(fetched: readonly TNode[], first: number): Connection<TNode> {
+export function toConnection<TNode extends { _id: string }>(
+  fetched: readonly TNode[],
+  first: number,
+): Connection<TNode> {
   const nodes = fetched.slice(0, first);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(node._id), node }));
   return {

@@ -30,8 +30,20 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'Big Bend Country',
       capacity: 600,
       reservations: [
-        { visitorName: 'Maria Gonzalez', visitorEmail: 'maria.gonzalez@example.com', partySize: 4, date: '2026-03-14', status: 'CONFIRMED' },
-        { visitorName: 'James Carter', visitorEmail: 'james.carter@example.com', partySize: 2, date: '2026-04-02', status: 'CANCELLED' },
+        {
+          visitorName: 'Maria Gonzalez',
+          visitorEmail: 'maria.gonzalez@example.com',
+          partySize: 4,
+          date: '2026-03-14',
+          status: 'CONFIRMED',
+        },
+        {
+          visitorName: 'James Carter',
+          visitorEmail: 'james.carter@example.com',
+          partySize: 2,
+          date: '2026-04-02',
+          status: 'CANCELLED',
+        },
       ],
     },
     {
@@ -40,8 +52,20 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'Panhandle Plains',
       capacity: 1500,
       reservations: [
-        { visitorName: 'Emily Nguyen', visitorEmail: 'emily.nguyen@example.com', partySize: 3, date: '2026-04-18', status: 'CONFIRMED' },
-        { visitorName: 'Robert Johnson', visitorEmail: 'robert.johnson@example.com', partySize: 6, date: '2026-05-09', status: 'CONFIRMED' },
+        {
+          visitorName: 'Emily Nguyen',
+          visitorEmail: 'emily.nguyen@example.com',
+          partySize: 3,
+          date: '2026-04-18',
+          status: 'CONFIRMED',
+        },
+        {
+          visitorName: 'Robert Johnson',
+          visitorEmail: 'robert.johnson@example.com',
+          partySize: 6,
+          date: '2026-05-09',
+          status: 'CONFIRMED',
+        },
       ],
     },
     {
@@ -50,8 +74,20 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'Hill Country',
       capacity: 2000,
       reservations: [
-        { visitorName: 'Sofia Hernandez', visitorEmail: 'sofia.hernandez@example.com', partySize: 5, date: '2026-06-20', status: 'CONFIRMED' },
-        { visitorName: 'Daniel Lee', visitorEmail: 'daniel.lee@example.com', partySize: 2, date: '2026-07-04', status: 'CONFIRMED' },
+        {
+          visitorName: 'Sofia Hernandez',
+          visitorEmail: 'sofia.hernandez@example.com',
+          partySize: 5,
+          date: '2026-06-20',
+          status: 'CONFIRMED',
+        },
+        {
+          visitorName: 'Daniel Lee',
+          visitorEmail: 'daniel.lee@example.com',
+          partySize: 2,
+          date: '2026-07-04',
+          status: 'CONFIRMED',
+        },
       ],
     },
     {
@@ -69,8 +105,20 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'Puget Sound',
       capacity: 2500,
       reservations: [
-        { visitorName: 'Olivia Chen', visitorEmail: 'olivia.chen@example.com', partySize: 2, date: '2026-05-23', status: 'CONFIRMED' },
-        { visitorName: 'Noah Williams', visitorEmail: 'noah.williams@example.com', partySize: 4, date: '2026-07-11', status: 'CONFIRMED' },
+        {
+          visitorName: 'Olivia Chen',
+          visitorEmail: 'olivia.chen@example.com',
+          partySize: 2,
+          date: '2026-05-23',
+          status: 'CONFIRMED',
+        },
+        {
+          visitorName: 'Noah Williams',
+          visitorEmail: 'noah.williams@example.com',
+          partySize: 4,
+          date: '2026-07-11',
+          status: 'CONFIRMED',
+        },
       ],
     },
     {
@@ -79,8 +127,20 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'Southwest Washington',
       capacity: 1800,
       reservations: [
-        { visitorName: 'Ava Patel', visitorEmail: 'ava.patel@example.com', partySize: 3, date: '2026-06-06', status: 'CONFIRMED' },
-        { visitorName: 'Liam Brown', visitorEmail: 'liam.brown@example.com', partySize: 1, date: '2026-06-13', status: 'CANCELLED' },
+        {
+          visitorName: 'Ava Patel',
+          visitorEmail: 'ava.patel@example.com',
+          partySize: 3,
+          date: '2026-06-06',
+          status: 'CONFIRMED',
+        },
+        {
+          visitorName: 'Liam Brown',
+          visitorEmail: 'liam.brown@example.com',
+          partySize: 1,
+          date: '2026-06-13',
+          status: 'CANCELLED',
+        },
       ],
     },
     {
@@ -89,7 +149,13 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'Eastern Washington',
       capacity: 400,
       reservations: [
-        { visitorName: 'Isabella Martinez', visitorEmail: 'isabella.martinez@example.com', partySize: 5, date: '2026-04-25', status: 'CONFIRMED' },
+        {
+          visitorName: 'Isabella Martinez',
+          visitorEmail: 'isabella.martinez@example.com',
+          partySize: 5,
+          date: '2026-04-25',
+          status: 'CONFIRMED',
+        },
       ],
     },
     {
@@ -98,7 +164,13 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'San Juan Islands',
       capacity: 900,
       reservations: [
-        { visitorName: 'Ethan Kim', visitorEmail: 'ethan.kim@example.com', partySize: 2, date: '2026-08-15', status: 'CONFIRMED' },
+        {
+          visitorName: 'Ethan Kim',
+          visitorEmail: 'ethan.kim@example.com',
+          partySize: 2,
+          date: '2026-08-15',
+          status: 'CONFIRMED',
+        },
       ],
     },
   ],
@@ -109,8 +181,20 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'Front Range',
       capacity: 800,
       reservations: [
-        { visitorName: 'Mia Robinson', visitorEmail: 'mia.robinson@example.com', partySize: 2, date: '2026-05-16', status: 'CONFIRMED' },
-        { visitorName: 'Lucas Wright', visitorEmail: 'lucas.wright@example.com', partySize: 4, date: '2026-06-27', status: 'CONFIRMED' },
+        {
+          visitorName: 'Mia Robinson',
+          visitorEmail: 'mia.robinson@example.com',
+          partySize: 2,
+          date: '2026-05-16',
+          status: 'CONFIRMED',
+        },
+        {
+          visitorName: 'Lucas Wright',
+          visitorEmail: 'lucas.wright@example.com',
+          partySize: 4,
+          date: '2026-06-27',
+          status: 'CONFIRMED',
+        },
       ],
     },
     {
@@ -119,7 +203,13 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'Front Range',
       capacity: 1000,
       reservations: [
-        { visitorName: 'Charlotte Davis', visitorEmail: 'charlotte.davis@example.com', partySize: 6, date: '2026-07-18', status: 'CONFIRMED' },
+        {
+          visitorName: 'Charlotte Davis',
+          visitorEmail: 'charlotte.davis@example.com',
+          partySize: 6,
+          date: '2026-07-18',
+          status: 'CONFIRMED',
+        },
       ],
     },
     {
@@ -128,8 +218,20 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'Pikes Peak',
       capacity: 700,
       reservations: [
-        { visitorName: 'Henry Wilson', visitorEmail: 'henry.wilson@example.com', partySize: 3, date: '2026-08-01', status: 'CONFIRMED' },
-        { visitorName: 'Amelia Taylor', visitorEmail: 'amelia.taylor@example.com', partySize: 2, date: '2026-08-22', status: 'CANCELLED' },
+        {
+          visitorName: 'Henry Wilson',
+          visitorEmail: 'henry.wilson@example.com',
+          partySize: 3,
+          date: '2026-08-01',
+          status: 'CONFIRMED',
+        },
+        {
+          visitorName: 'Amelia Taylor',
+          visitorEmail: 'amelia.taylor@example.com',
+          partySize: 2,
+          date: '2026-08-22',
+          status: 'CANCELLED',
+        },
       ],
     },
     {
@@ -138,7 +240,13 @@ export const DEMO_PARKS: Record<DemoTenantSlug, DemoPark[]> = {
       region: 'San Juan Mountains',
       capacity: 1100,
       reservations: [
-        { visitorName: 'Benjamin Moore', visitorEmail: 'benjamin.moore@example.com', partySize: 4, date: '2026-09-05', status: 'CONFIRMED' },
+        {
+          visitorName: 'Benjamin Moore',
+          visitorEmail: 'benjamin.moore@example.com',
+          partySize: 4,
+          date: '2026-09-05',
+          status: 'CONFIRMED',
+        },
       ],
     },
   ],

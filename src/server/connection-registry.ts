@@ -37,7 +37,10 @@ interface Grant {
   roles: ReadonlySet<Role>;
 }
 
-const grantOf = (context: RequestContext): Grant => ({ tenantSlug: context.tenant?.slug ?? null, roles: context.roles });
+const grantOf = (context: RequestContext): Grant => ({
+  tenantSlug: context.tenant?.slug ?? null,
+  roles: context.roles,
+});
 
 const holderKey = (principal: Principal): string =>
   principal.kind === 'user' ? `user:${principal.userId}` : `apiKey:${principal.keyId}`;
@@ -100,7 +103,10 @@ export class ConnectionRegistry {
     watched.grants.set(CONNECT, grantOf(context));
     this.#byKey.set(key, watched);
     let holders = this.#byHolder.get(watched.holder);
-    if (!holders) this.#byHolder.set(watched.holder, (holders = new Set()));
+    if (!holders) {
+      holders = new Set();
+      this.#byHolder.set(watched.holder, holders);
+    }
     holders.add(watched);
     this.#armExpiry(watched, context.principal.expiresAt);
     if (this.#version !== since) this.#recheck(watched);
@@ -150,7 +156,10 @@ export class ConnectionRegistry {
       return;
     }
     watched.expiryTimer = setTimeout(
-      () => (delay > MAX_TIMER_MS ? this.#armExpiry(watched, expiresAt) : this.#close(watched, CLOSE_FORBIDDEN, CloseReason.expired)),
+      () =>
+        delay > MAX_TIMER_MS
+          ? this.#armExpiry(watched, expiresAt)
+          : this.#close(watched, CLOSE_FORBIDDEN, CloseReason.expired),
       Math.min(delay, MAX_TIMER_MS),
     );
     watched.expiryTimer.unref();

@@ -8,7 +8,6 @@ import { createLoaders } from '../modules/loaders.js';
 import type { Services } from '../services.js';
 import { resolveTenantScope } from '../tenancy/active-tenant.js';
 
-
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /**

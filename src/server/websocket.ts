@@ -17,12 +17,7 @@ import { AppError, ErrorCode, internalError, isAppError } from '../errors.js';
 import { stripSuggestions } from '../limits/hide-suggestions.js';
 import { parseOperation } from '../limits/query-limits.js';
 import type { Services } from '../services.js';
-import {
-  CLOSE_FORBIDDEN,
-  CLOSE_INTERNAL_ERROR,
-  CloseReason,
-  ConnectionRegistry,
-} from './connection-registry.js';
+import { CLOSE_FORBIDDEN, CLOSE_INTERNAL_ERROR, CloseReason, ConnectionRegistry } from './connection-registry.js';
 import { gatewaySecretMatches } from './gateway-secret.js';
 import type { HeaderLookup } from '../auth/credentials.js';
 import { buildRequestContext } from './request-context.js';
@@ -171,7 +166,11 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
           ...result,
           errors: result.errors.map((error) =>
             notStarted && !error.path && !isAppError(error)
-              ? { message: stripSuggestions(error.message), locations: error.locations, extensions: { code: ErrorCode.BAD_USER_INPUT } }
+              ? {
+                  message: stripSuggestions(error.message),
+                  locations: error.locations,
+                  extensions: { code: ErrorCode.BAD_USER_INPUT },
+                }
               : formatError(error.toJSON(), error),
           ),
         };

@@ -15,7 +15,11 @@ const NO_TENANT: TenantScope = { tenant: null, roles: new Set() };
 const NOT_A_MEMBER = 'Not a member of this tenant';
 
 /** The tenant as a request context holds it. */
-export const toActive = (tenant: TenantDocument): ActiveTenant => ({ id: tenant._id, slug: tenant.slug, name: tenant.name });
+export const toActive = (tenant: TenantDocument): ActiveTenant => ({
+  id: tenant._id,
+  slug: tenant.slug,
+  name: tenant.name,
+});
 
 /**
  * The active tenant of a request and the caller's roles in it: the `X-Tenant-ID` slug, else the slug

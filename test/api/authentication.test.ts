@@ -79,7 +79,12 @@ describe('JWTs', () => {
   });
 
   it('alg none, and HS256 keyed with the public key', async () => {
-    const payload = { sub: 'alice@example.com', iss: server.issuer.issuer, aud: server.issuer.audience, exp: now() + 600 };
+    const payload = {
+      sub: 'alice@example.com',
+      iss: server.issuer.issuer,
+      aud: server.issuer.audience,
+      exp: now() + 600,
+    };
     await expectRefused(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`);
     const publicJwk = server.issuer.jwks.keys[0]!;
     const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
@@ -100,7 +105,10 @@ describe('JWTs', () => {
   });
 
   it('claims in a valid token never raise rights: roles come from the database', async () => {
-    const token = await server.issuer.sign({ subject: 'dave@example.com', email: 'alice@example.com', tenant: 'washington' }, 600);
+    const token = await server.issuer.sign(
+      { subject: 'dave@example.com', email: 'alice@example.com', tenant: 'washington' },
+      600,
+    );
     const response = await server.gql('{ viewer { user { email } roles } }', { auth: token });
     expect(response.status).toBe(403);
     expect(codes(response)).toEqual(['FORBIDDEN']);
@@ -125,7 +133,10 @@ describe('API keys', () => {
     expect(bearer.data).toEqual({ viewer: { tenant: { slug: 'texas' }, roles: ['VIEWER'] } });
     const header = await server.gql('{ viewer { tenant { slug } } }', { headers: { 'x-api-key': secret } });
     expect(header.data).toEqual({ viewer: { tenant: { slug: 'texas' } } });
-    const elsewhere = await server.gql('{ parks { nodes { id } } }', { auth: secret, headers: { 'x-tenant-id': 'washington' } });
+    const elsewhere = await server.gql('{ parks { nodes { id } } }', {
+      auth: secret,
+      headers: { 'x-tenant-id': 'washington' },
+    });
     expect(codes(elsewhere)).toEqual(['FORBIDDEN']);
   });
 
@@ -147,7 +158,11 @@ describe('API keys', () => {
   });
 
   it('an expired key is refused', async () => {
-    const { secret } = await createKey({ name: 'short', roles: ['VIEWER'], expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const { secret } = await createKey({
+      name: 'short',
+      roles: ['VIEWER'],
+      expiresAt: new Date(Date.now() + 1500).toISOString(),
+    });
     expect((await server.gql(QUERY, { auth: secret })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1600));
     await expectRefused(secret);
@@ -166,9 +181,13 @@ describe('API keys', () => {
       [{ name: 'x', roles: [] }, 'input.roles'],
       [{ name: 'x', roles: ['VIEWER'], expiresAt: '2001-01-01T00:00:00Z' }, 'input.expiresAt'],
     ] as const) {
-      const response = await server.as('alice@example.com', 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', {
-        variables: { input },
-      });
+      const response = await server.as(
+        'alice@example.com',
+        'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+        {
+          variables: { input },
+        },
+      );
       expect(codes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors?.[0]?.extensions?.field).toBe(field);
     }

@@ -86,10 +86,9 @@ describe.each(Object.entries(ABILITIES))('%s', (_name, ability) => {
 
 describe('users', () => {
   it('a viewer user reads parks but not visitor emails', async () => {
-    const response = await server.as<{ reservations: { nodes: Array<{ visitorName: string; visitorEmail: string | null }> } }>(
-      'dave@example.com',
-      '{ reservations(first: 2) { nodes { visitorName visitorEmail } } }',
-    );
+    const response = await server.as<{
+      reservations: { nodes: Array<{ visitorName: string; visitorEmail: string | null }> };
+    }>('dave@example.com', '{ reservations(first: 2) { nodes { visitorName visitorEmail } } }');
     expect(response.data?.reservations.nodes.length).toBe(2);
     expect(response.data?.reservations.nodes.every((r) => r.visitorName && r.visitorEmail === null)).toBe(true);
     expect(new Set(codes(response))).toEqual(new Set(['FORBIDDEN']));
@@ -105,8 +104,16 @@ describe('users', () => {
   });
 
   it('a user with no membership (mallory) sees who she is and nothing of any tenant', async () => {
-    const viewer = await server.as('mallory@example.com', '{ viewer { user { email } tenant { slug } roles memberships { roles } } }');
-    expect(viewer.data?.viewer).toEqual({ user: { email: 'mallory@example.com' }, tenant: null, roles: [], memberships: [] });
+    const viewer = await server.as(
+      'mallory@example.com',
+      '{ viewer { user { email } tenant { slug } roles memberships { roles } } }',
+    );
+    expect(viewer.data?.viewer).toEqual({
+      user: { email: 'mallory@example.com' },
+      tenant: null,
+      roles: [],
+      memberships: [],
+    });
     const parks = await server.as('mallory@example.com', '{ parks { nodes { id } } }');
     expect(codes(parks)).toEqual(['FORBIDDEN']);
     expect(parks.data).toBeNull();

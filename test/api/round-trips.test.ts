@@ -23,7 +23,10 @@ const pageOf = (first: number) => `{
 beforeAll(async () => {
   server = await startTestServer();
   for (let i = 0; i < 20; i += 1) {
-    const park = await server.as<{ createPark: { id: string } }>('alice@example.com', `mutation { createPark(input: { name: "Extra ${i}" }) { id } }`);
+    const park = await server.as<{ createPark: { id: string } }>(
+      'alice@example.com',
+      `mutation { createPark(input: { name: "Extra ${i}" }) { id } }`,
+    );
     await server.as(
       'alice@example.com',
       `mutation($park: ID!) { createReservation(input: { parkId: $park, visitorName: "V${i}", visitorEmail: "v${i}@example.com", partySize: 2, date: "2026-12-0${(i % 9) + 1}" }) { id } }`,

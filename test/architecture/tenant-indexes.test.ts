@@ -24,9 +24,13 @@ describe('every index of a tenant collection starts with tenantId (queries stay 
     // A TTL index serves the server's expiry, never a query, and MongoDB honours TTL on single-field
     // indexes only: the one exemption is such an index on the `time` of export events (retention).
     const isEventTtl = (index: Record<string, unknown>) =>
-      collection === 'events' && typeof index.expireAfterSeconds === 'number' && JSON.stringify(index.key) === '{"time":1}';
+      collection === 'events' &&
+      typeof index.expireAfterSeconds === 'number' &&
+      JSON.stringify(index.key) === '{"time":1}';
     const offending = indexes
-      .filter((index) => index.name !== '_id_' && !isEventTtl(index) && Object.keys(index.key as object)[0] !== 'tenantId')
+      .filter(
+        (index) => index.name !== '_id_' && !isEventTtl(index) && Object.keys(index.key as object)[0] !== 'tenantId',
+      )
       .map((index) => index.name as string);
     expect(offending).toEqual([]);
     expect(indexes.length).toBeGreaterThan(1);

@@ -54,8 +54,16 @@ describe('readCredential', () => {
     ['two tokens', { Authorization: `Bearer ${JWT} ${JWT}` }, /Bearer <token>/],
     ['a JWT in X-API-Key', { 'X-API-Key': JWT }, /X-API-Key must hold a tgk_ API key/],
     ['a JWT and an API key', { Authorization: `Bearer ${JWT}`, 'X-API-Key': API_KEY }, /disagree/],
-    ['two different API keys', { Authorization: `Bearer ${API_KEY}`, 'X-API-Key': API_KEY.replace('x', 'y') }, /disagree/],
-    ['a malformed Authorization beside an API key', { Authorization: 'Basic abc', 'X-API-Key': API_KEY }, /Bearer <token>/],
+    [
+      'two different API keys',
+      { Authorization: `Bearer ${API_KEY}`, 'X-API-Key': API_KEY.replace('x', 'y') },
+      /disagree/,
+    ],
+    [
+      'a malformed Authorization beside an API key',
+      { Authorization: 'Basic abc', 'X-API-Key': API_KEY },
+      /Bearer <token>/,
+    ],
   ])('refuses %s', (_case, values, message) => {
     expect(refusal(values).message).toMatch(message);
   });

@@ -31,7 +31,15 @@ async function signingKey(alg: 'ES256' | 'RS256', kid: string): Promise<SigningK
 const now = () => Math.floor(Date.now() / 1000);
 
 function validClaims(): JWTPayload {
-  return { sub: 'user-1', email: 'user@example.com', iss: ISSUER, aud: AUDIENCE, iat: now(), nbf: now(), exp: now() + 300 };
+  return {
+    sub: 'user-1',
+    email: 'user@example.com',
+    iss: ISSUER,
+    aud: AUDIENCE,
+    iat: now(),
+    nbf: now(),
+    exp: now() + 300,
+  };
 }
 
 function sign(key: KeyInput, claims: JWTPayload, header: { alg: string; kid?: string } = { alg: 'ES256', kid: KID }) {
@@ -53,7 +61,11 @@ let verifier: JwtVerifier;
 
 beforeAll(async () => {
   trusted = await signingKey('ES256', KID);
-  verifier = createJwtVerifier({ keys: createLocalJWKSet({ keys: [trusted.publicJwk] }), issuer: ISSUER, audience: AUDIENCE });
+  verifier = createJwtVerifier({
+    keys: createLocalJWKSet({ keys: [trusted.publicJwk] }),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+  });
 });
 
 describe('createJwtVerifier accepts', () => {
@@ -83,7 +95,11 @@ describe('createJwtVerifier accepts', () => {
 
   it('an RS256 token', async () => {
     const rsa = await signingKey('RS256', 'rsa-1');
-    const rsaVerifier = createJwtVerifier({ keys: createLocalJWKSet({ keys: [rsa.publicJwk] }), issuer: ISSUER, audience: AUDIENCE });
+    const rsaVerifier = createJwtVerifier({
+      keys: createLocalJWKSet({ keys: [rsa.publicJwk] }),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     const token = await sign(rsa.privateKey, validClaims(), { alg: 'RS256', kid: 'rsa-1' });
     await expect(rsaVerifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
   });
@@ -125,7 +141,9 @@ describe('createJwtVerifier refuses with UNAUTHENTICATED', () => {
   it.each(['exp', 'sub'])('a token without %s', async (claim) => {
     const claims = validClaims();
     delete claims[claim];
-    expect((await rejection(verifier, await sign(trusted.privateKey, claims))).message).toBe(`Token lacks the "${claim}" claim`);
+    expect((await rejection(verifier, await sign(trusted.privateKey, claims))).message).toBe(
+      `Token lacks the "${claim}" claim`,
+    );
   });
 
   it('a token whose sub is not a string', async () => {
@@ -200,7 +218,8 @@ describe('createJwtVerifier with a remote JWKS', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const remoteVerifier = (url: string) => createJwtVerifier({ keys: createRemoteJwks(url), issuer: ISSUER, audience: AUDIENCE });
+  const remoteVerifier = (url: string) =>
+    createJwtVerifier({ keys: createRemoteJwks(url), issuer: ISSUER, audience: AUDIENCE });
 
   it('accepts a token signed by a published key', async () => {
     status = 200;

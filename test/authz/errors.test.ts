@@ -8,7 +8,7 @@ const schema = applyPermissions(buildStubSchema());
 describe('errors through the permission layer', () => {
   it('a denied field is FORBIDDEN with a generic message', async () => {
     const result = await run(schema, userContext(['VIEWER']), '{ members { roles } }');
-    expect(result.errors?.map((error) => [error.message, error.extensions['code']])).toEqual([
+    expect(result.errors?.map((error) => [error.message, error.extensions.code])).toEqual([
       ['Not allowed', 'FORBIDDEN'],
     ]);
   });

@@ -110,7 +110,11 @@ describe('the role matrix (CONTRACT.md section 3)', () => {
     const ctx = userContext([], null);
 
     it('reads viewer', async () => {
-      const result = await run(schema, ctx, '{ viewer { user { id email } tenant { id } roles memberships { roles } } }');
+      const result = await run(
+        schema,
+        ctx,
+        '{ viewer { user { id email } tenant { id } roles memberships { roles } } }',
+      );
       expect(result.errors).toBeUndefined();
       expect(result.data).toEqual({
         viewer: { user: { id: 'u-1', email: 'user@example.com' }, tenant: null, roles: [], memberships: [] },

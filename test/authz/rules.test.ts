@@ -21,11 +21,17 @@ import { apiKeyContext, userContext, type AuthzContext } from './support.js';
 async function allows(rule: IRule, ctx: AuthzContext): Promise<boolean> {
   const permissions = shield(
     { Query: { probe: rule } },
-    { fallbackRule: deny, fallbackError: () => forbidden(), debug: false, allowExternalErrors: false, hashFunction: () => '' },
+    {
+      fallbackRule: deny,
+      fallbackError: () => forbidden(),
+      debug: false,
+      allowExternalErrors: false,
+      hashFunction: () => '',
+    },
   );
   const schema = applyMiddleware(buildSchema('type Query { probe: Boolean }'), permissions);
   const result = await graphql({ schema, source: '{ probe }', rootValue: { probe: true }, contextValue: ctx });
-  return result.data?.['probe'] === true;
+  return result.data?.probe === true;
 }
 
 const abilities: Record<string, { rule: IRule; roles: readonly Role[] }> = {

@@ -105,8 +105,7 @@ const stubResolvers = {
     deletePark: () => park.id,
     createReservation: () => reservation,
     cancelReservation: () => ({ ...reservation, status: 'CANCELLED' }),
-    switchTenant: (_: unknown, __: unknown, ctx: AuthzContext) =>
-      stubResolvers.Query.viewer(undefined, undefined, ctx),
+    switchTenant: (_: unknown, __: unknown, ctx: AuthzContext) => stubResolvers.Query.viewer(undefined, undefined, ctx),
     setMemberRoles: () => member,
     createApiKey: () => ({ apiKey, secret: 'tgk_secret' }),
     revokeApiKey: () => ({ ...apiKey, revokedAt: '2026-02-01T00:00:00.000Z' }),
@@ -137,5 +136,4 @@ export function run(
   return graphql({ schema, source, contextValue: ctx, variableValues });
 }
 
-export const codes = (result: ExecutionResult) =>
-  (result.errors ?? []).map((error) => error.extensions['code']);
+export const codes = (result: ExecutionResult) => (result.errors ?? []).map((error) => error.extensions.code);

@@ -45,7 +45,9 @@ async function expectRefused(url: string): Promise<void> {
   expect(response.status).toBe(403);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
   const text = await response.text();
-  expect(JSON.parse(text)).toEqual({ errors: [{ message: 'This link is not valid', extensions: { code: 'FORBIDDEN' } }] });
+  expect(JSON.parse(text)).toEqual({
+    errors: [{ message: 'This link is not valid', extensions: { code: 'FORBIDDEN' } }],
+  });
 }
 
 /** The pieces of a link URL: `<base>/bi/links/<claims>.<mac>.<ext>`. */
@@ -66,9 +68,14 @@ async function secretOf(tenantId: string): Promise<string> {
 }
 
 const sign = (secret: string, payload: string) =>
-  createHmac('sha256', Buffer.from(secret, 'base64url')).update(`tenantgraph export link v1\n${payload}`).digest('base64url');
+  createHmac('sha256', Buffer.from(secret, 'base64url'))
+    .update(`tenantgraph export link v1\n${payload}`)
+    .digest('base64url');
 
-const namesIn = (csv: string) => parseCsv(csv).slice(1).map((row) => row[1]);
+const namesIn = (csv: string) =>
+  parseCsv(csv)
+    .slice(1)
+    .map((row) => row[1]);
 
 beforeAll(async () => {
   server = await startTestServer({ EXPORT_LINK_MAX_TTL_SECONDS: String(MAX_TTL) });
@@ -106,7 +113,10 @@ describe('createExportLink', () => {
     expect(link.url.endsWith('.ndjson')).toBe(true);
     const response = await open(link.url);
     expect(response.status).toBe(200);
-    const rows = (await response.text()).trimEnd().split('\n').map((line) => JSON.parse(line) as { date: string });
+    const rows = (await response.text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { date: string });
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) expect(row.date >= '2026-04-01' && row.date <= '2026-05-31').toBe(true);
   });
@@ -117,7 +127,10 @@ describe('createExportLink', () => {
     ['an unknown operation', { operationName: 'NoSuchOperation' }],
     ['variables that are not an object', { operationName: 'ParksWithCapacity', variables: [1, 2] }],
     ['variables missing a required one', { operationName: 'ReservationsInRange', variables: { from: '2026-01-01' } }],
-    ['variables of the wrong type', { operationName: 'ReservationsInRange', variables: { from: 'soon', to: '2026-01-01' } }],
+    [
+      'variables of the wrong type',
+      { operationName: 'ReservationsInRange', variables: { from: 'soon', to: '2026-01-01' } },
+    ],
   ])('refuses %s with BAD_USER_INPUT', async (_case, args) => {
     const response = await server.as(ALICE, CREATE, { variables: { format: 'CSV', ttlSeconds: 60, ...args } });
     expect(codesOf(response)).toEqual(['BAD_USER_INPUT']);
@@ -129,7 +142,9 @@ describe('createExportLink', () => {
   });
 
   it('is for ANALYST, EDITOR and ADMIN: a VIEWER gets FORBIDDEN', async () => {
-    const response = await server.as(DAVE, CREATE, { variables: { operationName: 'ParksWithCapacity', format: 'CSV', ttlSeconds: 60 } });
+    const response = await server.as(DAVE, CREATE, {
+      variables: { operationName: 'ParksWithCapacity', format: 'CSV', ttlSeconds: 60 },
+    });
     expect(codesOf(response)).toEqual(['FORBIDDEN']);
   });
 });
@@ -156,7 +171,10 @@ describe('a link that is not genuine, or no longer valid, gets 403 and nothing e
   });
 
   it('tampered: claims changed (variables, operation, expiry, roles), MAC kept', async () => {
-    const link = await createLink(ERIN, { operationName: 'ReservationsInRange', variables: { from: '2026-04-01', to: '2026-04-30' } });
+    const link = await createLink(ERIN, {
+      operationName: 'ReservationsInRange',
+      variables: { from: '2026-04-01', to: '2026-04-30' },
+    });
     const { base, mac, extension, claims } = partsOf(link.url);
     expect((await open(link.url)).status).toBe(200);
     for (const change of [
@@ -203,13 +221,16 @@ describe('a link that is not genuine, or no longer valid, gets 403 and nothing e
     expect((await open(keyLink)).status).toBe(200);
     const keys = await server.as<{ apiKeys: Array<{ id: string; name: string }> }>(ALICE, '{ apiKeys { id name } }');
     const keyId = keys.data!.apiKeys.find((key) => key.name === 'link maker')!.id;
-    const revoked = await server.as(ALICE, 'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { variables: { id: keyId } });
+    const revoked = await server.as(ALICE, 'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', {
+      variables: { id: keyId },
+    });
     expect(revoked.errors).toBeUndefined();
     await expectRefused(keyLink);
 
     const userLink = await createLink(ERIN, { operationName: 'ReservationStatsByPark' });
     expect((await open(userLink.url)).status).toBe(200);
-    const setRoles = 'mutation ($roles: [Role!]!) { setMemberRoles(email: "erin@example.com", roles: $roles) { roles } }';
+    const setRoles =
+      'mutation ($roles: [Role!]!) { setMemberRoles(email: "erin@example.com", roles: $roles) { roles } }';
     expect((await server.as(ALICE, setRoles, { variables: { roles: ['VIEWER'] } })).errors).toBeUndefined();
     await expectRefused(userLink.url);
     expect((await server.as(ALICE, setRoles, { variables: { roles: ['ANALYST'] } })).errors).toBeUndefined();
@@ -218,14 +239,18 @@ describe('a link that is not genuine, or no longer valid, gets 403 and nothing e
 
   it('stale: the tenant operation it names was removed, or registered again with another body', async () => {
     const register = (document: string) =>
-      server.as(ALICE, 'mutation ($d: String!) { registerTrustedOperation(name: "Capacities", document: $d) { id } }', { variables: { d: document } });
+      server.as(ALICE, 'mutation ($d: String!) { registerTrustedOperation(name: "Capacities", document: $d) { id } }', {
+        variables: { d: document },
+      });
     const remove = () => server.as(ALICE, 'mutation { removeTrustedOperation(name: "Capacities") { id } }');
     expect((await register('query Capacities { parks(first: 100) { nodes { capacity } } }')).errors).toBeUndefined();
     const link = await createLink(ALICE, { operationName: 'Capacities' });
     expect((await open(link.url)).status).toBe(200);
     await remove();
     await expectRefused(link.url);
-    expect((await register('query Capacities { parks(first: 100) { nodes { name capacity } } }')).errors).toBeUndefined();
+    expect(
+      (await register('query Capacities { parks(first: 100) { nodes { name capacity } } }')).errors,
+    ).toBeUndefined();
     await expectRefused(link.url);
     await remove();
   });

@@ -35,7 +35,9 @@ async function allParks(): Promise<ParkRow[]> {
   const parks: ParkRow[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: GraphQLResponse<{ parks: { nodes: ParkRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }> = await server.as<{ parks: { nodes: ParkRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+    const page: GraphQLResponse<{
+      parks: { nodes: ParkRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    }> = await server.as<{ parks: { nodes: ParkRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
       ALICE,
       'query ($after: String) { parks(first: 100, after: $after) { nodes { id name region capacity } pageInfo { hasNextPage endCursor } } }',
       { variables: { after } },
@@ -50,12 +52,22 @@ beforeAll(async () => {
   server = await startTestServer();
   key = await createApiKey(server, ALICE, { roles: ['ANALYST'], name: 'tableau' });
   for (const [index, name] of AWKWARD.entries()) {
-    await createPark(server, ALICE, { name, region: index % 2 === 0 ? 'Quirky, "Region"' : null, capacity: index % 3 === 0 ? null : index });
+    await createPark(server, ALICE, {
+      name,
+      region: index % 2 === 0 ? 'Quirky, "Region"' : null,
+      capacity: index % 3 === 0 ? null : index,
+    });
   }
   // More parks than one page holds (100), so that an export must read several pages.
   const parks = server.app.services.database.forTenant(seedId('tenant:texas')).collection('parks');
   for (let i = 0; i < 110; i += 1) {
-    await parks.insertOne({ name: `Bulk Park ${i}`, region: 'Bulk', capacity: i, createdAt: new Date(), updatedAt: new Date() });
+    await parks.insertOne({
+      name: `Bulk Park ${i}`,
+      region: 'Bulk',
+      capacity: i,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
   }
 });
 
@@ -73,7 +85,14 @@ describe('GET /bi/<operation>.csv', () => {
     expect(header).toEqual(['id', 'name', 'region', 'capacity']);
     const expected = await allParks();
     expect(expected.length).toBeGreaterThan(120);
-    expect(rows).toEqual(expected.map((park) => [park.id, park.name, park.region ?? '', park.capacity === null ? '' : String(park.capacity)]));
+    expect(rows).toEqual(
+      expected.map((park) => [
+        park.id,
+        park.name,
+        park.region ?? '',
+        park.capacity === null ? '' : String(park.capacity),
+      ]),
+    );
   });
 
   it('quotes exactly the fields that need it', async () => {
@@ -100,20 +119,29 @@ describe('GET /bi/<operation>.csv', () => {
     expect(response.status).toBe(200);
     const [header, ...rows] = parseCsv(await response.text());
     expect(header).toEqual(['id', 'date', 'status', 'partySize', 'park.id', 'park.name']);
-    const expected = await server.as<{ reservations: { nodes: Array<{ id: string; date: string; park: { name: string } }> } }>(
-      ALICE,
-      '{ reservations(from: "2026-04-01", to: "2026-05-31", first: 100) { nodes { id date park { name } } } }',
-    );
+    const expected = await server.as<{
+      reservations: { nodes: Array<{ id: string; date: string; park: { name: string } }> };
+    }>(ALICE, '{ reservations(from: "2026-04-01", to: "2026-05-31", first: 100) { nodes { id date park { name } } } }');
     const nodes = expected.data!.reservations.nodes;
     expect(nodes.length).toBeGreaterThan(0);
-    expect(rows.map((row) => [row[0], row[1], row[5]])).toEqual(nodes.map((node) => [node.id, node.date, node.park.name]));
+    expect(rows.map((row) => [row[0], row[1], row[5]])).toEqual(
+      nodes.map((node) => [node.id, node.date, node.park.name]),
+    );
     for (const row of rows) expect(row[1]! >= '2026-04-01' && row[1]! <= '2026-05-31').toBe(true);
-    const all = await server.as<{ reservations: { nodes: unknown[] } }>(ALICE, '{ reservations(first: 100) { nodes { id } } }');
+    const all = await server.as<{ reservations: { nodes: unknown[] } }>(
+      ALICE,
+      '{ reservations(first: 100) { nodes { id } } }',
+    );
     expect(rows.length).toBeLessThan(all.data!.reservations.nodes.length);
   });
 
   it('answers bad variables with 400 BAD_USER_INPUT before any row', async () => {
-    for (const query of ['from=2026-04-01', 'from=2026-04-01&to=2026-05-31&first=many', 'from=2026-01-01&to=2026-02-01&form=x', 'from=2026-13-01&to=2026-14-01']) {
+    for (const query of [
+      'from=2026-04-01',
+      'from=2026-04-01&to=2026-05-31&first=many',
+      'from=2026-01-01&to=2026-02-01&form=x',
+      'from=2026-13-01&to=2026-14-01',
+    ]) {
       const response = await get(`/bi/ReservationsInRange.csv?${query}`);
       expect(response.status, query).toBe(400);
       const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
@@ -139,7 +167,10 @@ describe('GET /bi/<operation>.csv', () => {
   });
 
   it('serves a tenant’s own operation in that tenant only', async () => {
-    const registered = await server.as(ALICE, 'mutation { registerTrustedOperation(name: "BigParks", document: "query BigParks { parks(first: 100) { nodes { name capacity } } }") { id } }');
+    const registered = await server.as(
+      ALICE,
+      'mutation { registerTrustedOperation(name: "BigParks", document: "query BigParks { parks(first: 100) { nodes { name capacity } } }") { id } }',
+    );
     expect(registered.errors).toBeUndefined();
     const texas = await get('/bi/BigParks.csv');
     expect(texas.status).toBe(200);
@@ -156,7 +187,10 @@ describe('GET /bi/<operation>.ndjson', () => {
     expect(response.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     const text = await response.text();
     expect(text.endsWith('\n')).toBe(true);
-    const rows = text.trimEnd().split('\n').map((line) => JSON.parse(line) as ParkRow);
+    const rows = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ParkRow);
     expect(rows).toEqual(await allParks());
     expect(rows.map((row) => row.name)).toEqual(expect.arrayContaining(AWKWARD));
   });

@@ -25,7 +25,8 @@ const OPERATIONS = join(root, 'schema/operations');
 /** The manifest codegen.ts makes from the .graphql files of `dir`. */
 async function generateManifest(dir: string): Promise<string> {
   const output = config.generates[OUTPUT];
-  if (!output || Array.isArray(output) || typeof output !== 'object') throw new Error(`codegen.ts generates no ${OUTPUT}`);
+  if (!output || Array.isArray(output) || typeof output !== 'object')
+    throw new Error(`codegen.ts generates no ${OUTPUT}`);
   const outputs = await generate(
     { ...config, cwd: root, silent: true, generates: { [OUTPUT]: { ...output, documents: join(dir, '*.graphql') } } },
     false,
@@ -57,7 +58,10 @@ describe('the committed persisted query manifest', () => {
       await writeFile(join(scratch, file), await readFile(join(OPERATIONS, file), 'utf8'));
     }
     expect(await generateManifest(scratch)).toBe(committed);
-    const edited = (await readFile(join(OPERATIONS, 'ParksWithCapacity.graphql'), 'utf8')).replace('      region\n', '');
+    const edited = (await readFile(join(OPERATIONS, 'ParksWithCapacity.graphql'), 'utf8')).replace(
+      '      region\n',
+      '',
+    );
     expect(edited).not.toContain('region');
     await writeFile(join(scratch, 'ParksWithCapacity.graphql'), edited);
     expect(await generateManifest(scratch)).not.toBe(committed);
@@ -95,7 +99,9 @@ describe('buildManifest', () => {
     expect(a.body).toContain('fragment P on Park');
     expect(a.body).toContain('fragment Q on Park');
     expect(a.body).not.toContain('Unused');
-    expect(manifest.operations.find((operation) => operation.name === 'B')!.body).toBe('query B {\n  viewer {\n    roles\n  }\n}');
+    expect(manifest.operations.find((operation) => operation.name === 'B')!.body).toBe(
+      'query B {\n  viewer {\n    roles\n  }\n}',
+    );
   });
 
   it.each([
@@ -117,7 +123,9 @@ describe('the manifest at start-up', () => {
   });
 
   it('is refused when an id is not the hash of its body', () => {
-    const manifest = JSON.parse(serializeManifest(manifestOf(entry('query A {\n  viewer {\n    roles\n  }\n}', 'A')))) as {
+    const manifest = JSON.parse(
+      serializeManifest(manifestOf(entry('query A {\n  viewer {\n    roles\n  }\n}', 'A'))),
+    ) as {
       operations: Array<{ id: string }>;
     };
     manifest.operations[0]!.id = sha256Hex('something else');
@@ -130,7 +138,9 @@ describe('the manifest at start-up', () => {
     const unknownField = entry('query B {\n  viewer {\n    password\n  }\n}', 'B');
     expect(() => new TrustedOperationRegistry(manifestOf(valid, unknownField), schema)).toThrow(/B: is not valid/);
     const deep = buildManifest([
-      parse('query Deep { parks { nodes { reservations { nodes { park { reservations { nodes { park { name } } } } } } } } }'),
+      parse(
+        'query Deep { parks { nodes { reservations { nodes { park { reservations { nodes { park { name } } } } } } } } }',
+      ),
     ]);
     expect(() => new TrustedOperationRegistry(deep, schema)).toThrow(/Deep: is not valid/);
   });

@@ -10,7 +10,9 @@ const DAVE = 'dave@example.com'; // texas viewer
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-type Parks = { parks: { nodes: Array<{ id: string; name: string; capacity: number | null }>; pageInfo: { hasNextPage: boolean } } };
+type Parks = {
+  parks: { nodes: Array<{ id: string; name: string; capacity: number | null }>; pageInfo: { hasNextPage: boolean } };
+};
 type Stats = { reservationStats: Array<{ key: string; reservations: number; visitors: number }> };
 
 let server: TestServer;
@@ -29,7 +31,10 @@ afterAll(async () => {
 
 describe('trusted operations of the repository, by hash', () => {
   it('runs over GET, with variables in the query string', async () => {
-    const response = await persistedGet<Parks>(server, hashOf('ParksWithCapacity'), { auth: alice, variables: { first: 2 } });
+    const response = await persistedGet<Parks>(server, hashOf('ParksWithCapacity'), {
+      auth: alice,
+      variables: { first: 2 },
+    });
     expect(response.status).toBe(200);
     expect(response.errors).toBeUndefined();
     expect(response.data?.parks.nodes).toHaveLength(2);
@@ -160,7 +165,10 @@ describe('an API key whose only role is ANALYST runs trusted operations only', (
 
 describe('an API key limited to named operations', () => {
   it('runs those and is refused every other, trusted or not, whatever its roles', async () => {
-    const key = await createApiKey(server, ALICE, { roles: ['VIEWER', 'ANALYST'], operations: ['ReservationStatsByMonth'] });
+    const key = await createApiKey(server, ALICE, {
+      roles: ['VIEWER', 'ANALYST'],
+      operations: ['ReservationStatsByMonth'],
+    });
     const allowed = await persistedGet<Stats>(server, hashOf('ReservationStatsByMonth'), { auth: key });
     expect(allowed.errors).toBeUndefined();
     expect(allowed.data?.reservationStats.length).toBeGreaterThan(0);
@@ -175,7 +183,10 @@ describe('an API key limited to named operations', () => {
   });
 
   it('shows its list on ApiKey.operations, and cannot be limited to an operation that does not exist', async () => {
-    const listed = await server.as<{ apiKeys: Array<{ name: string; operations: string[] | null }> }>(ALICE, '{ apiKeys { name operations } }');
+    const listed = await server.as<{ apiKeys: Array<{ name: string; operations: string[] | null }> }>(
+      ALICE,
+      '{ apiKeys { name operations } }',
+    );
     expect(listed.data?.apiKeys.some((key) => key.operations?.join() === 'ReservationStatsByMonth')).toBe(true);
     const refused = await server.as(
       ALICE,
@@ -204,7 +215,11 @@ describe('caching of GET answers of trusted operations', () => {
     expect(again.text).toBe('');
 
     await createPark(server, ALICE, { name: 'Etag Changer State Park', capacity: 10 });
-    const changed = await persistedGet(server, hash(), { auth: alice, variables: {}, headers: { 'if-none-match': etag } });
+    const changed = await persistedGet(server, hash(), {
+      auth: alice,
+      variables: {},
+      headers: { 'if-none-match': etag },
+    });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
   });

@@ -77,7 +77,10 @@ export async function createApiKey(
   const created = await server.as<{ createApiKey: { secret: string } }>(
     admin,
     'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { operations } } }',
-    { variables: { input: { name: input.name ?? 'bi key', roles: input.roles, operations: input.operations } }, tenant },
+    {
+      variables: { input: { name: input.name ?? 'bi key', roles: input.roles, operations: input.operations } },
+      tenant,
+    },
   );
   expect(created.errors).toBeUndefined();
   return created.data!.createApiKey.secret;
@@ -98,4 +101,5 @@ export async function createPark(
   return created.data!.createPark.id;
 }
 
-export const codesOf = (response: Pick<GraphQLResponse, 'errors'>) => (response.errors ?? []).map((error) => error.extensions?.code);
+export const codesOf = (response: Pick<GraphQLResponse, 'errors'>) =>
+  (response.errors ?? []).map((error) => error.extensions?.code);

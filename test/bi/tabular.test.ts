@@ -24,7 +24,14 @@ describe('csvField (RFC 4180)', () => {
   });
 
   it('writes null as an empty field, numbers and booleans as text, lists as JSON', () => {
-    expect([null, undefined, 0, 12.5, true, ['a', 'b,c']].map(csvField)).toEqual(['', '', '0', '12.5', 'true', '"[""a"",""b,c""]"']);
+    expect([null, undefined, 0, 12.5, true, ['a', 'b,c']].map(csvField)).toEqual([
+      '',
+      '',
+      '0',
+      '12.5',
+      'true',
+      '"[""a"",""b,c""]"',
+    ]);
   });
 
   it('round-trips through an independent reader', () => {
@@ -50,21 +57,32 @@ describe('tabularShape', () => {
   });
 
   it('reads a connection through nodes or edges, nested objects as dotted columns, aliases and fragments as sent', () => {
-    expect(columnsOf('query Q { reservations { nodes { id when: date park { name } } } }')).toEqual(['id', 'when', 'park.name']);
-    expect(columnsOf('query Q { parks { edges { node { ...P } } } } fragment P on Park { id ... on Park { capacity } }')).toEqual([
+    expect(columnsOf('query Q { reservations { nodes { id when: date park { name } } } }')).toEqual([
       'id',
-      'capacity',
+      'when',
+      'park.name',
     ]);
+    expect(
+      columnsOf('query Q { parks { edges { node { ...P } } } } fragment P on Park { id ... on Park { capacity } }'),
+    ).toEqual(['id', 'capacity']);
   });
 
   it('keeps a list inside a row as one column', () => {
-    expect(columnsOf('query Q { parks { nodes { name reservations { nodes { id } } } } }')).toEqual(['name', 'reservations.nodes']);
+    expect(columnsOf('query Q { parks { nodes { name reservations { nodes { id } } } } }')).toEqual([
+      'name',
+      'reservations.nodes',
+    ]);
   });
 
   it('pages only with an $after variable and pageInfo { hasNextPage endCursor }', () => {
-    expect(shapeOf('query Q($after: String) { parks(after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }').pageable).toBe(true);
+    expect(
+      shapeOf('query Q($after: String) { parks(after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }')
+        .pageable,
+    ).toBe(true);
     expect(shapeOf('query Q { parks { nodes { id } pageInfo { hasNextPage endCursor } } }').pageable).toBe(false);
-    expect(shapeOf('query Q($after: String) { parks(after: $after) { nodes { id } pageInfo { hasNextPage } } }').pageable).toBe(false);
+    expect(
+      shapeOf('query Q($after: String) { parks(after: $after) { nodes { id } pageInfo { hasNextPage } } }').pageable,
+    ).toBe(false);
   });
 
   it.each([
@@ -76,16 +94,27 @@ describe('tabularShape', () => {
   });
 
   it('finds the rows and the next cursor in a result', () => {
-    const shape = shapeOf('query Q($after: String) { parks(after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }');
-    const data = { parks: { edges: [{ node: { id: '1' } }, { node: { id: '2' } }], pageInfo: { hasNextPage: true, endCursor: 'c2' } } };
+    const shape = shapeOf(
+      'query Q($after: String) { parks(after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }',
+    );
+    const data = {
+      parks: {
+        edges: [{ node: { id: '1' } }, { node: { id: '2' } }],
+        pageInfo: { hasNextPage: true, endCursor: 'c2' },
+      },
+    };
     expect(pageOf(shape, data)).toEqual({ rows: [{ id: '1' }, { id: '2' }], nextCursor: 'c2' });
-    expect(pageOf(shape, { parks: { ...data.parks, pageInfo: { hasNextPage: false, endCursor: 'c2' } } }).nextCursor).toBeNull();
+    expect(
+      pageOf(shape, { parks: { ...data.parks, pageInfo: { hasNextPage: false, endCursor: 'c2' } } }).nextCursor,
+    ).toBeNull();
   });
 });
 
 describe('variablesFromSearchParams', () => {
   const operation = (source: string) =>
-    parse(source).definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION)!;
+    parse(source).definitions.find(
+      (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
+    )!;
   const op = operation(
     'query Q($first: Int, $from: Date!, $flag: Boolean, $ids: [ID!], $status: ReservationStatus, $input: UpdateParkInput, $data: JSON) { viewer { roles } }',
   );

@@ -31,12 +31,16 @@ async function changes(count: number): Promise<IdentityChange[]> {
   return [...seen];
 }
 
-
 describe('watchIdentity', () => {
   it('reports membership inserts, updates and deletes by membership id; a delete carries only the id', async () => {
     await start();
     const memberships = fixture.database.platform.collection('memberships');
-    const inserted = await memberships.insertOne({ userId: 'u1', tenantId: 't1', roles: ['VIEWER'], updatedAt: new Date() });
+    const inserted = await memberships.insertOne({
+      userId: 'u1',
+      tenantId: 't1',
+      roles: ['VIEWER'],
+      updatedAt: new Date(),
+    });
     await memberships.updateOne({ _id: inserted._id }, { $set: { roles: ['ADMIN'] } });
     await memberships.deleteOne({ _id: inserted._id });
     expect(await changes(3)).toEqual([
@@ -50,8 +54,13 @@ describe('watchIdentity', () => {
   it('reports users by id with their subject, and API keys by id', async () => {
     await start();
     const keyId = newId();
-    const user = await fixture.database.platform.collection('users').insertOne({ subject: 's-1', email: 'x@example.com', activeTenantId: null, createdAt: new Date() });
-    await fixture.database.forTenant(newId()).collection('apiKeys').insertOne({ _id: keyId, name: 'k', revokedAt: null });
+    const user = await fixture.database.platform
+      .collection('users')
+      .insertOne({ subject: 's-1', email: 'x@example.com', activeTenantId: null, createdAt: new Date() });
+    await fixture.database
+      .forTenant(newId())
+      .collection('apiKeys')
+      .insertOne({ _id: keyId, name: 'k', revokedAt: null });
     await fixture.database.platform.collection('users').deleteOne({ _id: user._id });
     expect(await changes(3)).toEqual([
       { kind: 'user', userId: user._id, subject: 's-1' },
@@ -78,7 +87,10 @@ describe('watchIdentity', () => {
   it('never carries a key’s secret hash or any other field', async () => {
     const raw: unknown[] = [];
     feed = await fixture.database.watchIdentity((change) => raw.push(change));
-    await fixture.database.forTenant(newId()).collection('apiKeys').insertOne({ name: 'k3', secretHash: 'h'.repeat(64) });
+    await fixture.database
+      .forTenant(newId())
+      .collection('apiKeys')
+      .insertOne({ name: 'k3', secretHash: 'h'.repeat(64) });
     const deadline = Date.now() + 2000;
     while (raw.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(JSON.stringify(raw)).not.toMatch(/hhhh|k3/);
@@ -91,15 +103,21 @@ describe('watchIdentity', () => {
     await feed!.stop();
     feed = undefined;
     expect(Date.now() - started).toBeLessThan(500);
-    await fixture.database.platform.collection('memberships').insertOne({ userId: 'u9', tenantId: 't9', roles: ['VIEWER'], updatedAt: new Date() });
+    await fixture.database.platform
+      .collection('memberships')
+      .insertOne({ userId: 'u9', tenantId: 't9', roles: ['VIEWER'], updatedAt: new Date() });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(seen).toEqual([]);
   });
 
   it('is established when watchIdentity resolves: a change committed right after is delivered', async () => {
     await start();
-    const membership = await fixture.database.platform.collection('memberships').insertOne({ userId: 'u2', tenantId: 't2', roles: ['VIEWER'], updatedAt: new Date() });
-    expect(await changes(1)).toEqual([{ kind: 'membership', membershipId: membership._id, userId: 'u2', tenantId: 't2' }]);
+    const membership = await fixture.database.platform
+      .collection('memberships')
+      .insertOne({ userId: 'u2', tenantId: 't2', roles: ['VIEWER'], updatedAt: new Date() });
+    expect(await changes(1)).toEqual([
+      { kind: 'membership', membershipId: membership._id, userId: 'u2', tenantId: 't2' },
+    ]);
   });
 
   it('reports reset when the database is dropped (the stream is invalidated), then reopens and goes on', async () => {
@@ -118,9 +136,15 @@ describe('watchIdentity', () => {
     expect(seen.every((change) => change.kind === 'reset')).toBe(true);
     // Reopened from now (the invalidated stream cannot be resumed): later changes still arrive.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const membership = await memberships.insertOne({ userId: 'u4', tenantId: 't4', roles: ['VIEWER'], updatedAt: new Date() });
+    const membership = await memberships.insertOne({
+      userId: 'u4',
+      tenantId: 't4',
+      roles: ['VIEWER'],
+      updatedAt: new Date(),
+    });
     const deadline = Date.now() + 2000;
-    while (!seen.some((change) => change.kind === 'membership') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!seen.some((change) => change.kind === 'membership') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(seen.filter((change) => change.kind !== 'reset')).toEqual([
       { kind: 'membership', membershipId: membership._id, userId: 'u4', tenantId: 't4' },
     ]);

@@ -23,7 +23,9 @@ describe('INDEXES', () => {
   });
 
   it('declares the unique identities of platform data and of event positions', () => {
-    const unique = INDEXES.filter((index) => index.unique).map((i) => `${i.collection}:${Object.keys(i.key).join(',')}`);
+    const unique = INDEXES.filter((index) => index.unique).map(
+      (i) => `${i.collection}:${Object.keys(i.key).join(',')}`,
+    );
     expect(unique.sort()).toEqual(
       [
         'events:tenantId,position',

@@ -74,7 +74,9 @@ describe('aggregation', () => {
           $lookup: {
             from: 'agg_orders',
             let: { user: '$_id', tenant: '$tenantId' },
-            pipeline: [{ $match: { $expr: { $and: [{ $eq: ['$userId', '$$user'] }, { $eq: ['$tenantId', '$$tenant'] }] } } }],
+            pipeline: [
+              { $match: { $expr: { $and: [{ $eq: ['$userId', '$$user'] }, { $eq: ['$tenantId', '$$tenant'] }] } } },
+            ],
             as: 'orders',
           },
         },
@@ -115,9 +117,18 @@ describe('aggregation', () => {
     await notes.insertOne({ _id: 'n' as never, meta: { a: 1, list: [1, 2] }, body: 'text' });
     await notes.aggregate([{ $addFields: { 'meta.b': 2 } }, { $unset: ['meta.a', 'body'] }]).toArray();
     await notes.aggregate([{ $set: { 'meta.list': 'replaced' } }]).toArray();
-    await notes.aggregate([{ $lookup: { from: 'agg_untouched', localField: '_id', foreignField: '_id', as: 'self' } }, { $set: { 'self.meta': null } }]).toArray();
+    await notes
+      .aggregate([
+        { $lookup: { from: 'agg_untouched', localField: '_id', foreignField: '_id', as: 'self' } },
+        { $set: { 'self.meta': null } },
+      ])
+      .toArray();
     await notes.find({}, { projection: { 'meta.a': 0 } }).toArray();
-    expect(await notes.findOne({ _id: 'n' as never })).toEqual({ _id: 'n', meta: { a: 1, list: [1, 2] }, body: 'text' });
+    expect(await notes.findOne({ _id: 'n' as never })).toEqual({
+      _id: 'n',
+      meta: { a: 1, list: [1, 2] },
+      body: 'text',
+    });
   });
 
   it('runs $setWindowFields', async () => {
@@ -125,7 +136,15 @@ describe('aggregation', () => {
       .collection('agg_orders')
       .aggregate([
         { $match: { tenantId: 't1' } },
-        { $setWindowFields: { sortBy: { total: -1 }, output: { rank: { $rank: {} }, running: { $sum: '$total', window: { documents: ['unbounded', 'current'] } } } } },
+        {
+          $setWindowFields: {
+            sortBy: { total: -1 },
+            output: {
+              rank: { $rank: {} },
+              running: { $sum: '$total', window: { documents: ['unbounded', 'current'] } },
+            },
+          },
+        },
         { $project: { _id: 0, total: 1, rank: 1, running: 1 } },
       ])
       .toArray();

@@ -15,7 +15,8 @@ describe('the change log', () => {
 
   it('fails with ChangeStreamHistoryLost for positions older than what it keeps', () => {
     const log = new ChangeLog(10);
-    for (let i = 1; i <= 30; i++) log.append(tick(i), [{ kind: 'insert', db: 'd', coll: 'c', before: null, after: { _id: i } }]);
+    for (let i = 1; i <= 30; i++)
+      log.append(tick(i), [{ kind: 'insert', db: 'd', coll: 'c', before: null, after: { _id: i } }]);
     expect(log.length).toBeLessThanOrEqual(11);
     expect(() => log.indexAfter({ t: 100, i: 1, index: 0 })).toThrow(expect.objectContaining({ code: 286 }));
     const latest = log.indexAfter({ t: 100, i: 29, index: 0 });

@@ -10,7 +10,10 @@ async function started<T extends Document>(stream: ChangeStream<T>): Promise<Cha
   return stream;
 }
 
-async function nextEvents<T extends Document>(stream: ChangeStream<T>, count: number): Promise<ChangeStreamDocument<T>[]> {
+async function nextEvents<T extends Document>(
+  stream: ChangeStream<T>,
+  count: number,
+): Promise<ChangeStreamDocument<T>[]> {
   const events: ChangeStreamDocument<T>[] = [];
   while (events.length < count) events.push(await stream.next());
   return events;
@@ -28,13 +31,26 @@ describe('change streams', () => {
     const events = await nextEvents(stream, 5);
     await stream.close();
     expect(events.map((event) => event.operationType)).toEqual(['insert', 'update', 'update', 'replace', 'delete']);
-    const [insert, update, unset, replace, remove] = events as unknown as [Document, Document, Document, Document, Document];
-    expect(insert).toMatchObject({ fullDocument: { _id: insertedId, name: 'a', tags: ['x'] }, documentKey: { _id: insertedId } });
+    const [insert, update, unset, replace, remove] = events as unknown as [
+      Document,
+      Document,
+      Document,
+      Document,
+      Document,
+    ];
+    expect(insert).toMatchObject({
+      fullDocument: { _id: insertedId, name: 'a', tags: ['x'] },
+      documentKey: { _id: insertedId },
+    });
     expect(insert.ns).toEqual({ db: mongo.db.databaseName, coll: 'cs_basic' });
     expect(insert._id._data).toEqual(expect.any(String));
     expect(insert.clusterTime._bsontype).toBe('Timestamp');
     expect(insert.wallTime).toBeInstanceOf(Date);
-    expect(update.updateDescription).toEqual({ updatedFields: { name: 'b', 'tags.1': 'y' }, removedFields: [], truncatedArrays: [] });
+    expect(update.updateDescription).toEqual({
+      updatedFields: { name: 'b', 'tags.1': 'y' },
+      removedFields: [],
+      truncatedArrays: [],
+    });
     expect(update.fullDocument).toBeUndefined();
     expect(unset.updateDescription).toMatchObject({ updatedFields: {}, removedFields: ['name'] });
     expect(replace.fullDocument).toEqual({ _id: insertedId, replaced: true });
@@ -110,7 +126,9 @@ describe('change streams', () => {
   });
 
   it('watches the whole deployment with client.watch', async () => {
-    const stream = await started(mongo.client.watch([{ $match: { 'ns.db': mongo.db.databaseName } }], { maxAwaitTimeMS: 200 }));
+    const stream = await started(
+      mongo.client.watch([{ $match: { 'ns.db': mongo.db.databaseName } }], { maxAwaitTimeMS: 200 }),
+    );
     await mongo.db.collection('cs_cluster').insertOne({ everywhere: true });
     const event = (await stream.next()) as Document;
     await stream.close();
@@ -132,11 +150,20 @@ describe('change streams', () => {
   it('filters and reshapes events with the pipeline after $changeStream', async () => {
     const coll = mongo.db.collection('cs_pipeline');
     const stream = await started(
-      coll.watch([{ $match: { operationType: 'insert', 'fullDocument.level': 'error' } }, { $project: { 'fullDocument.msg': 1, operationType: 1 } }], {
-        maxAwaitTimeMS: 200,
-      }),
+      coll.watch(
+        [
+          { $match: { operationType: 'insert', 'fullDocument.level': 'error' } },
+          { $project: { 'fullDocument.msg': 1, operationType: 1 } },
+        ],
+        {
+          maxAwaitTimeMS: 200,
+        },
+      ),
     );
-    await coll.insertMany([{ level: 'info', msg: 'skip' }, { level: 'error', msg: 'keep', extra: 1 }]);
+    await coll.insertMany([
+      { level: 'info', msg: 'skip' },
+      { level: 'error', msg: 'keep', extra: 1 },
+    ]);
     await coll.deleteMany({});
     await coll.insertOne({ level: 'error', msg: 'also' });
     const events = (await nextEvents(stream, 2)) as Document[];

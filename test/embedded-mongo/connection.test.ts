@@ -114,7 +114,9 @@ describe.skipIf(!embedded)('starting and stopping the embedded server', () => {
 
   it('runs alone from the CLI, printing its URI, until SIGTERM', async () => {
     const cli = fileURLToPath(new URL('../../src/embedded-mongo/cli.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
     expect(line).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?replicaSet=rs0$/);
     await withClient(line, async (client) => {

@@ -37,7 +37,9 @@ describe('cursors', () => {
   it('pages aggregate results the same way', async () => {
     const numbers = mongo.db.collection('cursor_numbers');
     const commands = recordCommands();
-    const evens = await numbers.aggregate([{ $match: { n: { $mod: [2, 0] } } }, { $sort: { n: -1 } }], { batchSize: 40 }).toArray();
+    const evens = await numbers
+      .aggregate([{ $match: { n: { $mod: [2, 0] } } }, { $sort: { n: -1 } }], { batchSize: 40 })
+      .toArray();
     commands.stop();
     expect(evens).toHaveLength(125);
     expect(evens[0]?.n).toBe(248);
@@ -54,15 +56,17 @@ describe('cursors', () => {
     commands.stop();
     expect(commands.names).toContain('killCursors');
     expect(id).toBeDefined();
-    await expect(
-      mongo.db.command({ getMore: id, collection: 'cursor_numbers' }),
-    ).rejects.toMatchObject({ code: 43 });
+    await expect(mongo.db.command({ getMore: id, collection: 'cursor_numbers' })).rejects.toMatchObject({ code: 43 });
   });
 
   it('splits batches by size so that no reply exceeds the 16 MB BSON limit', async () => {
     const blobs = mongo.db.collection('cursor_blobs');
     const payload = 'x'.repeat(7 * 1024 * 1024);
-    await blobs.insertMany([{ i: 0, payload }, { i: 1, payload }, { i: 2, payload }]);
+    await blobs.insertMany([
+      { i: 0, payload },
+      { i: 1, payload },
+      { i: 2, payload },
+    ]);
     const commands = recordCommands();
     const all = await blobs.find({}, { projection: { i: 1 } }).toArray();
     const full = await blobs.find({}).toArray();

@@ -14,7 +14,12 @@ describe('errors are MongoDB-shaped', () => {
   });
 
   it('rejects an unknown query operator', async () => {
-    await expect(mongo.db.collection('errors_q').find({ a: { $nope: 1 } }).toArray()).rejects.toMatchObject({
+    await expect(
+      mongo.db
+        .collection('errors_q')
+        .find({ a: { $nope: 1 } })
+        .toArray(),
+    ).rejects.toMatchObject({
       code: 2,
       message: expect.stringContaining('$nope'),
     });
@@ -30,7 +35,12 @@ describe('errors are MongoDB-shaped', () => {
   });
 
   it('rejects an unknown aggregation stage with 40324', async () => {
-    await expect(mongo.db.collection('errors_a').aggregate([{ $teleport: {} }]).toArray()).rejects.toMatchObject({
+    await expect(
+      mongo.db
+        .collection('errors_a')
+        .aggregate([{ $teleport: {} }])
+        .toArray(),
+    ).rejects.toMatchObject({
       code: 40324,
       message: expect.stringContaining('$teleport'),
     });
@@ -46,7 +56,12 @@ describe('errors are MongoDB-shaped', () => {
   });
 
   it.skipIf(!embedded)('refuses stages that would write elsewhere rather than ignoring them', async () => {
-    await expect(mongo.db.collection('errors_a').aggregate([{ $out: 'elsewhere' }]).toArray()).rejects.toMatchObject({
+    await expect(
+      mongo.db
+        .collection('errors_a')
+        .aggregate([{ $out: 'elsewhere' }])
+        .toArray(),
+    ).rejects.toMatchObject({
       code: 115,
       message: expect.stringContaining('$out'),
     });

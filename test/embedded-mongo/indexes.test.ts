@@ -20,7 +20,9 @@ describe('unique indexes', () => {
     await users.insertOne({ email: 'a@x' });
     const error = await duplicateError(users.insertOne({ email: 'a@x' }));
     expect(error.code).toBe(11000);
-    expect(error.message).toMatch(/E11000 duplicate key error collection: \S+\.idx_users index: email_1 dup key: \{ email: "a@x" \}/);
+    expect(error.message).toMatch(
+      /E11000 duplicate key error collection: \S+\.idx_users index: email_1 dup key: \{ email: "a@x" \}/,
+    );
     expect(error.keyPattern).toEqual({ email: 1 });
     expect(error.keyValue).toEqual({ email: 'a@x' });
   });
@@ -30,7 +32,9 @@ describe('unique indexes', () => {
     await users.insertOne({ email: 'b@x' });
     const update = await duplicateError(users.updateOne({ email: 'b@x' }, { $set: { email: 'a@x' } }));
     expect(update.code).toBe(11000);
-    const upsert = await duplicateError(users.updateOne({ missing: true }, { $set: { email: 'a@x' } }, { upsert: true }));
+    const upsert = await duplicateError(
+      users.updateOne({ missing: true }, { $set: { email: 'a@x' } }, { upsert: true }),
+    );
     expect(upsert.code).toBe(11000);
     expect(await users.countDocuments()).toBe(2);
   });
@@ -46,7 +50,11 @@ describe('unique indexes', () => {
   it('enforces compound unique keys on the combination only', async () => {
     const members = mongo.db.collection('idx_members');
     await members.createIndex({ tenantId: 1, email: 1 }, { unique: true, name: 'tenant_email' });
-    await members.insertMany([{ tenantId: 't1', email: 'a' }, { tenantId: 't2', email: 'a' }, { tenantId: 't1', email: 'b' }]);
+    await members.insertMany([
+      { tenantId: 't1', email: 'a' },
+      { tenantId: 't2', email: 'a' },
+      { tenantId: 't1', email: 'b' },
+    ]);
     const error = await duplicateError(members.insertOne({ tenantId: 't1', email: 'a' }));
     expect(error.message).toContain('index: tenant_email dup key: { tenantId: "t1", email: "a" }');
     expect(error.keyValue).toEqual({ tenantId: 't1', email: 'a' });
@@ -106,7 +114,11 @@ describe('index catalog', () => {
     expect(await events.countDocuments({ tenantId: 't1' })).toBe(20);
     expect(await events.countDocuments({ tenantId: 't1', kind: 'a' })).toBe(10);
     expect(await events.countDocuments({ $and: [{ tenantId: { $in: ['t0', 't2'] } }, { kind: 'b' }] })).toBe(20);
-    const latest = await events.find({ tenantId: 't2', kind: { $eq: 'a' } }).sort({ at: -1 }).limit(1).toArray();
+    const latest = await events
+      .find({ tenantId: 't2', kind: { $eq: 'a' } })
+      .sort({ at: -1 })
+      .limit(1)
+      .toArray();
     expect(latest[0]?.at).toBe(59);
   });
 });

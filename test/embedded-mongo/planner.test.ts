@@ -8,10 +8,17 @@ import { candidateDocuments } from '../../src/embedded-mongo/storage/planner.js'
 function collectionOf(count: number): { collection: Collection; ids: ObjectId[] } {
   const collection = new Collection('db', 'items');
   collection.createIndex(parseIndexSpec({ key: { tenantId: 1, kind: 1 } }));
-  collection.createIndex(parseIndexSpec({ key: { tenantId: 1, state: 1 }, partialFilterExpression: { state: 'open' } }));
+  collection.createIndex(
+    parseIndexSpec({ key: { tenantId: 1, state: 1 }, partialFilterExpression: { state: 'open' } }),
+  );
   const ids: ObjectId[] = [];
   for (let i = 0; i < count; i++) {
-    const doc: Document = { _id: new ObjectId(), tenantId: `t${i % 10}`, kind: i % 2 === 0 ? 'even' : 'odd', tags: [`g${i % 5}`] };
+    const doc: Document = {
+      _id: new ObjectId(),
+      tenantId: `t${i % 10}`,
+      kind: i % 2 === 0 ? 'even' : 'odd',
+      tags: [`g${i % 5}`],
+    };
     ids.push(doc._id as ObjectId);
     collection.write(null, storedDocument(doc, 1));
   }

@@ -93,7 +93,9 @@ describe('multi-document transactions', () => {
           .updateOne({ _id: 1 as never }, { $set: { v: 2 } }, { session: second })
           .catch((failure: unknown) => failure);
         expect(error).toMatchObject({ code: 112 });
-        expect((error as { hasErrorLabel(label: string): boolean }).hasErrorLabel('TransientTransactionError')).toBe(true);
+        expect((error as { hasErrorLabel(label: string): boolean }).hasErrorLabel('TransientTransactionError')).toBe(
+          true,
+        );
       });
       await first.commitTransaction();
     });
@@ -104,7 +106,9 @@ describe('multi-document transactions', () => {
     await collection('txn_locked').insertOne({ _id: 1 as never, v: 0 });
     await inTransaction(async (session) => {
       await collection('txn_locked').updateOne({ _id: 1 as never }, { $set: { v: 1 } }, { session });
-      await expect(collection('txn_locked').updateOne({ _id: 1 as never }, { $set: { v: 2 } })).rejects.toMatchObject({ code: 112 });
+      await expect(collection('txn_locked').updateOne({ _id: 1 as never }, { $set: { v: 2 } })).rejects.toMatchObject({
+        code: 112,
+      });
       await session.commitTransaction();
     });
     expect(await collection('txn_locked').findOne({ _id: 1 as never })).toMatchObject({ v: 1 });
@@ -172,9 +176,14 @@ describe('multi-document transactions', () => {
     await inTransaction(async (session) => {
       await members.insertOne({ tenantId: 't', name: 'pending' }, { session });
       await members.deleteOne({ name: 'committed' }, { session });
-      const names = await members.find({ tenantId: 't' }, { session }).map((doc) => doc.name).toArray();
+      const names = await members
+        .find({ tenantId: 't' }, { session })
+        .map((doc) => doc.name)
+        .toArray();
       expect(names).toEqual(['pending']);
-      const [grouped] = await members.aggregate([{ $match: { tenantId: 't' } }, { $count: 'n' }], { session }).toArray();
+      const [grouped] = await members
+        .aggregate([{ $match: { tenantId: 't' } }, { $count: 'n' }], { session })
+        .toArray();
       expect(grouped).toEqual({ n: 1 });
     });
     expect(await members.countDocuments({ tenantId: 't' })).toBe(1);

@@ -43,7 +43,9 @@ describe('BSON types round-trip exactly', () => {
 
   it('matches ObjectId, Date and string fields by $type', async () => {
     const types = mongo.db.collection('types_roundtrip');
-    expect(await types.countDocuments({ ref: { $type: 'objectId' }, at: { $type: 9 }, 'nested.list': { $type: 'array' } })).toBe(1);
+    expect(
+      await types.countDocuments({ ref: { $type: 'objectId' }, at: { $type: 9 }, 'nested.list': { $type: 'array' } }),
+    ).toBe(1);
     expect(await types.countDocuments({ ref: { $type: 'string' } })).toBe(0);
   });
 
@@ -76,8 +78,16 @@ describe('BSON types round-trip exactly', () => {
 
   it('keeps Long and Decimal128 types through updates', async () => {
     const accounts = mongo.db.collection('types_updates');
-    await accounts.insertOne({ _id: 1 as never, hits: Long.fromNumber(10), balance: Decimal128.fromString('1.5'), untouched: Long.fromNumber(5) });
-    await accounts.updateOne({ _id: 1 as never }, { $inc: { hits: 1 }, $set: { limit: Decimal128.fromString('99.99') } });
+    await accounts.insertOne({
+      _id: 1 as never,
+      hits: Long.fromNumber(10),
+      balance: Decimal128.fromString('1.5'),
+      untouched: Long.fromNumber(5),
+    });
+    await accounts.updateOne(
+      { _id: 1 as never },
+      { $inc: { hits: 1 }, $set: { limit: Decimal128.fromString('99.99') } },
+    );
     const back = await accounts.findOne({ _id: 1 as never }, { promoteLongs: false });
     expect(back?.hits).toBeInstanceOf(Long);
     expect(back?.hits.toString()).toBe('11');
@@ -90,7 +100,9 @@ describe('BSON types round-trip exactly', () => {
   it('keeps stored types through aggregation stages that pass documents on', async () => {
     const ledger = mongo.db.collection('types_aggregate');
     await ledger.insertOne({ k: 'a', amount: Decimal128.fromString('10.10'), count: Long.fromNumber(2) });
-    const [doc] = await ledger.aggregate([{ $match: { amount: { $gt: 10 } } }, { $addFields: { seen: true } }], { promoteLongs: false }).toArray();
+    const [doc] = await ledger
+      .aggregate([{ $match: { amount: { $gt: 10 } } }, { $addFields: { seen: true } }], { promoteLongs: false })
+      .toArray();
     expect(doc?.amount).toBeInstanceOf(Decimal128);
     expect(doc?.amount.toString()).toBe('10.10');
     expect(doc?.count).toBeInstanceOf(Long);

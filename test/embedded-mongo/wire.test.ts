@@ -42,7 +42,11 @@ async function exchange(message: Buffer): Promise<{ opCode: number; responseTo: 
       received = Buffer.concat([received, chunk as Buffer]);
       if (received.length >= 4 && received.length >= received.readInt32LE(0)) break;
     }
-    return { responseTo: received.readInt32LE(8), opCode: received.readInt32LE(12), body: received.subarray(16, received.readInt32LE(0)) };
+    return {
+      responseTo: received.readInt32LE(8),
+      opCode: received.readInt32LE(12),
+      body: received.subarray(16, received.readInt32LE(0)),
+    };
   } finally {
     socket.destroy();
   }
@@ -56,7 +60,13 @@ function opMsgReply(body: Buffer): Document {
 
 describe('the wire protocol, byte for byte', () => {
   it('answers a legacy OP_QUERY isMaster with an OP_REPLY', async () => {
-    const body = Buffer.concat([Buffer.alloc(4), cstring('admin.$cmd'), Buffer.alloc(4), Buffer.from([0xff, 0xff, 0xff, 0xff]), serialize({ isMaster: 1 })]);
+    const body = Buffer.concat([
+      Buffer.alloc(4),
+      cstring('admin.$cmd'),
+      Buffer.alloc(4),
+      Buffer.from([0xff, 0xff, 0xff, 0xff]),
+      serialize({ isMaster: 1 }),
+    ]);
     const reply = await exchange(frame(OP_QUERY, 7, body));
     expect(reply).toMatchObject({ opCode: OP_REPLY, responseTo: 7 });
     expect(reply.body.readInt32LE(16)).toBe(1);
@@ -83,7 +93,13 @@ describe('the wire protocol, byte for byte', () => {
     const reply = await exchange(frame(OP_MSG, 9, body));
     expect(reply).toMatchObject({ opCode: OP_MSG, responseTo: 9 });
     expect(opMsgReply(reply.body)).toMatchObject({ n: 2, ok: 1 });
-    const found = await exchange(frame(OP_MSG, 10, Buffer.concat([Buffer.alloc(4), Buffer.from([0]), serialize({ count: 'wire', $db: 'wire_test' })])));
+    const found = await exchange(
+      frame(
+        OP_MSG,
+        10,
+        Buffer.concat([Buffer.alloc(4), Buffer.from([0]), serialize({ count: 'wire', $db: 'wire_test' })]),
+      ),
+    );
     expect(opMsgReply(found.body)).toMatchObject({ n: 2, ok: 1 });
   });
 

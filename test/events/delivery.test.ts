@@ -13,7 +13,7 @@ import {
   type EventSubscription,
   until,
 } from './support.js';
-import { scrape, valueOf } from '../server/helpers.js';
+import { scrape, metricValue } from '../server/helpers.js';
 
 /** Live delivery over graphql-ws (CONTRACT.md section 6): each type, the payload, filters, tenants. */
 let server: TestServer;
@@ -27,7 +27,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function subscribe(email: string, variables: { types?: string[] | null; after?: string | null } = {}, tenant?: string) {
+async function subscribe(
+  email: string,
+  variables: { types?: string[] | null; after?: string | null } = {},
+  tenant?: string,
+) {
   const subscription = await subscribeEvents(
     server,
     { bearer: await server.token(email), ...(tenant ? { tenant } : { tenant: 'texas' }) },
@@ -45,15 +49,28 @@ describe('live delivery of every event type', () => {
     const admin = await subscribe('alice@example.com');
     const startedAt = Date.now();
 
-    const { createPark: park } = await mutate<{ createPark: { id: string } }>(server, 'alice@example.com', CREATE_PARK, {
-      input: { name: 'Lost Maples', region: 'Hill Country', capacity: 900 },
-    });
+    const { createPark: park } = await mutate<{ createPark: { id: string } }>(
+      server,
+      'alice@example.com',
+      CREATE_PARK,
+      {
+        input: { name: 'Lost Maples', region: 'Hill Country', capacity: 900 },
+      },
+    );
     await mutate(server, 'alice@example.com', UPDATE_PARK, { id: park.id, input: { capacity: 950 } });
     const { createReservation: reservation } = await mutate<{ createReservation: { id: string } }>(
       server,
       'alice@example.com',
       CREATE_RESERVATION,
-      { input: { parkId: park.id, visitorName: 'Ada', visitorEmail: 'ada@example.com', partySize: 3, date: '2026-07-04' } },
+      {
+        input: {
+          parkId: park.id,
+          visitorName: 'Ada',
+          visitorEmail: 'ada@example.com',
+          partySize: 3,
+          date: '2026-07-04',
+        },
+      },
     );
     await mutate(server, 'alice@example.com', CANCEL_RESERVATION, { id: reservation.id });
     // Cancelling again changes nothing, so it emits nothing.
@@ -86,7 +103,9 @@ describe('live delivery of every event type', () => {
     }
     expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
     const positions = events.map((event) => positionOf(event.cursor));
-    positions.forEach((position, index) => index > 0 && expect(position).toBe(positions[index - 1]! + 1));
+    for (const [index, position] of positions.entries()) {
+      if (index > 0) expect(position).toBe(positions[index - 1]! + 1);
+    }
 
     expect(created).toMatchObject({
       subject: park.id,
@@ -105,13 +124,18 @@ describe('live delivery of every event type', () => {
     expect(booked!.data).not.toHaveProperty('visitorEmail');
     expect(cancelled).toMatchObject({ subject: reservation.id, data: { ...reservationData, status: 'CANCELLED' } });
     expect(cancelled!.data).not.toHaveProperty('visitorEmail');
-    expect(otherCreated).toMatchObject({ subject: other, data: { id: other, name: 'Ephemeral', region: null, capacity: null } });
+    expect(otherCreated).toMatchObject({
+      subject: other,
+      data: { id: other, name: 'Ephemeral', region: null, capacity: null },
+    });
     expect(deleted).toMatchObject({ type: 'park.deleted', subject: other, data: { id: other } });
     expect(Object.keys(deleted!.data)).toEqual(['id']);
 
     // An ADMIN gets the same events (same ids and cursors), with the personal data.
     const adminEvents = await admin.waitFor(6);
-    expect(adminEvents.map((event) => [event.id, event.cursor])).toEqual(events.map((event) => [event.id, event.cursor]));
+    expect(adminEvents.map((event) => [event.id, event.cursor])).toEqual(
+      events.map((event) => [event.id, event.cursor]),
+    );
     expect(adminEvents[2]!.data).toMatchObject({ ...reservationData, visitorEmail: 'ada@example.com' });
     expect(adminEvents[3]!.data).toMatchObject({ status: 'CANCELLED', visitorEmail: 'ada@example.com' });
 
@@ -126,7 +150,10 @@ describe('metrics', () => {
   it('/metrics counts live streams and streams started, and a stopped stream leaves the live count', async () => {
     const read = async () => {
       const samples = await scrape(server.url);
-      return { live: valueOf(samples, 'tenantgraph_export_subscribers'), started: valueOf(samples, 'tenantgraph_export_streams_started_total') };
+      return {
+        live: metricValue(samples, 'tenantgraph_export_subscribers'),
+        started: metricValue(samples, 'tenantgraph_export_streams_started_total'),
+      };
     };
     const before = await read();
     const subscription = await subscribe('frank@example.com');
@@ -173,7 +200,12 @@ describe('types', () => {
     ['an unknown type', ['park.created', 'park.renamed']],
     ['a near miss', ['Park.Created']],
   ])('%s is BAD_USER_INPUT, and no stream starts', async (_name, types) => {
-    const refused = await subscribeEvents(server, { bearer: await server.token('frank@example.com') }, { types }, { active: false });
+    const refused = await subscribeEvents(
+      server,
+      { bearer: await server.token('frank@example.com') },
+      { types },
+      { active: false },
+    );
     subscriptions.push(refused);
     await refused.ended;
     expect(refused.errors.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
@@ -199,10 +231,14 @@ describe('tenants', () => {
 
     expect(new Set(texasEvents.map((event) => event.subject))).toEqual(new Set(texasParks));
     expect(new Set(coloradoEvents.map((event) => event.subject))).toEqual(new Set(coloradoParks));
-    expect(texasEvents.every((event) => event.tenant === 'texas' && event.source === 'urn:tenantgraph:tenant:texas')).toBe(true);
-    expect(coloradoEvents.every((event) => event.tenant === 'colorado' && event.source === 'urn:tenantgraph:tenant:colorado')).toBe(
-      true,
-    );
+    expect(
+      texasEvents.every((event) => event.tenant === 'texas' && event.source === 'urn:tenantgraph:tenant:texas'),
+    ).toBe(true);
+    expect(
+      coloradoEvents.every(
+        (event) => event.tenant === 'colorado' && event.source === 'urn:tenantgraph:tenant:colorado',
+      ),
+    ).toBe(true);
     // Each tenant has its own sequence of positions, without gaps.
     for (const events of [texasEvents, coloradoEvents]) {
       const positions = events.map((event) => positionOf(event.cursor));

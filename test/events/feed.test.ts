@@ -15,7 +15,11 @@ let fixture: { database: TestDatabase['database']; tenantA: TenantDb; tenantB: T
 beforeAll(async () => {
   env = await startTestDatabase();
   await env.database.ensureIndexes();
-  fixture = { database: env.database, tenantA: env.database.forTenant(newId()), tenantB: env.database.forTenant(newId()) };
+  fixture = {
+    database: env.database,
+    tenantA: env.database.forTenant(newId()),
+    tenantB: env.database.forTenant(newId()),
+  };
 });
 afterAll(async () => {
   await env?.stop();
@@ -34,7 +38,9 @@ function recorder() {
     gaps: () => gaps,
     handlers: {
       onEvent: (event: LooseTenantDocument) => void events.push(event),
-      onGap: () => void (gaps += 1),
+      onGap: () => {
+        gaps += 1;
+      },
       onError: (error: unknown) => void errors.push(error),
     },
   };

@@ -66,14 +66,27 @@ describe('a change and its event commit together, or not at all', () => {
       ['createPark', CREATE_PARK, { input: { name: 'Never stored' } }],
       ['updatePark', UPDATE_PARK, { id: park, input: { name: 'Never renamed', capacity: 1 } }],
       ['deletePark', DELETE_PARK, { id: doomed }],
-      ['createReservation', CREATE_RESERVATION, {
-        input: { parkId: park, visitorName: 'Never', visitorEmail: 'never@example.com', partySize: 1, date: '2026-09-02' },
-      }],
+      [
+        'createReservation',
+        CREATE_RESERVATION,
+        {
+          input: {
+            parkId: park,
+            visitorName: 'Never',
+            visitorEmail: 'never@example.com',
+            partySize: 1,
+            date: '2026-09-02',
+          },
+        },
+      ],
       ['cancelReservation', CANCEL_RESERVATION, { id: reservation }],
     ];
     for (const [name, query, variables] of attempts) {
       const response = await server.as('alice@example.com', query, { variables });
-      expect(response.errors?.map((error) => error.extensions?.code), name).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(
+        response.errors?.map((error) => error.extensions?.code),
+        name,
+      ).toEqual(['INTERNAL_SERVER_ERROR']);
       expectNoLeak(response.errors);
     }
 
@@ -126,7 +139,9 @@ describe('a change and its event commit together, or not at all', () => {
   it('when the transaction is cut short right after the change, neither the change nor an event exists', async () => {
     const before = await latestPosition(texas);
     const written: string[] = [];
-    await expect(createParkIn(failingEvents(texas, written), { name: 'Half written' })).rejects.toThrow('the process died here');
+    await expect(createParkIn(failingEvents(texas, written), { name: 'Half written' })).rejects.toThrow(
+      'the process died here',
+    );
     expect(written).toContain('parks.insertOne'); // the change was written, inside the transaction
     expect(await parks().findOne({ name: 'Half written' })).toBeNull();
 
@@ -143,7 +158,9 @@ describe('a change and its event commit together, or not at all', () => {
 
   it('recordEvent refuses to run outside a transaction, and writes nothing', async () => {
     const before = await latestPosition(texas);
-    await expect(recordEvent(texas, { type: 'park.created', subject: 'x', data: {} })).rejects.toThrow(/inside the transaction/);
+    await expect(recordEvent(texas, { type: 'park.created', subject: 'x', data: {} })).rejects.toThrow(
+      /inside the transaction/,
+    );
     expect(await latestPosition(texas)).toBe(before);
   });
 
@@ -152,7 +169,9 @@ describe('a change and its event commit together, or not at all', () => {
     const reservation = await newReservation(park);
     await mutate(server, 'alice@example.com', CANCEL_RESERVATION, { id: reservation });
     const before = await latestPosition(texas);
-    await Promise.all([1, 2, 3].map(() => mutate(server, 'alice@example.com', CANCEL_RESERVATION, { id: reservation })));
+    await Promise.all(
+      [1, 2, 3].map(() => mutate(server, 'alice@example.com', CANCEL_RESERVATION, { id: reservation })),
+    );
     expect(await latestPosition(texas)).toBe(before);
     expect(await events().count({ subject: reservation, type: 'reservation.cancelled' })).toBe(1);
   });
@@ -188,12 +207,17 @@ describe('positions', () => {
       expect(new Set(stored.filter((event) => event.type === 'park.created').map((event) => event.subject))).toEqual(
         new Set([park, ...created]),
       );
-      expect(new Set(stored.filter((event) => event.type === 'reservation.created').map((event) => event.subject))).toEqual(
-        new Set(booked),
-      );
+      expect(
+        new Set(stored.filter((event) => event.type === 'reservation.created').map((event) => event.subject)),
+      ).toEqual(new Set(booked));
       // Washington's own sequence, untouched by texas's.
-      const washingtonEvents = await events(washington).find({ position: { $gt: washingtonStart } }, { sort: { position: 1 } });
-      expect(washingtonEvents.map((event) => event.position)).toEqual(Array.from({ length: 10 }, (_, i) => washingtonStart + 1 + i));
+      const washingtonEvents = await events(washington).find(
+        { position: { $gt: washingtonStart } },
+        { sort: { position: 1 } },
+      );
+      expect(washingtonEvents.map((event) => event.position)).toEqual(
+        Array.from({ length: 10 }, (_, i) => washingtonStart + 1 + i),
+      );
     } finally {
       probe.close();
     }

@@ -69,13 +69,18 @@ describe('the rule runs on subscribe, before the resolver reads anything', () =>
   it.each(cases)('$role: allowed=$allowed', async ({ role, allowed }) => {
     const { ctx, touched } = context([role]);
     // A malformed cursor: a resolver that ran would answer BAD_USER_INPUT.
-    const result = await subscribe({ schema, document: parse(EXPORT_EVENTS), contextValue: ctx, variableValues: { after: 'garbage' } });
+    const result = await subscribe({
+      schema,
+      document: parse(EXPORT_EVENTS),
+      contextValue: ctx,
+      variableValues: { after: 'garbage' },
+    });
     if (allowed) {
-      expect((result as ExecutionResult).errors?.map((error) => error.extensions['code'])).toEqual(['BAD_USER_INPUT']);
+      expect((result as ExecutionResult).errors?.map((error) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
       return;
     }
     expect(Symbol.asyncIterator in result).toBe(false);
-    expect((result as ExecutionResult).errors?.map((error) => error.extensions['code'])).toEqual(['FORBIDDEN']);
+    expect((result as ExecutionResult).errors?.map((error) => error.extensions.code)).toEqual(['FORBIDDEN']);
     expect(touched).toEqual([]);
   });
 
@@ -87,7 +92,7 @@ describe('the rule runs on subscribe, before the resolver reads anything', () =>
       expect(touched).toContain('feed.listen');
       await (result as AsyncGenerator).return(undefined);
     } else {
-      expect((result as ExecutionResult).errors?.map((error) => error.extensions['code'])).toEqual(['FORBIDDEN']);
+      expect((result as ExecutionResult).errors?.map((error) => error.extensions.code)).toEqual(['FORBIDDEN']);
       expect(touched).toEqual([]);
     }
   });
@@ -106,7 +111,9 @@ describe('over graphql-ws, a refused subscriber never receives an event', () => 
     const before = feed.subscribers();
     const refused = await subscribeEvents(server, credentials, variables, { active: false });
     subscriptions.push(refused);
-    const stillOpen = new Promise((_, reject) => setTimeout(() => reject(new Error('the stream was not refused')), 5000));
+    const stillOpen = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('the stream was not refused')), 5000),
+    );
     await Promise.race([refused.ended, stillOpen]);
     expect(refused.errors.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
     expect(feed.subscribers()).toBe(before);

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventDocument } from '../../src/events/event-document.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { expectNoLeak } from '../server/helpers.js';
-import { createPark, positionOf, subscribeEvents, tenantIdOf, type EventSubscription, type ExportEvent } from './support.js';
+import {
+  createPark,
+  positionOf,
+  subscribeEvents,
+  tenantIdOf,
+  type EventSubscription,
+  type ExportEvent,
+} from './support.js';
 
 /** Replay from a cursor, then live (CONTRACT.md section 6), and the cursors that are refused. */
 let server: TestServer;
@@ -22,7 +29,10 @@ async function subscribe(
 ) {
   const subscription = await subscribeEvents(
     server,
-    { bearer: await server.token(options.email ?? 'frank@example.com'), ...(options.tenant ? { tenant: options.tenant } : {}) },
+    {
+      bearer: await server.token(options.email ?? 'frank@example.com'),
+      ...(options.tenant ? { tenant: options.tenant } : {}),
+    },
     variables,
     { active: options.active ?? true },
   );
@@ -30,7 +40,8 @@ async function subscribe(
   return subscription;
 }
 
-const texasEvents = () => server.app.services.database.forTenant(tenantIdOf('texas')).collection<EventDocument>('events');
+const texasEvents = () =>
+  server.app.services.database.forTenant(tenantIdOf('texas')).collection<EventDocument>('events');
 
 /** Creates parks `count` at a time, `total` in all; returns their ids. */
 async function createParks(prefix: string, total: number, concurrency = 10): Promise<string[]> {
@@ -146,7 +157,9 @@ describe('cursors that are refused with BAD_USER_INPUT', () => {
     expect(message).toBe('after is not the cursor of an event of this tenant');
     expect(message).not.toContain(tenantIdOf('colorado'));
     // Forged: the other tenant's id with a position that exists in texas.
-    expect(await refusal(cursor({ t: tenantIdOf('colorado'), p: 1 }))).toBe('after is not the cursor of an event of this tenant');
+    expect(await refusal(cursor({ t: tenantIdOf('colorado'), p: 1 }))).toBe(
+      'after is not the cursor of an event of this tenant',
+    );
     // And the other way round: carol in colorado with a texas cursor.
     const texasCursor = await latestCursor();
     expect(await refusal(texasCursor, 'carol@example.com', 'colorado')).toMatch(/not the cursor/);
@@ -157,7 +170,10 @@ describe('cursors that are refused with BAD_USER_INPUT', () => {
     const expired = await latestCursor();
     const kept = await latestCursor();
     // The embedded server records TTL indexes but does not expire documents: age one, delete one.
-    await texasEvents().updateOne({ position: positionOf(old) }, { $set: { time: new Date(Date.now() - 8 * 24 * 3600 * 1000) } });
+    await texasEvents().updateOne(
+      { position: positionOf(old) },
+      { $set: { time: new Date(Date.now() - 8 * 24 * 3600 * 1000) } },
+    );
     await texasEvents().deleteOne({ position: positionOf(expired) });
 
     for (const after of [old, expired]) {

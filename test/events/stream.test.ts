@@ -46,7 +46,10 @@ async function commit(count: number, db: TenantDb = fixture.tenantA): Promise<vo
 }
 
 async function latest(): Promise<number> {
-  return (await fixture.tenantA.collection<EventDocument>('events').find({}, { sort: { position: -1 }, limit: 1 }))[0]?.position ?? 0;
+  return (
+    (await fixture.tenantA.collection<EventDocument>('events').find({}, { sort: { position: -1 }, limit: 1 }))[0]
+      ?.position ?? 0
+  );
 }
 
 async function openStream(options: Partial<ExportStreamOptions<EventDocument>> = {}) {
@@ -85,7 +88,12 @@ function hooked(hooks: { beforeLatest?: () => Promise<void>; beforePage?: () => 
         const value = Reflect.get(object, property, object) as unknown;
         if (typeof value !== 'function') return value;
         const bound = (value as (...args: unknown[]) => unknown).bind(object);
-        return property === method && hook ? async (...args: unknown[]) => (await hook(), bound(...args)) : bound;
+        return property === method && hook
+          ? async (...args: unknown[]) => {
+              await hook();
+              return bound(...args);
+            }
+          : bound;
       },
     });
   return {
@@ -151,11 +159,20 @@ function manualFeed() {
     feed: {
       listen: (_tenantId: string, listener: FeedListener) => {
         listeners.push(listener);
-        return { ready: () => {}, close: () => void (closed += 1) };
+        return {
+          ready: () => {},
+          close: () => {
+            closed += 1;
+          },
+        };
       },
     },
-    push: (event: EventDocument) => listeners.forEach((listener) => listener.event(event)),
-    gap: () => listeners.forEach((listener) => listener.gap()),
+    push: (event: EventDocument) => {
+      for (const listener of listeners) listener.event(event);
+    },
+    gap: () => {
+      for (const listener of listeners) listener.gap();
+    },
     closed: () => closed,
   };
 }
@@ -195,7 +212,12 @@ describe('missed live events', () => {
     const from = await latest();
     await commit(2);
     // The replay has fixed its target; then two events commit that no live event will ever announce.
-    const db = hooked({ beforePage: once(async () => (await commit(2), manual.gap())) });
+    const db = hooked({
+      beforePage: once(async () => {
+        await commit(2);
+        manual.gap();
+      }),
+    });
     const stream = await openStream({ db, feed: manual.feed, after: from });
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error('stuck')), 3000));
     expect(await Promise.race([take(stream, 4), timeout])).toEqual(range(from + 1, from + 4));
@@ -217,7 +239,9 @@ describe('backpressure: a bounded buffer per subscriber', () => {
     expect(manual.closed()).toBe(1); // the listener is dropped at once, with what it held
     await expect(stream.next()).rejects.toMatchObject({
       extensions: { code: 'RATE_LIMITED' },
-      message: expect.stringMatching(/more than 3 events behind.*subscribe again with `after` set to the cursor of the last event/),
+      message: expect.stringMatching(
+        /more than 3 events behind.*subscribe again with `after` set to the cursor of the last event/,
+      ),
     });
     expect(await stream.next()).toEqual({ value: undefined, done: true });
   });

@@ -97,7 +97,9 @@ export async function subscribeEvents(
   const errors: WsError[] = [];
   const failures: unknown[] = [];
   const waiters = new Set<() => void>();
-  const notify = () => waiters.forEach((waiter) => waiter());
+  const notify = () => {
+    for (const waiter of waiters) waiter();
+  };
   let finish!: () => void;
   const ended = new Promise<void>((resolve) => {
     finish = resolve;
@@ -133,7 +135,10 @@ export async function subscribeEvents(
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (events.length < count) {
-        if (isEnded) throw new Error(`stream ended after ${events.length} of ${count} events: ${JSON.stringify([errors, failures])}`);
+        if (isEnded)
+          throw new Error(
+            `stream ended after ${events.length} of ${count} events: ${JSON.stringify([errors, failures])}`,
+          );
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`timed out with ${events.length} of ${count} events`);
         await new Promise<void>((resolve) => {
@@ -154,10 +159,7 @@ export async function subscribeEvents(
     },
   };
   if (options.active ?? true) {
-    await until(
-      () => feed.started(tenantId) > before || isEnded,
-      'the subscription to start on the server',
-    );
+    await until(() => feed.started(tenantId) > before || isEnded, 'the subscription to start on the server');
     if (isEnded) throw new Error(`subscription refused: ${JSON.stringify([errors, failures])}`);
   }
   return subscription;
@@ -171,13 +173,18 @@ export async function mutate<T = Record<string, unknown>>(
   variables?: Record<string, unknown>,
   tenant?: string,
 ): Promise<T> {
-  const response = await server.as<T>(email, query, { ...(variables ? { variables } : {}), ...(tenant ? { tenant } : {}) });
+  const response = await server.as<T>(email, query, {
+    ...(variables ? { variables } : {}),
+    ...(tenant ? { tenant } : {}),
+  });
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   return response.data as T;
 }
 
-export const CREATE_PARK = 'mutation ($input: CreateParkInput!) { createPark(input: $input) { id name region capacity } }';
-export const UPDATE_PARK = 'mutation ($id: ID!, $input: UpdateParkInput!) { updatePark(id: $id, input: $input) { id name region capacity } }';
+export const CREATE_PARK =
+  'mutation ($input: CreateParkInput!) { createPark(input: $input) { id name region capacity } }';
+export const UPDATE_PARK =
+  'mutation ($id: ID!, $input: UpdateParkInput!) { updatePark(id: $id, input: $input) { id name region capacity } }';
 export const DELETE_PARK = 'mutation ($id: ID!) { deletePark(id: $id) }';
 export const CREATE_RESERVATION =
   'mutation ($input: CreateReservationInput!) { createReservation(input: $input) { id status } }';

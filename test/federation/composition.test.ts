@@ -25,7 +25,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const TENANTGRAPH_URL = 'http://tenantgraph.test/graphql';
 const WEATHER_URL = 'http://weather.test/graphql';
 const temporary: string[] = [];
-afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A copy of schema/ with one file's text edited; the edit must apply. */
 function brokenSchemaDir(file: string, edit: (text: string) => string): string {
@@ -42,7 +44,8 @@ function brokenSchemaDir(file: string, edit: (text: string) => string): string {
 
 const compose = (...subgraphs: SubgraphSource[]) => composeSupergraph(subgraphs);
 const real = () => compose(tenantgraphSubgraph(TENANTGRAPH_URL), weatherSubgraph(WEATHER_URL));
-const problemCodes = (outcome: ReturnType<typeof composeSupergraph>) => (outcome.ok ? [] : outcome.problems.map((p) => p.code));
+const problemCodes = (outcome: ReturnType<typeof composeSupergraph>) =>
+  outcome.ok ? [] : outcome.problems.map((p) => p.code);
 
 function objectType(sdl: string, name: string): ObjectTypeDefinitionNode {
   const type = parse(sdl).definitions.find(
@@ -73,7 +76,9 @@ describe('the real schema', () => {
   it('has Tenant, Park and Reservation as entities of tenantgraph keyed by id, Park extended by weather', () => {
     if (!outcome.ok) throw new Error('composition failed');
     for (const name of ['Tenant', 'Reservation']) {
-      expect(directives(objectType(outcome.supergraphSdl, name), 'join__type')).toEqual([{ graph: 'TENANTGRAPH', key: 'id' }]);
+      expect(directives(objectType(outcome.supergraphSdl, name), 'join__type')).toEqual([
+        { graph: 'TENANTGRAPH', key: 'id' },
+      ]);
     }
     const park = objectType(outcome.supergraphSdl, 'Park');
     expect(directives(park, 'join__type')).toEqual([
@@ -102,12 +107,18 @@ describe('the real schema', () => {
 
 describe('a broken schema/ fails composition', () => {
   it('a key field whose type differs from the other subgraph’s (Park.id: String!)', () => {
-    const dir = brokenSchemaDir('parks.graphql', (sdl) => sdl.replace(/(type Park @key\(fields: "id"\) \{\n\s+id: )ID!/, '$1String!'));
-    expect(problemCodes(compose(tenantgraphSubgraph(TENANTGRAPH_URL, dir), weatherSubgraph(WEATHER_URL)))).toContain('FIELD_TYPE_MISMATCH');
+    const dir = brokenSchemaDir('parks.graphql', (sdl) =>
+      sdl.replace(/(type Park @key\(fields: "id"\) \{\n\s+id: )ID!/, '$1String!'),
+    );
+    expect(problemCodes(compose(tenantgraphSubgraph(TENANTGRAPH_URL, dir), weatherSubgraph(WEATHER_URL)))).toContain(
+      'FIELD_TYPE_MISMATCH',
+    );
   });
 
   it('a field the weather subgraph already resolves, without @shareable (Park.weather)', () => {
-    const dir = brokenSchemaDir('parks.graphql', (sdl) => sdl.replace(/(\n  capacity: Int\n)/, '$1  weather: String\n'));
+    const dir = brokenSchemaDir('parks.graphql', (sdl) =>
+      sdl.replace(/(\n {2}capacity: Int\n)/, '$1  weather: String\n'),
+    );
     expect(problemCodes(compose(tenantgraphSubgraph(TENANTGRAPH_URL, dir), weatherSubgraph(WEATHER_URL)))).toEqual(
       expect.arrayContaining([expect.stringMatching(/^(INVALID_FIELD_SHARING|FIELD_TYPE_MISMATCH)$/)]),
     );
@@ -119,7 +130,9 @@ describe('a broken schema/ fails composition', () => {
   });
 
   it('a federation directive used without its @link import', () => {
-    const dir = brokenSchemaDir('parks.graphql', (sdl) => sdl.replace('  region: String\n', '  region: String @inaccessible\n'));
+    const dir = brokenSchemaDir('parks.graphql', (sdl) =>
+      sdl.replace('  region: String\n', '  region: String @inaccessible\n'),
+    );
     expect(compose(tenantgraphSubgraph(TENANTGRAPH_URL, dir), weatherSubgraph(WEATHER_URL)).ok).toBe(false);
   });
 });
@@ -166,13 +179,17 @@ describe('npm run supergraph (scripts/supergraph.ts)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tenantgraph-supergraph-'));
     temporary.push(dir);
     const out = join(dir, 'supergraph.graphql');
-    await run(tsx, [script, '--out', out, '--tenantgraph-url', TENANTGRAPH_URL, '--weather-url', WEATHER_URL], { cwd: root });
+    await run(tsx, [script, '--out', out, '--tenantgraph-url', TENANTGRAPH_URL, '--weather-url', WEATHER_URL], {
+      cwd: root,
+    });
     const expected = real();
     expect(expected.ok && readFileSync(out, 'utf8') === expected.supergraphSdl).toBe(true);
   });
 
   it('exits 1 naming the error, and writes nothing, when schema/ is broken', async () => {
-    const broken = brokenSchemaDir('parks.graphql', (sdl) => sdl.replace(/(type Park @key\(fields: "id"\) \{\n\s+id: )ID!/, '$1String!'));
+    const broken = brokenSchemaDir('parks.graphql', (sdl) =>
+      sdl.replace(/(type Park @key\(fields: "id"\) \{\n\s+id: )ID!/, '$1String!'),
+    );
     const out = join(broken, 'supergraph.graphql');
     const failure = await run(tsx, [script, '--schema-dir', broken, '--out', out], { cwd: root }).then(
       () => null,

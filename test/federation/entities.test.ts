@@ -48,7 +48,8 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-const asAliceInTexas = (reps: unknown[]) => server.as('alice@example.com', ENTITIES, { tenant: 'texas', variables: { reps } });
+const asAliceInTexas = (reps: unknown[]) =>
+  server.as('alice@example.com', ENTITIES, { tenant: 'texas', variables: { reps } });
 
 describe('_entities, direct to the subgraph', () => {
   it('resolves the caller’s own Tenant, Park and Reservation', async () => {
@@ -58,7 +59,12 @@ describe('_entities, direct to the subgraph', () => {
       _entities: [
         { __typename: 'Tenant', id: texas.tenant, slug: 'texas', name: expect.any(String) },
         { __typename: 'Park', id: texas.park, name: expect.any(String) },
-        { __typename: 'Reservation', id: texas.reservation, visitorName: expect.any(String), park: { id: expect.any(String) } },
+        {
+          __typename: 'Reservation',
+          id: texas.reservation,
+          visitorName: expect.any(String),
+          park: { id: expect.any(String) },
+        },
       ],
     });
   });
@@ -68,7 +74,14 @@ describe('_entities, direct to the subgraph', () => {
     const response = await asAliceInTexas(mixed);
     expect(response.errors).toBeUndefined();
     const entities = (response.data as { _entities: Array<{ id: string } | null> })._entities;
-    expect(entities.map((entity) => entity?.id ?? null)).toEqual([null, texas.tenant, null, texas.park, null, texas.reservation]);
+    expect(entities.map((entity) => entity?.id ?? null)).toEqual([
+      null,
+      texas.tenant,
+      null,
+      texas.park,
+      null,
+      texas.reservation,
+    ]);
   });
 
   it('the same ids resolve for their own tenant (so the nulls above are the tenant scope, not bad ids)', async () => {
@@ -83,7 +96,14 @@ describe('_entities, direct to the subgraph', () => {
       variables: { reps: [...representations(texas), ...representations(washington)] },
     });
     const entities = (response.data as { _entities: Array<{ id: string } | null> })._entities;
-    expect(entities.map((entity) => entity?.id ?? null)).toEqual([null, null, null, washington.tenant, washington.park, washington.reservation]);
+    expect(entities.map((entity) => entity?.id ?? null)).toEqual([
+      null,
+      null,
+      null,
+      washington.tenant,
+      washington.park,
+      washington.reservation,
+    ]);
   });
 
   it.each([
@@ -94,7 +114,10 @@ describe('_entities, direct to the subgraph', () => {
     ['a raw database id', () => Buffer.from(texas.park, 'base64url').toString().split(':')[1]],
   ])('a key that is %s resolves nothing', async (_name, key) => {
     const id = key();
-    const response = await asAliceInTexas([{ __typename: 'Park', id }, { __typename: 'Reservation', id }]);
+    const response = await asAliceInTexas([
+      { __typename: 'Park', id },
+      { __typename: 'Reservation', id },
+    ]);
     expect(response.data?._entities ?? [null, null]).toEqual([null, null]);
   });
 

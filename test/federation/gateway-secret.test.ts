@@ -80,10 +80,13 @@ describe('subscriptions through a gateway', () => {
   const texas = seedId('tenant:texas');
   /** Through the gateway that holds the secret: with GATEWAY_SECRET set, nothing else reaches the subgraph. */
   const createTexasPark = async (name: string) => {
-    const response = await federation.gateway.post('mutation($name: String!) { createPark(input: { name: $name }) { id } }', {
-      variables: { name },
-      headers: { ...(await bearer('alice@example.com')), 'x-tenant-id': 'texas' },
-    });
+    const response = await federation.gateway.post(
+      'mutation($name: String!) { createPark(input: { name: $name }) { id } }',
+      {
+        variables: { name },
+        headers: { ...(await bearer('alice@example.com')), 'x-tenant-id': 'texas' },
+      },
+    );
     expect(response.errors).toBeUndefined();
   };
 
@@ -131,7 +134,10 @@ describe('_service with the secret and no user credentials', () => {
     const anonymous = await post({ 'router-authorization': SECRET }, { query: SERVICE_SDL });
     expect(anonymous.status).toBe(200);
     expect(anonymous.errors).toBeUndefined();
-    const authenticated = await post({ 'router-authorization': SECRET, ...(await bearer('alice@example.com')) }, { query: SERVICE_SDL });
+    const authenticated = await post(
+      { 'router-authorization': SECRET, ...(await bearer('alice@example.com')) },
+      { query: SERVICE_SDL },
+    );
     expect(authenticated.errors).toBeUndefined();
     expect(anonymous.data).toEqual(authenticated.data);
     const sdl = (anonymous.data as { _service: { sdl: string } })._service.sdl;
@@ -194,7 +200,10 @@ describe('_service with the secret and no user credentials', () => {
   });
 
   it('with bad user credentials next to the secret, the credentials are verified (and refused)', async () => {
-    const response = await post({ 'router-authorization': SECRET, authorization: 'Bearer not-a-token' }, { query: SERVICE_SDL });
+    const response = await post(
+      { 'router-authorization': SECRET, authorization: 'Bearer not-a-token' },
+      { query: SERVICE_SDL },
+    );
     expect(response.status).toBe(401);
     expect(codes(response)).toEqual(['UNAUTHENTICATED']);
   });

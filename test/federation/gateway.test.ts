@@ -40,22 +40,27 @@ beforeAll(async () => {
 afterAll(() => federation?.stop());
 
 describe('a query spanning both subgraphs', () => {
-  it.each(Object.entries(tenants))('returns %s’s parks only, each with the weather subgraph’s field', async (slug, tenant) => {
-    const response = await federation.gateway.post<ParksData>(PARKS_WITH_WEATHER, {
-      headers: { ...(await bearer(tenant.user)), 'x-tenant-id': slug },
-    });
-    expect(response.errors).toBeUndefined();
-    expect(response.data!.viewer.tenant?.slug).toBe(slug);
-    const nodes = response.data!.parks.nodes;
-    expect(nodes.map((park) => park.id)).toEqual(tenant.parks);
-    for (const park of nodes) {
-      expect(park.name).toEqual(expect.any(String));
-      expect(park.weather).toEqual(weatherFor(park.id));
-    }
-  });
+  it.each(Object.entries(tenants))(
+    'returns %s’s parks only, each with the weather subgraph’s field',
+    async (slug, tenant) => {
+      const response = await federation.gateway.post<ParksData>(PARKS_WITH_WEATHER, {
+        headers: { ...(await bearer(tenant.user)), 'x-tenant-id': slug },
+      });
+      expect(response.errors).toBeUndefined();
+      expect(response.data!.viewer.tenant?.slug).toBe(slug);
+      const nodes = response.data!.parks.nodes;
+      expect(nodes.map((park) => park.id)).toEqual(tenant.parks);
+      for (const park of nodes) {
+        expect(park.name).toEqual(expect.any(String));
+        expect(park.weather).toEqual(weatherFor(park.id));
+      }
+    },
+  );
 
   it('a user’s stored active tenant applies when no X-Tenant-ID is sent (bob: washington)', async () => {
-    const response = await federation.gateway.post<ParksData>(PARKS_WITH_WEATHER, { headers: await bearer('bob@example.com') });
+    const response = await federation.gateway.post<ParksData>(PARKS_WITH_WEATHER, {
+      headers: await bearer('bob@example.com'),
+    });
     expect(response.data!.parks.nodes.map((park) => park.id)).toEqual(tenants.washington.parks);
   });
 });
@@ -63,10 +68,13 @@ describe('a query spanning both subgraphs', () => {
 describe('entities fetched by key through the gateway', () => {
   it('a park of the caller’s tenant is resolved by tenantgraph', async () => {
     const id = tenants.texas.parks[0]!;
-    const response = await federation.gateway.post<{ forecast: { park: { id: string; name: string } | null } }>(FORECAST, {
-      variables: { id },
-      headers: { ...(await bearer('alice@example.com')), 'x-tenant-id': 'texas' },
-    });
+    const response = await federation.gateway.post<{ forecast: { park: { id: string; name: string } | null } }>(
+      FORECAST,
+      {
+        variables: { id },
+        headers: { ...(await bearer('alice@example.com')), 'x-tenant-id': 'texas' },
+      },
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data!.forecast.park).toMatchObject({ id, name: expect.any(String) });
   });
@@ -96,7 +104,9 @@ describe('callers the subgraph refuses', () => {
 
   it('a forged token: UNAUTHENTICATED', async () => {
     const forged = await federation.subgraph.signRaw({ sub: 'alice@example.com' }); // no iss/aud/exp
-    const response = await federation.gateway.post(PARKS_WITH_WEATHER, { headers: { authorization: `Bearer ${forged}` } });
+    const response = await federation.gateway.post(PARKS_WITH_WEATHER, {
+      headers: { authorization: `Bearer ${forged}` },
+    });
     expect(codes(response)).toEqual(['UNAUTHENTICATED']);
     expect(response.data ?? null).toBeNull();
   });

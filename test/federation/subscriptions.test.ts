@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedId } from '../../src/seed/seed.js';
-import { sleep, startFederation, subscribeThrough, until, type Federation, type GatewaySubscription } from './support.js';
+import {
+  sleep,
+  startFederation,
+  subscribeThrough,
+  until,
+  type Federation,
+  type GatewaySubscription,
+} from './support.js';
 
 /*
  * `exportEvents` through the gateway: Hive Gateway takes the client's graphql-ws connection and
@@ -36,16 +43,30 @@ describe('exportEvents through the gateway', () => {
         tenant: 'texas',
         variables: { name: 'Gateway Texas Park' },
       });
-      const coloradoPark = await federation.subgraph.as<{ createPark: { id: string } }>('carol@example.com', CREATE_PARK, {
-        variables: { name: 'Gateway Colorado Park' },
-      });
+      const coloradoPark = await federation.subgraph.as<{ createPark: { id: string } }>(
+        'carol@example.com',
+        CREATE_PARK,
+        {
+          variables: { name: 'Gateway Colorado Park' },
+        },
+      );
       await until(() => frank.events.length >= 1 && carol.events.length >= 1, 'one event each');
       await sleep(300); // room for a stray delivery to show up
       expect(frank.events).toEqual([
-        { type: 'park.created', tenant: 'texas', subject: texasPark.data!.createPark.id, data: expect.objectContaining({ name: 'Gateway Texas Park' }) },
+        {
+          type: 'park.created',
+          tenant: 'texas',
+          subject: texasPark.data!.createPark.id,
+          data: expect.objectContaining({ name: 'Gateway Texas Park' }),
+        },
       ]);
       expect(carol.events).toEqual([
-        { type: 'park.created', tenant: 'colorado', subject: coloradoPark.data!.createPark.id, data: expect.objectContaining({ name: 'Gateway Colorado Park' }) },
+        {
+          type: 'park.created',
+          tenant: 'colorado',
+          subject: coloradoPark.data!.createPark.id,
+          data: expect.objectContaining({ name: 'Gateway Colorado Park' }),
+        },
       ]);
       expect(frank.errors).toEqual([]);
       expect(carol.errors).toEqual([]);
@@ -62,16 +83,28 @@ describe('exportEvents through the gateway', () => {
    */
   it.each([
     ['no credentials', async () => ({})],
-    ['a forged X-Tenant-ID (frank, texas integrator, naming colorado)', async () => ({
-      authorization: `Bearer ${await federation.subgraph.token('frank@example.com')}`,
-      'x-tenant-id': 'colorado',
-    })],
-    ['an expired token', async () => {
-      const { subgraph } = federation;
-      const past = Math.floor(Date.now() / 1000) - 120;
-      const claims = { sub: 'frank@example.com', iss: subgraph.issuer.issuer, aud: subgraph.issuer.audience, iat: past - 60, exp: past };
-      return { authorization: `Bearer ${await subgraph.signRaw(claims)}`, 'x-tenant-id': 'texas' };
-    }],
+    [
+      'a forged X-Tenant-ID (frank, texas integrator, naming colorado)',
+      async () => ({
+        authorization: `Bearer ${await federation.subgraph.token('frank@example.com')}`,
+        'x-tenant-id': 'colorado',
+      }),
+    ],
+    [
+      'an expired token',
+      async () => {
+        const { subgraph } = federation;
+        const past = Math.floor(Date.now() / 1000) - 120;
+        const claims = {
+          sub: 'frank@example.com',
+          iss: subgraph.issuer.issuer,
+          aud: subgraph.issuer.audience,
+          iat: past - 60,
+          exp: past,
+        };
+        return { authorization: `Bearer ${await subgraph.signRaw(claims)}`, 'x-tenant-id': 'texas' };
+      },
+    ],
   ])('%s: tenantgraph opens no stream and nothing is delivered', async (_name, params) => {
     const feed = federation.subgraph.app.services.exportFeed;
     await until(() => feed.subscribers() === 0, 'the earlier tests’ streams to close');
@@ -81,7 +114,10 @@ describe('exportEvents through the gateway', () => {
     try {
       await sleep(500);
       await federation.subgraph.as('carol@example.com', CREATE_PARK, { variables: { name: 'Not For Them' } });
-      await federation.subgraph.as('alice@example.com', CREATE_PARK, { tenant: 'texas', variables: { name: 'Not For Them Either' } });
+      await federation.subgraph.as('alice@example.com', CREATE_PARK, {
+        tenant: 'texas',
+        variables: { name: 'Not For Them Either' },
+      });
       await sleep(300);
     } finally {
       clearInterval(sampling);

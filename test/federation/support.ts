@@ -46,7 +46,10 @@ export async function startGateway(options: { supergraph: string; gatewaySecret?
   const server = createServer(gateway);
   const wss = new WebSocketServer({ server, path: '/graphql' });
   const ws = useServer(
-    getGraphQLWSOptions<Record<string, unknown>, Extra>(gateway, (ctx) => ({ req: ctx.extra.request, socket: ctx.extra.socket })),
+    getGraphQLWSOptions<Record<string, unknown>, Extra>(gateway, (ctx) => ({
+      req: ctx.extra.request,
+      socket: ctx.extra.socket,
+    })),
     wss,
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -58,7 +61,11 @@ export async function startGateway(options: { supergraph: string; gatewaySecret?
     async post(query, { variables, headers = {} } = {}) {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...headers,
+        },
         body: JSON.stringify({ query, variables }),
       });
       const body = (await response.json()) as Omit<GraphQLResponse, 'status' | 'headers'>;
@@ -82,7 +89,10 @@ export interface Federation {
 
 /** tenantgraph (seeded, dev issuer), the weather subgraph and a gateway in front of both. */
 export async function startFederation(env: Record<string, string> = {}, gatewaySecret?: string): Promise<Federation> {
-  const [subgraph, weather] = await Promise.all([startTestServer(env), startWeatherSubgraph({ logger: pino({ level: 'silent' }) })]);
+  const [subgraph, weather] = await Promise.all([
+    startTestServer(env),
+    startWeatherSubgraph({ logger: pino({ level: 'silent' }) }),
+  ]);
   const supergraph = composeForTest(`${subgraph.url}/graphql`, weather.url);
   const gateway = await startGateway({ supergraph, ...(gatewaySecret ? { gatewaySecret } : {}) });
   return {
@@ -123,7 +133,10 @@ export interface GatewaySubscription {
 const PARKS_CREATED = 'subscription { exportEvents(types: ["park.created"]) { type tenant subject data } }';
 
 /** Subscribes to park.created events through the gateway's WebSocket, credentials in connection_init as a client sends them. */
-export function subscribeThrough(gateway: RunningGateway, connectionParams: Record<string, string>): GatewaySubscription {
+export function subscribeThrough(
+  gateway: RunningGateway,
+  connectionParams: Record<string, string>,
+): GatewaySubscription {
   const client = createClient({
     url: gateway.wsUrl,
     webSocketImpl: WebSocket,

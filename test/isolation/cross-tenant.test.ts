@@ -45,7 +45,9 @@ describe('reads', () => {
   });
 
   it('reservation(id:) of another tenant is null', async () => {
-    const response = await asAliceInTexas('query($id: ID!) { reservation(id: $id) { id } }', { id: foreign.reservationId });
+    const response = await asAliceInTexas('query($id: ID!) { reservation(id: $id) { id } }', {
+      id: foreign.reservationId,
+    });
     expect(response.data).toEqual({ reservation: null });
   });
 
@@ -94,12 +96,23 @@ describe('writes', () => {
 });
 
 describe('operator injection', () => {
-  const injections = [{ $ne: null }, { $gt: '' }, { $where: 'true' }, { $expr: { $eq: [1, 1] } }, { $or: [{ tenantId: { $exists: true } }] }];
+  const injections = [
+    { $ne: null },
+    { $gt: '' },
+    { $where: 'true' },
+    { $expr: { $eq: [1, 1] } },
+    { $or: [{ tenantId: { $exists: true } }] },
+  ];
 
   it.each(injections)('_entities representation id %j is refused or literal, never a filter', async (id) => {
     const response = await asAliceInTexas(
       `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Park { id name } ... on Reservation { id } } }`,
-      { reps: [{ __typename: 'Park', id }, { __typename: 'Reservation', id }] },
+      {
+        reps: [
+          { __typename: 'Park', id },
+          { __typename: 'Reservation', id },
+        ],
+      },
     );
     expect(response.data?._entities ?? [null, null]).toEqual([null, null]);
   });
@@ -128,7 +141,9 @@ describe('X-Tenant-ID', () => {
   it('a member reads the tenant it names, with its roles there (alice is a viewer of washington)', async () => {
     const read = await server.as('alice@example.com', '{ viewer { tenant { slug } roles } }', { tenant: 'washington' });
     expect(read.data).toEqual({ viewer: { tenant: { slug: 'washington' }, roles: ['VIEWER'] } });
-    const write = await server.as('alice@example.com', 'mutation { createPark(input: { name: "Nope" }) { id } }', { tenant: 'washington' });
+    const write = await server.as('alice@example.com', 'mutation { createPark(input: { name: "Nope" }) { id } }', {
+      tenant: 'washington',
+    });
     expect(codes(write)).toEqual(['FORBIDDEN']);
   });
 });

@@ -40,7 +40,11 @@ afterAll(async () => {
   await a?.stop();
 });
 
-const openOn = async (server: TestServer, params: Record<string, unknown>, options: { subscribe?: boolean; after?: string } = {}) => {
+const openOn = async (
+  server: TestServer,
+  params: Record<string, unknown>,
+  options: { subscribe?: boolean; after?: string } = {},
+) => {
   const stream = await openStream(server, params, options);
   expect(await stream.closedWithin(0), 'the connection should have been accepted').toBeNull();
   streams.push(stream);
@@ -51,7 +55,9 @@ const frankOn = async (server: TestServer) => openOn(server, bearer(await server
 
 /** frank's roles in texas as instance `server` sees them over HTTP. */
 async function frankRoles(server: TestServer) {
-  const response = await server.as<{ viewer: { roles: string[] } }>('frank@example.com', '{ viewer { roles } }', { tenant: 'texas' });
+  const response = await server.as<{ viewer: { roles: string[] } }>('frank@example.com', '{ viewer { roles } }', {
+    tenant: 'texas',
+  });
   return response.errors ? response.errors.map((error) => error.extensions?.code) : response.data!.viewer.roles;
 }
 
@@ -69,7 +75,9 @@ describe('an API key revoked on another instance', () => {
     const refused = await b.gql('{ viewer { roles } }', { auth: key.secret });
     expect(refused.status).toBe(401);
     expect(await bystander.closedWithin(500)).toBeNull();
-    expect(await queryOver(bystander.client, '{ viewer { roles } }')).toEqual({ data: { viewer: { roles: ['INTEGRATOR'] } } });
+    expect(await queryOver(bystander.client, '{ viewer { roles } }')).toEqual({
+      data: { viewer: { roles: ['INTEGRATOR'] } },
+    });
   });
 });
 
@@ -99,7 +107,9 @@ describe('a role removed on another instance', () => {
     expect(await stream.closedWithin(WITHIN_MS)).toBeNull();
     // B applied the change (through the stream, not the 60 s TTL), and the connection still serves.
     expect(await frankRoles(b)).toEqual(['ANALYST', 'INTEGRATOR']);
-    expect(await queryOver(stream.client, '{ viewer { tenant { slug } } }')).toEqual({ data: { viewer: { tenant: { slug: 'texas' } } } });
+    expect(await queryOver(stream.client, '{ viewer { tenant { slug } } }')).toEqual({
+      data: { viewer: { tenant: { slug: 'texas' } } },
+    });
   });
 
   it('another user’s change leaves a connection open', async () => {
@@ -125,12 +135,18 @@ describe('other identity changes', () => {
   it('switching the stored active tenant on A leaves a stream in the former tenant open on B', async () => {
     // alice names no tenant: her connection acts in her stored one, texas, where she stays ADMIN.
     const stream = await openOn(b, bearer(await b.token('alice@example.com')));
-    const switched = await a.as('alice@example.com', 'mutation { switchTenant(slug: "washington") { tenant { slug } } }');
+    const switched = await a.as(
+      'alice@example.com',
+      'mutation { switchTenant(slug: "washington") { tenant { slug } } }',
+    );
     try {
       expect(switched.errors).toBeUndefined();
       expect(await stream.closedWithin(WITHIN_MS)).toBeNull();
       // B applied the switch at once (through the stream, not the 60 s TTL) for new requests.
-      const viewer = await b.as<{ viewer: { tenant: { slug: string } } }>('alice@example.com', '{ viewer { tenant { slug } } }');
+      const viewer = await b.as<{ viewer: { tenant: { slug: string } } }>(
+        'alice@example.com',
+        '{ viewer { tenant { slug } } }',
+      );
       expect(viewer.data?.viewer.tenant.slug).toBe('washington');
     } finally {
       await a.as('alice@example.com', 'mutation { switchTenant(slug: "texas") { tenant { slug } } }');
@@ -140,8 +156,15 @@ describe('other identity changes', () => {
   it('deleting a user on A ends the user’s streams on B with 4403 within a second', async () => {
     const { platform } = a.app.services.database;
     const texas = await platform.collection<{ _id: string; slug: string }>('tenants').findOne({ slug: 'texas' });
-    const gina = await platform.collection('users').insertOne({ subject: 'gina@example.com', email: 'gina@example.com', activeTenantId: texas!._id, createdAt: new Date() });
-    await platform.collection('memberships').insertOne({ userId: gina._id, tenantId: texas!._id, roles: ['INTEGRATOR'], updatedAt: new Date() });
+    const gina = await platform.collection('users').insertOne({
+      subject: 'gina@example.com',
+      email: 'gina@example.com',
+      activeTenantId: texas!._id,
+      createdAt: new Date(),
+    });
+    await platform
+      .collection('memberships')
+      .insertOne({ userId: gina._id, tenantId: texas!._id, roles: ['INTEGRATOR'], updatedAt: new Date() });
     const stream = await openOn(b, bearer(await b.token('gina@example.com')));
     const since = Date.now();
     await platform.collection('users').deleteOne({ _id: gina._id }); // the change names only the id
@@ -153,10 +176,14 @@ describe('other identity changes', () => {
 
 describe.runIf(HAS_EXPORT_EVENTS)('resuming with new credentials', () => {
   const createPark = async (server: TestServer, name: string) => {
-    const response = await server.as<{ createPark: { id: string } }>('alice@example.com', 'mutation ($name: String!) { createPark(input: { name: $name }) { id } }', {
-      variables: { name },
-      tenant: 'texas',
-    });
+    const response = await server.as<{ createPark: { id: string } }>(
+      'alice@example.com',
+      'mutation ($name: String!) { createPark(input: { name: $name }) { id } }',
+      {
+        variables: { name },
+        tenant: 'texas',
+      },
+    );
     expect(response.errors).toBeUndefined();
     return response.data!.createPark.id;
   };
@@ -167,11 +194,15 @@ describe.runIf(HAS_EXPORT_EVENTS)('resuming with new credentials', () => {
     const token = await b.token('frank@example.com', { ttlSeconds: 3 });
     const first = await openOn(b, bearer(token));
     const before = await createPark(a, 'Before expiry');
-    await vi.waitFor(() => expect(received(first).map((event) => event?.subject)).toEqual([before]), { timeout: WITHIN_MS });
+    await vi.waitFor(() => expect(received(first).map((event) => event?.subject)).toEqual([before]), {
+      timeout: WITHIN_MS,
+    });
     await expectForbiddenClose(first, expiryOf(token));
     const missed = await createPark(a, 'While disconnected');
     const cursor = received(first)[0]!.cursor;
     const resumed = await openOn(b, bearer(await b.token('frank@example.com')), { after: cursor });
-    await vi.waitFor(() => expect(received(resumed).map((event) => event?.subject)).toEqual([missed]), { timeout: WITHIN_MS });
+    await vi.waitFor(() => expect(received(resumed).map((event) => event?.subject)).toEqual([missed]), {
+      timeout: WITHIN_MS,
+    });
   });
 });

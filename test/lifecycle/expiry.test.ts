@@ -86,17 +86,26 @@ describe('revocation on the same instance', () => {
 describe('refused connections', () => {
   it.each([
     ['a bad token', () => bearer('not.a.jwt')],
-    ['an expired token', async () => bearer(await server.signRaw({
-      sub: 'frank@example.com',
-      iss: server.issuer.issuer,
-      aud: server.issuer.audience,
-      exp: Math.floor(Date.now() / 1000) - 60,
-    }))],
-    ['a revoked API key', async () => {
-      const key = await createKey(server, ['INTEGRATOR']);
-      await revokeKey(server, key.id);
-      return bearer(key.secret);
-    }],
+    [
+      'an expired token',
+      async () =>
+        bearer(
+          await server.signRaw({
+            sub: 'frank@example.com',
+            iss: server.issuer.issuer,
+            aud: server.issuer.audience,
+            exp: Math.floor(Date.now() / 1000) - 60,
+          }),
+        ),
+    ],
+    [
+      'a revoked API key',
+      async () => {
+        const key = await createKey(server, ['INTEGRATOR']);
+        await revokeKey(server, key.id);
+        return bearer(key.secret);
+      },
+    ],
   ])('%s: closed with 4403 at connect', async (_name, params) => {
     const stream = await open(await params());
     const closed = await stream.closedWithin(WITHIN_MS);

@@ -41,11 +41,18 @@ afterAll(async () => {
 /** A raw graphql-transport-ws client, acknowledged; `autoPong: false` plays a peer that vanished. */
 async function connect(autoPong: boolean) {
   const socket = new WebSocket(url, 'graphql-transport-ws', { autoPong });
-  const closed = new Promise<{ code: number; at: number }>((resolve) => socket.on('close', (code) => resolve({ code, at: Date.now() })));
+  const closed = new Promise<{ code: number; at: number }>((resolve) =>
+    socket.on('close', (code) => resolve({ code, at: Date.now() })),
+  );
   let pings = 0;
   socket.on('ping', () => (pings += 1));
   await new Promise((resolve) => socket.on('open', resolve));
-  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${await server.token('frank@example.com')}` } }));
+  socket.send(
+    JSON.stringify({
+      type: 'connection_init',
+      payload: { authorization: `Bearer ${await server.token('frank@example.com')}` },
+    }),
+  );
   await new Promise<void>((resolve, reject) =>
     socket.on('message', (data) => {
       const type = (JSON.parse(String(data)) as { type: string }).type;
@@ -65,7 +72,10 @@ describe('keep-alive', () => {
   it('a peer that stops answering pings is dropped within two intervals, and no longer watched', async () => {
     const peer = await connect(false);
     expect(webSocket.connections).toBe(1);
-    const closed = await Promise.race([peer.closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 10 * INTERVAL_MS))]);
+    const closed = await Promise.race([
+      peer.closed,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 10 * INTERVAL_MS)),
+    ]);
     expect(closed?.code).toBe(1006); // terminated: no close handshake with a dead peer
     // Ping after one interval, terminate one interval later; the slack absorbs CI timer jitter.
     expect(closed!.at - peer.since).toBeLessThanOrEqual(2 * INTERVAL_MS + 500);

@@ -75,8 +75,7 @@ export async function openStream(
   const stream: Stream = {
     client,
     closed,
-    closedWithin: (ms) =>
-      Promise.race([closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), ms))]),
+    closedWithin: (ms) => Promise.race([closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), ms))]),
     events: [],
     sinkError: undefined,
     subscribed: false,
@@ -111,7 +110,10 @@ export async function expectForbiddenClose(stream: Stream, since: number): Promi
   expect(closed!.code).toBe(4403);
   expect(closed!.at - since).toBeLessThanOrEqual(WITHIN_MS);
   // The client hands the close to the subscription's sink a few ticks after its `closed` event.
-  if (stream.subscribed) await vi.waitFor(() => expect((stream.sinkError as { code?: number } | undefined)?.code).toBe(4403), { timeout: 500 });
+  if (stream.subscribed)
+    await vi.waitFor(() => expect((stream.sinkError as { code?: number } | undefined)?.code).toBe(4403), {
+      timeout: 500,
+    });
   return closed!;
 }
 
@@ -125,10 +127,14 @@ export function expiryOf(token: string): number {
 
 /** alice (ADMIN of texas) sets a member's roles in texas on `server`; returns when it committed. */
 export async function setRoles(server: TestServer, email: string, roles: string[]): Promise<void> {
-  const response = await server.as('alice@example.com', 'mutation ($email: String!, $roles: [Role!]!) { setMemberRoles(email: $email, roles: $roles) { roles } }', {
-    variables: { email, roles },
-    tenant: 'texas',
-  });
+  const response = await server.as(
+    'alice@example.com',
+    'mutation ($email: String!, $roles: [Role!]!) { setMemberRoles(email: $email, roles: $roles) { roles } }',
+    {
+      variables: { email, roles },
+      tenant: 'texas',
+    },
+  );
   expect(response.errors).toBeUndefined();
 }
 

@@ -14,8 +14,7 @@ import { loadTypeDefs } from '../../src/schema/type-defs.js';
 const schema = buildSubgraphSchema({ typeDefs: loadTypeDefs() });
 
 /** Validation as both transports run it: graphql-js's rules plus ours. */
-const check = (source: string) =>
-  validate(schema, parseOperation(source), [...specifiedRules, ...queryLimitRules()]);
+const check = (source: string) => validate(schema, parseOperation(source), [...specifiedRules, ...queryLimitRules()]);
 
 const legitimate = {
   'a page of parks with 5 reservations each':
@@ -28,15 +27,14 @@ const legitimate = {
       pageInfo { hasNextPage endCursor } } }`,
   'an entity fetch of the gateway': `query ($r: [_Any!]!) { _entities(representations: $r) {
       ... on Park { reservations(first: 5) { edges { node { id visitorName } } } } } }`,
-  'the viewer with its memberships': '{ viewer { user { email } tenant { slug } roles memberships { roles tenant { name } } } }',
+  'the viewer with its memberships':
+    '{ viewer { user { email } tenant { slug } roles memberships { roles tenant { name } } } }',
 };
 
-const aliases = (n: number) =>
-  `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { roles }`).join(' ')} }`;
+const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { roles }`).join(' ')} }`;
 
 const refused = {
-  'too deep (8)':
-    '{ parks { edges { node { reservations { edges { node { park { id } } } } } } } }',
+  'too deep (8)': '{ parks { edges { node { reservations { edges { node { park { id } } } } } } } }',
   'too deep through a fragment': `{ parks { ...P } }
     fragment P on ParkConnection { edges { node { reservations { edges { node { park { id } } } } } } }`,
   'too many aliases': aliases(MAX_ALIASES + 1),
@@ -58,7 +56,7 @@ describe('query limits', () => {
     const errors = check(source);
     expect(errors.length).toBeGreaterThan(0);
     for (const error of errors) {
-      expect(error.extensions['code']).toBe('BAD_USER_INPUT');
+      expect(error.extensions.code).toBe('BAD_USER_INPUT');
       expect(error.message).not.toMatch(/did you mean/i);
     }
   });
@@ -80,7 +78,7 @@ describe('query limits', () => {
     it('refuses one over it as BAD_USER_INPUT', () => {
       const error = captured(() => parseOperation(document(MAX_TOKENS + 1)));
       expect(error).toBeInstanceOf(GraphQLError);
-      expect(error.extensions['code']).toBe('BAD_USER_INPUT');
+      expect(error.extensions.code).toBe('BAD_USER_INPUT');
       expect(error.message).toMatch(/1000 tokens/);
     });
 
@@ -89,7 +87,7 @@ describe('query limits', () => {
     });
 
     it('reports a syntax error as BAD_USER_INPUT', () => {
-      expect(captured(() => parseOperation('{ viewer {')).extensions['code']).toBe('BAD_USER_INPUT');
+      expect(captured(() => parseOperation('{ viewer {')).extensions.code).toBe('BAD_USER_INPUT');
     });
   });
 });

@@ -22,7 +22,9 @@ describe('DEMO_PARKS', () => {
       expect(park.reservations.length).toBeLessThan(100);
       expect(() => parseCreateParkInput(park)).not.toThrow();
       for (const reservation of park.reservations) {
-        expect(() => parseCreateReservationInput({ ...reservation, parkId: toGlobalId('Park', newId()) })).not.toThrow();
+        expect(() =>
+          parseCreateReservationInput({ ...reservation, parkId: toGlobalId('Park', newId()) }),
+        ).not.toThrow();
       }
     }
   });

@@ -77,7 +77,7 @@ describe('reservationsByPark', () => {
 });
 
 describe('parkById and reservationById', () => {
-  it('load 20 parks with one find, and another tenant\'s park as null', async () => {
+  it("load 20 parks with one find, and another tenant's park as null", async () => {
     const loaders = createLoaders(tenant);
     const foreign = await createPark(fixture.tenantB, { name: 'Not yours' });
     fixture.commands.length = 0;

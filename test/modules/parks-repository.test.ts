@@ -23,7 +23,11 @@ afterAll(async () => {
 
 describe('createPark', () => {
   it('stores the validated park in the bound tenant', async () => {
-    const park = await createPark(fixture.tenantA, { name: '  Garner State Park ', region: 'Hill Country', capacity: 2000 });
+    const park = await createPark(fixture.tenantA, {
+      name: '  Garner State Park ',
+      region: 'Hill Country',
+      capacity: 2000,
+    });
     expect(park).toMatchObject({
       tenantId: fixture.tenantA.tenantId,
       name: 'Garner State Park',
@@ -52,7 +56,11 @@ describe('createPark', () => {
   });
 
   it('accepts the limits', async () => {
-    const park = await createPark(fixture.tenantA, { name: 'x'.repeat(200), region: 'r'.repeat(100), capacity: 1_000_000 });
+    const park = await createPark(fixture.tenantA, {
+      name: 'x'.repeat(200),
+      region: 'r'.repeat(100),
+      capacity: 1_000_000,
+    });
     expect(park.capacity).toBe(1_000_000);
     expect((await createPark(fixture.tenantA, { name: 'Zero', capacity: 0 })).capacity).toBe(0);
   });
@@ -75,7 +83,7 @@ describe('updatePark', () => {
     await expectAppError(updatePark(fixture.tenantA, park._id, { capacity: -5 }), 'BAD_USER_INPUT', 'input.capacity');
   });
 
-  it('treats a missing park and another tenant\'s park alike: NOT_FOUND, nothing changed', async () => {
+  it("treats a missing park and another tenant's park alike: NOT_FOUND, nothing changed", async () => {
     const foreign = await createPark(fixture.tenantB, { name: 'Deception Pass' });
     const missing = await expectAppError(updatePark(fixture.tenantA, '0'.repeat(24), { name: 'x' }), 'NOT_FOUND');
     const other = await expectAppError(updatePark(fixture.tenantA, foreign._id, { name: 'Taken over' }), 'NOT_FOUND');
@@ -94,7 +102,7 @@ describe('listParks', () => {
     await createPark(fixture.tenantB, { name: 'Not mine' });
   });
 
-  it('pages through the tenant\'s parks in creation order', async () => {
+  it("pages through the tenant's parks in creation order", async () => {
     const first = await listParks(tenant, { first: 2 });
     expect(first.nodes.map((park) => park.name)).toEqual(['Alpha', 'Bravo']);
     expect(first.pageInfo.hasNextPage).toBe(true);
@@ -144,7 +152,7 @@ describe('deletePark', () => {
     expect(await findParksByIds(fixture.tenantA, [park._id])).toHaveLength(1);
   });
 
-  it('leaves another tenant\'s park alone: NOT_FOUND', async () => {
+  it("leaves another tenant's park alone: NOT_FOUND", async () => {
     const foreign = await createPark(fixture.tenantB, { name: 'Cape Disappointment' });
     await expectAppError(deletePark(fixture.tenantA, foreign._id), 'NOT_FOUND');
     expect(await findParksByIds(fixture.tenantB, [foreign._id])).toHaveLength(1);
@@ -152,7 +160,7 @@ describe('deletePark', () => {
 });
 
 describe('findParksByIds', () => {
-  it('finds nothing for another tenant\'s ids or malformed ids', async () => {
+  it("finds nothing for another tenant's ids or malformed ids", async () => {
     const foreign = await createPark(fixture.tenantB, { name: 'Eldorado Canyon' });
     expect(await findParksByIds(fixture.tenantA, [foreign._id, 'nope', '0'.repeat(24)])).toEqual([]);
   });

@@ -89,19 +89,24 @@ describe('parks with their reservations', () => {
 });
 
 describe('ids', () => {
-  it('answers null for garbage, another type\'s id and another tenant\'s park', async () => {
+  it("answers null for garbage, another type's id and another tenant's park", async () => {
     const [own] = parks as [ParkDocument];
     const foreign = await createPark(fixture.tenantB, { name: 'Foreign' });
     const result = await run(
       `query ($a: ID!, $b: ID!, $c: ID!, $d: ID!) {
         a: park(id: $a) { name } b: park(id: $b) { name } c: park(id: $c) { name } d: park(id: $d) { name }
       }`,
-      { a: 'garbage', b: toGlobalId('Reservation', own._id), c: toGlobalId('Park', foreign._id), d: toGlobalId('Park', own._id) },
+      {
+        a: 'garbage',
+        b: toGlobalId('Reservation', own._id),
+        c: toGlobalId('Park', foreign._id),
+        d: toGlobalId('Park', own._id),
+      },
     );
     expect(result).toEqual({ data: { a: null, b: null, c: null, d: { name: 'Park 0' } } });
   });
 
-  it('answers NOT_FOUND to mutations on another tenant\'s park', async () => {
+  it("answers NOT_FOUND to mutations on another tenant's park", async () => {
     const foreign = await createPark(fixture.tenantB, { name: 'Foreign' });
     const result = await run('mutation ($id: ID!) { deletePark(id: $id) }', { id: toGlobalId('Park', foreign._id) });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND' });
@@ -113,11 +118,12 @@ describe('_entities', () => {
     _entities(representations: $representations) { ... on Park { name } ... on Reservation { visitorName } }
   }`;
 
-  it('resolves the tenant\'s parks and reservations, and null for anything else', async () => {
+  it("resolves the tenant's parks and reservations, and null for anything else", async () => {
     const [own] = parks as [ParkDocument];
     const foreign = await createPark(fixture.tenantB, { name: 'Foreign' });
     const reservations = await run(`{ reservations(first: 1) { nodes { id } } }`);
-    const reservationId = (reservations.data as { reservations: { nodes: Array<{ id: string }> } }).reservations.nodes[0]?.id;
+    const reservationId = (reservations.data as { reservations: { nodes: Array<{ id: string }> } }).reservations
+      .nodes[0]?.id;
     const result = await run(query, {
       representations: [
         { __typename: 'Park', id: toGlobalId('Park', own._id) },
@@ -178,7 +184,10 @@ describe('mutations', () => {
   it('update and delete a park through its global id', async () => {
     const created = await run('mutation { createPark(input: { name: "Temp" }) { id name region capacity } }');
     const id = (created.data as { createPark: { id: string } }).createPark.id;
-    const updated = await run('mutation ($id: ID!) { updatePark(id: $id, input: { capacity: 7 }) { id name capacity } }', { id });
+    const updated = await run(
+      'mutation ($id: ID!) { updatePark(id: $id, input: { capacity: 7 }) { id name capacity } }',
+      { id },
+    );
     expect(updated).toEqual({ data: { updatePark: { id, name: 'Temp', capacity: 7 } } });
     const deleted = await run('mutation ($id: ID!) { deletePark(id: $id) }', { id });
     expect(deleted).toEqual({ data: { deletePark: id } });

@@ -110,7 +110,7 @@ describe('cancelReservation', () => {
     expect(again).toEqual(cancelled);
   });
 
-  it('treats another tenant\'s reservation as missing and leaves it alone', async () => {
+  it("treats another tenant's reservation as missing and leaves it alone", async () => {
     const foreign = await createReservation(fixture.tenantB, inputFor(foreignPark));
     const missing = await expectAppError(cancelReservation(fixture.tenantA, '0'.repeat(24)), 'NOT_FOUND');
     const other = await expectAppError(cancelReservation(fixture.tenantA, foreign._id), 'NOT_FOUND');
@@ -134,7 +134,7 @@ describe('pages', () => {
     }
   });
 
-  it('lists the tenant\'s reservations in creation order', async () => {
+  it("lists the tenant's reservations in creation order", async () => {
     const first = await listReservations(tenant, { first: 3 });
     expect(first.nodes.map((r) => r.visitorName)).toEqual(['One 0', 'Two 0', 'One 1']);
     expect(first.pageInfo.hasNextPage).toBe(true);
@@ -183,7 +183,8 @@ describe('reservationStats', () => {
       [south, '2026-03-10', 5],
       [south, '2026-05-01', 1],
     ];
-    for (const [target, date, partySize] of rows) await createReservation(tenant, inputFor(target, { date, partySize }));
+    for (const [target, date, partySize] of rows)
+      await createReservation(tenant, inputFor(target, { date, partySize }));
     const cancelled = await createReservation(tenant, inputFor(south, { date: '2026-03-20', partySize: 50 }));
     await cancelReservation(tenant, cancelled._id);
     await createReservation(fixture.tenantB, inputFor(foreignPark, { date: '2026-03-05', partySize: 9 }));

@@ -42,7 +42,10 @@ function startMain(env: Record<string, string>): Child {
   });
   const lines: Array<Record<string, unknown>> = [];
   const stray: string[] = [];
-  const waiters: Array<{ test: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{
+    test: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }> = [];
   let pending = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -82,10 +85,19 @@ function startMain(env: Record<string, string>): Child {
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`no such log line within ${timeoutMs} ms; stderr: ${stderr}; stdout: ${JSON.stringify(lines)}`)),
+          () =>
+            reject(
+              new Error(`no such log line within ${timeoutMs} ms; stderr: ${stderr}; stdout: ${JSON.stringify(lines)}`),
+            ),
           timeoutMs,
         );
-        waiters.push({ test, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+        waiters.push({
+          test,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
         void exited.then(() => reject(new Error(`exited before the log line; stderr: ${stderr}`)));
       });
     },
@@ -118,8 +130,8 @@ describe('npm start (src/main.ts)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-main-'));
     main = startMain({ PORT: '0', LOG_LEVEL: 'info', DATA_DIR: dataDir });
-    const listening = await main.line((line) => typeof line['url'] === 'string' && /^https?:\/\//.test(line['url']));
-    const url = new URL(listening['url'] as string);
+    const listening = await main.line((line) => typeof line.url === 'string' && /^https?:\/\//.test(line.url));
+    const url = new URL(listening.url as string);
     port = Number(url.port);
     baseUrl = `${url.protocol}//${url.host}`;
   });
@@ -149,7 +161,10 @@ describe('npm start (src/main.ts)', () => {
         authorization: `Bearer ${await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 600)}`,
         'x-request-id': 'entry-point-request-1',
       },
-      body: JSON.stringify({ query: 'query WhoAmI { viewer { user { email } tenant { slug } } }', operationName: 'WhoAmI' }),
+      body: JSON.stringify({
+        query: 'query WhoAmI { viewer { user { email } tenant { slug } } }',
+        operationName: 'WhoAmI',
+      }),
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
@@ -158,15 +173,15 @@ describe('npm start (src/main.ts)', () => {
   });
 
   it('logs JSON lines carrying requestId, tenant, user and operationName for a GraphQL request', async () => {
-    const line = await main.line((candidate) => candidate['requestId'] === 'entry-point-request-1');
+    const line = await main.line((candidate) => candidate.requestId === 'entry-point-request-1');
     expect(line).toMatchObject({
       requestId: 'entry-point-request-1',
       tenant: 'texas',
       user: 'alice@example.com',
       operationName: 'WhoAmI',
     });
-    expect(typeof line['level']).toBe('number');
-    expect(typeof line['time']).toBe('number');
+    expect(typeof line.level).toBe('number');
+    expect(typeof line.time).toBe('number');
     expect(main.stray).toEqual([]);
   });
 
@@ -175,13 +190,17 @@ describe('npm start (src/main.ts)', () => {
     const token = await issuer.sign({ subject: 'bob@example.com', email: 'bob@example.com' }, 600);
     const response = await fetch(`${baseUrl}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': 'bad id\twith spaces' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'x-request-id': 'bad id\twith spaces',
+      },
       body: JSON.stringify({ query: 'query BobsParks { parks(first: 1) { nodes { id } } }' }),
     });
     expect(response.status).toBe(200);
-    const line = await main.line((candidate) => candidate['operationName'] === 'BobsParks');
+    const line = await main.line((candidate) => candidate.operationName === 'BobsParks');
     expect(line).toMatchObject({ tenant: 'washington', user: 'bob@example.com' });
-    expect(line['requestId']).toMatch(/^[\w.:-]{8,64}$/);
+    expect(line.requestId).toMatch(/^[\w.:-]{8,64}$/);
   });
 
   it('on SIGTERM stops accepting, finishes a request already in flight, and exits 0', async () => {
@@ -218,7 +237,7 @@ describe('npm start (src/main.ts)', () => {
     await continued;
 
     main.process.kill('SIGTERM');
-    await main.line((line) => typeof line['msg'] === 'string' && /shutting down/i.test(line['msg']));
+    await main.line((line) => typeof line.msg === 'string' && /shutting down/i.test(line.msg));
     await refusesConnections(port);
     expect(main.process.exitCode).toBeNull();
 
@@ -230,7 +249,7 @@ describe('npm start (src/main.ts)', () => {
 
     expect(await main.exited).toEqual({ code: 0, signal: null });
     expect(JSON.stringify(main.lines)).not.toContain(token);
-    expect(main.lines.some((line) => line['requestId'] === 'in-flight-1' && line['operationName'] === 'InFlight')).toBe(true);
+    expect(main.lines.some((line) => line.requestId === 'in-flight-1' && line.operationName === 'InFlight')).toBe(true);
     expect(main.stray).toEqual([]);
   });
 });
@@ -239,7 +258,13 @@ describe('a bad environment value', () => {
   const failing = async (env: Record<string, string>) => {
     const child = startMain({ LOG_LEVEL: 'info', DATA_DIR: join(tmpdir(), 'tenantgraph-never-created'), ...env });
     const { code } = await child.exited;
-    return { code, stderrLines: child.stderr().split('\n').filter((line) => line.trim() !== '') };
+    return {
+      code,
+      stderrLines: child
+        .stderr()
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    };
   };
 
   it('PORT=abc stops the process, non-zero, with exactly one stderr line naming PORT', async () => {

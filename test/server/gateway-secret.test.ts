@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, startTestServer, type GraphQLResponse, type TestServer } from '../support/server.js';
-import { closeCode, expectNoLeak, runOnce, scrape, valueOf, wsClient, wsUrl } from './helpers.js';
+import { closeCode, expectNoLeak, runOnce, scrape, metricValue, wsClient, wsUrl } from './helpers.js';
 
 /** GATEWAY_SECRET (CONTRACT.md section 8): only requests carrying it in Router-Authorization are served. */
 const SECRET = 'router-to-subgraph-secret-0123456789';
@@ -20,7 +20,7 @@ afterAll(() => server?.stop());
  * GraphQL requests Apollo has seen, refused ones included (a failed context counts too). Database
  * commands are not compared: background change streams may issue some at any time.
  */
-const requestsSeen = async () => valueOf(await scrape(server.url), 'tenantgraph_graphql_requests_total');
+const requestsSeen = async () => metricValue(await scrape(server.url), 'tenantgraph_graphql_requests_total');
 
 async function post(headers: Record<string, string>, body = JSON.stringify({ query: QUERY })) {
   const response = await fetch(`${server.url}/graphql`, {

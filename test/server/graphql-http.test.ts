@@ -79,7 +79,8 @@ describe('GET', () => {
 
   it('refuses a mutation picked by operationName out of a document that also has a query', async () => {
     const response = await get({
-      query: 'query Harmless { viewer { roles } } mutation Sneaky { createPark(input: { name: "Sneaked by GET" }) { id } }',
+      query:
+        'query Harmless { viewer { roles } } mutation Sneaky { createPark(input: { name: "Sneaked by GET" }) { id } }',
       operationName: 'Sneaky',
     });
     expect(response.status).toBeGreaterThanOrEqual(400);

@@ -27,7 +27,7 @@ export function parsePrometheus(text: string): Sample[] {
 }
 
 /** The sum of the samples of `name` whose labels include all of `labels` (0 when there is none). */
-export function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+export function metricValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return samples
     .filter((sample) => sample.name === name)
     .filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value))

@@ -93,7 +93,9 @@ describe('NODE_ENV=production, INTROSPECTION unset', () => {
   });
 
   it('does not accept the dev issuer’s tokens', async () => {
-    const response = await production.gql('{ viewer { roles } }', { auth: await production.token('alice@example.com') });
+    const response = await production.gql('{ viewer { roles } }', {
+      auth: await production.token('alice@example.com'),
+    });
     expect(response.status).toBe(401);
     expect(codes(response)).toEqual(['UNAUTHENTICATED']);
   });

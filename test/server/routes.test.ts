@@ -2,7 +2,7 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedMongo } from '../../src/embedded-mongo/index.js';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
-import { expectNoLeak, runOnce, scrape, valueOf, wsClient, wsErrorCodes, wsUrl } from './helpers.js';
+import { expectNoLeak, runOnce, scrape, metricValue, wsClient, wsErrorCodes, wsUrl } from './helpers.js';
 
 /** The operator's routes of CONTRACT.md section 2: health, readiness, metrics and the dev JWKS. */
 let server: TestServer;
@@ -35,8 +35,8 @@ describe('/metrics', () => {
     await server.as('bob@example.com', '{ viewer { roles } }');
     const after = await scrape(server.url);
     const delta = (tenant: string) =>
-      valueOf(after, REQUESTS, { tenant, operation_type: 'query' }) -
-      valueOf(before, REQUESTS, { tenant, operation_type: 'query' });
+      metricValue(after, REQUESTS, { tenant, operation_type: 'query' }) -
+      metricValue(before, REQUESTS, { tenant, operation_type: 'query' });
     expect(delta('texas')).toBe(2);
     expect(delta('washington')).toBe(1);
     expect(delta('colorado')).toBe(0);
@@ -49,11 +49,12 @@ describe('/metrics', () => {
     const refused = await server.gql('{ viewer { roles } }', { auth: null });
     expect(codes(refused)).toEqual(['UNAUTHENTICATED']);
     const after = await scrape(server.url);
-    const delta = (labels: Record<string, string>) => valueOf(after, ERRORS, labels) - valueOf(before, ERRORS, labels);
+    const delta = (labels: Record<string, string>) =>
+      metricValue(after, ERRORS, labels) - metricValue(before, ERRORS, labels);
     expect(delta({ tenant: 'texas', code: 'FORBIDDEN' })).toBe(1);
     expect(delta({ code: 'UNAUTHENTICATED' })).toBe(1);
     expect(delta({ tenant: 'washington' })).toBe(0);
-    expect(after.find((sample) => sample.name === ERRORS && sample.labels['tenant'] === 'texas')).toBeDefined();
+    expect(after.find((sample) => sample.name === ERRORS && sample.labels.tenant === 'texas')).toBeDefined();
   });
 });
 

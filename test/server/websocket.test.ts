@@ -61,21 +61,30 @@ describe('connection_init carries the credentials', () => {
   it.each([
     ['a bad token', () => ({ authorization: 'Bearer not.a.jwt' })],
     ['no credentials', () => undefined],
-    ['a token signed by the server’s key for an unknown user', async () => ({
-      authorization: `Bearer ${await server.token('nobody@example.com')}`,
-    })],
-    ['an expired token', async () => ({
-      authorization: `Bearer ${await server.signRaw({
-        sub: 'alice@example.com',
-        iss: server.issuer.issuer,
-        aud: server.issuer.audience,
-        exp: Math.floor(Date.now() / 1000) - 60,
-      })}`,
-    })],
-    ['a tenant the user is not a member of', async () => ({
-      authorization: `Bearer ${await server.token('mallory@example.com')}`,
-      'x-tenant-id': 'texas',
-    })],
+    [
+      'a token signed by the server’s key for an unknown user',
+      async () => ({
+        authorization: `Bearer ${await server.token('nobody@example.com')}`,
+      }),
+    ],
+    [
+      'an expired token',
+      async () => ({
+        authorization: `Bearer ${await server.signRaw({
+          sub: 'alice@example.com',
+          iss: server.issuer.issuer,
+          aud: server.issuer.audience,
+          exp: Math.floor(Date.now() / 1000) - 60,
+        })}`,
+      }),
+    ],
+    [
+      'a tenant the user is not a member of',
+      async () => ({
+        authorization: `Bearer ${await server.token('mallory@example.com')}`,
+        'x-tenant-id': 'texas',
+      }),
+    ],
   ])('%s: the socket is closed with 4403', async (_name, params) => {
     const { client, closes } = connect(await params());
     const outcome = await runOnce(client, { query: VIEWER });
@@ -106,8 +115,16 @@ describe('the same rules as over HTTP', () => {
 
   it.each([
     ['too deep', '{ parks { edges { node { reservations { edges { node { park { id } } } } } } } }', /depth/i],
-    ['too many aliases', `{ ${Array.from({ length: MAX_ALIASES + 1 }, (_, i) => `a${i}: viewer { roles }`).join(' ')} }`, /alias/i],
-    ['too many tokens', `{ ${'...F '.repeat((MAX_TOKENS - 10) / 2)}} fragment F on Query { viewer { roles } }`, /token/i],
+    [
+      'too many aliases',
+      `{ ${Array.from({ length: MAX_ALIASES + 1 }, (_, i) => `a${i}: viewer { roles }`).join(' ')} }`,
+      /alias/i,
+    ],
+    [
+      'too many tokens',
+      `{ ${'...F '.repeat((MAX_TOKENS - 10) / 2)}} fragment F on Query { viewer { roles } }`,
+      /token/i,
+    ],
     ['too costly', '{ parks(first: 100) { nodes { reservations(first: 100) { nodes { id } } } } }', /cost/i],
   ])('a query %s is refused with BAD_USER_INPUT', async (_name, query, limit) => {
     const errors = await expectRefused(query);

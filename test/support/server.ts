@@ -13,7 +13,11 @@ export interface GraphQLResponse<TData = Record<string, unknown>> {
   status: number;
   headers: Headers;
   data?: TData | null;
-  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: { code?: string } & Record<string, unknown> }>;
+  errors?: Array<{
+    message: string;
+    path?: Array<string | number>;
+    extensions?: { code?: string } & Record<string, unknown>;
+  }>;
 }
 
 export interface TestServer {
@@ -69,7 +73,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
  */
 export async function startPeerServer(first: TestServer, env: Record<string, string> = {}): Promise<TestServer> {
   const { config } = first.app.services;
-  if (config.auth.mode !== 'dev' || config.mongodbUri === undefined) throw new Error('startPeerServer needs a dev-mode test server');
+  if (config.auth.mode !== 'dev' || config.mongodbUri === undefined)
+    throw new Error('startPeerServer needs a dev-mode test server');
   const app = await startApp(
     loadConfig({
       PORT: '0',
@@ -106,7 +111,10 @@ async function serving(app: RunningApp, dataDir: string, stop: () => Promise<voi
   };
 
   const token: TestServer['token'] = (email, options = {}) =>
-    issuer.sign({ subject: email, email, ...(options.tenant ? { tenant: options.tenant } : {}) }, options.ttlSeconds ?? 600);
+    issuer.sign(
+      { subject: email, email, ...(options.tenant ? { tenant: options.tenant } : {}) },
+      options.ttlSeconds ?? 600,
+    );
 
   return {
     app,

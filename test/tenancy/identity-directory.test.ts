@@ -16,14 +16,32 @@ let frankMembership: MembershipDocument;
 beforeAll(async () => {
   fixture = await startTestDatabase();
   const { platform } = fixture.database;
-  await platform.collection('users').insertOne({ _id: 'aaaaaaaaaaaaaaaaaaaaaaa1', subject: 'frank', email: 'frank@example.com', activeTenantId: null, createdAt: new Date() });
-  await platform.collection('users').insertOne({ _id: 'aaaaaaaaaaaaaaaaaaaaaaa2', subject: 'dave', email: 'dave@example.com', activeTenantId: null, createdAt: new Date() });
-  frankMembership = await platform
-    .collection<MembershipDocument>('memberships')
-    .insertOne({ userId: 'aaaaaaaaaaaaaaaaaaaaaaa1', tenantId: 'bbbbbbbbbbbbbbbbbbbbbbb1', roles: ['INTEGRATOR'], updatedAt: new Date() });
-  await platform
-    .collection<MembershipDocument>('memberships')
-    .insertOne({ userId: 'aaaaaaaaaaaaaaaaaaaaaaa2', tenantId: 'bbbbbbbbbbbbbbbbbbbbbbb1', roles: ['VIEWER'], updatedAt: new Date() });
+  await platform.collection('users').insertOne({
+    _id: 'aaaaaaaaaaaaaaaaaaaaaaa1',
+    subject: 'frank',
+    email: 'frank@example.com',
+    activeTenantId: null,
+    createdAt: new Date(),
+  });
+  await platform.collection('users').insertOne({
+    _id: 'aaaaaaaaaaaaaaaaaaaaaaa2',
+    subject: 'dave',
+    email: 'dave@example.com',
+    activeTenantId: null,
+    createdAt: new Date(),
+  });
+  frankMembership = await platform.collection<MembershipDocument>('memberships').insertOne({
+    userId: 'aaaaaaaaaaaaaaaaaaaaaaa1',
+    tenantId: 'bbbbbbbbbbbbbbbbbbbbbbb1',
+    roles: ['INTEGRATOR'],
+    updatedAt: new Date(),
+  });
+  await platform.collection<MembershipDocument>('memberships').insertOne({
+    userId: 'aaaaaaaaaaaaaaaaaaaaaaa2',
+    tenantId: 'bbbbbbbbbbbbbbbbbbbbbbb1',
+    roles: ['VIEWER'],
+    updatedAt: new Date(),
+  });
 });
 beforeEach(async () => {
   directory = new IdentityDirectory(fixture.database, 60_000);
@@ -53,13 +71,23 @@ describe('applyChange', () => {
   });
 
   it('a membership this instance never read is attributed to nobody: every membership is forgotten', async () => {
-    directory.applyChange({ kind: 'membership', membershipId: 'cccccccccccccccccccccccc', userId: null, tenantId: null });
+    directory.applyChange({
+      kind: 'membership',
+      membershipId: 'cccccccccccccccccccccccc',
+      userId: null,
+      tenantId: null,
+    });
     expect(notices).toEqual([{ kind: 'everyone' }]);
     expect(await reads(() => directory.membershipsOfUser('aaaaaaaaaaaaaaaaaaaaaaa2'))).toBe(1);
   });
 
   it('an updated membership names its user', async () => {
-    directory.applyChange({ kind: 'membership', membershipId: 'cccccccccccccccccccccccd', userId: 'aaaaaaaaaaaaaaaaaaaaaaa2', tenantId: 'x' });
+    directory.applyChange({
+      kind: 'membership',
+      membershipId: 'cccccccccccccccccccccccd',
+      userId: 'aaaaaaaaaaaaaaaaaaaaaaa2',
+      tenantId: 'x',
+    });
     expect(notices).toEqual([{ kind: 'user', userId: 'aaaaaaaaaaaaaaaaaaaaaaa2' }]);
     expect(await reads(() => directory.membershipsOfUser('aaaaaaaaaaaaaaaaaaaaaaa1'))).toBe(0);
     expect(await reads(() => directory.membershipsOfUser('aaaaaaaaaaaaaaaaaaaaaaa2'))).toBe(1);

@@ -74,7 +74,13 @@ export class ChangeLog {
   append(tick: ClusterTick, changes: readonly ChangeInput[], transaction?: ChangeEntry['transaction']): void {
     const { t, i } = tick.clusterTime;
     changes.forEach((change, index) => {
-      this.entries.push({ ...change, position: { t, i, index }, clusterTime: tick.clusterTime, wallTime: tick.wallTime, transaction });
+      this.entries.push({
+        ...change,
+        position: { t, i, index },
+        clusterTime: tick.clusterTime,
+        wallTime: tick.wallTime,
+        transaction,
+      });
     });
     // Trimming in chunks keeps appends amortised O(1) instead of shifting the array on every commit.
     if (this.entries.length > this.capacity + Math.ceil(this.capacity / 10)) {

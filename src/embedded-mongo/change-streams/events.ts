@@ -28,8 +28,10 @@ export function renderEvent(entry: ChangeEntry, options: EventOptions, lookup: D
   if (fullDocument !== undefined) event.fullDocument = fullDocument;
   event.ns = entry.coll === undefined ? { db: entry.db } : { db: entry.db, coll: entry.coll };
   if (id !== undefined) event.documentKey = { _id: id };
-  if (entry.kind === 'update' && entry.before && entry.after) event.updateDescription = describeUpdate(entry.before, entry.after);
-  const withPreImage = options.fullDocumentBeforeChange === 'whenAvailable' || options.fullDocumentBeforeChange === 'required';
+  if (entry.kind === 'update' && entry.before && entry.after)
+    event.updateDescription = describeUpdate(entry.before, entry.after);
+  const withPreImage =
+    options.fullDocumentBeforeChange === 'whenAvailable' || options.fullDocumentBeforeChange === 'required';
   if (withPreImage && entry.kind !== 'insert' && entry.before) event.fullDocumentBeforeChange = entry.before;
   if (entry.transaction) {
     event.txnNumber = entry.transaction.txnNumber;
@@ -40,10 +42,20 @@ export function renderEvent(entry: ChangeEntry, options: EventOptions, lookup: D
 
 /** The invalidate event that ends a collection or database stream once its namespace is dropped. */
 export function invalidateEvent(entry: ChangeEntry): Document {
-  return { _id: resumeToken(entry.position), operationType: 'invalidate', clusterTime: entry.clusterTime, wallTime: entry.wallTime };
+  return {
+    _id: resumeToken(entry.position),
+    operationType: 'invalidate',
+    clusterTime: entry.clusterTime,
+    wallTime: entry.wallTime,
+  };
 }
 
-function fullDocumentOf(entry: ChangeEntry, options: EventOptions, lookup: DocumentLookup, id: unknown): Document | null | undefined {
+function fullDocumentOf(
+  entry: ChangeEntry,
+  options: EventOptions,
+  lookup: DocumentLookup,
+  id: unknown,
+): Document | null | undefined {
   if (entry.kind === 'insert' || entry.kind === 'replace') return entry.after;
   if (entry.kind !== 'update') return undefined;
   if (options.fullDocument === 'updateLookup') return lookup(entry.db, entry.coll as string, id);
@@ -53,7 +65,11 @@ function fullDocumentOf(entry: ChangeEntry, options: EventOptions, lookup: Docum
 
 /** The updateDescription of an update event: set fields (dotted paths), removed fields and truncated arrays. */
 function describeUpdate(before: Document, after: Document): Document {
-  const description = { updatedFields: {} as Document, removedFields: [] as string[], truncatedArrays: [] as Document[] };
+  const description = {
+    updatedFields: {} as Document,
+    removedFields: [] as string[],
+    truncatedArrays: [] as Document[],
+  };
   diffDocuments(before, after, '', description);
   return description;
 }
@@ -71,7 +87,8 @@ function diffDocuments(before: Document, after: Document, prefix: string, descri
     if (!(field in before)) description.updatedFields[path] = value;
     else if (canonicalKey(previous) === canonicalKey(value)) continue;
     else if (isPlainObject(previous) && isPlainObject(value)) diffDocuments(previous, value, `${path}.`, description);
-    else if (Array.isArray(previous) && Array.isArray(value)) diffArrays(previous as unknown[], value as unknown[], path, description);
+    else if (Array.isArray(previous) && Array.isArray(value))
+      diffArrays(previous as unknown[], value as unknown[], path, description);
     else description.updatedFields[path] = value;
   }
   for (const field of Object.keys(before)) {

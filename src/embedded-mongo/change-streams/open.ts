@@ -11,7 +11,16 @@ import { ChangeStreamCursor } from './cursor.js';
 import type { ChangeStreamScope } from './cursor.js';
 
 /** Stages a change stream pipeline may use after $changeStream: ones that work event by event. */
-const ALLOWED_STAGES = new Set(['$match', '$project', '$addFields', '$set', '$unset', '$replaceRoot', '$replaceWith', '$redact']);
+const ALLOWED_STAGES = new Set([
+  '$match',
+  '$project',
+  '$addFields',
+  '$set',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+  '$redact',
+]);
 
 const FULL_DOCUMENT_MODES = new Set(['default', 'updateLookup', 'whenAvailable', 'required']);
 const PRE_IMAGE_MODES = new Set(['off', 'whenAvailable', 'required']);
@@ -24,14 +33,21 @@ export function openChangeStream(
   batchSize: number | undefined,
   context: CommandContext,
 ): Promise<Document> {
-  if (!isPlainObject(stageOptions)) throw new CommandError(ErrorCode.TypeMismatch, '$changeStream stage expects a document as argument');
+  if (!isPlainObject(stageOptions))
+    throw new CommandError(ErrorCode.TypeMismatch, '$changeStream stage expects a document as argument');
   if (context.transaction) {
-    throw new CommandError(ErrorCode.OperationNotSupportedInTransaction, 'Operation not permitted in transaction :: caused by :: $changeStream');
+    throw new CommandError(
+      ErrorCode.OperationNotSupportedInTransaction,
+      'Operation not permitted in transaction :: caused by :: $changeStream',
+    );
   }
   for (const stage of pipeline) {
     const name = Object.keys(stage)[0] ?? '';
     if (name === '$changeStream') {
-      throw new CommandError(ErrorCode.ChangeStreamNotFirstStage, '$changeStream is only valid as the first stage in a pipeline');
+      throw new CommandError(
+        ErrorCode.ChangeStreamNotFirstStage,
+        '$changeStream is only valid as the first stage in a pipeline',
+      );
     }
     if (!ALLOWED_STAGES.has(name)) {
       throw new CommandError(ErrorCode.IllegalOperation, `${name} is not permitted in a $changeStream pipeline`);
@@ -54,7 +70,10 @@ function optionalMode(options: Document, field: string, modes: ReadonlySet<strin
   const mode: unknown = options[field];
   if (mode === undefined) return undefined;
   if (typeof mode !== 'string' || !modes.has(mode)) {
-    throw new CommandError(ErrorCode.BadValue, `'${String(mode)}' is not a valid value for the $changeStream option '${field}'`);
+    throw new CommandError(
+      ErrorCode.BadValue,
+      `'${String(mode)}' is not a valid value for the $changeStream option '${field}'`,
+    );
   }
   return mode;
 }
@@ -65,7 +84,8 @@ function startPosition(options: Document, context: CommandContext): LogPosition 
   if (token !== undefined) return parseResumeToken(token);
   const time: unknown = options.startAtOperationTime;
   if (time !== undefined) {
-    if (bsonType(time) !== 'Timestamp') throw new CommandError(ErrorCode.TypeMismatch, "'startAtOperationTime' must be a timestamp");
+    if (bsonType(time) !== 'Timestamp')
+      throw new CommandError(ErrorCode.TypeMismatch, "'startAtOperationTime' must be a timestamp");
     return positionBefore(time as Timestamp);
   }
   return context.engine.changes.highWaterMark(context.engine.clock.current());

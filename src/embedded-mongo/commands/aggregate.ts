@@ -23,7 +23,10 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
   }
   const cursorOptions = optionalDocument(command, 'cursor');
   if (!cursorOptions) {
-    throw new CommandError(ErrorCode.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
+    throw new CommandError(
+      ErrorCode.FailedToParse,
+      "The 'cursor' option is required, except for aggregate with the explain argument",
+    );
   }
   const batchSize = optionalNumber(cursorOptions, 'batchSize') ?? DEFAULT_FIRST_BATCH_SIZE;
   const target: unknown = command.aggregate;
@@ -35,19 +38,27 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
   for (const stage of pipeline) {
     const name = stageName(stage);
     if (name === '$changeStream') {
-      throw new CommandError(ErrorCode.ChangeStreamNotFirstStage, '$changeStream is only valid as the first stage in a pipeline');
+      throw new CommandError(
+        ErrorCode.ChangeStreamNotFirstStage,
+        '$changeStream is only valid as the first stage in a pipeline',
+      );
     }
     if (WRITING_STAGES.has(name)) {
       throw new CommandError(ErrorCode.CommandNotSupported, `${name} is not supported by the embedded MongoDB server`);
     }
   }
   if (coll === undefined && target !== 1) {
-    throw new CommandError(ErrorCode.InvalidNamespace, "Invalid value for 'aggregate': it must be a collection name or 1");
+    throw new CommandError(
+      ErrorCode.InvalidNamespace,
+      "Invalid value for 'aggregate': it must be a collection name or 1",
+    );
   }
   // A leading $match selects the input through the planner, so it can use indexes.
   const leadingMatch = first && stageName(first) === '$match' ? (first.$match as Document) : undefined;
   const input =
-    coll === undefined ? [] : context.data.find(context.db, coll, toView(leadingMatch ?? {})).map((record) => record.view);
+    coll === undefined
+      ? []
+      : context.data.find(context.db, coll, toView(leadingMatch ?? {})).map((record) => record.view);
   const stages = leadingMatch ? rest : pipeline;
   const results = runPipeline(input, toView(stages), context.data.resolver(context.db)).map(restoreTypes);
   const cursor = new ArrayCursor(`${context.db}.${coll ?? '$cmd.aggregate'}`, results);

@@ -5,7 +5,10 @@ import { numericValue } from '../values/view.js';
 
 function typeMismatch(field: string, expected: string, value: unknown): CommandError {
   const actual = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return new CommandError(ErrorCode.TypeMismatch, `BSON field '${field}' is the wrong type '${actual}', expected type '${expected}'`);
+  return new CommandError(
+    ErrorCode.TypeMismatch,
+    `BSON field '${field}' is the wrong type '${actual}', expected type '${expected}'`,
+  );
 }
 
 /** The collection a command names in its first field (the command name). */

@@ -28,7 +28,12 @@ const COMMANDS: CommandTable = {
 const TRANSACTION_OUTCOME_COMMANDS = new Set(['commitTransaction', 'abortTransaction']);
 
 /** Runs one command and returns its reply; failures become `ok: 0` replies, never exceptions. */
-export async function runCommand(engine: Engine, command: Document, db: string, connection: ConnectionInfo): Promise<Document> {
+export async function runCommand(
+  engine: Engine,
+  command: Document,
+  db: string,
+  connection: ConnectionInfo,
+): Promise<Document> {
   const name = Object.keys(command)[0] ?? '';
   let session: CommandSession = {};
   try {
@@ -52,7 +57,8 @@ export async function runCommand(engine: Engine, command: Document, db: string, 
     return { ...reply, ...engine.replyTimes() };
   } catch (error) {
     const { transaction } = session;
-    if (transaction?.state === 'active' && !TRANSACTION_OUTCOME_COMMANDS.has(name)) engine.transactions.finish(transaction, 'aborted');
+    if (transaction?.state === 'active' && !TRANSACTION_OUTCOME_COMMANDS.has(name))
+      engine.transactions.finish(transaction, 'aborted');
     return { ...asCommandError(error).toReply(), ...engine.replyTimes() };
   }
 }

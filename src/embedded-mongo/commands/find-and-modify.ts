@@ -6,7 +6,13 @@ import type { UpdateSpec } from '../query/update.js';
 import type { StoredDocument } from '../storage/collection.js';
 import { isPlainObject } from '../values/kinds.js';
 import { toView } from '../values/view.js';
-import { collectionName, optionalBoolean, optionalDocument, optionalDocumentArray, rejectCollation } from './arguments.js';
+import {
+  collectionName,
+  optionalBoolean,
+  optionalDocument,
+  optionalDocumentArray,
+  rejectCollation,
+} from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
 import { withLeadingId } from './write-batch.js';
 
@@ -52,7 +58,9 @@ function findAndModify(command: Document, context: CommandContext): Document {
     };
   }
   const after = applyUpdate(target, spec, filterView, arrayFilters);
-  const updated = after ? context.data.update(context.db, coll, target, after, isReplacement(spec) ? 'replace' : 'update') : target;
+  const updated = after
+    ? context.data.update(context.db, coll, target, after, isReplacement(spec) ? 'replace' : 'update')
+    : target;
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: shown(returnNew ? updated : target), ok: 1 };
 }
 

@@ -45,11 +45,17 @@ function indexNames(collection: Collection, target: unknown): string[] {
   if (typeof target === 'string') return [target];
   if (Array.isArray(target) && target.every((name) => typeof name === 'string')) return target as string[];
   if (isPlainObject(target)) {
-    const match = [...collection.indexes.values()].find((table) => canonicalKey(table.spec.key) === canonicalKey(target));
-    if (!match) throw new CommandError(ErrorCode.IndexNotFound, `can't find index with key: ${defaultIndexName(target)}`);
+    const match = [...collection.indexes.values()].find(
+      (table) => canonicalKey(table.spec.key) === canonicalKey(target),
+    );
+    if (!match)
+      throw new CommandError(ErrorCode.IndexNotFound, `can't find index with key: ${defaultIndexName(target)}`);
     return [match.spec.name];
   }
-  throw new CommandError(ErrorCode.TypeMismatch, 'dropIndexes: index must be a string, an array of strings or an object');
+  throw new CommandError(
+    ErrorCode.TypeMismatch,
+    'dropIndexes: index must be a string, an array of strings or an object',
+  );
 }
 
 function dropIndexes(command: Document, context: CommandContext): Document {

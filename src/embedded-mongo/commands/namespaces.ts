@@ -56,7 +56,13 @@ function drop(command: Document, context: CommandContext): Document {
 function dropDatabase(_command: Document, context: CommandContext): Document {
   const dropped = context.engine.catalog.dropDatabase(context.db);
   if (dropped.length > 0) {
-    const dropDatabaseChange: ChangeInput = { kind: 'dropDatabase', db: context.db, coll: undefined, before: null, after: null };
+    const dropDatabaseChange: ChangeInput = {
+      kind: 'dropDatabase',
+      db: context.db,
+      coll: undefined,
+      before: null,
+      after: null,
+    };
     context.engine.logCatalogChanges([...dropped.map(dropChange), dropDatabaseChange]);
   }
   return { dropped: context.db, ok: 1 };

@@ -20,15 +20,12 @@ function find(command: Document, context: CommandContext): Promise<Document> {
   const filter = optionalDocument(command, 'filter') ?? {};
   const limit = optionalNumber(command, 'limit') ?? 0;
   const records = context.data.find(context.db, coll, toView(filter));
-  const documents = readDocuments(
-    records,
-    {
-      sort: optionalDocument(command, 'sort'),
-      skip: optionalNumber(command, 'skip'),
-      limit: Math.abs(limit),
-      projection: optionalDocument(command, 'projection'),
-    },
-  );
+  const documents = readDocuments(records, {
+    sort: optionalDocument(command, 'sort'),
+    skip: optionalNumber(command, 'skip'),
+    limit: Math.abs(limit),
+    projection: optionalDocument(command, 'projection'),
+  });
   const cursor = new ArrayCursor(`${context.db}.${coll}`, documents);
   return serveBatch(context.engine.cursors, cursor, {
     batchSize: optionalNumber(command, 'batchSize') ?? DEFAULT_FIRST_BATCH_SIZE,
@@ -40,7 +37,8 @@ function find(command: Document, context: CommandContext): Promise<Document> {
 function cursorId(value: unknown): Long {
   if (bsonType(value) === 'Long') return value as Long;
   const number = numericValue(value);
-  if (number === undefined) throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'getMore' is the wrong type, expected type 'long'");
+  if (number === undefined)
+    throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'getMore' is the wrong type, expected type 'long'");
   return Long.fromNumber(number);
 }
 
@@ -57,7 +55,8 @@ function getMore(command: Document, context: CommandContext): Promise<Document> 
 
 function killCursors(command: Document, context: CommandContext): Document {
   const ids: unknown = command.cursors;
-  if (!Array.isArray(ids)) throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'cursors' is missing or not an array");
+  if (!Array.isArray(ids))
+    throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'cursors' is missing or not an array");
   const killed: Long[] = [];
   const notFound: Long[] = [];
   for (const value of ids) {
@@ -81,7 +80,8 @@ function distinct(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
   rejectCollation(command);
   const key: unknown = command.key;
-  if (typeof key !== 'string' || key === '') throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'key' must be a non-empty string");
+  if (typeof key !== 'string' || key === '')
+    throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'key' must be a non-empty string");
   const records = context.data.find(context.db, coll, toView(optionalDocument(command, 'query') ?? {}));
   const values = new Map<string, unknown>();
   for (const record of records) {

@@ -7,7 +7,10 @@ import type { CommandContext, CommandTable } from './context.js';
 /** Sessions resolve the transaction from lsid/txnNumber/autocommit; a bare commit or abort names none. */
 function requireTransaction(context: CommandContext): Transaction {
   if (!context.transaction) {
-    throw new CommandError(ErrorCode.NoSuchTransaction, 'Given transaction number does not match any in-progress transactions.');
+    throw new CommandError(
+      ErrorCode.NoSuchTransaction,
+      'Given transaction number does not match any in-progress transactions.',
+    );
   }
   return context.transaction;
 }
@@ -23,7 +26,10 @@ function commitTransaction(_command: Document, context: CommandContext): Documen
 function abortTransaction(_command: Document, context: CommandContext): Document {
   const transaction = requireTransaction(context);
   if (transaction.state === 'committed') {
-    throw new CommandError(ErrorCode.TransactionCommitted, `Transaction with { txnNumber: ${transaction.txnNumber} } has been committed.`);
+    throw new CommandError(
+      ErrorCode.TransactionCommitted,
+      `Transaction with { txnNumber: ${transaction.txnNumber} } has been committed.`,
+    );
   }
   if (transaction.state === 'aborted') throw noSuchTransaction(transaction.txnNumber);
   context.engine.transactions.finish(transaction, 'aborted');

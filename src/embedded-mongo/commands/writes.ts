@@ -4,7 +4,14 @@ import { applyUpdate, isReplacement, upsertDocument } from '../query/update.js';
 import type { UpdateSpec } from '../query/update.js';
 import { isPlainObject } from '../values/kinds.js';
 import { toView } from '../values/view.js';
-import { collectionName, documentArray, optionalBoolean, optionalDocumentArray, optionalNumber, rejectCollation } from './arguments.js';
+import {
+  collectionName,
+  documentArray,
+  optionalBoolean,
+  optionalDocumentArray,
+  optionalNumber,
+  rejectCollation,
+} from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
 import { runWriteBatch, withLeadingId, writeReply } from './write-batch.js';
 

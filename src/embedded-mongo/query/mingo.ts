@@ -67,7 +67,10 @@ const ERROR_RULES: ErrorRule[] = [
   [
     /^Performing an update on the path '(.+)' would modify the immutable field '_id'/,
     (path) =>
-      new CommandError(ErrorCode.ImmutableField, `Performing an update on the path '${path}' would modify the immutable field '_id'`),
+      new CommandError(
+        ErrorCode.ImmutableField,
+        `Performing an update on the path '${path}' would modify the immutable field '_id'`,
+      ),
   ],
 ];
 
@@ -100,12 +103,19 @@ export function compileFilter(filter: Document): Filter {
 }
 
 /** Runs an aggregation pipeline over copies of the views, so that no stage can modify stored documents. */
-export function runPipeline(views: Document[], pipeline: Document[], resolveCollection?: CollectionResolver): Document[] {
+export function runPipeline(
+  views: Document[],
+  pipeline: Document[],
+  resolveCollection?: CollectionResolver,
+): Document[] {
   return compilePipeline(pipeline, resolveCollection)(views);
 }
 
 /** A pipeline checked once and run many times (change streams apply theirs to every event). */
-export function compilePipeline(pipeline: Document[], resolveCollection?: CollectionResolver): (views: Document[]) => Document[] {
+export function compilePipeline(
+  pipeline: Document[],
+  resolveCollection?: CollectionResolver,
+): (views: Document[]) => Document[] {
   if (pipeline.length === 0) return (views) => views;
   const aggregator = withQueryErrors(() => new Aggregator(pipeline, mingoOptions(resolveCollection)));
   return (views) => withQueryErrors(() => aggregator.run(views.map(copyView)));

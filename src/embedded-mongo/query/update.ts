@@ -71,7 +71,9 @@ export function upsertDocument(filter: Document, update: UpdateSpec, arrayFilter
     if (explicitId !== undefined) seed._id = explicitId;
     const working = [cloneDocument(toView(seed))];
     const modifier = Array.isArray(update) ? toView(update) : operatorModifier(update, undefined, true);
-    withQueryErrors(() => updateOne(working, {}, modifier, arrayFilters ? { arrayFilters: toView(arrayFilters) } : {}, mingoOptions()));
+    withQueryErrors(() =>
+      updateOne(working, {}, modifier, arrayFilters ? { arrayFilters: toView(arrayFilters) } : {}, mingoOptions()),
+    );
     inserted = restoreUpdatedTypes(working[0] as Document, seed);
   }
   const { _id: id, ...rest } = inserted;

@@ -42,7 +42,10 @@ export class Collection {
   constructor(db: string, name: string, options: Document = {}) {
     for (const option of Object.keys(options)) {
       if (!SUPPORTED_OPTIONS.has(option)) {
-        throw new CommandError(ErrorCode.InvalidOptions, `Collection option '${option}' is not supported by the embedded MongoDB server`);
+        throw new CommandError(
+          ErrorCode.InvalidOptions,
+          `Collection option '${option}' is not supported by the embedded MongoDB server`,
+        );
       }
     }
     this.db = db;
@@ -119,13 +122,15 @@ export class Collection {
 
   dropIndex(name: string): void {
     if (name === ID_INDEX_NAME) throw new CommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
-    if (!this.indexes.delete(name)) throw new CommandError(ErrorCode.IndexNotFound, `index not found with name [${name}]`);
+    if (!this.indexes.delete(name))
+      throw new CommandError(ErrorCode.IndexNotFound, `index not found with name [${name}]`);
   }
 
   /** Whether an identical index exists; a clash of name or key with a different index is an error. */
   private hasIndex(spec: IndexSpec): boolean {
     const sameKey = (other: IndexSpec): boolean => canonicalKey(other.key) === canonicalKey(spec.key);
-    const sameOptions = (other: IndexSpec): boolean => canonicalKey(describeIndex(other)) === canonicalKey(describeIndex(spec));
+    const sameOptions = (other: IndexSpec): boolean =>
+      canonicalKey(describeIndex(other)) === canonicalKey(describeIndex(spec));
     for (const other of [ID_INDEX, ...[...this.indexes.values()].map((table) => table.spec)]) {
       if (other.name === spec.name && !sameKey(other)) {
         throw new CommandError(
@@ -135,7 +140,10 @@ export class Collection {
       }
       if (!sameKey(other)) continue;
       if (other.name !== spec.name) {
-        throw new CommandError(ErrorCode.IndexOptionsConflict, `Index already exists with a different name: ${other.name}`);
+        throw new CommandError(
+          ErrorCode.IndexOptionsConflict,
+          `Index already exists with a different name: ${other.name}`,
+        );
       }
       if (other !== ID_INDEX && !sameOptions(other)) {
         throw new CommandError(

@@ -3,7 +3,12 @@ import { CommandError, ErrorCode } from '../errors.js';
 import { bsonType, isPlainObject } from '../values/kinds.js';
 
 /** The server's E11000 error, with the keyPattern/keyValue fields drivers expose. */
-export function duplicateKeyError(namespace: string, indexName: string, keyPattern: Document, keyValue: Document): CommandError {
+export function duplicateKeyError(
+  namespace: string,
+  indexName: string,
+  keyPattern: Document,
+  keyValue: Document,
+): CommandError {
   const shownKey = Object.entries(keyValue)
     .map(([field, value]) => `${field}: ${formatValue(value)}`)
     .join(', ');

@@ -30,7 +30,16 @@ export const ID_INDEX: IndexSpec = {
 const UNSUPPORTED_INDEX_TYPES = new Set(['text', '2d', '2dsphere', 'geoHaystack']);
 
 /** Fields of a createIndexes entry that are not options of the index itself. */
-const NON_OPTION_FIELDS = new Set(['key', 'name', 'unique', 'sparse', 'partialFilterExpression', 'v', 'ns', 'background']);
+const NON_OPTION_FIELDS = new Set([
+  'key',
+  'name',
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'v',
+  'ns',
+  'background',
+]);
 
 export function parseIndexSpec(raw: unknown): IndexSpec {
   if (!isPlainObject(raw)) throw new CommandError(ErrorCode.TypeMismatch, 'Each index specification must be an object');
@@ -40,7 +49,10 @@ export function parseIndexSpec(raw: unknown): IndexSpec {
   }
   for (const [field, direction] of Object.entries(key)) validateKeyPart(field, direction);
   if (raw.collation !== undefined) {
-    throw new CommandError(ErrorCode.CannotCreateIndex, 'Index collations are not supported by the embedded MongoDB server');
+    throw new CommandError(
+      ErrorCode.CannotCreateIndex,
+      'Index collations are not supported by the embedded MongoDB server',
+    );
   }
   const partial: unknown = raw.partialFilterExpression;
   if (partial !== undefined && !isPlainObject(partial)) {
@@ -68,9 +80,13 @@ function validateKeyPart(field: string, direction: unknown): void {
       `Index type '${direction}' on field '${field}' is not supported by the embedded MongoDB server`,
     );
   }
-  const valid = direction === 'hashed' || (typeof direction === 'number' && direction !== 0) || isNumericWrapper(direction);
+  const valid =
+    direction === 'hashed' || (typeof direction === 'number' && direction !== 0) || isNumericWrapper(direction);
   if (!valid) {
-    throw new CommandError(ErrorCode.CannotCreateIndex, `Values in the index key pattern can't be ${JSON.stringify(direction)}`);
+    throw new CommandError(
+      ErrorCode.CannotCreateIndex,
+      `Values in the index key pattern can't be ${JSON.stringify(direction)}`,
+    );
   }
 }
 

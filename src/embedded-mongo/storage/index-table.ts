@@ -100,7 +100,9 @@ export class IndexTable {
     if (this.spec.sparse && perField.every((values) => values.length === 0)) return [];
     return cartesian(
       perField.map((values) =>
-        values.length === 0 ? [{ key: canonicalKey(null), value: null }] : dedupe(values.map((value) => ({ key: canonicalKey(value), value }))),
+        values.length === 0
+          ? [{ key: canonicalKey(null), value: null }]
+          : dedupe(values.map((value) => ({ key: canonicalKey(value), value }))),
       ),
     );
   }
@@ -126,5 +128,8 @@ function dedupe(parts: KeyPart[]): KeyPart[] {
 }
 
 function cartesian(lists: readonly (readonly KeyPart[])[]): KeyPart[][] {
-  return lists.reduce<KeyPart[][]>((tuples, list) => tuples.flatMap((tuple) => list.map((part) => [...tuple, part])), [[]]);
+  return lists.reduce<KeyPart[][]>(
+    (tuples, list) => tuples.flatMap((tuple) => list.map((part) => [...tuple, part])),
+    [[]],
+  );
 }

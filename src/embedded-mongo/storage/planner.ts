@@ -52,7 +52,7 @@ function equalityKeys(filter: Document): Map<string, string[]> {
       }
       if (field.startsWith('$') || found.has(field)) continue;
       const values = equalityValues(condition);
-      if (values && values.every(isIndexableValue)) found.set(field, [...new Set(values.map(canonicalKey))]);
+      if (values?.every(isIndexableValue)) found.set(field, [...new Set(values.map(canonicalKey))]);
     }
   };
   visit(filter);

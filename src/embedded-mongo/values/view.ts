@@ -48,7 +48,9 @@ function convert(value: unknown): unknown {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       const converted = convert(item);
-      if (converted !== item) (copy ??= tag(value.slice(), value))[i] = converted;
+      if (converted === item) continue;
+      copy ??= tag(value.slice(), value);
+      copy[i] = converted;
     }
     return copy ?? value;
   }
@@ -57,7 +59,9 @@ function convert(value: unknown): unknown {
   for (const key of Object.keys(value)) {
     const item: unknown = value[key];
     const converted = convert(item);
-    if (converted !== item) (copy ??= tag({ ...value }, value))[key] = converted;
+    if (converted === item) continue;
+    copy ??= tag({ ...value }, value);
+    copy[key] = converted;
   }
   return copy ?? value;
 }
@@ -90,7 +94,9 @@ function restore(value: unknown, hint: unknown, sticky: boolean): unknown {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       const restored = restore(item, hints?.[i], sticky);
-      if (restored !== item) (copy ??= value.slice())[i] = restored;
+      if (restored === item) continue;
+      copy ??= value.slice();
+      copy[i] = restored;
     }
     return copy ?? value;
   }
@@ -101,7 +107,9 @@ function restore(value: unknown, hint: unknown, sticky: boolean): unknown {
   for (const key of Object.keys(value)) {
     const item: unknown = value[key];
     const restored = restore(item, hints?.[key], sticky);
-    if (restored !== item) (copy ??= { ...value })[key] = restored;
+    if (restored === item) continue;
+    copy ??= { ...value };
+    copy[key] = restored;
   }
   return copy ?? value;
 }
@@ -132,7 +140,8 @@ export function copyView<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   let copy: object;
   if (Array.isArray(value)) copy = value.map((item: unknown) => copyView(item));
-  else if (isPlainObject(value)) copy = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyView(item)]));
+  else if (isPlainObject(value))
+    copy = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyView(item)]));
   else return value;
   const twin = (value as Tagged)[TYPED];
   return (twin === undefined ? copy : tag(copy, twin as object)) as T;

@@ -45,7 +45,12 @@ export class FrameReader {
 }
 
 /** A complete wire message: the header followed by the body parts. */
-export function encodeFrame(opCode: number, requestId: number, responseTo: number, parts: readonly Uint8Array[]): Buffer {
+export function encodeFrame(
+  opCode: number,
+  requestId: number,
+  responseTo: number,
+  parts: readonly Uint8Array[],
+): Buffer {
   const length = HEADER_SIZE + parts.reduce((sum, part) => sum + part.length, 0);
   const header = Buffer.alloc(HEADER_SIZE);
   header.writeInt32LE(length, 0);

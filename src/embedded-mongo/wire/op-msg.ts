@@ -49,7 +49,8 @@ function decodeSequence(section: Buffer): [string, Document[]] {
   let offset = terminator + 1;
   while (offset < section.length) {
     const size = section.readInt32LE(offset);
-    if (size < 5 || offset + size > section.length) throw new Error(`document of invalid size ${size} in sequence ${identifier}`);
+    if (size < 5 || offset + size > section.length)
+      throw new Error(`document of invalid size ${size} in sequence ${identifier}`);
     documents.push(decodeDocument(section.subarray(offset, offset + size)));
     offset += size;
   }

@@ -31,10 +31,16 @@ export async function createApiKey(
 /** Revokes the key (a second revocation keeps the first time); null when the tenant has no such key. */
 export async function revokeApiKey(db: TenantDb, keyId: string): Promise<ApiKeyDocument | null> {
   const keys = keysOf(db);
-  return (await keys.updateOne({ _id: keyId, revokedAt: null }, { $set: { revokedAt: new Date() } })) ?? keys.findById(keyId);
+  return (
+    (await keys.updateOne({ _id: keyId, revokedAt: null }, { $set: { revokedAt: new Date() } })) ?? keys.findById(keyId)
+  );
 }
 
 /** Notes a key's use; the authenticator calls it at most once a minute per key. */
-export async function recordKeyUse(database: Database, key: { keyId: string; tenantId: string }, at: Date): Promise<void> {
+export async function recordKeyUse(
+  database: Database,
+  key: { keyId: string; tenantId: string },
+  at: Date,
+): Promise<void> {
   await keysOf(database.forTenant(key.tenantId)).updateOne({ _id: key.keyId }, { $set: { lastUsedAt: at } });
 }

@@ -48,12 +48,14 @@ export async function createExportLink(ctx: RequestContext, schema: GraphQLSchem
   try {
     tabularShape(schema, document);
   } catch (error) {
-    if (error instanceof OperationDocumentError) throw badUserInput('operationName', `${operation.name} ${error.message}`);
+    if (error instanceof OperationDocumentError)
+      throw badUserInput('operationName', `${operation.name} ${error.message}`);
     throw error;
   }
   const definition = document.definitions.find((node) => node.kind === Kind.OPERATION_DEFINITION);
   const coerced = getVariableValues(schema, definition?.variableDefinitions ?? [], variables ?? {});
-  if (coerced.errors) throw badUserInput('variables', stripSuggestions(coerced.errors[0]?.message ?? 'do not fit the operation'));
+  if (coerced.errors)
+    throw badUserInput('variables', stripSuggestions(coerced.errors[0]?.message ?? 'do not fit the operation'));
   const expiresAt = Math.floor(Date.now() / 1000) + args.ttlSeconds;
   const token = await bi.exportLinks.sign(db, {
     operation: operation.name,

@@ -10,7 +10,8 @@ export const biResolvers: Resolvers = {
   Mutation: {
     registerTrustedOperation: (_parent, { name, document }, ctx, info) =>
       ctx.services.bi.trustedOperations.register(requireTenantDb(ctx), info.schema, name, document, creatorOf(ctx)),
-    removeTrustedOperation: (_parent, { name }, ctx) => ctx.services.bi.trustedOperations.remove(requireTenantDb(ctx), name),
+    removeTrustedOperation: (_parent, { name }, ctx) =>
+      ctx.services.bi.trustedOperations.remove(requireTenantDb(ctx), name),
     createExportLink: (_parent, args, ctx, info) => createExportLink(ctx, info.schema, args),
     rotateExportLinkSecret: async (_parent, _args, ctx) => {
       await ctx.services.bi.exportLinks.rotate(requireTenantDb(ctx));

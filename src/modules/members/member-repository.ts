@@ -26,7 +26,12 @@ export async function listMembers(platform: PlatformDb, tenantId: string): Promi
  * (Two admins demoting each other at the same instant can still both succeed: the check and the write
  * touch different documents.)
  */
-export async function setMemberRoles(platform: PlatformDb, tenantId: string, email: string, roles: readonly Role[]): Promise<Member> {
+export async function setMemberRoles(
+  platform: PlatformDb,
+  tenantId: string,
+  email: string,
+  roles: readonly Role[],
+): Promise<Member> {
   const memberships = platform.collection<MembershipDocument>('memberships');
   const user = await platform.collection<UserDocument>('users').findOne({ email: email.trim().toLowerCase() });
   if (!user) throw badUserInput('email', 'does not name a user');

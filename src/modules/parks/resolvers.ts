@@ -16,7 +16,6 @@ function loadPark(ctx: RequestContext, id: unknown): Promise<ParkDocument | null
   return parkId === null ? null : ctx.loaders.parkById.load(parkId);
 }
 
-
 /** Later reads in the same request (e.g. `Reservation.park`) must see what the mutation wrote. */
 function remember(ctx: RequestContext, park: ParkDocument): ParkDocument {
   ctx.loaders.parkById.clear(park._id).prime(park._id, park);

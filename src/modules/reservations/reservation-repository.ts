@@ -69,7 +69,12 @@ export async function createReservation(db: TenantDb, input: CreateReservationIn
     const park = await tx.collection<ParkDocument>('parks').findById(fields.parkId);
     if (!park) throw parkNotNamed();
     const now = new Date();
-    const reservation = await reservations(tx).insertOne({ ...fields, status: 'CONFIRMED', createdAt: now, updatedAt: now });
+    const reservation = await reservations(tx).insertOne({
+      ...fields,
+      status: 'CONFIRMED',
+      createdAt: now,
+      updatedAt: now,
+    });
     await recordReservationEvent(tx, 'reservation.created', reservation);
     return reservation;
   });

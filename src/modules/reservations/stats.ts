@@ -43,10 +43,12 @@ export async function reservationStats(
   from: string | null,
   to: string | null,
 ): Promise<ReservationStat[]> {
-  const rows = await db.collection<ReservationDocument>('reservations').aggregate<GroupRow>([
-    { $match: { status: 'CONFIRMED', ...dateRange(from, to) } },
-    { $group: { _id: GROUP_KEYS[groupBy], reservations: { $sum: 1 }, visitors: { $sum: '$partySize' } } },
-  ]);
+  const rows = await db
+    .collection<ReservationDocument>('reservations')
+    .aggregate<GroupRow>([
+      { $match: { status: 'CONFIRMED', ...dateRange(from, to) } },
+      { $group: { _id: GROUP_KEYS[groupBy], reservations: { $sum: 1 }, visitors: { $sum: '$partySize' } } },
+    ]);
   return rows
     .map((row) => ({
       key: groupBy === 'PARK' ? toGlobalId('Park', row._id) : row._id,

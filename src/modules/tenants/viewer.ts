@@ -41,7 +41,12 @@ export async function describeViewer(
       .filter((membership) => membership.roles.length > 0)
       .map(async (membership) => {
         const member = await identity.tenantById(membership.tenantId);
-        return member && { tenant: { id: member._id, slug: member.slug, name: member.name }, roles: inRoleOrder(membership.roles) };
+        return (
+          member && {
+            tenant: { id: member._id, slug: member.slug, name: member.name },
+            roles: inRoleOrder(membership.roles),
+          }
+        );
       }),
   );
   return {
