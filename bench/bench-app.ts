@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { loadOrCreateDevIssuer, type DevIssuer } from '../src/auth/dev-issuer.js';
 import { loadConfig } from '../src/config.js';
 import type { TenantDb } from '../src/data/tenant-db.js';
-import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
+import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { startApp, type RunningApp } from '../src/server/app.js';
 import { seedId } from '../src/seed/seed.js';
 

@@ -13,7 +13,7 @@ import { generateApiKey } from '../src/auth/api-key-secret.js';
 import type { Role } from '../src/authz/roles.js';
 import { loadConfig } from '../src/config.js';
 import { newId } from '../src/data/ids.js';
-import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
+import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { decodeCursor } from '../src/events/cursor.js';
 import type { EventDocument } from '../src/events/event-document.js';
 import { latestPosition } from '../src/events/outbox.js';

@@ -1,5 +1,5 @@
 import * as apiOverhead from './api-overhead.js';
-import * as embeddedMongoFindById from './embedded-mongo-find-by-id.js';
+import * as embeddedMongo from './embedded-mongo.js';
 import * as exportFanout from './export-fanout.js';
 import * as persistedQuery from './persisted-query.js';
 
@@ -9,7 +9,7 @@ interface BenchModule {
 
 /** The benchmarks `npm run bench` runs, one after the other. */
 const BENCHMARKS: Record<string, BenchModule> = {
-  'embedded-mongo-find-by-id': embeddedMongoFindById,
+  'embedded-mongo': embeddedMongo,
   'api-overhead': apiOverhead,
   'persisted-query': persistedQuery,
   'export-fanout': exportFanout,

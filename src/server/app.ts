@@ -15,7 +15,7 @@ import { createDocumentCache } from '../bi/apq-cache.js';
 import { createBiServices } from '../bi/index.js';
 import { persistedQueryPlugin } from '../bi/persisted-query-plugin.js';
 import { connectDatabase } from '../data/database.js';
-import { startEmbeddedMongo } from '../embedded-mongo/index.js';
+import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { ExportFeed } from '../events/feed.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
 import { recordKeyUse } from '../modules/api-keys/api-key-repository.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/data/database.js';
-import { startEmbeddedMongo } from '../../src/embedded-mongo/index.js';
+import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { uniqueDbName } from '../support/mongo.js';
 import { startTestDatabase, type TestDatabase } from './test-database.js';
 

@@ -29,7 +29,7 @@ interface Child {
 
 function startMain(env: Record<string, string>): Child {
   const external = process.env.MONGODB_URI;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

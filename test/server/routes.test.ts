@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedMongo } from '../../src/embedded-mongo/index.js';
+import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
 import { expectNoLeak, runOnce, scrape, metricValue, wsClient, wsErrorCodes, wsUrl } from './helpers.js';
 

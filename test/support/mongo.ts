@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startEmbeddedMongo } from '../../src/embedded-mongo/index.js';
+import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 
 export interface TestMongo {
   /** Connection string of the server under test (real MongoDB when MONGODB_URI is set). */

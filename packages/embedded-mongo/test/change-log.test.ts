@@ -1,6 +1,6 @@
 import { Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { ChangeLog, parseResumeToken, resumeToken } from '../../src/embedded-mongo/change-streams/change-log.js';
+import { ChangeLog, parseResumeToken, resumeToken } from '../src/change-streams/change-log.js';
 
 function tick(i: number): { clusterTime: Timestamp; wallTime: Date; sequence: number } {
   return { clusterTime: new Timestamp({ t: 100, i }), wallTime: new Date(), sequence: i };

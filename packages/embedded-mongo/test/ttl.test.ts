@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../src/embedded-mongo/engine.js';
-import { storedDocument } from '../../src/embedded-mongo/storage/collection.js';
-import { parseIndexSpec } from '../../src/embedded-mongo/storage/index-spec.js';
+import { Engine } from '../src/engine.js';
+import { storedDocument } from '../src/storage/collection.js';
+import { parseIndexSpec } from '../src/storage/index-spec.js';
 
 describe('TTL indexes', () => {
   it('expire documents whose date is older than expireAfterSeconds, logging deletes', () => {

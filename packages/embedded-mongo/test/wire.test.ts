@@ -3,8 +3,8 @@ import type { Socket } from 'node:net';
 import { deserialize, serialize } from 'bson';
 import type { Document } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedMongo } from '../../src/embedded-mongo/index.js';
-import type { EmbeddedMongo } from '../../src/embedded-mongo/index.js';
+import { startEmbeddedMongo } from '../src/index.js';
+import type { EmbeddedMongo } from '../src/index.js';
 
 const OP_REPLY = 1;
 const OP_QUERY = 2004;

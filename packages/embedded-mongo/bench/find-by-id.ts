@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { MongoClient, ObjectId } from 'mongodb';
 import type { Collection, Document } from 'mongodb';
-import { startEmbeddedMongo } from '../src/embedded-mongo/index.js';
+import { startEmbeddedMongo } from '../src/index.js';
 
 /** Collection sizes measured; the first is the baseline the others are compared with. */
 const SIZES = [1_000, 10_000, 100_000];

@@ -1,9 +1,9 @@
 import { ObjectId } from 'bson';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { Collection, storedDocument } from '../../src/embedded-mongo/storage/collection.js';
-import { parseIndexSpec } from '../../src/embedded-mongo/storage/index-spec.js';
-import { candidateDocuments } from '../../src/embedded-mongo/storage/planner.js';
+import { Collection, storedDocument } from '../src/storage/collection.js';
+import { parseIndexSpec } from '../src/storage/index-spec.js';
+import { candidateDocuments } from '../src/storage/planner.js';
 
 function collectionOf(count: number): { collection: Collection; ids: ObjectId[] } {
   const collection = new Collection('db', 'items');

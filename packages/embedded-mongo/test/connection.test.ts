@@ -5,9 +5,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedMongo } from '../../src/embedded-mongo/index.js';
-import { startTestMongo } from '../support/mongo.js';
-import type { TestMongo } from '../support/mongo.js';
+import { startEmbeddedMongo } from '../src/index.js';
+import { startTestMongo } from './harness.js';
+import type { TestMongo } from './harness.js';
 import { embedded } from './harness.js';
 
 let mongo: TestMongo;
@@ -113,7 +113,7 @@ describe.skipIf(!embedded)('starting and stopping the embedded server', () => {
   });
 
   it('runs alone from the CLI, printing its URI, until SIGTERM', async () => {
-    const cli = fileURLToPath(new URL('../../src/embedded-mongo/cli.ts', import.meta.url));
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -1,0 +1,15 @@
+import * as findById from './find-by-id.js';
+
+interface BenchModule {
+  run(): Promise<void>;
+}
+
+/** The package's benchmarks, one after the other; the root `npm run bench` runs them too. */
+const BENCHMARKS: Record<string, BenchModule> = {
+  'find-by-id': findById,
+};
+
+for (const [name, bench] of Object.entries(BENCHMARKS)) {
+  console.log(`\n# embedded-mongo ${name}`);
+  await bench.run();
+}
