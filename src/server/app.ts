@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { JSONWebKeySet } from 'jose';
 import { pino, type Logger } from 'pino';
 import { Authenticator } from '../auth/authenticator.js';
-import { loadOrCreateDevIssuer } from '../auth/dev-issuer.js';
+import { loadOrCreateDevIssuer, type DevIssuer } from '../auth/dev-issuer.js';
 import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier.js';
 import { createRemoteJwks } from '../auth/remote-jwks.js';
 import type { Config } from '../config.js';
@@ -42,18 +41,18 @@ export interface RunningApp {
 
 interface Identity {
   verifier: JwtVerifier;
-  devJwks: JSONWebKeySet | null;
+  devIssuer: DevIssuer | null;
 }
 
 async function createIdentity(config: Config): Promise<Identity> {
   if (config.auth.mode === 'oidc') {
     const { jwksUrl, issuer, audience } = config.auth;
-    return { verifier: createJwtVerifier({ keys: createRemoteJwks(jwksUrl), issuer, audience }), devJwks: null };
+    return { verifier: createJwtVerifier({ keys: createRemoteJwks(jwksUrl), issuer, audience }), devIssuer: null };
   }
   const dev = await loadOrCreateDevIssuer(config.auth.dataDir);
   return {
     verifier: createJwtVerifier({ keys: dev.keys, issuer: dev.issuer, audience: dev.audience }),
-    devJwks: dev.jwks,
+    devIssuer: dev,
   };
 }
 
@@ -81,7 +80,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   const { database, stopEmbedded } = await openDatabase(config, metrics, logger);
   await database.ensureIndexes();
   if (config.seed) await seedDemoData(database);
-  const { verifier, devJwks } = await createIdentity(config);
+  const { verifier, devIssuer } = await createIdentity(config);
   const identity = new IdentityDirectory(database, config.membershipCacheTtlMs);
   // Every instance applies every committed membership, user and API-key change at once (caches, live
   // WebSocket connections); the cache TTL only bounds staleness while this stream is down.
@@ -136,7 +135,14 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     ],
   });
   await apollo.start();
-  httpServer.on('request', createHttpApp({ services, apollo, metrics, devJwks, schema, sdl }));
+  // The IDE and the dev token endpoint are development tools: in production their module (and its
+  // dev dependencies) is never even loaded.
+  const devRoutes =
+    config.nodeEnv === 'production'
+      ? null
+      : (await import('./ide/routes.js')).ideRoutes({ devIssuer, identity, logger });
+  const devJwks = devIssuer?.jwks ?? null;
+  httpServer.on('request', createHttpApp({ services, apollo, metrics, devJwks, devRoutes, schema, sdl }));
   const address = await listen(httpServer, config.port, config.host);
   const url = `http://${config.host}:${address.port}`;
   listeningUrl = url;

@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { JSONWebKeySet } from 'jose';
 import { biRoutes } from '../bi/routes.js';
@@ -18,6 +18,8 @@ export interface HttpAppOptions {
   metrics: Metrics;
   /** The dev issuer's public keys; absent when a real identity provider is configured. */
   devJwks: JSONWebKeySet | null;
+  /** Development only: the GraphQL IDE and the dev token endpoint (src/server/ide/). */
+  devRoutes: Router | null;
   /** The executable schema, for the BI exports (variable types and row shapes of trusted operations). */
   schema: GraphQLSchema;
   /** What `_service { sdl }` answers, served to a gateway that carries GATEWAY_SECRET. */
@@ -57,7 +59,7 @@ const answerAsGraphQLError =
   };
 
 /** The HTTP routes of the contract (section 2): GraphQL, health, readiness, metrics and the dev JWKS. */
-export function createHttpApp({ services, apollo, metrics, devJwks, schema, sdl }: HttpAppOptions): Express {
+export function createHttpApp({ services, apollo, metrics, devJwks, devRoutes, schema, sdl }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   // Express would put a weak ETag on every answer and turn a matching If-None-Match into 304, whoever
@@ -79,6 +81,7 @@ export function createHttpApp({ services, apollo, metrics, devJwks, schema, sdl 
       res.json(devJwks);
     });
   }
+  if (devRoutes) app.use(devRoutes);
   const secret = services.config.gatewaySecret;
   app.use(
     '/graphql',
