@@ -72,38 +72,8 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       }
     },
     ensureIndexes: () => ensureIndexes(connection.db, { eventRetentionSeconds }),
-    watchEvents: (handlers, feedOptions) => watchEventsOnOwnClient(uri, dbName, handlers, feedOptions),
+    watchEvents: (handlers, feedOptions) => watchEvents({ uri, dbName }, handlers, feedOptions),
     watchIdentity: (onChange, feedOptions) => watchIdentityChanges({ uri, dbName }, onChange, feedOptions),
     close: () => client.close(),
   };
-}
-
-/**
- * The events feed on a client of its own, like the identity feed: a change stream keeps a connection
- * in a long poll, and its idle `getMore`s must neither take a pool slot from requests nor show up in
- * the command counts that measure round trips per request.
- */
-async function watchEventsOnOwnClient(
-  uri: string,
-  dbName: string,
-  handlers: EventFeedHandlers,
-  options?: EventFeedOptions,
-): Promise<EventFeed> {
-  const client = new MongoClient(uri, { ignoreUndefined: true });
-  await client.connect();
-  try {
-    const feed = await watchEvents({ client, db: client.db(dbName) }, handlers, options);
-    return {
-      get resumeToken() {
-        return feed.resumeToken;
-      },
-      async close() {
-        await feed.close();
-        await client.close();
-      },
-    };
-  } catch (error) {
-    await client.close();
-    throw error;
-  }
 }
