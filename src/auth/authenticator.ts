@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { unauthenticated } from '../errors.js';
 import type { IdentityDirectory } from '../tenancy/identity-directory.js';
+import { grantorOf } from '../tenancy/key-rights.js';
 import { parseApiKey, secretMatches } from './api-key-secret.js';
 import type { Credential } from './credentials.js';
 import type { JwtVerifier } from './jwt-verifier.js';
@@ -62,6 +63,7 @@ export class Authenticator {
       name: key.name,
       tenantId: key.tenantId,
       roles: key.roles,
+      grantorId: grantorOf(key),
       expiresAt: key.expiresAt,
       operations: key.operations ?? null,
     };

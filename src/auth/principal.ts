@@ -18,7 +18,10 @@ export interface ApiKeyPrincipal {
   name: string;
   /** The one tenant the key belongs to. */
   tenantId: string;
+  /** The key's own roles; it acts with those its grantor still covers (src/tenancy/key-rights.ts). */
   roles: readonly Role[];
+  /** The member whose current roles bound the key's; null when none is known. */
+  grantorId: string | null;
   expiresAt: Date | null;
   /**
    * The trusted operations (by name) the key may run, and nothing else; null: not limited beyond its

@@ -100,6 +100,7 @@ export const permissionMap = {
     'revokedAt',
     'lastUsedAt',
     'operations',
+    'createdBy',
   ),
   CreatedApiKey: allOf(canManageTenant, 'apiKey', 'secret'),
   TrustedOperation: allOf(canAnalyze, 'id', 'name', 'body', 'source', 'createdAt'),

@@ -54,19 +54,29 @@ export function hasRole(...roles: readonly Role[]): IRule {
   return created;
 }
 
-/** The rights of the contract's role matrix (CONTRACT.md section 3), one rule per ability. */
-export const canReadTenantData = hasRole(...ROLES);
 /** Who may read personal data (`visitorEmail`): the rule below, and the filter of export event data. */
 export const PII_READERS: readonly Role[] = ['EDITOR', 'ADMIN'];
 /** Who may run `reservationStats` and BI persisted operations: the rule below, and the BI safelist. */
 export const ANALYSTS: readonly Role[] = ['ANALYST', 'EDITOR', 'ADMIN'];
 
+/** The abilities of the contract's role matrix (CONTRACT.md section 3) and the roles that hold each. */
+export const ABILITIES = {
+  readTenantData: ROLES,
+  readPii: PII_READERS,
+  write: ['EDITOR', 'ADMIN'],
+  analyze: ANALYSTS,
+  exportEvents: ['INTEGRATOR', 'ADMIN'],
+  manageTenant: ['ADMIN'],
+} as const satisfies Record<string, readonly Role[]>;
+
 /** True when `roles` holds any of `wanted`: for checks made outside a field (event data, persisted operations). */
 export const holdsAny = (roles: ReadonlySet<Role>, wanted: readonly Role[]): boolean =>
   wanted.some((role) => roles.has(role));
 
-export const canReadPii = hasRole(...PII_READERS);
-export const canWrite = hasRole('EDITOR', 'ADMIN');
-export const canAnalyze = hasRole(...ANALYSTS);
-export const canExportEvents = hasRole('INTEGRATOR', 'ADMIN');
-export const canManageTenant = hasRole('ADMIN');
+/** One rule per ability. */
+export const canReadTenantData = hasRole(...ABILITIES.readTenantData);
+export const canReadPii = hasRole(...ABILITIES.readPii);
+export const canWrite = hasRole(...ABILITIES.write);
+export const canAnalyze = hasRole(...ABILITIES.analyze);
+export const canExportEvents = hasRole(...ABILITIES.exportEvents);
+export const canManageTenant = hasRole(...ABILITIES.manageTenant);

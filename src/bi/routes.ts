@@ -6,6 +6,7 @@ import type { ApiKeyPrincipal } from '../auth/principal.js';
 import type { RequestContext } from '../context.js';
 import { AppError, ErrorCode, isAppError, notFound } from '../errors.js';
 import type { Services } from '../services.js';
+import { httpHeaderLookup } from '../server/http-headers.js';
 import { buildRequestContext, contextFor } from '../server/request-context.js';
 import { CACHE_VARY } from './persisted-query-plugin.js';
 import { EXPORT_EXTENSIONS, type ExportFormat } from './export-links.js';
@@ -78,6 +79,7 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
         name: `export link of ${claims.createdBy}`,
         tenantId: tenant._id,
         roles,
+        grantorId: null, // its roles were checked against its creator's just above
         expiresAt: new Date(claims.expiresAt * 1000),
         operations: [claims.operation],
       };
@@ -111,7 +113,7 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
       if (!match?.[1] || !format) throw notFound('Export');
       let ctx: RequestContext;
       try {
-        ctx = await buildRequestContext(services, (name) => req.get(name));
+        ctx = await buildRequestContext(services, httpHeaderLookup(req));
       } catch (error) {
         if (isAppError(error)) {
           sendErrors(res, [formatAppError(error)]);

@@ -27,6 +27,11 @@ export type Scalars = {
 export type ApiKey = {
   __typename?: 'ApiKey';
   createdAt: Scalars['DateTime']['output'];
+  /**
+   * The member whose roles bound this key's: its creator, or, for a key created by a key, that key's
+   * creating member. The key acts only with the roles this member still holds in the tenant.
+   */
+  createdBy?: Maybe<User>;
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -49,6 +54,7 @@ export type CreateApiKeyInput = {
    * beyond the key's roles (a key whose only role is ANALYST still runs trusted operations only).
    */
   operations?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Roles the caller holds (ADMIN holds every role's rights, EDITOR those of VIEWER and ANALYST). */
   roles: Array<Role>;
 };
 
@@ -153,7 +159,10 @@ export type Mutation = {
   revokeApiKey: ApiKey;
   /** Replaces the active tenant's link-signing secret: every export link created before stops working (ADMIN). */
   rotateExportLinkSecret: Scalars['Boolean']['output'];
-  /** Sets the roles of an existing user in the active tenant (ADMIN); an empty list removes the membership. */
+  /**
+   * Sets the roles of a member of the active tenant (ADMIN); an empty list removes the membership. An
+   * address that names no member gets NOT_FOUND, whether or not it belongs to a user of another tenant.
+   */
   setMemberRoles: Member;
   /** Makes the tenant with this slug the caller's stored active tenant. The caller must be a member. */
   switchTenant: Viewer;
@@ -635,6 +644,7 @@ export type TagDirectiveResolver<Result, Parent, ContextType = RequestContext, A
 
 export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;

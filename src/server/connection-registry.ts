@@ -45,10 +45,17 @@ const grantOf = (context: RequestContext): Grant => ({
 const holderKey = (principal: Principal): string =>
   principal.kind === 'user' ? `user:${principal.userId}` : `apiKey:${principal.keyId}`;
 
+/** Whose changes a connection's rights depend on: its user, or its key and the key's grantor. */
+const dependsOn = (principal: Principal): string[] =>
+  principal.kind === 'apiKey' && principal.grantorId !== null
+    ? [holderKey(principal), `user:${principal.grantorId}`]
+    : [holderKey(principal)];
+
 const CONNECT = Symbol('connect');
 
 class Watched {
   readonly holder: string;
+  readonly dependsOn: readonly string[];
   /** The grant of the accepted connection, and one per operation that has not completed yet. */
   readonly grants = new Map<string | typeof CONNECT, Grant>();
   expiryTimer: NodeJS.Timeout | undefined;
@@ -62,17 +69,19 @@ class Watched {
     readonly principal: Principal,
   ) {
     this.holder = holderKey(principal);
+    this.dependsOn = dependsOn(principal);
   }
 }
 
 /**
  * The live WebSocket connections, by the user or API key they act for, so that their streams end
  * when those credentials stop being valid: at the expiry of the token or key (a timer), and at once
- * when the identity feed reports a change to their user, memberships or key, whichever instance
- * committed it (`onIdentityChange`). Such a change makes the registry build the connection's
- * context again, in each tenant a live operation of it acts in; a failure, or a role that a live
- * operation had and the new context lacks, closes the connection with 4403. Added rights change
- * nothing for operations already running: they keep the context they started with.
+ * when the identity feed reports a change to their user, memberships or key (or to the memberships
+ * of the member who granted the key), whichever instance committed it (`onIdentityChange`). Such a
+ * change makes the registry build the connection's context again, in each tenant a live operation of
+ * it acts in; a failure, or a role that a live operation had and the new context lacks, closes the
+ * connection with 4403. Added rights change nothing for operations already running: they keep the
+ * context they started with.
  *
  * A change may arrive while a context is being built from data read just before it: `version`
  * counts the changes seen, and a connection admitted (or granted) with an older version is checked
@@ -102,12 +111,14 @@ export class ConnectionRegistry {
     const watched = new Watched(key, socket, context.principal);
     watched.grants.set(CONNECT, grantOf(context));
     this.#byKey.set(key, watched);
-    let holders = this.#byHolder.get(watched.holder);
-    if (!holders) {
-      holders = new Set();
-      this.#byHolder.set(watched.holder, holders);
+    for (const holder of watched.dependsOn) {
+      let holders = this.#byHolder.get(holder);
+      if (!holders) {
+        holders = new Set();
+        this.#byHolder.set(holder, holders);
+      }
+      holders.add(watched);
     }
-    holders.add(watched);
     this.#armExpiry(watched, context.principal.expiresAt);
     if (this.#version !== since) this.#recheck(watched);
   }
@@ -226,8 +237,10 @@ export class ConnectionRegistry {
     watched.closed = true;
     clearTimeout(watched.expiryTimer);
     this.#byKey.delete(watched.key);
-    const holders = this.#byHolder.get(watched.holder);
-    holders?.delete(watched);
-    if (holders?.size === 0) this.#byHolder.delete(watched.holder);
+    for (const holder of watched.dependsOn) {
+      const holders = this.#byHolder.get(holder);
+      holders?.delete(watched);
+      if (holders?.size === 0) this.#byHolder.delete(holder);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type ErrorRequestHandler, type Express, type Request, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { JSONWebKeySet } from 'jose';
 import { biRoutes } from '../bi/routes.js';
@@ -10,6 +10,7 @@ import type { Services } from '../services.js';
 import { serveSdlToGateway } from './gateway-introspection.js';
 import { requireGatewaySecret } from './gateway-secret.js';
 import type { Metrics } from './metrics.js';
+import { httpHeaderLookup } from './http-headers.js';
 import { buildRequestContext } from './request-context.js';
 
 export interface HttpAppOptions {
@@ -25,8 +26,6 @@ export interface HttpAppOptions {
   /** What `_service { sdl }` answers, served to a gateway that carries GATEWAY_SECRET. */
   sdl: string;
 }
-
-const headerOf = (req: Request) => (name: string) => req.get(name);
 
 const CLIENT_ERROR_MESSAGES: Readonly<Record<number, string>> = {
   400: 'Malformed request body',
@@ -92,7 +91,7 @@ export function createHttpApp({ services, apollo, metrics, devJwks, devRoutes, s
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         try {
-          return await buildRequestContext(services, headerOf(req));
+          return await buildRequestContext(services, httpHeaderLookup(req));
         } catch (error) {
           throw isAppError(error) ? withHttpStatus(error) : error;
         }

@@ -46,13 +46,18 @@ export const KEEP_ALIVE_MS = 12_000;
  */
 const CLOSE_GRACE_MS = 1000;
 
-/** `connection_init` payload keys are header-shaped and matched in any case, like HTTP headers. */
+/**
+ * `connection_init` payload keys are header-shaped and matched in any case, like HTTP headers; keys
+ * that differ only in case are the same header sent twice, and give their values joined as HTTP does.
+ */
 export const payloadLookup =
   (payload: Readonly<Record<string, unknown>> | undefined): HeaderLookup =>
   (name) => {
     const wanted = name.toLowerCase();
-    const entry = Object.entries(payload ?? {}).find(([key]) => key.toLowerCase() === wanted);
-    return typeof entry?.[1] === 'string' ? entry[1] : undefined;
+    const values = Object.entries(payload ?? {})
+      .filter(([key, value]) => key.toLowerCase() === wanted && typeof value === 'string')
+      .map(([, value]) => value as string);
+    return values.length === 0 ? undefined : values.join(', ');
   };
 
 /** The same lookup, with `X-Tenant-ID` fixed to this slug (null: unchanged). */

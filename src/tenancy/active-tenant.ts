@@ -5,6 +5,7 @@ import type { ActiveTenant } from '../context.js';
 import { forbidden } from '../errors.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import type { TenantDocument } from './identity-documents.js';
+import { keyRolesNow } from './key-rights.js';
 
 export interface TenantScope {
   tenant: ActiveTenant | null;
@@ -24,7 +25,8 @@ export const toActive = (tenant: TenantDocument): ActiveTenant => ({
 /**
  * The active tenant of a request and the caller's roles in it: the `X-Tenant-ID` slug, else the slug
  * the user's token prefers, else the user's stored active tenant, else the API key's own tenant.
- * A named tenant the caller does not belong to is FORBIDDEN, exactly as one that does not exist.
+ * A named tenant the caller does not belong to is FORBIDDEN, exactly as one that does not exist. An
+ * API key acts with the roles its grantor still covers, and with none left it is FORBIDDEN.
  */
 export async function resolveTenantScope(
   identity: IdentityDirectory,
@@ -48,7 +50,9 @@ async function apiKeyScope(
 ): Promise<TenantScope> {
   const tenant = await identity.tenantById(key.tenantId);
   if (!tenant || (requestedSlug !== null && requestedSlug !== tenant.slug)) throw forbidden(NOT_A_MEMBER);
-  return { tenant: toActive(tenant), roles: new Set(key.roles) };
+  const roles = await keyRolesNow(identity, key);
+  if (roles.length === 0) throw forbidden('This API key holds no role its creator still holds');
+  return { tenant: toActive(tenant), roles: new Set(roles) };
 }
 
 async function userScope(

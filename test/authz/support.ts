@@ -32,6 +32,7 @@ export function apiKeyContext(roles: readonly Role[]): AuthzContext {
       name: 'bi',
       tenantId: texas.id,
       roles,
+      grantorId: 'u-1',
       expiresAt: null,
       operations: null,
     },

@@ -7,6 +7,7 @@ import {
   HAS_EXPORT_EVENTS,
   expectForbiddenClose,
   openStream,
+  makeTexasMember,
   queryOver,
   revokeKey,
   setRoles,
@@ -30,7 +31,7 @@ beforeAll(async () => {
   b = await startPeerServer(a, CACHE_TTL);
 });
 beforeEach(async () => {
-  await setRoles(a, 'frank@example.com', ['INTEGRATOR']);
+  await makeTexasMember(a, 'frank@example.com', ['INTEGRATOR']);
 });
 afterEach(async () => {
   await Promise.all(streams.splice(0).map((stream) => stream.dispose()));

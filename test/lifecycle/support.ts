@@ -138,6 +138,19 @@ export async function setRoles(server: TestServer, email: string, roles: string[
   expect(response.errors).toBeUndefined();
 }
 
+/**
+ * Makes `email` a member of texas with these roles, whether or not it is one now, by writing the
+ * membership as an invitation accepted at sign-in would: the identity feed tells every instance.
+ */
+export async function makeTexasMember(server: TestServer, email: string, roles: string[]): Promise<void> {
+  const platform = server.app.services.database.platform;
+  const user = await platform.collection('users').findOne({ email });
+  const texas = await platform.collection('tenants').findOne({ slug: 'texas' });
+  await platform
+    .collection('memberships')
+    .upsertOne({ tenantId: texas!._id, userId: user!._id }, { $set: { roles, updatedAt: new Date() } });
+}
+
 /** alice creates an API key of texas with these roles on `server`; returns its id and secret. */
 export async function createKey(server: TestServer, roles: string[]): Promise<{ id: string; secret: string }> {
   const response = await server.as<{ createApiKey: { secret: string; apiKey: { id: string } } }>(

@@ -9,7 +9,13 @@ export interface ApiKeyDocument {
   roles: Role[];
   secretHash: string;
   createdAt: Date;
+  /** The principal label of the creator (`user:<id>`, or `key:<id>` for a key created by a key). */
   createdBy: string;
+  /**
+   * The member whose current roles bound the key's (src/tenancy/key-rights.ts): its creator, or the
+   * grantor of the key that created it. Absent on keys stored before the field: then read from `createdBy`.
+   */
+  grantorId?: string;
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;

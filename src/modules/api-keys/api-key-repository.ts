@@ -8,11 +8,17 @@ const keysOf = (db: TenantDb) => db.collection<ApiKeyDocument>('apiKeys');
 
 export const listApiKeys = (db: TenantDb): Promise<ApiKeyDocument[]> => keysOf(db).find({}, { sort: { createdAt: 1 } });
 
+/** Who creates a key: its principal label, and the member whose current roles will bound the key's. */
+export interface KeyCreator {
+  label: string;
+  grantorId: string;
+}
+
 /** Stores a new key and returns it with its secret, which exists nowhere else from now on. */
 export async function createApiKey(
   db: TenantDb,
   input: ValidApiKeyInput,
-  createdBy: string,
+  creator: KeyCreator,
   now: Date,
 ): Promise<{ apiKey: ApiKeyDocument; secret: string }> {
   const generated = generateApiKey();
@@ -21,7 +27,8 @@ export async function createApiKey(
     ...input,
     secretHash: generated.secretHash,
     createdAt: now,
-    createdBy,
+    createdBy: creator.label,
+    grantorId: creator.grantorId,
     revokedAt: null,
     lastUsedAt: null,
   });

@@ -1,6 +1,6 @@
 import type { Role } from '../../authz/roles.js';
 import type { PlatformDb } from '../../data/platform-db.js';
-import { badUserInput } from '../../errors.js';
+import { badUserInput, notFound } from '../../errors.js';
 import type { MembershipDocument, UserDocument } from '../../tenancy/identity-documents.js';
 
 export interface Member {
@@ -22,9 +22,11 @@ export async function listMembers(platform: PlatformDb, tenantId: string): Promi
 }
 
 /**
- * Sets a user's roles in a tenant; no roles removes the membership. The last ADMIN cannot be removed.
- * (Two admins demoting each other at the same instant can still both succeed: the check and the write
- * touch different documents.)
+ * Sets a member's roles in a tenant; no roles removes the membership. The last ADMIN cannot be removed.
+ * An address that names no member of this tenant gets NOT_FOUND whether or not it is a user of the
+ * platform, so that the answer tells a tenant admin nothing about other tenants' people (members are
+ * added by invitation). (Two admins demoting each other at the same instant can still both succeed:
+ * the check and the write touch different documents.)
  */
 export async function setMemberRoles(
   platform: PlatformDb,
@@ -34,16 +36,17 @@ export async function setMemberRoles(
 ): Promise<Member> {
   const memberships = platform.collection<MembershipDocument>('memberships');
   const user = await platform.collection<UserDocument>('users').findOne({ email: email.trim().toLowerCase() });
-  if (!user) throw badUserInput('email', 'does not name a user');
+  const membership = user && (await memberships.findOne({ tenantId, userId: user._id }));
+  if (!user || !membership) throw notFound('Member');
   const wanted = [...new Set(roles)];
   if (!wanted.includes('ADMIN')) {
     const otherAdmins = await memberships.count({ tenantId, roles: 'ADMIN', userId: { $ne: user._id } });
     if (otherAdmins === 0) throw badUserInput('roles', 'would leave the tenant without an admin');
   }
   if (wanted.length === 0) {
-    await memberships.deleteOne({ tenantId, userId: user._id });
+    await memberships.deleteOne({ _id: membership._id });
   } else {
-    await memberships.upsertOne({ tenantId, userId: user._id }, { $set: { roles: wanted, updatedAt: new Date() } });
+    await memberships.updateOne({ _id: membership._id }, { $set: { roles: wanted, updatedAt: new Date() } });
   }
   return { user, roles: wanted };
 }

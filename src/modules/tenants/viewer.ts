@@ -28,11 +28,12 @@ export async function describeViewer(
   roles: Iterable<Role>,
 ): Promise<ViewerView> {
   if (principal.kind === 'apiKey') {
+    const acting = inRoleOrder(roles); // the key's roles that its grantor still covers
     return {
       user: { id: toGlobalId('ApiKey', principal.keyId), email: `api-key:${principal.name}` },
       tenant,
-      roles: inRoleOrder(roles),
-      memberships: tenant ? [{ tenant, roles: inRoleOrder(principal.roles) }] : [],
+      roles: acting,
+      memberships: tenant ? [{ tenant, roles: acting }] : [],
     };
   }
   const memberships = await identity.membershipsOfUser(principal.userId);
