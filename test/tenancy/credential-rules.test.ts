@@ -101,10 +101,11 @@ describe('one credential per request (section 2)', () => {
     const before = await parkCount();
     const alice = await a.token('alice@example.com');
     const { secret } = await createKey(a, alice, ['EDITOR']);
-    for (const headers of [
+    const attempts: Array<Record<string, string | string[]>> = [
       { 'x-api-key': [secret, secret] },
       { authorization: `Bearer ${alice}`, 'x-api-key': secret },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const answer = await rawPost(a, headers, CREATE_PARK);
       expect(answer.status).toBe(401);
       expect(answer.body.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
