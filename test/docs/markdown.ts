@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MarkdownIt from 'markdown-it';
 
@@ -8,16 +8,27 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const markdown = new MarkdownIt({ html: true });
 
-/** The documentation a reader of a clone sees: README.md, docs/ and examples/ (paths relative to ROOT). */
+const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set(['node_modules', 'dist']);
+
+/**
+ * The documentation a reader of a clone sees: README.md and the Markdown files of docs/, examples/ and
+ * packages/ (paths relative to ROOT).
+ */
 export function documentationFiles(): string[] {
   const under = (dir: string): string[] =>
-    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : under(path);
-      return entry.name.endsWith('.md') ? [path] : [];
-    });
-  return ['README.md', ...under('docs'), ...under('examples')].sort();
+    existsSync(join(ROOT, dir))
+      ? readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+          const path = join(dir, entry.name);
+          if (entry.isDirectory()) return SKIPPED_DIRECTORIES.has(entry.name) ? [] : under(path);
+          return entry.name.endsWith('.md') ? [path] : [];
+        })
+      : [];
+  return ['README.md', ...under('docs'), ...under('examples'), ...under('packages')].sort();
 }
+
+/** The pages whose examples are run or compiled: README.md and docs/. */
+export const exampleFiles = (): string[] =>
+  documentationFiles().filter((file) => file === 'README.md' || file.startsWith(`docs${sep}`));
 
 export interface CodeBlock {
   file: string;
