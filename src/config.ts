@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -17,6 +18,8 @@ export interface Config {
   /** Undefined: start the embedded MongoDB-compatible server. */
   mongodbUri: string | undefined;
   mongodbDb: string;
+  /** Where the embedded server keeps its data (used only without MONGODB_URI); ':memory:' keeps nothing. */
+  embeddedDbDir: string;
   auth: AuthConfig;
   seed: boolean;
   logLevel: LogLevel;
@@ -97,6 +100,7 @@ const EnvSchema = z.object({
   AUTH_ISSUER: variable(text),
   AUTH_AUDIENCE: variable(text),
   DATA_DIR: variable(text),
+  EMBEDDED_DB_DIR: variable(text.refine((value) => !value.includes('\0'), 'expected a directory path or :memory:')),
   SEED: variable(flag),
   LOG_LEVEL: variable(z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`)),
   GATEWAY_SECRET: variable(z.string().min(16, 'expected at least 16 characters')),
@@ -123,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: values.HOST ?? '127.0.0.1',
     mongodbUri: values.MONGODB_URI,
     mongodbDb: values.MONGODB_DB ?? 'tenantgraph',
+    embeddedDbDir: values.EMBEDDED_DB_DIR ?? join(values.DATA_DIR ?? '.data', 'db'),
     auth: authConfig(values),
     seed: values.SEED ?? values.MONGODB_URI === undefined,
     logLevel: values.LOG_LEVEL ?? 'info',

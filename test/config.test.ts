@@ -24,6 +24,7 @@ describe('loadConfig defaults', () => {
       host: '127.0.0.1',
       mongodbUri: undefined,
       mongodbDb: 'tenantgraph',
+      embeddedDbDir: '.data/db',
       auth: { mode: 'dev', dataDir: '.data' },
       seed: true,
       logLevel: 'info',
@@ -50,6 +51,13 @@ describe('loadConfig defaults', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'true' }).introspection).toBe(true);
     expect(loadConfig({ NODE_ENV: 'test', INTROSPECTION: '0' }).introspection).toBe(false);
+  });
+
+  it('keeps the embedded database under DATA_DIR unless EMBEDDED_DB_DIR says where', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/tenantgraph' }).embeddedDbDir).toBe('/var/lib/tenantgraph/db');
+    expect(loadConfig({ DATA_DIR: '/x', EMBEDDED_DB_DIR: '/srv/db' }).embeddedDbDir).toBe('/srv/db');
+    expect(loadConfig({ EMBEDDED_DB_DIR: ':memory:' }).embeddedDbDir).toBe(':memory:');
+    expect(errorFor({ EMBEDDED_DB_DIR: '   ' }).message).toMatch(/^EMBEDDED_DB_DIR: /);
   });
 
   it('reads every variable', () => {

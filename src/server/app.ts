@@ -57,8 +57,13 @@ async function createIdentity(config: Config): Promise<Identity> {
 }
 
 async function openDatabase(config: Config, metrics: Metrics, logger: Logger) {
-  const embedded = config.mongodbUri ? null : await startEmbeddedMongo();
-  if (embedded) logger.info({ uri: embedded.uri }, 'embedded MongoDB-compatible server started (memory only)');
+  const embedded = config.mongodbUri ? null : await startEmbeddedMongo({ dir: config.embeddedDbDir });
+  if (embedded?.dir) {
+    const { uri, dir, recovery } = embedded;
+    logger.info({ uri, dir, recovery }, `embedded MongoDB-compatible server started, data kept in ${dir}`);
+  } else if (embedded) {
+    logger.info({ uri: embedded.uri }, 'embedded MongoDB-compatible server started in memory: nothing is kept');
+  }
   const database = await connectDatabase({
     uri: config.mongodbUri ?? embedded!.uri,
     dbName: config.mongodbDb,

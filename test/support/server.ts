@@ -67,6 +67,19 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
 }
 
 /**
+ * The service as `npm start` runs it without MONGODB_URI: on the embedded database kept in
+ * `<dataDir>/db`, seeded (idempotently), in dev-issuer mode with the key of `dataDir`. Starting it
+ * again on the same directory is a restart. The directory is left in place.
+ */
+export async function startEmbeddedDefaultServer(dataDir: string): Promise<TestServer> {
+  const app = await startApp(
+    loadConfig({ PORT: '0', DATA_DIR: dataDir, SEED: 'true', LOG_LEVEL: 'silent' }),
+    pino({ level: 'silent' }),
+  );
+  return serving(app, dataDir, () => app.stop());
+}
+
+/**
  * A second instance of the service on the same database as `first` (same MONGODB_URI and MONGODB_DB)
  * and the same DATA_DIR, so that the dev issuer's tokens are accepted by both: what two replicas
  * behind a load balancer see. Not seeded again. Stop it before `first`.

@@ -29,6 +29,15 @@ export class ClusterClock {
     return { clusterTime: this.current(), wallTime: new Date(), sequence: this.commits };
   }
 
+  /** Continues after a recorded commit (at start-up): later ticks are never earlier than it. */
+  restore(t: number, i: number, sequence: number): void {
+    if (t > this.seconds || (t === this.seconds && i > this.increment)) {
+      this.seconds = t;
+      this.increment = i;
+    }
+    this.commits = Math.max(this.commits, sequence);
+  }
+
   /** The number of the latest commit; a transaction's snapshot is the sequence at its start. */
   get sequence(): number {
     return this.commits;

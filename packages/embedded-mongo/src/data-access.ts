@@ -46,7 +46,7 @@ export class DataAccess {
   }
 
   insert(db: string, coll: string, doc: Document): StoredDocument {
-    const collection = this.engine.catalog.ensureCollection(db, coll);
+    const collection = this.engine.ensureCollection(db, coll);
     const record = storedDocument(doc, 0);
     collection.validate(record);
     this.checkWritable(collection, record.id);
@@ -63,7 +63,7 @@ export class DataAccess {
     doc: Document,
     kind: Extract<WriteKind, 'update' | 'replace'>,
   ): StoredDocument {
-    const collection = this.engine.catalog.ensureCollection(db, coll);
+    const collection = this.engine.ensureCollection(db, coll);
     const record = storedDocument(doc, 0);
     collection.validate(record);
     this.checkWritable(collection, before.id);
@@ -73,7 +73,7 @@ export class DataAccess {
   }
 
   remove(db: string, coll: string, before: StoredDocument): void {
-    const collection = this.engine.catalog.ensureCollection(db, coll);
+    const collection = this.engine.ensureCollection(db, coll);
     this.checkWritable(collection, before.id);
     this.apply({ kind: 'delete', db, coll, before, after: null });
   }

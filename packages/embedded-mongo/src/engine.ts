@@ -5,9 +5,14 @@ import type { ChangeInput } from './change-streams/change-log.js';
 import { ClusterClock } from './cluster-time.js';
 import { CursorRegistry } from './cursors.js';
 import { writeConflict } from './errors.js';
+import type { CommitRecord, CommitSink, RecordOp, RecordedTick } from './persistence/commit-record.js';
 import { Catalog } from './storage/catalog.js';
+import type { Collection } from './storage/collection.js';
 import { withVersion } from './storage/collection.js';
+import { describeIndex } from './storage/index-spec.js';
+import type { IndexSpec } from './storage/index-spec.js';
 import { expiredDocuments, TTL_MONITOR_INTERVAL_MS } from './storage/ttl.js';
+import type { ClusterTick } from './cluster-time.js';
 import type { WriteOp } from './storage/write-op.js';
 import { TransactionRegistry } from './transactions.js';
 import type { Transaction } from './transactions.js';
@@ -31,9 +36,78 @@ export class Engine {
   readonly processId = new ObjectId();
 
   private readonly ttlMonitor = setInterval(() => this.expireDocuments(), TTL_MONITOR_INTERVAL_MS).unref();
+  /** The journal every commit is recorded in; none when the server keeps nothing. */
+  private sink: CommitSink | undefined;
 
   constructor(identity: ServerIdentity) {
     this.identity = identity;
+  }
+
+  /** From now on every change to the data, indexes or catalog is recorded in the sink as it is made. */
+  recordCommitsIn(sink: CommitSink): void {
+    this.sink = sink;
+  }
+
+  /**
+   * Settles once every commit made so far is durable (undefined when nothing is pending or nothing
+   * is kept): a reply waits for it, so no client ever hears of a write a crash could still lose.
+   */
+  durable(): Promise<void> | undefined {
+    return this.sink?.durable();
+  }
+
+  createCollection(db: string, name: string, options: Document = {}): Collection {
+    const collection = this.catalog.createCollection(db, name, options);
+    this.record({ ops: [createOp(collection)] });
+    return collection;
+  }
+
+  /** The collection, created implicitly (as inserts and createIndexes do) when missing. */
+  ensureCollection(db: string, name: string): Collection {
+    return this.catalog.collection(db, name) ?? this.createCollection(db, name);
+  }
+
+  /** Builds the indexes that do not exist yet; returns how many it built. */
+  createIndexes(collection: Collection, specs: readonly IndexSpec[]): number {
+    const built: RecordOp[] = [];
+    try {
+      for (const spec of specs) {
+        if (collection.createIndex(spec))
+          built.push({ op: 'createIndex', db: collection.db, coll: collection.name, spec: describeIndex(spec) });
+      }
+    } finally {
+      if (built.length > 0) this.record({ ops: built });
+    }
+    return built.length;
+  }
+
+  dropIndexes(collection: Collection, names: readonly string[]): void {
+    const dropped: RecordOp[] = [];
+    try {
+      for (const name of names) {
+        collection.dropIndex(name);
+        dropped.push({ op: 'dropIndex', db: collection.db, coll: collection.name, name });
+      }
+    } finally {
+      if (dropped.length > 0) this.record({ ops: dropped });
+    }
+  }
+
+  dropCollection(db: string, name: string): Collection | undefined {
+    const dropped = this.catalog.dropCollection(db, name);
+    if (!dropped) return undefined;
+    const tick = this.clock.tick();
+    this.changes.append(tick, [dropChange(dropped)]);
+    this.record({ tick: recordedTick(tick), ops: [{ op: 'drop', db, coll: name }] });
+    return dropped;
+  }
+
+  dropDatabase(db: string): void {
+    const dropped = this.catalog.dropDatabase(db);
+    if (dropped.length === 0) return;
+    const tick = this.clock.tick();
+    this.changes.append(tick, dropDatabaseChanges(db, dropped));
+    this.record({ tick: recordedTick(tick), ops: [{ op: 'dropDatabase', db }] });
   }
 
   /** Deletes what TTL indexes have expired, skipping documents a live transaction holds. */
@@ -50,11 +124,12 @@ export class Engine {
 
   /** Applies writes made outside a transaction: each is its own commit. */
   commitWrite(op: WriteOp): void {
+    const collection = this.ensureCollection(op.db, op.coll);
     const tick = this.clock.tick();
-    const collection = this.catalog.ensureCollection(op.db, op.coll);
     const id = (op.after ?? op.before)?.id as string;
     collection.write(collection.records.get(id) ?? null, op.after && withVersion(op.after, tick.sequence));
     this.changes.append(tick, [changeOf(op)]);
+    this.record({ tick: recordedTick(tick), ops: [writeRecordOp(op)] });
   }
 
   /**
@@ -71,15 +146,26 @@ export class Engine {
       this.transactions.finish(transaction, 'aborted');
       throw writeConflict();
     }
+    const created: RecordOp[] = [];
+    for (const writes of transaction.allPending()) {
+      if (this.catalog.collection(writes.db, writes.coll)) continue;
+      created.push(createOp(this.catalog.createCollection(writes.db, writes.coll)));
+    }
     const tick = this.clock.tick();
     for (const writes of transaction.allPending()) {
-      const collection = this.catalog.ensureCollection(writes.db, writes.coll);
+      const collection = this.catalog.collection(writes.db, writes.coll) as Collection;
       for (const [id, pending] of writes.documents) {
         collection.write(collection.records.get(id) ?? null, pending && withVersion(pending, tick.sequence));
       }
     }
-    const marker = transactionMarker(transaction.session.lsid, transaction.txnNumber);
+    const { lsid } = transaction.session;
+    const marker = transactionMarker(lsid, transaction.txnNumber);
     this.changes.append(tick, transaction.ops.map(changeOf), marker);
+    this.record({
+      tick: recordedTick(tick),
+      txn: { lsid, txnNumber: transaction.txnNumber },
+      ops: [...created, ...transaction.ops.map(writeRecordOp)],
+    });
     this.transactions.finish(transaction, 'committed');
   }
 
@@ -94,14 +180,13 @@ export class Engine {
     return false;
   }
 
-  /** Logs catalog changes (collection or database drops) for change streams. */
-  logCatalogChanges(changes: ChangeInput[]): void {
-    if (changes.length > 0) this.changes.append(this.clock.tick(), changes);
-  }
-
   /** The reply fields every command carries: the gossiped cluster time and the operation time. */
   replyTimes(): Document {
     return { $clusterTime: this.clock.gossip(), operationTime: this.clock.current() };
+  }
+
+  private record(record: CommitRecord): void {
+    this.sink?.append(record);
   }
 
   close(): void {
@@ -113,4 +198,26 @@ export class Engine {
 
 function changeOf(op: WriteOp): ChangeInput {
   return { kind: op.kind, db: op.db, coll: op.coll, before: op.before?.doc ?? null, after: op.after?.doc ?? null };
+}
+
+export function dropChange(collection: Collection): ChangeInput {
+  return { kind: 'drop', db: collection.db, coll: collection.name, before: null, after: null };
+}
+
+/** The events of a database drop: one drop per collection, then the dropDatabase itself. */
+export function dropDatabaseChanges(db: string, dropped: readonly Collection[]): ChangeInput[] {
+  return [...dropped.map(dropChange), { kind: 'dropDatabase', db, coll: undefined, before: null, after: null }];
+}
+
+export function recordedTick(tick: ClusterTick): RecordedTick {
+  return { t: tick.clusterTime.t, i: tick.clusterTime.i, wall: tick.wallTime, seq: tick.sequence };
+}
+
+function createOp(collection: Collection): RecordOp {
+  return { op: 'create', db: collection.db, coll: collection.name, options: collection.options, uuid: collection.uuid };
+}
+
+function writeRecordOp(op: WriteOp): RecordOp {
+  if (op.after) return { op: op.kind as 'insert' | 'update' | 'replace', db: op.db, coll: op.coll, doc: op.after.doc };
+  return { op: 'delete', db: op.db, coll: op.coll, id: op.before?.doc._id };
 }

@@ -6,6 +6,8 @@ import { runCommand } from './commands/dispatch.js';
 import type { ConnectionInfo } from './commands/context.js';
 import { Engine } from './engine.js';
 import { asCommandError, CommandError, ErrorCode } from './errors.js';
+import { DurableStore } from './persistence/store.js';
+import type { RecoveryReport } from './persistence/store.js';
 import { FrameReader, OpCode } from './wire/framing.js';
 import type { Frame } from './wire/framing.js';
 import { decodeOpMsg, encodeOpMsg, MsgFlag } from './wire/op-msg.js';
@@ -134,10 +136,18 @@ function malformed(error: unknown): Document {
   return new CommandError(ErrorCode.FailedToParse, `malformed message: ${message}`).toReply();
 }
 
+/** The connection string of a server on a loopback port, which the official driver accepts as-is. */
+export function connectionString(port: number, replSetName: string): string {
+  return `mongodb://127.0.0.1:${port}/?replicaSet=${encodeURIComponent(replSetName)}`;
+}
+
 export interface ListenOptions {
   readonly host: string;
   readonly port: number;
   readonly replSetName: string;
+  /** The data directory; undefined keeps everything in memory. */
+  readonly dir: string | undefined;
+  readonly snapshotAfterBytes: number | undefined;
 }
 
 /** The TCP listener and its connections, around one engine. */
@@ -145,6 +155,7 @@ export class EmbeddedServer {
   private readonly server: Server;
   private readonly connections = new Set<ClientConnection>();
   private engine: Engine | undefined;
+  private store: DurableStore | undefined;
   private lastConnectionId = 0;
 
   constructor() {
@@ -161,8 +172,29 @@ export class EmbeddedServer {
       });
     });
     const { port } = this.server.address() as AddressInfo;
-    this.engine = new Engine({ host: options.host, port, replSetName: options.replSetName });
+    const engine = new Engine({ host: options.host, port, replSetName: options.replSetName });
+    try {
+      if (options.dir !== undefined) {
+        const { dir, snapshotAfterBytes, replSetName } = options;
+        const uri = connectionString(port, replSetName);
+        this.store = await DurableStore.open(
+          engine,
+          snapshotAfterBytes === undefined ? { dir, uri } : { dir, uri, snapshotAfterBytes },
+        );
+      }
+    } catch (error) {
+      engine.close();
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      throw error;
+    }
+    // Connections are accepted only once recovery is complete.
+    this.engine = engine;
     return port;
+  }
+
+  /** What recovery found at start; undefined for a server that keeps nothing. */
+  get recovery(): RecoveryReport | undefined {
+    return this.store?.recovery;
   }
 
   /** Closes the listener and every connection; resolves once the port is released. */
@@ -172,6 +204,7 @@ export class EmbeddedServer {
     this.connections.clear();
     this.engine?.close();
     await closing;
+    await this.store?.close();
   }
 
   private accept(socket: Socket): void {

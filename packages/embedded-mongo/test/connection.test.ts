@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
@@ -112,18 +115,29 @@ describe.skipIf(!embedded)('starting and stopping the embedded server', () => {
     await again.stop();
   });
 
-  it('runs alone from the CLI, printing its URI, until SIGTERM', async () => {
+  it('runs alone from the CLI, printing its URI, until SIGTERM, keeping its data in --dir', async () => {
     const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-    expect(line).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?replicaSet=rs0$/);
-    await withClient(line, async (client) => {
-      await expect(client.db('admin').command({ ping: 1 })).resolves.toMatchObject({ ok: 1 });
-    });
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    const dir = await mkdtemp(join(tmpdir(), 'embedded-cli-'));
+    const run = async (work: (client: MongoClient) => Promise<void>): Promise<void> => {
+      const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--dir', dir], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+      expect(line).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/\?replicaSet=rs0$/);
+      await withClient(line, work);
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    };
+    try {
+      await run(async (client) => {
+        await client.db('cli').collection('kept').insertOne({ n: 1 });
+      });
+      await run(async (client) => {
+        expect(await client.db('cli').collection('kept').countDocuments({ n: 1 })).toBe(1);
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -90,6 +90,17 @@ export class ChangeLog {
     this.wake();
   }
 
+  /** The retained history and the position of the last event dropped from it, for a snapshot. */
+  retained(): { entries: readonly ChangeEntry[]; lost: LogPosition | undefined } {
+    return { entries: this.entries.slice(), lost: this.lost };
+  }
+
+  /** Takes over the history of a snapshot (at start-up, before anything is appended). */
+  restore(entries: ChangeEntry[], lost: LogPosition | undefined): void {
+    this.entries = entries;
+    this.lost = lost;
+  }
+
   /** The position after everything logged so far at the given latest cluster time. */
   highWaterMark(latest: Timestamp): LogPosition {
     return { t: latest.t, i: latest.i, index: END_OF_COMMIT };

@@ -42,6 +42,7 @@ export async function runCommand(
     session = engine.transactions.forCommand(command, name, engine.clock.sequence);
     const retried = session.session?.lastRetryableWrite;
     if (session.retryableTxnNumber !== undefined && retried?.txnNumber === session.retryableTxnNumber) {
+      await engine.durable();
       return { ...retried.reply, ...engine.replyTimes() };
     }
     const { transaction } = session;
@@ -54,6 +55,7 @@ export async function runCommand(
     if (session.session && session.retryableTxnNumber !== undefined) {
       session.session.lastRetryableWrite = { txnNumber: session.retryableTxnNumber, reply };
     }
+    await engine.durable();
     return { ...reply, ...engine.replyTimes() };
   } catch (error) {
     const { transaction } = session;

@@ -13,9 +13,9 @@ function createIndexes(command: Document, context: CommandContext): Document {
   const specs = documentArray(command, 'indexes').map(parseIndexSpec);
   if (specs.length === 0) throw new CommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
   const existing = context.engine.catalog.collection(context.db, name);
-  const collection = existing ?? context.engine.catalog.ensureCollection(context.db, name);
+  const collection = existing ?? context.engine.ensureCollection(context.db, name);
   const before = collection.indexes.size + 1;
-  const created = specs.filter((spec) => collection.createIndex(spec)).length;
+  const created = context.engine.createIndexes(collection, specs);
   const reply: Document = {
     numIndexesBefore: before,
     numIndexesAfter: before + created,
@@ -61,7 +61,7 @@ function indexNames(collection: Collection, target: unknown): string[] {
 function dropIndexes(command: Document, context: CommandContext): Document {
   const collection = existingCollection(context, collectionName(command));
   const before = collection.indexes.size + 1;
-  for (const name of indexNames(collection, command.index)) collection.dropIndex(name);
+  context.engine.dropIndexes(collection, indexNames(collection, command.index));
   return { nIndexesWas: before, ok: 1 };
 }
 

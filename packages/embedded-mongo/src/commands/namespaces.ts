@@ -1,5 +1,4 @@
 import type { Document } from 'bson';
-import type { ChangeInput } from '../change-streams/change-log.js';
 import { ArrayCursor, serveBatch } from '../cursors.js';
 import { compileFilter } from '../query/mingo.js';
 import type { Collection } from '../storage/collection.js';
@@ -41,35 +40,20 @@ function listCollections(command: Document, context: CommandContext): Promise<Do
 }
 
 function create(command: Document, context: CommandContext): Document {
-  context.engine.catalog.createCollection(context.db, collectionName(command), commandOptions(command, 'create'));
+  context.engine.createCollection(context.db, collectionName(command), commandOptions(command, 'create'));
   return { ok: 1 };
 }
 
 function drop(command: Document, context: CommandContext): Document {
   const name = collectionName(command);
-  const dropped = context.engine.catalog.dropCollection(context.db, name);
+  const dropped = context.engine.dropCollection(context.db, name);
   if (!dropped) return { ok: 1 };
-  context.engine.logCatalogChanges([dropChange(dropped)]);
   return { nIndexesWas: dropped.indexes.size + 1, ns: dropped.namespace, ok: 1 };
 }
 
 function dropDatabase(_command: Document, context: CommandContext): Document {
-  const dropped = context.engine.catalog.dropDatabase(context.db);
-  if (dropped.length > 0) {
-    const dropDatabaseChange: ChangeInput = {
-      kind: 'dropDatabase',
-      db: context.db,
-      coll: undefined,
-      before: null,
-      after: null,
-    };
-    context.engine.logCatalogChanges([...dropped.map(dropChange), dropDatabaseChange]);
-  }
+  context.engine.dropDatabase(context.db);
   return { dropped: context.db, ok: 1 };
-}
-
-function dropChange(collection: Collection): ChangeInput {
-  return { kind: 'drop', db: collection.db, coll: collection.name, before: null, after: null };
 }
 
 export const namespaceCommands: CommandTable = {

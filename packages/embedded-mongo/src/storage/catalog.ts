@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import type { Document, UUID } from 'bson';
 import { CommandError, ErrorCode } from '../errors.js';
 import { Collection } from './collection.js';
 
@@ -17,12 +17,12 @@ export class Catalog {
     return this.collection(db, name) ?? this.createCollection(db, name);
   }
 
-  createCollection(db: string, name: string, options: Document = {}): Collection {
+  createCollection(db: string, name: string, options: Document = {}, uuid?: UUID): Collection {
     validateNamespace(db, name);
     if (this.collection(db, name)) {
       throw new CommandError(ErrorCode.NamespaceExists, `Collection ${db}.${name} already exists.`);
     }
-    const collection = new Collection(db, name, options);
+    const collection = new Collection(db, name, options, uuid);
     let collections = this.databases.get(db);
     if (!collections) {
       collections = new Map();

@@ -32,14 +32,14 @@ const SUPPORTED_OPTIONS = new Set(['validator', 'validationLevel', 'validationAc
 export class Collection {
   readonly db: string;
   readonly name: string;
-  readonly uuid = new UUID();
+  readonly uuid: UUID;
   readonly options: Document;
   /** Documents by the canonical key of their `_id`: the `_id_` index. */
   readonly records = new Map<string, StoredDocument>();
   readonly indexes = new Map<string, IndexTable>();
   private readonly validator: Filter | undefined;
 
-  constructor(db: string, name: string, options: Document = {}) {
+  constructor(db: string, name: string, options: Document = {}, uuid = new UUID()) {
     for (const option of Object.keys(options)) {
       if (!SUPPORTED_OPTIONS.has(option)) {
         throw new CommandError(
@@ -51,6 +51,7 @@ export class Collection {
     this.db = db;
     this.name = name;
     this.options = options;
+    this.uuid = uuid;
     const enforced = options.validationLevel !== 'off' && options.validationAction !== 'warn';
     this.validator = options.validator && enforced ? compileFilter(options.validator as Document) : undefined;
   }

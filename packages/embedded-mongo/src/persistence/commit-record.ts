@@ -1,0 +1,47 @@
+import type { Document, UUID } from 'bson';
+
+/** The cluster time, wall-clock time and sequence number of a commit that advanced the clock. */
+export interface RecordedTick {
+  readonly t: number;
+  readonly i: number;
+  readonly wall: Date;
+  readonly seq: number;
+}
+
+/** One change to the server's durable state, as journaled and replayed. */
+export type RecordOp =
+  | {
+      readonly op: 'create';
+      readonly db: string;
+      readonly coll: string;
+      readonly options: Document;
+      readonly uuid: UUID;
+    }
+  | { readonly op: 'createIndex'; readonly db: string; readonly coll: string; readonly spec: Document }
+  | { readonly op: 'dropIndex'; readonly db: string; readonly coll: string; readonly name: string }
+  | { readonly op: 'drop'; readonly db: string; readonly coll: string }
+  | { readonly op: 'dropDatabase'; readonly db: string }
+  | {
+      readonly op: 'insert' | 'update' | 'replace';
+      readonly db: string;
+      readonly coll: string;
+      readonly doc: Document;
+    }
+  | { readonly op: 'delete'; readonly db: string; readonly coll: string; readonly id: unknown };
+
+/**
+ * One commit: everything in it is applied together or not at all, at recovery as when it was made.
+ * A transaction's commit is one record, its DDL included.
+ */
+export interface CommitRecord {
+  readonly tick?: RecordedTick;
+  readonly txn?: { readonly lsid: Document; readonly txnNumber: number };
+  readonly ops: readonly RecordOp[];
+}
+
+/** Where a commit's records go: the journal of a durable server (nowhere for an in-memory one). */
+export interface CommitSink {
+  append(record: CommitRecord): void;
+  /** Settles once every record appended so far is on disk; undefined when it already is. */
+  durable(): Promise<void> | undefined;
+}

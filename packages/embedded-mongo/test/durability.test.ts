@@ -1,0 +1,232 @@
+import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import type { Document, ResumeToken } from 'mongodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IN_MEMORY, runningServerUri, startEmbeddedMongo } from '../src/index.js';
+import type { EmbeddedMongo, EmbeddedMongoOptions } from '../src/index.js';
+
+/** Documents of any shape, with a string or number _id. */
+type AnyDoc = Document & { _id: string | number };
+
+interface Park {
+  _id: number;
+  name: string;
+  slug?: string;
+  visitors?: number;
+  tags?: string[];
+  a?: { b: number };
+}
+
+let dir: string;
+const running: EmbeddedMongo[] = [];
+const clients: MongoClient[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'embedded-durability-'));
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) await client.close();
+  for (const server of running.splice(0)) await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function start(options: EmbeddedMongoOptions = {}): Promise<{ server: EmbeddedMongo; client: MongoClient }> {
+  const server = await startEmbeddedMongo({ dir, ...options });
+  running.push(server);
+  const client = await MongoClient.connect(server.uri);
+  clients.push(client);
+  return { server, client };
+}
+
+async function stop(server: EmbeddedMongo, client: MongoClient): Promise<void> {
+  await client.close();
+  clients.splice(clients.indexOf(client), 1);
+  await server.stop();
+  running.splice(running.indexOf(server), 1);
+}
+
+async function journalFiles(): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.startsWith('journal-')).sort();
+}
+
+describe('durability in a data directory', () => {
+  it('keeps documents, indexes, validators and drops across a restart', async () => {
+    const first = await start();
+    const db = first.client.db('app');
+    await db.createCollection('parks', { validator: { name: { $type: 'string' } } });
+    await db.collection<AnyDoc>('parks').createIndex({ slug: 1 }, { unique: true, name: 'slug_unique' });
+    const parks = db.collection<Park>('parks');
+    await parks.insertMany([
+      { _id: 1, name: 'Yosemite', slug: 'yosemite', visitors: 3.5 },
+      { _id: 2, name: 'Zion', slug: 'zion', tags: ['utah'] },
+      { _id: 3, name: 'Arches', slug: 'arches' },
+    ]);
+    await parks.updateOne({ _id: 2 }, { $push: { tags: 'canyon' }, $set: { 'a.b': 1 } });
+    await parks.deleteOne({ _id: 3 });
+    await db.collection<AnyDoc>('scratch').insertOne({ _id: 1, gone: true });
+    await db.collection<AnyDoc>('scratch').drop();
+    await stop(first.server, first.client);
+
+    const second = await start();
+    const reopened = second.client.db('app').collection<Park>('parks');
+    expect(await reopened.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 1, name: 'Yosemite', slug: 'yosemite', visitors: 3.5 },
+      { _id: 2, name: 'Zion', slug: 'zion', tags: ['utah', 'canyon'], a: { b: 1 } },
+    ]);
+    expect((await reopened.indexes()).map((index) => index.name)).toEqual(['_id_', 'slug_unique']);
+    await expect(reopened.insertOne({ _id: 4, name: 'Other', slug: 'zion' })).rejects.toMatchObject({ code: 11000 });
+    await expect(reopened.insertOne({ _id: 5, name: 42 as unknown as string })).rejects.toMatchObject({ code: 121 });
+    expect(
+      await second.client
+        .db('app')
+        .listCollections()
+        .map((c) => c.name)
+        .toArray(),
+    ).toEqual(['parks']);
+  });
+
+  it('keeps a committed transaction whole and an aborted one not at all', async () => {
+    const first = await start();
+    const accounts = first.client.db('bank').collection<AnyDoc>('accounts');
+    await accounts.insertMany([
+      { _id: 'a', balance: 100 },
+      { _id: 'b', balance: 0 },
+    ]);
+    const session = first.client.startSession();
+    await session.withTransaction(async () => {
+      await accounts.updateOne({ _id: 'a' }, { $inc: { balance: -30 } }, { session });
+      await accounts.updateOne({ _id: 'b' }, { $inc: { balance: 30 } }, { session });
+    });
+    session.startTransaction();
+    await accounts.updateOne({ _id: 'a' }, { $inc: { balance: -1000 } }, { session });
+    await session.abortTransaction();
+    await session.endSession();
+    await stop(first.server, first.client);
+
+    const second = await start();
+    const after = second.client.db('bank').collection<AnyDoc>('accounts');
+    expect(await after.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 'a', balance: 70 },
+      { _id: 'b', balance: 30 },
+    ]);
+  });
+
+  it('resumes a change stream after a restart from a token taken before it', async () => {
+    const first = await start();
+    const events = first.client.db('feed').collection<AnyDoc>('events');
+    const stream = events.watch([], { maxAwaitTimeMS: 200 });
+    // The driver opens the stream on the first read: open it before writing.
+    expect(await stream.tryNext()).toBeNull();
+    await events.insertOne({ _id: 1 });
+    const seen = await stream.next();
+    const token = stream.resumeToken as ResumeToken;
+    expect(seen).toMatchObject({ operationType: 'insert', documentKey: { _id: 1 } });
+    await events.insertOne({ _id: 2 });
+    await events.updateOne({ _id: 2 }, { $set: { x: 1 } });
+    await stream.close();
+    await stop(first.server, first.client);
+
+    const second = await start();
+    const again = second.client.db('feed').collection<AnyDoc>('events');
+    const resumed = again.watch([], { resumeAfter: token });
+    await again.insertOne({ _id: 3 });
+    const next = [await resumed.next(), await resumed.next(), await resumed.next()];
+    expect(next.map((event) => [event.operationType, (event as { documentKey: Document }).documentKey._id])).toEqual([
+      ['insert', 2],
+      ['update', 2],
+      ['insert', 3],
+    ]);
+    expect(next[1]).toMatchObject({ updateDescription: { updatedFields: { x: 1 } } });
+    await resumed.close();
+  });
+
+  it('keeps TTL indexes working after a restart', async () => {
+    const first = await start();
+    await first.client.db('app').collection<AnyDoc>('sessions').createIndex({ at: 1 }, { expireAfterSeconds: 60 });
+    await stop(first.server, first.client);
+    const second = await start();
+    const [, ttl] = await second.client.db('app').collection<AnyDoc>('sessions').indexes();
+    expect(ttl).toMatchObject({ key: { at: 1 }, expireAfterSeconds: 60 });
+  });
+
+  it('snapshots in the background and deletes the journal segments the snapshot holds', async () => {
+    const first = await start({ snapshotAfterBytes: 4096 });
+    const items = first.client.db('app').collection<AnyDoc>('items');
+    for (let round = 0; round < 20; round += 1) {
+      await items.insertMany(
+        Array.from({ length: 20 }, (_, k) => ({ _id: round * 20 + k, round, pad: 'x'.repeat(50) })),
+      );
+      await items.deleteMany({ round: round - 5 });
+    }
+    await stop(first.server, first.client);
+    const files = await readdir(dir);
+    expect(files.filter((name) => name.startsWith('snapshot-')).length).toBe(1);
+    expect((await journalFiles()).length).toBeLessThanOrEqual(2);
+
+    const second = await start();
+    expect(second.server.recovery?.snapshotLsn).toBeGreaterThan(0);
+    const kept = await second.client.db('app').collection<AnyDoc>('items').find().sort({ _id: 1 }).toArray();
+    expect(kept.map((doc) => doc._id)).toEqual(Array.from({ length: 100 }, (_, k) => 300 + k));
+  });
+
+  it('drops a torn journal tail at start and keeps everything before it', async () => {
+    const first = await start();
+    const items = first.client.db('app').collection<AnyDoc>('items');
+    for (let n = 0; n < 10; n += 1) await items.insertOne({ _id: n });
+    await stop(first.server, first.client);
+    const [segment] = (await journalFiles()).slice(-1);
+    const path = join(dir, segment as string);
+    const { size } = await stat(path);
+    // Cut the last frame in half, as a crash during its write would.
+    await truncate(path, size - 7);
+
+    const second = await start();
+    expect(second.server.recovery?.droppedTailBytes).toBeGreaterThan(0);
+    const ids = await second.client.db('app').collection<AnyDoc>('items').distinct('_id');
+    expect(ids).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    await second.client.db('app').collection<AnyDoc>('items').insertOne({ _id: 'after' });
+    await stop(second.server, second.client);
+
+    const third = await start();
+    expect(await third.client.db('app').collection<AnyDoc>('items').countDocuments()).toBe(10);
+  });
+
+  it('drops a damaged frame at the end of the journal, whatever its damage', async () => {
+    const first = await start();
+    await first.client.db('app').collection<AnyDoc>('items').insertOne({ _id: 1 });
+    await first.client.db('app').collection<AnyDoc>('items').insertOne({ _id: 2 });
+    await stop(first.server, first.client);
+    const path = join(dir, (await journalFiles()).at(-1) as string);
+    const bytes = await readFile(path);
+    bytes[bytes.length - 3] = (bytes[bytes.length - 3] as number) ^ 0xff;
+    await writeFile(path, Buffer.concat([bytes, Buffer.alloc(64)]));
+
+    const second = await start();
+    expect(await second.client.db('app').collection<AnyDoc>('items').distinct('_id')).toEqual([1]);
+  });
+
+  it('refuses a second server on a directory in use, and names the one that holds it', async () => {
+    const { server, client } = await start();
+    await expect(startEmbeddedMongo({ dir })).rejects.toThrow(/in use by process \d+ \(mongodb:/);
+    expect(await runningServerUri(dir)).toBe(server.uri);
+    await stop(server, client);
+    expect(await runningServerUri(dir)).toBeUndefined();
+  });
+
+  it('keeps nothing with :memory:', async () => {
+    const first = await startEmbeddedMongo({ dir: IN_MEMORY });
+    const client = await MongoClient.connect(first.uri);
+    await client.db('app').collection<AnyDoc>('items').insertOne({ _id: 1 });
+    await client.close();
+    await first.stop();
+    expect(first.dir).toBeUndefined();
+    const second = await startEmbeddedMongo({ dir: IN_MEMORY });
+    const again = await MongoClient.connect(second.uri);
+    expect(await again.db('app').collection<AnyDoc>('items').countDocuments()).toBe(0);
+    await again.close();
+    await second.stop();
+  });
+});
