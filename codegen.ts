@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { persistedQueryManifestPlugin } from './src/bi/manifest.js';
 
@@ -19,6 +20,24 @@ const federationDirectives = /* GraphQL */ `
   ) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
 `;
 
+/**
+ * The resolvers' parent types, by convention: a module's `src/modules/<name>/mappers.ts` exports
+ * `<Type>Mapper` for each GraphQL type that resolves from a model of its own (a stored document, say).
+ * Nothing central lists them, so a new module's mappers need no edit here.
+ */
+function moduleMappers(): Record<string, string> {
+  const mappers: Record<string, string> = {};
+  for (const module of readdirSync('src/modules', { withFileTypes: true })) {
+    const file = `src/modules/${module.name}/mappers.ts`;
+    if (!module.isDirectory() || !existsSync(file)) continue;
+    const exported = /\b(?:as|type|interface)\s+(\w+)Mapper\b/g;
+    for (const [, type] of readFileSync(file, 'utf8').matchAll(exported)) {
+      if (type) mappers[type] = `../modules/${module.name}/mappers.js#${type}Mapper`;
+    }
+  }
+  return mappers;
+}
+
 const config: CodegenConfig = {
   overwrite: true,
   schema: ['schema/*.graphql', federationDirectives],
@@ -36,13 +55,7 @@ const config: CodegenConfig = {
           DateTime: 'string',
           JSON: 'unknown',
         },
-        mappers: {
-          Park: '../modules/parks/park-document.js#ParkDocument',
-          Reservation: '../modules/reservations/reservation-document.js#ReservationDocument',
-          Tenant: '../context.js#ActiveTenant',
-          ApiKey: '../modules/api-keys/api-key-document.js#ApiKeyDocument',
-          TrustedOperation: '../bi/trusted-operations.js#TrustedOperation as TrustedOperationModel',
-        },
+        mappers: moduleMappers(),
       },
     },
     // The trusted (persisted) operations of BI tools, validated against the schema by codegen and

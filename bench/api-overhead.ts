@@ -6,8 +6,9 @@ import type { GraphQLSchema } from 'graphql';
 import { pino } from 'pino';
 import { ROLES } from '../src/authz/roles.js';
 import type { RequestContext } from '../src/context.js';
-import { createLoaders } from '../src/modules/loaders.js';
-import { buildSchema, resolvers } from '../src/server/schema.js';
+import { resolvers } from '../src/modules/application.js';
+import { contextFor } from '../src/server/request-context.js';
+import { buildSchema } from '../src/server/schema.js';
 import { loadTypeDefs } from '../src/schema/type-defs.js';
 import { addParks, startBenchApp } from './bench-app.js';
 
@@ -44,22 +45,19 @@ export async function run(): Promise<void> {
   const { app, token, texasId: texas, texas: db } = bench;
   await addParks(db, 100);
 
-  const fixedContext = async (): Promise<RequestContext> => ({
-    requestId: 'bench',
-    principal: {
-      kind: 'user',
-      userId: 'bench',
-      subject: 'bench',
-      email: 'bench@example.com',
-      expiresAt: new Date(8.64e15),
-    },
-    tenant: { id: texas, slug: 'texas', name: 'Texas' },
-    roles: new Set(ROLES),
-    db,
-    loaders: createLoaders(db),
-    services: app.services,
-    logger: app.services.logger,
-  });
+  const fixedContext = async (): Promise<RequestContext> =>
+    contextFor(app.services, {
+      requestId: 'bench',
+      principal: {
+        kind: 'user',
+        userId: 'bench',
+        subject: 'bench',
+        email: 'bench@example.com',
+        expiresAt: new Date(8.64e15),
+      },
+      tenant: { id: texas, slug: 'texas', name: 'Texas' },
+      roles: new Set(ROLES),
+    });
   // The same resolvers with no credentials to verify: without the permission map (bare), and with it
   // (shield only), to tell the cost of the per-field rules from the cost of authentication.
   const serve = async (schema: GraphQLSchema) => {

@@ -17,7 +17,7 @@ import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { decodeCursor } from '../src/events/cursor.js';
 import type { EventDocument } from '../src/events/event-document.js';
 import { latestPosition } from '../src/events/outbox.js';
-import type { ApiKeyDocument } from '../src/modules/api-keys/api-key-document.js';
+import type { ApiKeyDocument } from '../src/auth/api-key-document.js';
 import { startApp, type RunningApp } from '../src/server/app.js';
 import type { TenantDocument } from '../src/tenancy/identity-documents.js';
 
@@ -374,7 +374,7 @@ async function createTenants(app: RunningApp, url: string): Promise<TenantSpec[]
         roles: [role],
         secretHash: generated.secretHash,
         createdAt: now,
-        createdBy: 'bench',
+        createdBy: { kind: 'user', id: 'bench' },
         expiresAt: null,
         revokedAt: null,
         lastUsedAt: null,

@@ -5,10 +5,11 @@ import { grantorOf } from '../tenancy/key-rights.js';
 import { parseApiKey, secretMatches } from './api-key-secret.js';
 import type { Credential } from './credentials.js';
 import type { JwtVerifier } from './jwt-verifier.js';
-import type { ApiKeyPrincipal, Principal, UserPrincipal } from './principal.js';
+import type { ApiKeyPrincipal, UserPrincipal } from './principal.js';
 
 export interface Authentication {
-  principal: Principal;
+  /** Credentials name a user or an API key (an export link is verified by its own route). */
+  principal: UserPrincipal | ApiKeyPrincipal;
   /** The tenant slug a user's token prefers (`tenant` claim): a choice checked against memberships. */
   preferredTenantSlug: string | null;
   /** The user's stored active tenant (`switchTenant`); null for API keys. */

@@ -32,7 +32,7 @@ export function assertEveryFieldHasARule(schema: GraphQLSchema, map: PermissionM
   }
   if (problems.length > 0) {
     throw new Error(
-      `Fields without a rule of their own in the permission map (src/authz/permissions.ts): ${problems.join(', ')}`,
+      `Fields without a rule of their own in the permission map (the modules' permissions): ${problems.join(', ')}`,
     );
   }
 }

@@ -3,22 +3,13 @@ import { applyMiddleware } from 'graphql-middleware';
 import { deny, shield, type IRule } from 'graphql-shield';
 import { forbidden, internalError, isAppError } from '../errors.js';
 import { assertEveryFieldHasARule, type PermissionMap } from './coverage.js';
-import {
-  canAnalyze,
-  canExportEvents,
-  canManageTenant,
-  canReadPii,
-  canReadTenantData,
-  canWrite,
-  isAuthenticated,
-  isUser,
-} from './rules.js';
+import { can } from './rules.js';
 
 /*
- * What this map protects, and what it does not:
- * - Every field of every object type below runs its rule before its resolver, root fields and
- *   nested ones alike, whatever path led to the object (a `Reservation` reached through
- *   `Park.reservations`, a mutation result or `_entities` is checked the same way).
+ * What the permission map protects, and what it does not:
+ * - Every field of every object type runs its rule before its resolver, root fields and nested ones
+ *   alike, whatever path led to the object (a `Reservation` reached through `Park.reservations`, a
+ *   mutation result or `_entities` is checked the same way).
  * - `_entities` is guarded as a field, but federation loads each entity through the type's
  *   `__resolveReference`, which is not a field resolver, so shield never wraps it (graphql-shield
  *   #1387). A `__resolveReference` therefore runs for any tenant member and must itself scope to the
@@ -37,94 +28,42 @@ import {
  *   The server's error formatter must therefore mask every error that is not an AppError as well.
  */
 
-/** Every field under one rule: the map stays field by field, so a new field still needs a line. */
-const allOf = (rule: IRule, ...fields: string[]): Record<string, IRule> =>
-  Object.fromEntries(fields.map((field) => [field, rule]));
+/**
+ * THE permission map: every module's block (its `permissions`, see src/modules/module.ts) merged
+ * field by field. Two modules giving a rule to the same field is a mistake that stops the start-up,
+ * as a rule silently overriding another would be.
+ */
+export function mergePermissionBlocks(
+  blocks: Iterable<{ name: string; permissions: PermissionMap }>,
+): Record<string, Record<string, IRule>> {
+  const merged: Record<string, Record<string, IRule>> = {};
+  const owners = new Map<string, string>();
+  for (const { name, permissions } of blocks) {
+    for (const [type, fields] of Object.entries(permissions)) {
+      const target = merged[type] ?? {};
+      merged[type] = target;
+      for (const [field, fieldRule] of Object.entries(fields)) {
+        const key = `${type}.${field}`;
+        const owner = owners.get(key);
+        if (owner !== undefined) throw new Error(`${key} has a rule in module ${owner} and in module ${name}`);
+        owners.set(key, name);
+        target[field] = fieldRule;
+      }
+    }
+  }
+  return merged;
+}
 
-/** THE permission map: the role matrix of CONTRACT.md section 3, field by field. */
-export const permissionMap = {
-  Query: {
-    viewer: isAuthenticated,
-    park: canReadTenantData,
-    parks: canReadTenantData,
-    reservation: canReadTenantData,
-    reservations: canReadTenantData,
-    reservationStats: canAnalyze,
-    members: canManageTenant,
-    apiKeys: canManageTenant,
-    trustedOperations: canAnalyze, // a BI author needs the names and hashes of what can run
-    _entities: canReadTenantData,
-    _service: isAuthenticated,
-  },
-  Mutation: {
-    createPark: canWrite,
-    updatePark: canWrite,
-    deletePark: canWrite,
-    createReservation: canWrite,
-    cancelReservation: canWrite,
-    switchTenant: isUser, // an API key is bound to its tenant
-    setMemberRoles: canManageTenant,
-    createApiKey: canManageTenant,
-    revokeApiKey: canManageTenant,
-    registerTrustedOperation: canManageTenant,
-    removeTrustedOperation: canManageTenant,
-    createExportLink: canAnalyze, // BI persisted operations (contract section 3): analyst, editor, admin
-    rotateExportLinkSecret: canManageTenant,
-  },
-
-  Park: allOf(canReadTenantData, 'id', 'name', 'region', 'capacity', 'reservations'),
-  ParkConnection: allOf(canReadTenantData, 'edges', 'nodes', 'pageInfo'),
-  ParkEdge: allOf(canReadTenantData, 'cursor', 'node'),
-  Reservation: {
-    ...allOf(canReadTenantData, 'id', 'park', 'visitorName', 'partySize', 'date', 'status'),
-    visitorEmail: canReadPii,
-  },
-  ReservationConnection: allOf(canReadTenantData, 'edges', 'nodes', 'pageInfo'),
-  ReservationEdge: allOf(canReadTenantData, 'cursor', 'node'),
-  PageInfo: allOf(canReadTenantData, 'hasNextPage', 'endCursor'),
-  ReservationStat: allOf(canAnalyze, 'key', 'reservations', 'visitors'),
-
-  Viewer: allOf(isAuthenticated, 'user', 'tenant', 'roles', 'memberships'),
-  User: allOf(isAuthenticated, 'id', 'email'),
-  Membership: allOf(isAuthenticated, 'tenant', 'roles'),
-  Tenant: allOf(isAuthenticated, 'id', 'slug', 'name'),
-
-  Member: allOf(canManageTenant, 'user', 'roles'),
-  ApiKey: allOf(
-    canManageTenant,
-    'id',
-    'name',
-    'roles',
-    'createdAt',
-    'expiresAt',
-    'revokedAt',
-    'lastUsedAt',
-    'operations',
-    'createdBy',
-  ),
-  CreatedApiKey: allOf(canManageTenant, 'apiKey', 'secret'),
-  TrustedOperation: allOf(canAnalyze, 'id', 'name', 'body', 'source', 'createdAt'),
-  ExportLink: allOf(canAnalyze, 'url', 'expiresAt'),
-
-  _Service: allOf(isAuthenticated, 'sdl'),
-
-  // The rule guards `subscribe` (the field has no `resolve`, see src/events/subscription.ts), so it
-  // runs once when the subscription starts, before anything is read; the fields, on every event.
-  Subscription: { exportEvents: canExportEvents },
-  ExportEvent: allOf(
-    canExportEvents,
-    'id',
-    'specversion',
-    'type',
-    'source',
-    'subject',
-    'time',
-    'datacontenttype',
-    'data',
-    'tenant',
-    'cursor',
-  ),
-} satisfies PermissionMap;
+/**
+ * The fields of `type` that hold personal data: those the map guards with the `readPii` ability.
+ * This is the one declaration of personal data; export events withhold the same fields.
+ */
+export function piiFieldsOf(map: PermissionMap, type: string): string[] {
+  const readPii = can('readPii');
+  return Object.entries(map[type] ?? {})
+    .filter(([, fieldRule]) => fieldRule === readPii)
+    .map(([field]) => field);
+}
 
 /**
  * Maps what reaches shield's error hook: `null` when a rule denied, else what a resolver threw
@@ -144,9 +83,9 @@ function toClientError(thrown: unknown): Error {
   return masked;
 }
 
-/** The shield middleware for the permission map: deny by default, no error detail leaks. */
-export function buildPermissions() {
-  return shield(permissionMap, {
+/** The shield middleware for a permission map: deny by default, no error detail leaks. */
+export function buildPermissions(map: PermissionMap) {
+  return shield(map as Record<string, Record<string, IRule>>, {
     fallbackRule: deny,
     fallbackError: toClientError,
     allowExternalErrors: false,
@@ -163,7 +102,7 @@ export function buildPermissions() {
  * The schema with the permissions applied. Checks first that every field has a rule, so a field
  * added without one stops the start-up instead of being silently denied at run time.
  */
-export function applyPermissions(schema: GraphQLSchema): GraphQLSchema {
-  assertEveryFieldHasARule(schema, permissionMap);
-  return applyMiddleware(schema, buildPermissions());
+export function applyPermissions(schema: GraphQLSchema, map: PermissionMap): GraphQLSchema {
+  assertEveryFieldHasARule(schema, map);
+  return applyMiddleware(schema, buildPermissions(map));
 }

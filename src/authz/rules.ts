@@ -1,6 +1,6 @@
 import { rule, type IRule } from 'graphql-shield';
 import type { RequestContext } from '../context.js';
-import { ROLES, type Role } from './roles.js';
+import { rolesWith, type Ability } from './abilities.js';
 
 /*
  * Every rule is `cache: 'contextual'`. graphql-shield keeps its caches on the context object
@@ -16,7 +16,7 @@ import { ROLES, type Role } from './roles.js';
  */
 const CONTEXTUAL = { cache: 'contextual' } as const;
 
-/** A verified caller, user or API key. */
+/** A verified caller (a user, an API key or an export link). */
 export const isAuthenticated = rule(
   'isAuthenticated',
   CONTEXTUAL,
@@ -28,55 +28,27 @@ export const isUser = rule(
   CONTEXTUAL,
 )((_parent, _args, ctx: RequestContext) => ctx.principal?.kind === 'user');
 
-const roleRules = new Map<string, IRule>();
+const abilityRules = new Map<Ability, IRule>();
 
 /**
- * Holds at least one of `roles` in the active tenant (a caller without an active tenant holds none).
- * The rule's name is derived from the role set and the rule is memoised on it: shield's contextual
- * cache is keyed by name, and shield refuses two different rules under one name, so the same set
- * must always be the same rule (`canWrite` and `canReadPii` are one rule under two names).
+ * The rule of an ability of the abilities table (abilities.ts): holds one of its roles in the active
+ * tenant (a caller without an active tenant holds none). One rule per ability, named after it and
+ * memoised: shield's contextual cache is keyed by name, and shield refuses two different rules under
+ * one name. Abilities with the same roles stay distinct rules, so that what a field is guarded by
+ * (personal data: `readPii`) can be read back from the permission map.
  */
-export function hasRole(...roles: readonly Role[]): IRule {
-  const wanted = ROLES.filter((role) => roles.includes(role));
-  if (wanted.length === 0) {
-    throw new Error('hasRole needs at least one role');
-  }
-  const name = `hasRole(${wanted.join('|')})`;
-  const existing = roleRules.get(name);
-  if (existing) {
-    return existing;
-  }
+export function can(ability: Ability): IRule {
+  const existing = abilityRules.get(ability);
+  if (existing) return existing;
+  const roles = rolesWith(ability);
   const created = rule(
-    name,
+    `can(${ability})`,
     CONTEXTUAL,
-  )((_parent, _args, ctx: RequestContext) => ctx.tenant != null && wanted.some((role) => ctx.roles.has(role)));
-  roleRules.set(name, created);
+  )((_parent, _args, ctx: RequestContext) => ctx.tenant != null && roles.some((role) => ctx.roles.has(role)));
+  abilityRules.set(ability, created);
   return created;
 }
 
-/** Who may read personal data (`visitorEmail`): the rule below, and the filter of export event data. */
-export const PII_READERS: readonly Role[] = ['EDITOR', 'ADMIN'];
-/** Who may run `reservationStats` and BI persisted operations: the rule below, and the BI safelist. */
-export const ANALYSTS: readonly Role[] = ['ANALYST', 'EDITOR', 'ADMIN'];
-
-/** The abilities of the contract's role matrix (CONTRACT.md section 3) and the roles that hold each. */
-export const ABILITIES = {
-  readTenantData: ROLES,
-  readPii: PII_READERS,
-  write: ['EDITOR', 'ADMIN'],
-  analyze: ANALYSTS,
-  exportEvents: ['INTEGRATOR', 'ADMIN'],
-  manageTenant: ['ADMIN'],
-} as const satisfies Record<string, readonly Role[]>;
-
-/** True when `roles` holds any of `wanted`: for checks made outside a field (event data, persisted operations). */
-export const holdsAny = (roles: ReadonlySet<Role>, wanted: readonly Role[]): boolean =>
-  wanted.some((role) => roles.has(role));
-
-/** One rule per ability. */
-export const canReadTenantData = hasRole(...ABILITIES.readTenantData);
-export const canReadPii = hasRole(...ABILITIES.readPii);
-export const canWrite = hasRole(...ABILITIES.write);
-export const canAnalyze = hasRole(...ABILITIES.analyze);
-export const canExportEvents = hasRole(...ABILITIES.exportEvents);
-export const canManageTenant = hasRole(...ABILITIES.manageTenant);
+/** Every field under one rule: the map stays field by field, so a new field still needs a line. */
+export const allOf = (rule: IRule, ...fields: string[]): Record<string, IRule> =>
+  Object.fromEntries(fields.map((field) => [field, rule]));

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isPrincipalRef, type PrincipalRef } from '../auth/principal.js';
 import { isRole, type Role } from '../authz/roles.js';
 import type { Database } from '../data/database.js';
 import { isDuplicateKeyError } from '../data/errors.js';
@@ -33,8 +34,8 @@ export interface ExportLinkClaims {
   format: ExportFormat;
   /** The creator's roles in the tenant at creation: the run has exactly these. */
   roles: Role[];
-  /** `user:<id>` or `key:<id>`, for the logs. */
-  createdBy: string;
+  /** The user or key that created the link: the link never holds more than it still does. */
+  createdBy: PrincipalRef;
   /** Seconds since the epoch. */
   expiresAt: number;
 }
@@ -70,13 +71,22 @@ function claimsOf(value: unknown): ExportLinkClaims | null {
     (f !== 'CSV' && f !== 'NDJSON') ||
     !Array.isArray(r) ||
     !r.every(isRole) ||
-    typeof c !== 'string' ||
+    !isPrincipalRef(c) ||
     typeof e !== 'number' ||
     !Number.isSafeInteger(e)
   ) {
     return null;
   }
-  return { tenantId: t, operation: o, hash: h, variables: x, format: f, roles: r, createdBy: c, expiresAt: e };
+  return {
+    tenantId: t,
+    operation: o,
+    hash: h,
+    variables: x,
+    format: f,
+    roles: r,
+    createdBy: { kind: c.kind, id: c.id },
+    expiresAt: e,
+  };
 }
 
 export class ExportLinks {

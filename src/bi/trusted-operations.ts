@@ -1,5 +1,6 @@
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import type { PrincipalRef } from '../auth/principal.js';
 import { isDuplicateKeyError } from '../data/errors.js';
 import type { TenantDb } from '../data/tenant-db.js';
 import { badUserInput, notFound } from '../errors.js';
@@ -26,8 +27,7 @@ export interface TrustedOperationDocument {
   hash: string;
   body: string;
   createdAt: Date;
-  /** `user:<id>` or `key:<id>`. */
-  createdBy: string;
+  createdBy: PrincipalRef;
 }
 
 const parsedBodies = new LRUCache<string, DocumentNode>({ max: 1000 });
@@ -139,7 +139,7 @@ export class TrustedOperationRegistry {
     schema: GraphQLSchema,
     name: string,
     source: string,
-    createdBy: string,
+    createdBy: PrincipalRef,
   ): Promise<TrustedOperation> {
     if (!OPERATION_NAME.test(name)) throw badUserInput('name', 'must be a GraphQL name of at most 100 characters');
     let checked;

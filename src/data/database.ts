@@ -1,4 +1,5 @@
 import { MongoClient } from 'mongodb';
+import type { CollectionCatalog } from './collection-catalog.js';
 import type { Connection } from './connection.js';
 import { watchEvents, type EventFeed, type EventFeedHandlers, type EventFeedOptions } from './event-feed.js';
 import {
@@ -15,6 +16,8 @@ export interface DatabaseOptions {
   /** Any MongoDB ≥ 6.0 replica set (transactions need one), or the embedded server's URI. */
   uri: string;
   dbName: string;
+  /** The collections and indexes the modules declare (built from src/modules/registry.ts). */
+  collections: CollectionCatalog;
   /**
    * Called with the name of every command sent to the server (the driver's command monitoring),
    * for round-trip counts in tests and metrics. Runs inside the driver: it must be quick and not throw.
@@ -33,7 +36,7 @@ export interface Database {
   readonly platform: PlatformDb;
   /** True when the server answers a ping in time; never throws (for /readyz). */
   ping(): Promise<boolean>;
-  /** Creates the indexes of indexes.ts; idempotent. */
+  /** Creates the indexes of the collection catalog; idempotent. */
   ensureIndexes(): Promise<void>;
   /**
    * The committed export events of every tenant, as they are committed (event-feed.ts): the one
@@ -47,7 +50,7 @@ export interface Database {
 }
 
 export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
-  const { uri, dbName, onCommand, pingTimeoutMs = 2000, eventRetentionSeconds = 7 * 24 * 3600 } = options;
+  const { uri, dbName, collections, onCommand, pingTimeoutMs = 2000, eventRetentionSeconds = 7 * 24 * 3600 } = options;
   // ignoreUndefined: an absent optional field is left out of the document rather than stored as null.
   // Filters never reach the driver with undefined values (query-guards.ts refuses them), so this
   // cannot turn `{ _id: undefined }` into a filter matching everything.
@@ -61,8 +64,8 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   }
   const connection: Connection = { client, db: client.db(dbName) };
   return {
-    forTenant: (tenantId) => createTenantDb(connection, tenantId),
-    platform: createPlatformDb(connection),
+    forTenant: (tenantId) => createTenantDb(connection, collections, tenantId),
+    platform: createPlatformDb(connection, collections),
     async ping() {
       try {
         await connection.db.command({ ping: 1 }, { signal: AbortSignal.timeout(pingTimeoutMs) });
@@ -71,7 +74,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
         return false;
       }
     },
-    ensureIndexes: () => ensureIndexes(connection.db, { eventRetentionSeconds }),
+    ensureIndexes: () => ensureIndexes(connection.db, collections.indexes, { eventRetentionSeconds }),
     watchEvents: (handlers, feedOptions) => watchEvents({ uri, dbName }, handlers, feedOptions),
     watchIdentity: (onChange, feedOptions) => watchIdentityChanges({ uri, dbName }, onChange, feedOptions),
     close: () => client.close(),

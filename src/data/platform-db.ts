@@ -1,10 +1,9 @@
 import type { ClientSession } from 'mongodb';
-import { isPlatformCollectionName, type PlatformCollectionName } from './collection-names.js';
+import type { CollectionCatalog } from './collection-catalog.js';
 import type { Connection, RawDocument } from './connection.js';
 import type { LooseDocument, LooseTenantDocument, StoredDocument, TenantDocument } from './documents.js';
 import { isId } from './ids.js';
 import { platformScope } from './platform-scope.js';
-import { refuse } from './query-guards.js';
 import { ScopedCollection, type DataCollection } from './scoped-collection.js';
 import { runInTransaction } from './transactions.js';
 
@@ -20,7 +19,7 @@ export interface PlatformDb {
    * Users, tenants and memberships. Unscoped because they are identity data: a user's memberships
    * are listed across tenants, and the active tenant is resolved from them before any TenantDb exists.
    */
-  collection<TDoc extends StoredDocument = LooseDocument>(name: PlatformCollectionName): PlatformCollection<TDoc>;
+  collection<TDoc extends StoredDocument = LooseDocument>(name: string): PlatformCollection<TDoc>;
   /**
    * The API key with this id, whatever its tenant, or null. Cross-tenant because a key is presented
    * before its tenant is known: authenticating it is what tells the caller's tenant.
@@ -31,17 +30,20 @@ export interface PlatformDb {
 
 class UnscopedPlatformDb implements PlatformDb {
   readonly #connection: Connection;
+  readonly #catalog: CollectionCatalog;
   readonly #session: ClientSession | undefined;
 
-  constructor(connection: Connection, session: ClientSession | undefined) {
+  constructor(connection: Connection, catalog: CollectionCatalog, session: ClientSession | undefined) {
     this.#connection = connection;
+    this.#catalog = catalog;
     this.#session = session;
   }
 
-  collection<TDoc extends StoredDocument = LooseDocument>(name: PlatformCollectionName): PlatformCollection<TDoc> {
-    if (!isPlatformCollectionName(name)) refuse(`'${String(name)}' is not a platform collection`);
+  collection<TDoc extends StoredDocument = LooseDocument>(name: string): PlatformCollection<TDoc> {
+    this.#catalog.assert(name, 'platform');
     const collection = this.#connection.db.collection<RawDocument>(name);
-    return new ScopedCollection<TDoc>(collection, platformScope, this.#session);
+    const scope = platformScope((other) => this.#catalog.isPlatform(other));
+    return new ScopedCollection<TDoc>(collection, scope, this.#session);
   }
 
   async apiKeyById<TDoc extends TenantDocument>(keyId: unknown): Promise<TDoc | null> {
@@ -52,11 +54,11 @@ class UnscopedPlatformDb implements PlatformDb {
 
   withTransaction<T>(fn: (tx: PlatformDb) => Promise<T>): Promise<T> {
     return runInTransaction(this.#connection.client, this.#session, (session) =>
-      fn(new UnscopedPlatformDb(this.#connection, session)),
+      fn(new UnscopedPlatformDb(this.#connection, this.#catalog, session)),
     );
   }
 }
 
-export function createPlatformDb(connection: Connection): PlatformDb {
-  return new UnscopedPlatformDb(connection, undefined);
+export function createPlatformDb(connection: Connection, catalog: CollectionCatalog): PlatformDb {
+  return new UnscopedPlatformDb(connection, catalog, undefined);
 }

@@ -1,5 +1,5 @@
 import type { ClientSession } from 'mongodb';
-import { isTenantCollectionName, type TenantCollectionName } from './collection-names.js';
+import type { CollectionCatalog } from './collection-catalog.js';
 import type { Connection, RawDocument } from './connection.js';
 import type { LooseDocument, NewTenantDocument, StoredDocument } from './documents.js';
 import { isId } from './ids.js';
@@ -25,7 +25,8 @@ export interface TenantDb {
   readonly tenantId: string;
   /** True inside withTransaction: what must be written atomically with other writes can check it. */
   readonly inTransaction: boolean;
-  collection<TDoc extends StoredDocument = LooseDocument>(name: TenantCollectionName): TenantCollection<TDoc>;
+  /** A tenant collection declared in the catalog; any other name is refused. */
+  collection<TDoc extends StoredDocument = LooseDocument>(name: string): TenantCollection<TDoc>;
   /** Runs fn in a transaction; every operation on `tx` joins it. Nested calls join the outer one. */
   withTransaction<T>(fn: (tx: TenantDb) => Promise<T>): Promise<T>;
 }
@@ -33,10 +34,17 @@ export interface TenantDb {
 class BoundTenantDb implements TenantDb {
   readonly tenantId: string;
   readonly #connection: Connection;
+  readonly #catalog: CollectionCatalog;
   readonly #session: ClientSession | undefined;
 
-  constructor(connection: Connection, tenantId: string, session: ClientSession | undefined) {
+  constructor(
+    connection: Connection,
+    catalog: CollectionCatalog,
+    tenantId: string,
+    session: ClientSession | undefined,
+  ) {
     this.#connection = connection;
+    this.#catalog = catalog;
     this.tenantId = tenantId;
     this.#session = session;
   }
@@ -45,20 +53,21 @@ class BoundTenantDb implements TenantDb {
     return this.#session !== undefined;
   }
 
-  collection<TDoc extends StoredDocument = LooseDocument>(name: TenantCollectionName): TenantCollection<TDoc> {
-    if (!isTenantCollectionName(name)) refuse(`'${String(name)}' is not a tenant collection`);
+  collection<TDoc extends StoredDocument = LooseDocument>(name: string): TenantCollection<TDoc> {
+    this.#catalog.assert(name, 'tenant');
     const collection = this.#connection.db.collection<RawDocument>(name);
-    return new ScopedCollection<TDoc, NewTenantDocument<TDoc>>(collection, tenantScope(this.tenantId), this.#session);
+    const scope = tenantScope(this.tenantId, (other) => this.#catalog.isTenant(other));
+    return new ScopedCollection<TDoc, NewTenantDocument<TDoc>>(collection, scope, this.#session);
   }
 
   withTransaction<T>(fn: (tx: TenantDb) => Promise<T>): Promise<T> {
     return runInTransaction(this.#connection.client, this.#session, (session) =>
-      fn(new BoundTenantDb(this.#connection, this.tenantId, session)),
+      fn(new BoundTenantDb(this.#connection, this.#catalog, this.tenantId, session)),
     );
   }
 }
 
-export function createTenantDb(connection: Connection, tenantId: string): TenantDb {
+export function createTenantDb(connection: Connection, catalog: CollectionCatalog, tenantId: string): TenantDb {
   if (!isId(tenantId)) refuse('a TenantDb must be bound to a tenant id');
-  return new BoundTenantDb(connection, tenantId, undefined);
+  return new BoundTenantDb(connection, catalog, tenantId, undefined);
 }

@@ -1,4 +1,3 @@
-import { isTenantCollectionName } from './collection-names.js';
 import type { Filter, Pipeline, PipelineStage, Update } from './documents.js';
 import {
   assertFilter,
@@ -47,18 +46,25 @@ export function scopeUpdate(tenantId: string, update: Update, options: { upsert:
   return { ...checked, $setOnInsert: { ...setOnInsert, tenantId } };
 }
 
+/** Whether a name is a tenant collection (the catalog's answer, see collection-catalog.ts). */
+export type IsTenantCollection = (name: unknown) => boolean;
+
 /**
  * The pipeline behind a `$match` on the bound tenant, with every `$lookup` (nested ones and those in
  * `$facet` included) limited to tenant collections and to the bound tenant's documents in them.
  */
-export function scopePipeline(tenantId: string, pipeline: Pipeline): PipelineStage[] {
-  return [{ $match: { tenantId } }, ...checkPipeline(pipeline, tenantPipelineRules(tenantId))];
+export function scopePipeline(
+  tenantId: string,
+  pipeline: Pipeline,
+  isTenantCollection: IsTenantCollection,
+): PipelineStage[] {
+  return [{ $match: { tenantId } }, ...checkPipeline(pipeline, tenantPipelineRules(tenantId, isTenantCollection))];
 }
 
-function tenantPipelineRules(tenantId: string): PipelineRules {
+function tenantPipelineRules(tenantId: string, isTenantCollection: IsTenantCollection): PipelineRules {
   const rules: PipelineRules = {
     lookup(spec) {
-      if (!isTenantCollectionName(spec.from)) {
+      if (!isTenantCollection(spec.from)) {
         refuse(`$lookup from ${JSON.stringify(spec.from)} is refused: only tenant collections can be joined`);
       }
       // With localField/foreignField kept, the pipeline runs on the equality matches (MongoDB ≥ 5.0).
@@ -71,11 +77,11 @@ function tenantPipelineRules(tenantId: string): PipelineRules {
   return rules;
 }
 
-export function tenantScope(tenantId: string): Scope {
+export function tenantScope(tenantId: string, isTenantCollection: IsTenantCollection): Scope {
   return {
     filter: (filter) => scopeFilter(tenantId, filter),
     insert: (doc) => scopeInsert(tenantId, doc),
     update: (update, options) => scopeUpdate(tenantId, update, options),
-    pipeline: (pipeline) => scopePipeline(tenantId, pipeline),
+    pipeline: (pipeline) => scopePipeline(tenantId, pipeline, isTenantCollection),
   };
 }

@@ -1,6 +1,5 @@
 import { encodeCursor } from './cursor.js';
 import type { EventDocument } from './event-document.js';
-import { PII_FIELDS } from './event-types.js';
 
 /** What `ExportEvent` resolves from: a CloudEvents 1.0 event in the JSON format, plus tenant and cursor. */
 export interface ExportEventPayload {
@@ -30,10 +29,12 @@ export interface DeliveryOptions {
    * `Reservation.visitorEmail` is refused to such a caller over GraphQL.
    */
   includePii: boolean;
+  /** The personal-data fields of an event type's `data` (EventCatalog.piiFields). */
+  piiFields: (type: string) => readonly string[];
 }
 
-function withoutPii(event: EventDocument): Record<string, unknown> {
-  const fields = PII_FIELDS[event.type] ?? [];
+function withoutPii(event: EventDocument, piiFields: DeliveryOptions['piiFields']): Record<string, unknown> {
+  const fields = piiFields(event.type);
   if (fields.length === 0) return event.data;
   return Object.fromEntries(Object.entries(event.data).filter(([key]) => !fields.includes(key)));
 }
@@ -48,7 +49,7 @@ export function toExportEvent(event: EventDocument, options: DeliveryOptions): E
     subject: event.subject,
     time: event.time.toISOString(),
     datacontenttype: 'application/json',
-    data: options.includePii ? event.data : withoutPii(event),
+    data: options.includePii ? event.data : withoutPii(event, options.piiFields),
     tenant: options.tenantSlug,
     cursor: encodeCursor({ tenantId: event.tenantId, position: event.position }),
   };

@@ -1,30 +1,46 @@
-/** The export event types of CONTRACT.md section 6: `<entity>.<what happened>`, one per committed change. */
-export const EXPORT_EVENT_TYPES = [
-  'park.created',
-  'park.updated',
-  'park.deleted',
-  'reservation.created',
-  'reservation.cancelled',
-] as const;
+/**
+ * An export event type, `<entity>.<what happened>`, one per committed change. The types are declared
+ * by the modules that write them (src/modules/<name>/module.ts) and gathered in an EventCatalog.
+ */
+export type ExportEventType = string;
 
-export type ExportEventType = (typeof EXPORT_EVENT_TYPES)[number];
-
-const KNOWN: ReadonlySet<string> = new Set(EXPORT_EVENT_TYPES);
-
-export function isExportEventType(value: unknown): value is ExportEventType {
-  return typeof value === 'string' && KNOWN.has(value);
+/** An event type as the catalog holds it: with the fields of its `data` that are personal data. */
+export interface CatalogEventType {
+  type: ExportEventType;
+  /**
+   * The fields of the event's `data` that hold personal data: the fields of the GraphQL type it shows
+   * that the permission map guards with the `readPii` ability. They are stored with the event and left
+   * out of the data delivered to a subscriber who may not read them (see cloud-event.ts). Deciding at
+   * delivery rather than at write time means a field classified later is withheld from old events too.
+   */
+  piiFields: readonly string[];
 }
 
-/**
- * The fields of an event's `data` that hold personal data, by type: what the schema tags `pii`
- * (`Reservation.visitorEmail`). They are stored with the event and left out of the data delivered to
- * a subscriber who may not read them (see cloud-event.ts). Deciding at delivery rather than at write
- * time means a field classified later is withheld from old events too.
- */
-export const PII_FIELDS: Readonly<Record<ExportEventType, readonly string[]>> = {
-  'park.created': [],
-  'park.updated': [],
-  'park.deleted': [],
-  'reservation.created': ['visitorEmail'],
-  'reservation.cancelled': ['visitorEmail'],
-};
+const EVENT_TYPE = /^[a-z][a-zA-Z]*\.[a-z][a-zA-Z]*$/;
+
+/** Every export event type of the application, built once from the module registry. */
+export class EventCatalog {
+  readonly #types = new Map<ExportEventType, readonly string[]>();
+
+  constructor(types: Iterable<CatalogEventType>) {
+    for (const { type, piiFields } of types) {
+      if (!EVENT_TYPE.test(type)) throw new Error(`Event type ${JSON.stringify(type)} is not <entity>.<change>`);
+      if (this.#types.has(type)) throw new Error(`Event type ${type} is declared twice`);
+      this.#types.set(type, [...piiFields]);
+    }
+  }
+
+  /** The types, in declaration order. */
+  get types(): ExportEventType[] {
+    return [...this.#types.keys()];
+  }
+
+  has(value: unknown): value is ExportEventType {
+    return typeof value === 'string' && this.#types.has(value);
+  }
+
+  /** The personal-data fields of an event's `data`; none for an unknown type. */
+  piiFields(type: ExportEventType): readonly string[] {
+    return this.#types.get(type) ?? [];
+  }
+}

@@ -1,13 +1,15 @@
-import { holdsAny, PII_READERS } from '../authz/rules.js';
-import type { RequestContext } from '../context.js';
+import type { Logger } from 'pino';
+import { holds } from '../authz/abilities.js';
+import type { Role } from '../authz/roles.js';
 import type { TenantDb } from '../data/tenant-db.js';
-import { badUserInput, forbidden } from '../errors.js';
+import { badUserInput } from '../errors.js';
 import type { SubscriptionExportEventsArgs } from '../generated/graphql.js';
 import { toExportEvent, type ExportEventPayload } from './cloud-event.js';
 import { decodeCursor } from './cursor.js';
 import type { EventDocument } from './event-document.js';
-import { EXPORT_EVENT_TYPES, isExportEventType } from './event-types.js';
+import type { EventCatalog } from './event-types.js';
 import { ExportStream } from './export-stream.js';
+import type { ExportFeed } from './feed.js';
 import { latestPosition } from './outbox.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -17,12 +19,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * as "every type" or "none" (either reading would surprise someone), and so is an unknown type, so
  * that a misspelt filter fails loudly instead of silently delivering nothing.
  */
-export function parseTypes(types: readonly string[] | null | undefined): ReadonlySet<string> | null {
+export function parseTypes(
+  types: readonly string[] | null | undefined,
+  catalog: EventCatalog,
+): ReadonlySet<string> | null {
   if (types === null || types === undefined) return null;
   if (types.length === 0) throw badUserInput('types', 'must name at least one event type, or be omitted for all');
-  const unknown = types.find((type) => !isExportEventType(type));
+  const unknown = types.find((type) => !catalog.has(type));
   if (unknown !== undefined) {
-    throw badUserInput('types', `holds an unknown event type; the types are ${EXPORT_EVENT_TYPES.join(', ')}`);
+    throw badUserInput('types', `holds an unknown event type; the types are ${catalog.types.join(', ')}`);
   }
   return new Set(types);
 }
@@ -58,32 +63,54 @@ export async function resolveCursor(
   return cursor.position;
 }
 
+/** What an exportEvents stream of one tenant is opened with; built with the request context. */
+export interface ExportEventsScope {
+  /** The subscriber's tenant: its data and its slug. */
+  db: TenantDb;
+  tenantSlug: string;
+  roles: ReadonlySet<Role>;
+  feed: ExportFeed;
+  catalog: EventCatalog;
+  retentionDays: number;
+  bufferLimit: number;
+  logger: Logger;
+}
+
+/** The export events of the request's tenant, as the `exportEvents` field opens them. */
+export interface TenantExportEvents {
+  subscribe(args: SubscriptionExportEventsArgs): Promise<AsyncIterable<{ exportEvents: ExportEventPayload }>>;
+}
+
 /**
- * `Subscription.exportEvents`. Only `subscribe` is defined, never `resolve`: graphql-middleware wraps
- * `subscribe` in the shield rule only when the field has no `resolve` of its own (graphql-middleware
- * #569, graphql-shield #27), so the permission check runs around this function, before any of its code (and
- * so before any database read). Each event's fields are then checked again by the `ExportEvent` rules.
+ * `Subscription.exportEvents` of one tenant. Only `subscribe` is defined, never `resolve`:
+ * graphql-middleware wraps `subscribe` in the shield rule only when the field has no `resolve` of its
+ * own (graphql-middleware #569, graphql-shield #27), so the permission check runs around this
+ * function, before any of its code (and so before any database read). Each event's fields are then
+ * checked again by the `ExportEvent` rules.
  */
-export async function subscribeToExportEvents(
-  ctx: RequestContext,
-  args: SubscriptionExportEventsArgs,
-): Promise<AsyncIterable<{ exportEvents: ExportEventPayload }>> {
-  const { db, tenant } = ctx;
-  if (db === null || tenant === null) throw forbidden('No active tenant');
-  const { config } = ctx.services;
-  const types = parseTypes(args.types);
-  const after =
-    args.after === null || args.after === undefined
-      ? null
-      : await resolveCursor(db, args.after, config.eventRetentionDays);
-  const delivery = { tenantSlug: tenant.slug, includePii: holdsAny(ctx.roles, PII_READERS) };
-  return ExportStream.open({
-    db,
-    feed: ctx.services.exportFeed,
-    after,
-    types,
-    bufferLimit: config.exportBufferEvents,
-    toPayload: (event) => ({ exportEvents: toExportEvent(event, delivery) }),
-    logger: ctx.logger,
-  });
+export function tenantExportEvents(scope: ExportEventsScope): TenantExportEvents {
+  return {
+    async subscribe(args) {
+      const { db, catalog } = scope;
+      const types = parseTypes(args.types, catalog);
+      const after =
+        args.after === null || args.after === undefined
+          ? null
+          : await resolveCursor(db, args.after, scope.retentionDays);
+      const delivery = {
+        tenantSlug: scope.tenantSlug,
+        includePii: holds(scope.roles, 'readPii'),
+        piiFields: (type: string) => catalog.piiFields(type),
+      };
+      return ExportStream.open({
+        db,
+        feed: scope.feed,
+        after,
+        types,
+        bufferLimit: scope.bufferLimit,
+        toPayload: (event) => ({ exportEvents: toExportEvent(event, delivery) }),
+        logger: scope.logger,
+      });
+    },
+  };
 }

@@ -1,9 +1,10 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { ParkDocument } from '../modules/parks/park-document.js';
-import type { ReservationDocument } from '../modules/reservations/reservation-document.js';
-import type { ActiveTenant, RequestContext } from '../context.js';
-import type { ApiKeyDocument } from '../modules/api-keys/api-key-document.js';
-import type { TrustedOperation as TrustedOperationModel } from '../bi/trusted-operations.js';
+import type { ApiKeyMapper } from '../modules/api-keys/mappers.js';
+import type { TrustedOperationMapper } from '../modules/bi/mappers.js';
+import type { ParkMapper } from '../modules/parks/mappers.js';
+import type { ReservationMapper } from '../modules/reservations/mappers.js';
+import type { TenantMapper } from '../modules/tenants/mappers.js';
+import type { RequestContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
@@ -548,7 +549,7 @@ export type FederationReferenceTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  ApiKey: ResolverTypeWrapper<ApiKeyDocument>;
+  ApiKey: ResolverTypeWrapper<ApiKeyMapper>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateParkInput: CreateParkInput;
@@ -565,11 +566,11 @@ export type ResolversTypes = ResolversObject<{
   Membership: ResolverTypeWrapper<Omit<Membership, 'tenant'> & { tenant: ResolversTypes['Tenant'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Park: ResolverTypeWrapper<ParkDocument>;
+  Park: ResolverTypeWrapper<ParkMapper>;
   ParkConnection: ResolverTypeWrapper<Omit<ParkConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ParkEdge']>, nodes: Array<ResolversTypes['Park']> }>;
   ParkEdge: ResolverTypeWrapper<Omit<ParkEdge, 'node'> & { node: ResolversTypes['Park'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Reservation: ResolverTypeWrapper<ReservationDocument>;
+  Reservation: ResolverTypeWrapper<ReservationMapper>;
   ReservationConnection: ResolverTypeWrapper<Omit<ReservationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ReservationEdge']>, nodes: Array<ResolversTypes['Reservation']> }>;
   ReservationEdge: ResolverTypeWrapper<Omit<ReservationEdge, 'node'> & { node: ResolversTypes['Reservation'] }>;
   ReservationStat: ResolverTypeWrapper<ReservationStat>;
@@ -577,8 +578,8 @@ export type ResolversTypes = ResolversObject<{
   ReservationStatus: ReservationStatus;
   Role: Role;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Tenant: ResolverTypeWrapper<ActiveTenant>;
-  TrustedOperation: ResolverTypeWrapper<TrustedOperationModel>;
+  Tenant: ResolverTypeWrapper<TenantMapper>;
+  TrustedOperation: ResolverTypeWrapper<TrustedOperationMapper>;
   TrustedOperationSource: TrustedOperationSource;
   UpdateParkInput: UpdateParkInput;
   User: ResolverTypeWrapper<User>;
@@ -589,7 +590,7 @@ export type ResolversTypes = ResolversObject<{
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  ApiKey: ApiKeyDocument;
+  ApiKey: ApiKeyMapper;
   ID: Scalars['ID']['output'];
   CreateApiKeyInput: CreateApiKeyInput;
   CreateParkInput: CreateParkInput;
@@ -605,17 +606,17 @@ export type ResolversParentTypes = ResolversObject<{
   Membership: Omit<Membership, 'tenant'> & { tenant: ResolversParentTypes['Tenant'] };
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
-  Park: ParkDocument;
+  Park: ParkMapper;
   ParkConnection: Omit<ParkConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ParkEdge']>, nodes: Array<ResolversParentTypes['Park']> };
   ParkEdge: Omit<ParkEdge, 'node'> & { node: ResolversParentTypes['Park'] };
   Query: Record<PropertyKey, never>;
-  Reservation: ReservationDocument;
+  Reservation: ReservationMapper;
   ReservationConnection: Omit<ReservationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ReservationEdge']>, nodes: Array<ResolversParentTypes['Reservation']> };
   ReservationEdge: Omit<ReservationEdge, 'node'> & { node: ResolversParentTypes['Reservation'] };
   ReservationStat: ReservationStat;
   Subscription: Record<PropertyKey, never>;
-  Tenant: ActiveTenant;
-  TrustedOperation: TrustedOperationModel;
+  Tenant: TenantMapper;
+  TrustedOperation: TrustedOperationMapper;
   UpdateParkInput: UpdateParkInput;
   User: User;
   Viewer: Omit<Viewer, 'memberships' | 'tenant'> & { memberships: Array<ResolversParentTypes['Membership']>, tenant?: Maybe<ResolversParentTypes['Tenant']> };

@@ -1,7 +1,10 @@
 import { notFound } from '../errors.js';
+import type { MODULES } from './registry.js';
 
-/** The object types whose ids leave the server as opaque global ids. */
-export type GlobalIdType = 'Park' | 'Reservation' | 'Tenant' | 'ApiKey' | 'User';
+type ModuleIdTypes<M> = M extends { globalIdTypes?: readonly (infer T)[] } ? T : never;
+
+/** The object types whose ids leave the server as opaque global ids: every module's `globalIdTypes`. */
+export type GlobalIdType = ModuleIdTypes<(typeof MODULES)[number]>;
 
 /** Longer inputs are refused before decoding: no stored id comes near this, and decoding costs memory. */
 const MAX_GLOBAL_ID_LENGTH = 256;

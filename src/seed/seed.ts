@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../data/database.js';
 import type { MembershipDocument, TenantDocument, UserDocument } from '../tenancy/identity-documents.js';
-import { seedParksAndReservations } from './demo-data.js';
+import { demoDataSteps } from '../modules/application.js';
 import { DEMO_TENANTS, DEMO_USERS } from './demo-identities.js';
 
 /** A stable id per seeded object, so that seeding twice finds and keeps what the first run wrote. */
 export const seedId = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 24);
 
 /**
- * Loads the demo data of CONTRACT.md section 4. Idempotent: documents are inserted only when missing,
+ * Loads the demo data of CONTRACT.md section 4: the tenants, users and memberships here, the rest from
+ * the modules. Idempotent: documents are inserted only when missing,
  * so a second run (or a run over data that users have since changed) changes nothing.
  */
 export async function seedDemoData(database: Database): Promise<void> {
@@ -43,8 +44,10 @@ export async function seedDemoData(database: Database): Promise<void> {
       });
     }
   }
+  // Each module's own demo data (its `seed`), tenant by tenant, in registry order.
   for (const tenant of DEMO_TENANTS) {
     const tenantId = tenantIds.get(tenant.slug);
-    if (tenantId) await seedParksAndReservations(database.forTenant(tenantId), tenant.slug);
+    if (!tenantId) continue;
+    for (const seed of demoDataSteps) await seed(database.forTenant(tenantId), tenant.slug);
   }
 }

@@ -6,26 +6,27 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { pino, type Logger } from 'pino';
 import { Authenticator } from '../auth/authenticator.js';
 import { loadOrCreateDevIssuer, type DevIssuer } from '../auth/dev-issuer.js';
+import { recordKeyUse } from '../auth/tenant-api-keys.js';
 import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier.js';
 import { createRemoteJwks } from '../auth/remote-jwks.js';
 import type { Config } from '../config.js';
 import type { RequestContext } from '../context.js';
-import { createDocumentCache } from '../bi/apq-cache.js';
 import { createBiServices } from '../bi/index.js';
-import { persistedQueryPlugin } from '../bi/persisted-query-plugin.js';
 import { connectDatabase } from '../data/database.js';
 import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { ExportFeed } from '../events/feed.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
-import { recordKeyUse } from '../modules/api-keys/api-key-repository.js';
+import { collections } from '../modules/application.js';
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { createFormatError } from './format-error.js';
 import { createHttpApp } from './http-app.js';
 import { createMetrics, trackExportFeed, type Metrics } from './metrics.js';
+import { createDocumentCache } from './plugins/apq-cache.js';
 import { httpSubscriptionsPlugin } from './plugins/http-subscriptions.js';
 import { observabilityPlugin } from './plugins/observability.js';
+import { persistedQueryPlugin } from './plugins/persisted-queries.js';
 import { buildSubgraph } from './schema.js';
 import { attachWebSocketServer } from './websocket.js';
 
@@ -67,6 +68,7 @@ async function openDatabase(config: Config, metrics: Metrics, logger: Logger) {
   const database = await connectDatabase({
     uri: config.mongodbUri ?? embedded!.uri,
     dbName: config.mongodbDb,
+    collections,
     onCommand: (command) => metrics.databaseCommands.inc({ command }),
     eventRetentionSeconds: config.eventRetentionDays * 24 * 60 * 60,
   });
@@ -92,7 +94,12 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   const identityFeed = await database.watchIdentity((change) => identity.applyChange(change), {
     onError: (error) => logger.warn({ err: error }, 'identity change stream failed; reopening it'),
   });
-  const authenticator = new Authenticator(verifier, identity, (key, at) => recordKeyUse(database, key, at), logger);
+  const authenticator = new Authenticator(
+    verifier,
+    identity,
+    (key, at) => recordKeyUse(database.forTenant(key.tenantId), key.keyId, at),
+    logger,
+  );
   // One change stream per instance feeds every exportEvents subscriber; open before listening.
   const exportFeed = new ExportFeed(database, logger);
   await exportFeed.start();

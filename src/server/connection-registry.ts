@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Principal } from '../auth/principal.js';
+import { principalKey, refKey, type Principal } from '../auth/principal.js';
 import type { Role } from '../authz/roles.js';
 import type { RequestContext } from '../context.js';
 import { ErrorCode, isAppError } from '../errors.js';
@@ -42,14 +42,15 @@ const grantOf = (context: RequestContext): Grant => ({
   roles: context.roles,
 });
 
-const holderKey = (principal: Principal): string =>
-  principal.kind === 'user' ? `user:${principal.userId}` : `apiKey:${principal.keyId}`;
+/** The holder a notice is about, keyed as principalKey keys a user or an API key. */
+const noticeKey = (notice: Exclude<IdentityNotice, { kind: 'everyone' }>): string =>
+  refKey(notice.kind === 'user' ? { kind: 'user', id: notice.userId } : { kind: 'apiKey', id: notice.keyId });
 
 /** Whose changes a connection's rights depend on: its user, or its key and the key's grantor. */
 const dependsOn = (principal: Principal): string[] =>
   principal.kind === 'apiKey' && principal.grantorId !== null
-    ? [holderKey(principal), `user:${principal.grantorId}`]
-    : [holderKey(principal)];
+    ? [principalKey(principal), refKey({ kind: 'user', id: principal.grantorId })]
+    : [principalKey(principal)];
 
 const CONNECT = Symbol('connect');
 
@@ -68,7 +69,7 @@ class Watched {
     readonly socket: WatchedSocket,
     readonly principal: Principal,
   ) {
-    this.holder = holderKey(principal);
+    this.holder = principalKey(principal);
     this.dependsOn = dependsOn(principal);
   }
 }
@@ -146,9 +147,7 @@ export class ConnectionRegistry {
   onIdentityChange(notice: IdentityNotice): void {
     this.#version += 1;
     const affected =
-      notice.kind === 'everyone'
-        ? [...this.#byKey.values()]
-        : [...(this.#byHolder.get(notice.kind === 'user' ? `user:${notice.userId}` : `apiKey:${notice.keyId}`) ?? [])];
+      notice.kind === 'everyone' ? [...this.#byKey.values()] : [...(this.#byHolder.get(noticeKey(notice)) ?? [])];
     for (const watched of affected) this.#recheck(watched);
   }
 

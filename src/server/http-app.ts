@@ -3,7 +3,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { JSONWebKeySet } from 'jose';
-import { biRoutes } from '../bi/routes.js';
+import { biRoutes } from './bi-routes.js';
 import type { RequestContext } from '../context.js';
 import { ErrorCode, isAppError, withHttpStatus } from '../errors.js';
 import type { Services } from '../services.js';
@@ -63,7 +63,7 @@ export function createHttpApp({ services, apollo, metrics, devJwks, devRoutes, s
   app.disable('x-powered-by');
   // Express would put a weak ETag on every answer and turn a matching If-None-Match into 304, whoever
   // asks. Validators are given on purpose only: GET answers of trusted operations, bound to the
-  // caller (src/bi/persisted-query-plugin.ts).
+  // caller (src/server/plugins/persisted-queries.ts).
   app.set('etag', false);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -98,7 +98,7 @@ export function createHttpApp({ services, apollo, metrics, devJwks, devRoutes, s
       },
     }),
   );
-  // CSV/NDJSON exports of trusted operations and export links (src/bi/routes.ts); data, so gated like /graphql.
+  // CSV/NDJSON exports of trusted operations and export links (bi-routes.ts); data, so gated like /graphql.
   app.use('/bi', ...(secret ? [requireGatewaySecret(secret)] : []), biRoutes({ services, apollo, schema }));
   app.use(answerAsGraphQLError(services));
   return app;

@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { readCredential, type HeaderLookup } from '../auth/credentials.js';
-import type { Principal } from '../auth/principal.js';
+import { principalKey, principalRef, type Principal } from '../auth/principal.js';
+import { tenantApiKeys } from '../auth/tenant-api-keys.js';
 import type { Role } from '../authz/roles.js';
+import { tenantBi } from '../bi/tenant-bi.js';
 import type { ActiveTenant, RequestContext } from '../context.js';
 import { unauthenticated } from '../errors.js';
-import { createLoaders } from '../modules/loaders.js';
+import { tenantExportEvents } from '../events/subscription.js';
+import { eventCatalog, requestLoaders } from '../modules/application.js';
 import type { Services } from '../services.js';
 import { resolveTenantScope } from '../tenancy/active-tenant.js';
+import { callerIdentity } from '../tenancy/caller-identity.js';
+import { tenantMembers } from '../tenancy/tenant-members.js';
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /**
  * The one function that turns a request into its context, whatever the transport: credentials are
- * verified, the active tenant and roles are read from the database, and a fresh data layer and fresh
+ * verified, the active tenant and roles are read from the database, and fresh capabilities and
  * loaders are bound to that tenant. Throws UNAUTHENTICATED or FORBIDDEN before anything executes.
  */
 export async function buildRequestContext(services: Services, header: HeaderLookup): Promise<RequestContext> {
@@ -37,25 +42,53 @@ export interface ContextScope {
   roles: ReadonlySet<Role>;
 }
 
+/** How a caller appears in the logs: a user by email, anything else by its key (never a secret). */
+const logLabel = (principal: Principal): string =>
+  principal.kind === 'user' ? principal.email : principalKey(principal);
+
 /**
- * The context of an already verified scope, with a fresh data layer and fresh loaders bound to its
- * tenant. buildRequestContext ends here; so does an export link (src/bi), whose scope comes from its
- * verified signature instead of credentials.
+ * The context of an already verified scope: the capabilities of its tenant (data, members, API keys,
+ * BI, export events) built for that tenant only, and fresh loaders. buildRequestContext ends here; so
+ * does an export link (src/server/bi-routes.ts), whose scope comes from its verified signature instead
+ * of credentials. This is the only place where the server's services meet a request: nothing of them
+ * but these bound handles reaches a resolver or a rule.
  */
-export function contextFor(services: Services, { requestId, principal, tenant, roles }: ContextScope): RequestContext {
-  const db = tenant ? services.database.forTenant(tenant.id) : null;
+export function contextFor(services: Services, scope: ContextScope): RequestContext {
+  const { database, identity, bi, exportFeed, config } = services;
+  const { requestId, principal, tenant, roles } = scope;
+  const db = tenant ? database.forTenant(tenant.id) : null;
+  const logger = services.logger.child({ requestId, tenant: tenant?.slug ?? null, user: logLabel(principal) });
   return {
     requestId,
     principal,
     tenant,
     roles,
+    logger,
+    caller: callerIdentity(database.platform, identity, principal, tenant, roles),
     db,
-    loaders: createLoaders(db),
-    services,
-    logger: services.logger.child({
-      requestId,
-      tenant: tenant?.slug ?? null,
-      user: principal.kind === 'user' ? principal.email : `key:${principal.keyId}`,
-    }),
+    loaders: requestLoaders(db),
+    members: tenant ? tenantMembers(database.platform, identity, tenant.id) : null,
+    apiKeys: db ? tenantApiKeys(db, database.platform, identity) : null,
+    bi: db
+      ? tenantBi(bi, {
+          db,
+          caller: principalRef(principal),
+          roles,
+          maxLinkTtlSeconds: config.exportLinkMaxTtlSeconds,
+        })
+      : null,
+    exportEvents:
+      db && tenant
+        ? tenantExportEvents({
+            db,
+            tenantSlug: tenant.slug,
+            roles,
+            feed: exportFeed,
+            catalog: eventCatalog,
+            retentionDays: config.eventRetentionDays,
+            bufferLimit: config.exportBufferEvents,
+            logger,
+          })
+        : null,
   };
 }

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../data/database.js';
 import type { IdentityChange } from '../data/identity-feed.js';
-import type { ApiKeyDocument } from '../modules/api-keys/api-key-document.js';
+import type { ApiKeyDocument } from '../auth/api-key-document.js';
 import { IdentityCache } from './identity-cache.js';
 import type { MembershipDocument, TenantDocument, UserDocument } from './identity-documents.js';
 

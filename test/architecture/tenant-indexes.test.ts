@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TENANT_COLLECTIONS } from '../../src/data/collection-names.js';
+import { collections } from '../../src/modules/application.js';
 import { startTestDatabase, type TestDatabase } from '../data/test-database.js';
 
 let env: TestDatabase;
@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 describe('every index of a tenant collection starts with tenantId (queries stay in one tenant’s range)', () => {
-  it.each(TENANT_COLLECTIONS)('%s', async (collection) => {
+  it.each(collections.names('tenant'))('%s', async (collection) => {
     const indexes = await client.db(env.dbName).collection(collection).listIndexes().toArray();
     // A TTL index serves the server's expiry, never a query, and MongoDB honours TTL on single-field
     // indexes only: the one exemption is such an index on the `time` of export events (retention).

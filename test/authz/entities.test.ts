@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyPermissions } from '../../src/authz/permissions.js';
+import { permissionMap } from '../../src/modules/application.js';
 import { buildStubSchema, codes, run, texas, userContext } from './support.js';
 
 /*
@@ -8,7 +9,7 @@ import { buildStubSchema, codes, run, texas, userContext } from './support.js';
  * `_entities` field itself is guarded, and the field rules run on every entity it returns.
  */
 
-const schema = applyPermissions(buildStubSchema());
+const schema = applyPermissions(buildStubSchema(), permissionMap);
 
 const entities = `query ($representations: [_Any!]!) {
   _entities(representations: $representations) {

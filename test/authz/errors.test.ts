@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { applyPermissions } from '../../src/authz/permissions.js';
+import { permissionMap } from '../../src/modules/application.js';
 import { AppError } from '../../src/errors.js';
 import { buildStubSchema, codes, DRIVER_MESSAGE, FAILING_ID, MISSING_ID, run, userContext } from './support.js';
 
-const schema = applyPermissions(buildStubSchema());
+const schema = applyPermissions(buildStubSchema(), permissionMap);
 
 describe('errors through the permission layer', () => {
   it('a denied field is FORBIDDEN with a generic message', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyPermissions } from '../../src/authz/permissions.js';
+import { permissionMap } from '../../src/modules/application.js';
 import { ROLES, type Role } from '../../src/authz/roles.js';
 import { apiKeyContext, buildStubSchema, codes, run, userContext } from './support.js';
 
@@ -9,7 +10,7 @@ import { apiKeyContext, buildStubSchema, codes, run, userContext } from './suppo
  * in rules.test.ts, and the field, per role, in test/events/permissions.test.ts.
  */
 
-const schema = applyPermissions(buildStubSchema());
+const schema = applyPermissions(buildStubSchema(), permissionMap);
 
 interface Ability {
   ability: string;

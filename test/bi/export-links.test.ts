@@ -158,7 +158,7 @@ describe('a link that is not genuine, or no longer valid, gets 403 and nothing e
       variables: null,
       format: 'CSV',
       roles: ['ADMIN'],
-      createdBy: 'test',
+      createdBy: { kind: 'user', id: 'test' },
       expiresAt: Math.floor(Date.now() / 1000) - 1,
     });
     await expectRefused(`${server.url}/bi/links/${token}.csv`);
@@ -278,7 +278,7 @@ describe('a link of one tenant never returns another tenant’s rows', () => {
     await expectRefused(`${base}${forged}.${sign(await secretOf(TEXAS), forged)}.${extension}`);
     // The check is the MAC, not a coincidence of the test: the same forgery with colorado's secret, in
     // the name of a colorado member, works.
-    const asCarol = encode({ ...claims, t: COLORADO, c: `user:${seedId('user:carol@example.com')}` });
+    const asCarol = encode({ ...claims, t: COLORADO, c: { kind: 'user', id: seedId('user:carol@example.com') } });
     expect((await open(`${base}${asCarol}.${sign(await secretOf(COLORADO), asCarol)}.${extension}`)).status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../../src/data/database.js';
 import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
+import { collections } from '../../src/modules/application.js';
 import { uniqueDbName } from '../support/mongo.js';
 import { startTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -27,7 +28,12 @@ describe('Database', () => {
   it('answers false to a ping, quickly and without throwing, once its server is gone', async () => {
     // A server of its own, so stopping it affects no other test (even with MONGODB_URI set).
     const server = await startEmbeddedMongo();
-    const database = await connectDatabase({ uri: server.uri, dbName: uniqueDbName(), pingTimeoutMs: 500 });
+    const database = await connectDatabase({
+      uri: server.uri,
+      dbName: uniqueDbName(),
+      collections,
+      pingTimeoutMs: 500,
+    });
     try {
       expect(await database.ping()).toBe(true);
       await server.stop();

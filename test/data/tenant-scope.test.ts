@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UnsafeQueryError } from '../../src/data/errors.js';
 import { scopeFilter, scopeInsert, scopePipeline, scopeUpdate } from '../../src/data/tenant-scope.js';
+import { collections } from '../../src/modules/application.js';
 
 const A = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 const B = 'bbbbbbbbbbbbbbbbbbbbbbbb';
@@ -106,10 +107,13 @@ describe('scopeUpdate', () => {
   });
 });
 
+/** The application's tenant collections (the modules' catalog), which a `$lookup` may join. */
+const isTenantCollection = (name: unknown) => collections.isTenant(name);
+
 describe('scopePipeline', () => {
   it('starts every pipeline with a $match on the bound tenant', () => {
-    expect(scopePipeline(A, [])).toEqual([{ $match: { tenantId: A } }]);
-    expect(scopePipeline(A, [{ $group: { _id: '$parkId', n: { $sum: 1 } } }])).toEqual([
+    expect(scopePipeline(A, [], isTenantCollection)).toEqual([{ $match: { tenantId: A } }]);
+    expect(scopePipeline(A, [{ $group: { _id: '$parkId', n: { $sum: 1 } } }], isTenantCollection)).toEqual([
       { $match: { tenantId: A } },
       { $group: { _id: '$parkId', n: { $sum: 1 } } },
     ]);
@@ -117,7 +121,7 @@ describe('scopePipeline', () => {
 
   it('rewrites an equality $lookup to also match the foreign tenant', () => {
     const lookup = { from: 'parks', localField: 'parkId', foreignField: '_id', as: 'park' };
-    expect(scopePipeline(A, [{ $lookup: lookup }])).toEqual([
+    expect(scopePipeline(A, [{ $lookup: lookup }], isTenantCollection)).toEqual([
       { $match: { tenantId: A } },
       { $lookup: { ...lookup, pipeline: [{ $match: { tenantId: A } }] } },
     ]);
@@ -137,7 +141,7 @@ describe('scopePipeline', () => {
         },
       },
     ];
-    expect(scopePipeline(A, pipeline)).toEqual([
+    expect(scopePipeline(A, pipeline, isTenantCollection)).toEqual([
       { $match: { tenantId: A } },
       {
         $lookup: {
@@ -164,7 +168,11 @@ describe('scopePipeline', () => {
 
   it('scopes $lookup stages inside $facet', () => {
     const lookup = { from: 'parks', localField: 'parkId', foreignField: '_id', as: 'park' };
-    const [, facet] = scopePipeline(A, [{ $facet: { joined: [{ $lookup: lookup }], total: [{ $count: 'n' }] } }]);
+    const [, facet] = scopePipeline(
+      A,
+      [{ $facet: { joined: [{ $lookup: lookup }], total: [{ $count: 'n' }] } }],
+      isTenantCollection,
+    );
     expect(facet).toEqual({
       $facet: {
         joined: [{ $lookup: { ...lookup, pipeline: [{ $match: { tenantId: A } }] } }],
@@ -180,8 +188,10 @@ describe('scopePipeline', () => {
     ['no collection', undefined],
   ])('refuses a $lookup from %s', (_case, from) => {
     const lookup = { from, localField: 'a', foreignField: 'b', as: 'c' };
-    expect(() => scopePipeline(A, [{ $lookup: lookup }])).toThrow(UnsafeQueryError);
-    expect(() => scopePipeline(A, [{ $facet: { f: [{ $lookup: lookup }] } }])).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $lookup: lookup }], isTenantCollection)).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $facet: { f: [{ $lookup: lookup }] } }], isTenantCollection)).toThrow(
+      UnsafeQueryError,
+    );
   });
 
   it.each([
@@ -197,28 +207,34 @@ describe('scopePipeline', () => {
     '$documents',
     '$geoNear',
   ])('refuses the stage %s, also inside $facet and $lookup', (stage) => {
-    expect(() => scopePipeline(A, [{ [stage]: {} }])).toThrow(UnsafeQueryError);
-    expect(() => scopePipeline(A, [{ $facet: { f: [{ [stage]: {} }] } }])).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ [stage]: {} }], isTenantCollection)).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $facet: { f: [{ [stage]: {} }] } }], isTenantCollection)).toThrow(
+      UnsafeQueryError,
+    );
     const lookup = { from: 'parks', pipeline: [{ [stage]: {} }], as: 'x' };
-    expect(() => scopePipeline(A, [{ $lookup: lookup }])).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $lookup: lookup }], isTenantCollection)).toThrow(UnsafeQueryError);
   });
 
   it('refuses server-side JavaScript anywhere in the pipeline', () => {
     const fn = { $function: { body: 'return 1', args: [], lang: 'js' } };
-    expect(() => scopePipeline(A, [{ $addFields: { x: fn } }])).toThrow(UnsafeQueryError);
-    expect(() => scopePipeline(A, [{ $group: { _id: null, x: { $accumulator: {} } } }])).toThrow(UnsafeQueryError);
-    expect(() => scopePipeline(A, [{ $match: { $where: 'true' } }])).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $addFields: { x: fn } }], isTenantCollection)).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $group: { _id: null, x: { $accumulator: {} } } }], isTenantCollection)).toThrow(
+      UnsafeQueryError,
+    );
+    expect(() => scopePipeline(A, [{ $match: { $where: 'true' } }], isTenantCollection)).toThrow(UnsafeQueryError);
   });
 
   it('refuses a $match naming another tenant, also in a $lookup pipeline', () => {
-    expect(() => scopePipeline(A, [{ $match: { tenantId: B } }])).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $match: { tenantId: B } }], isTenantCollection)).toThrow(UnsafeQueryError);
     const lookup = { from: 'parks', pipeline: [{ $match: { tenantId: B } }], as: 'x' };
-    expect(() => scopePipeline(A, [{ $lookup: lookup }])).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $lookup: lookup }], isTenantCollection)).toThrow(UnsafeQueryError);
   });
 
   it('refuses malformed stages', () => {
-    expect(() => scopePipeline(A, [{ $match: {}, $limit: 1 }])).toThrow(UnsafeQueryError);
-    expect(() => scopePipeline(A, [{}])).toThrow(UnsafeQueryError);
-    expect(() => scopePipeline(A, [{ $lookup: { from: 'parks', pipeline: {}, as: 'x' } }])).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $match: {}, $limit: 1 }], isTenantCollection)).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{}], isTenantCollection)).toThrow(UnsafeQueryError);
+    expect(() => scopePipeline(A, [{ $lookup: { from: 'parks', pipeline: {}, as: 'x' } }], isTenantCollection)).toThrow(
+      UnsafeQueryError,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { connectDatabase, type Database } from '../../src/data/database.js';
+import { collections } from '../../src/modules/application.js';
 import { startTestMongo, uniqueDbName, type TestMongo } from '../support/mongo.js';
 
 export interface TestDatabase {
@@ -15,7 +16,12 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   const mongo = await startTestMongo();
   const dbName = uniqueDbName('data');
   const commands: string[] = [];
-  const database = await connectDatabase({ uri: mongo.uri, dbName, onCommand: (name) => commands.push(name) });
+  const database = await connectDatabase({
+    uri: mongo.uri,
+    dbName,
+    collections,
+    onCommand: (name) => commands.push(name),
+  });
   return {
     database,
     mongo,

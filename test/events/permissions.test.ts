@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/principal.js';
 import { ROLES, type Role } from '../../src/authz/roles.js';
-import type { RequestContext } from '../../src/context.js';
+import { contextFor } from '../../src/server/request-context.js';
 import { buildSchema } from '../../src/server/schema.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import {
@@ -51,16 +51,16 @@ describe('the rule runs on subscribe, before the resolver reads anything', () =>
         },
       });
     const services = server.app.services;
-    const ctx = {
-      requestId: 'r-1',
-      principal: user,
-      tenant: { id: tenantIdOf('texas'), slug: 'texas', name: 'Texas' },
-      roles: new Set(roles),
-      db: record('db', services.database.forTenant(tenantIdOf('texas'))),
-      loaders: {},
-      services: { ...services, exportFeed: record('feed', services.exportFeed) },
-      logger: pino({ level: 'silent' }),
-    } as unknown as RequestContext;
+    const database = { ...services.database, forTenant: (id: string) => record('db', services.database.forTenant(id)) };
+    const ctx = contextFor(
+      { ...services, database, exportFeed: record('feed', services.exportFeed), logger: pino({ level: 'silent' }) },
+      {
+        requestId: 'r-1',
+        principal: user,
+        tenant: { id: tenantIdOf('texas'), slug: 'texas', name: 'Texas' },
+        roles: new Set(roles),
+      },
+    );
     return { ctx, touched };
   }
 

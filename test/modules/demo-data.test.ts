@@ -6,7 +6,7 @@ import { parseCreateParkInput } from '../../src/modules/parks/park-input.js';
 import { listParks, updatePark } from '../../src/modules/parks/park-repository.js';
 import type { ReservationDocument } from '../../src/modules/reservations/reservation-document.js';
 import { parseCreateReservationInput } from '../../src/modules/reservations/reservation-input.js';
-import { DEMO_PARKS, seedParksAndReservations } from '../../src/seed/demo-data.js';
+import { DEMO_PARKS, seedParksAndReservations } from '../../src/modules/parks/demo-data.js';
 import type { DemoTenantSlug } from '../../src/seed/demo-identities.js';
 import { openTenantFixture, type TenantFixture } from './tenant-fixture.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/data/ids.js';
 import type { TenantDb } from '../../src/data/tenant-db.js';
 import { toGlobalId } from '../../src/modules/global-id.js';
-import { createLoaders } from '../../src/modules/loaders.js';
+import { requestLoaders } from '../../src/modules/application.js';
 import type { ParkDocument } from '../../src/modules/parks/park-document.js';
 import { createPark, updatePark } from '../../src/modules/parks/park-repository.js';
 import { createReservation } from '../../src/modules/reservations/reservation-repository.js';
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe('reservationsByPark', () => {
   it('loads the reservations of 20 parks with one aggregate, not 20', async () => {
-    const loaders = createLoaders(tenant);
+    const loaders = requestLoaders(tenant);
     fixture.commands.length = 0;
     const pages = await Promise.all(
       parks.map((park) => loaders.reservationsByPark.load({ parkId: park._id, first: 2, afterId: null })),
@@ -49,7 +49,7 @@ describe('reservationsByPark', () => {
   });
 
   it('caches by park and page, and batches each page shape once', async () => {
-    const loaders = createLoaders(tenant);
+    const loaders = requestLoaders(tenant);
     const [one, two] = parks as [ParkDocument, ParkDocument];
     fixture.commands.length = 0;
     const [a, b, c] = await Promise.all([
@@ -69,7 +69,7 @@ describe('reservationsByPark', () => {
   });
 
   it('answers an empty page for a park without reservations or of another tenant', async () => {
-    const loaders = createLoaders(tenant);
+    const loaders = requestLoaders(tenant);
     const foreign = await createPark(fixture.tenantB, { name: 'Elsewhere' });
     const page = await loaders.reservationsByPark.load({ parkId: foreign._id, first: 5, afterId: null });
     expect(page).toEqual({ edges: [], nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });
@@ -78,7 +78,7 @@ describe('reservationsByPark', () => {
 
 describe('parkById and reservationById', () => {
   it("load 20 parks with one find, and another tenant's park as null", async () => {
-    const loaders = createLoaders(tenant);
+    const loaders = requestLoaders(tenant);
     const foreign = await createPark(fixture.tenantB, { name: 'Not yours' });
     fixture.commands.length = 0;
     const loaded = await Promise.all([...parks, foreign].map((park) => loaders.parkById.load(park._id)));
@@ -88,24 +88,24 @@ describe('parkById and reservationById', () => {
   });
 
   it('load a malformed id as null', async () => {
-    const loaders = createLoaders(tenant);
+    const loaders = requestLoaders(tenant);
     expect(await loaders.reservationById.load('not-an-id')).toBeNull();
   });
 
   it('are per request: a new set of loaders sees a change an older one had cached', async () => {
     const [park] = parks as [ParkDocument];
-    const first = createLoaders(tenant);
+    const first = requestLoaders(tenant);
     expect((await first.parkById.load(park._id))?.name).toBe('Park 0');
     await updatePark(tenant, park._id, { name: 'Park zero' });
     expect((await first.parkById.load(park._id))?.name).toBe('Park 0');
-    expect((await createLoaders(tenant).parkById.load(park._id))?.name).toBe('Park zero');
+    expect((await requestLoaders(tenant).parkById.load(park._id))?.name).toBe('Park zero');
     await updatePark(tenant, park._id, { name: 'Park 0' });
   });
 });
 
 describe('without a tenant', () => {
   it('refuses every load with FORBIDDEN and queries nothing', async () => {
-    const loaders = createLoaders(null);
+    const loaders = requestLoaders(null);
     const [park] = parks as [ParkDocument];
     fixture.commands.length = 0;
     await expectAppError(loaders.parkById.load(park._id), 'FORBIDDEN');

@@ -5,13 +5,13 @@ import type { RequestContext } from '../../src/context.js';
 import { newId } from '../../src/data/ids.js';
 import type { TenantDb } from '../../src/data/tenant-db.js';
 import { toGlobalId } from '../../src/modules/global-id.js';
-import { createLoaders } from '../../src/modules/loaders.js';
-import { parkResolvers } from '../../src/modules/parks/index.js';
+import { requestLoaders } from '../../src/modules/application.js';
+import { parkResolvers } from '../../src/modules/parks/resolvers.js';
 import type { ParkDocument } from '../../src/modules/parks/park-document.js';
 import { createPark } from '../../src/modules/parks/park-repository.js';
-import { reservationResolvers } from '../../src/modules/reservations/index.js';
+import { reservationResolvers } from '../../src/modules/reservations/resolvers.js';
 import { createReservation } from '../../src/modules/reservations/reservation-repository.js';
-import { scalarResolvers } from '../../src/modules/scalars.js';
+import { scalarResolvers } from '../../src/modules/core/scalars.js';
 import { loadTypeDefs } from '../../src/schema/type-defs.js';
 import { openTenantFixture, type TenantFixture } from './tenant-fixture.js';
 
@@ -25,7 +25,7 @@ let tenant: TenantDb;
 let parks: ParkDocument[];
 
 function run(source: string, variableValues?: Record<string, unknown>, db: TenantDb | null = tenant) {
-  const contextValue = { db, loaders: createLoaders(db) } as Partial<RequestContext> as RequestContext;
+  const contextValue = { db, loaders: requestLoaders(db) } as Partial<RequestContext> as RequestContext;
   return graphql({ schema, source, variableValues, contextValue });
 }
 

@@ -1,6 +1,6 @@
 import { Kind } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { DateScalar, DateTimeScalar, JSONScalar, isCalendarDate } from '../../src/modules/scalars.js';
+import { DateScalar, DateTimeScalar, JSONScalar, isCalendarDate } from '../../src/modules/core/scalars.js';
 
 const stringLiteral = (value: string) => ({ kind: Kind.STRING, value }) as const;
 

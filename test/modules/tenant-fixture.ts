@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { connectDatabase, type Database } from '../../src/data/database.js';
 import { newId } from '../../src/data/ids.js';
+import { collections } from '../../src/modules/application.js';
 import type { TenantDb } from '../../src/data/tenant-db.js';
 import { AppError } from '../../src/errors.js';
 import { startTestMongo, uniqueDbName } from '../support/mongo.js';
@@ -22,6 +23,7 @@ export async function openTenantFixture(): Promise<TenantFixture> {
   const database = await connectDatabase({
     uri: mongo.uri,
     dbName: uniqueDbName('modules'),
+    collections,
     onCommand: (name) => commands.push(name),
   });
   await database.ensureIndexes();

@@ -1,15 +1,11 @@
-import { isRole, type Role } from '../../authz/roles.js';
+import type { NewApiKey } from '../../auth/tenant-api-keys.js';
+import { isRole } from '../../authz/roles.js';
 import { OPERATION_NAME } from '../../bi/operation-check.js';
 import { badUserInput } from '../../errors.js';
 import type { CreateApiKeyInput } from '../../generated/graphql.js';
 
-export interface ValidApiKeyInput {
-  name: string;
-  roles: Role[];
-  expiresAt: Date | null;
-  /** Trusted operation names, not yet checked to exist; null: no limit. */
-  operations: string[] | null;
-}
+/** The input of createApiKey, validated; its operation names are not yet checked to exist. */
+export type ValidApiKeyInput = NewApiKey;
 
 /** Operation names a key may be limited to at most. */
 export const MAX_KEY_OPERATIONS = 50;

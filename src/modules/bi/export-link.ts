@@ -1,14 +1,13 @@
 import { getVariableValues, Kind, type GraphQLSchema } from 'graphql';
-import { EXPORT_EXTENSIONS, type ExportFormat } from '../../bi/export-links.js';
+import type { ExportFormat } from '../../bi/export-links.js';
 import { OperationDocumentError } from '../../bi/manifest.js';
 import { safelistOf } from '../../bi/safelist.js';
 import { tabularShape } from '../../bi/tabular.js';
 import type { RequestContext } from '../../context.js';
 import { badUserInput, forbidden } from '../../errors.js';
 import { stripSuggestions } from '../../limits/hide-suggestions.js';
-import { requireTenantDb } from '../tenant-db-of.js';
+import { requireTenant } from '../tenant-db-of.js';
 import { isRecord } from '../../bi/is-record.js';
-import { principalLabel } from '../../auth/principal.js';
 import { documentOf } from '../../bi/trusted-operations.js';
 
 /** Characters of a link's variables as JSON at most: they travel in the URL. */
@@ -21,24 +20,21 @@ export interface ExportLinkArgs {
   ttlSeconds: number;
 }
 
-export const creatorOf = (ctx: RequestContext): string => principalLabel(ctx.principal);
-
 /**
  * A signed link to the rows of a trusted operation (see src/bi/export-links.ts). Everything a use of the
  * link could fail on that is known now is checked now: the operation exists and exports rows, the
  * variables coerce to its variable types, the lifetime is within EXPORT_LINK_MAX_TTL_SECONDS.
  */
 export async function createExportLink(ctx: RequestContext, schema: GraphQLSchema, args: ExportLinkArgs) {
-  const db = requireTenantDb(ctx);
-  const { config, bi } = ctx.services;
-  const max = config.exportLinkMaxTtlSeconds;
+  const { operations, links } = requireTenant(ctx.bi);
+  const max = links.maxTtlSeconds;
   if (!Number.isInteger(args.ttlSeconds) || args.ttlSeconds < 1 || args.ttlSeconds > max) {
     throw badUserInput('ttlSeconds', `must be an integer from 1 to ${max}`);
   }
-  const operation = await bi.trustedOperations.byName(db, args.operationName);
+  const operation = await operations.byName(args.operationName);
   if (!operation) throw badUserInput('operationName', 'does not name a trusted operation of this tenant');
-  const { operations } = safelistOf(ctx.principal);
-  if (operations && !operations.has(operation.name)) throw forbidden(`This API key may not run ${operation.name}`);
+  const allowed = safelistOf(ctx.principal).operations;
+  if (allowed && !allowed.has(operation.name)) throw forbidden(`This API key may not run ${operation.name}`);
   const variables = args.variables ?? null;
   if (variables !== null && !isRecord(variables)) throw badUserInput('variables', 'must be an object');
   if (JSON.stringify(variables ?? {}).length > MAX_LINK_VARIABLES_LENGTH) {
@@ -57,17 +53,12 @@ export async function createExportLink(ctx: RequestContext, schema: GraphQLSchem
   if (coerced.errors)
     throw badUserInput('variables', stripSuggestions(coerced.errors[0]?.message ?? 'do not fit the operation'));
   const expiresAt = Math.floor(Date.now() / 1000) + args.ttlSeconds;
-  const token = await bi.exportLinks.sign(db, {
+  const url = await links.create({
     operation: operation.name,
     hash: operation.hash,
     variables,
     format: args.format,
-    roles: [...ctx.roles],
-    createdBy: creatorOf(ctx),
     expiresAt,
   });
-  return {
-    url: `${bi.publicUrl()}/bi/links/${token}.${EXPORT_EXTENSIONS[args.format]}`,
-    expiresAt: new Date(expiresAt * 1000).toISOString(),
-  };
+  return { url, expiresAt: new Date(expiresAt * 1000).toISOString() };
 }

@@ -3,6 +3,15 @@ import { recordEvent } from '../../events/outbox.js';
 import { toGlobalId } from '../global-id.js';
 import type { ParkDocument } from './park-document.js';
 
+/** The export events of parks; their `data` shows a `Park`. */
+export const PARK_EVENTS = [
+  { type: 'park.created', shows: 'Park' },
+  { type: 'park.updated', shows: 'Park' },
+  { type: 'park.deleted', shows: 'Park' },
+] as const;
+
+export type ParkEventType = (typeof PARK_EVENTS)[number]['type'];
+
 /** A park as GraphQL shows it (its scalar fields; `reservations` is a connection, not data). */
 const parkData = (park: ParkDocument) => ({
   id: toGlobalId('Park', park._id),
@@ -12,11 +21,7 @@ const parkData = (park: ParkDocument) => ({
 });
 
 /** Records the park's event in `tx`, the transaction of the change (see src/events/outbox.ts). */
-export async function recordParkEvent(
-  tx: TenantDb,
-  type: 'park.created' | 'park.updated' | 'park.deleted',
-  park: ParkDocument,
-): Promise<void> {
+export async function recordParkEvent(tx: TenantDb, type: ParkEventType, park: ParkDocument): Promise<void> {
   const subject = toGlobalId('Park', park._id);
   await recordEvent(tx, { type, subject, data: type === 'park.deleted' ? { id: subject } : parkData(park) });
 }

@@ -4,6 +4,17 @@ import { toGlobalId } from '../global-id.js';
 import type { ReservationDocument } from './reservation-document.js';
 
 /**
+ * The export events of reservations; their `data` shows a `Reservation`, whose personal data is
+ * withheld from subscribers who may not read it (its `readPii` fields in the permission map).
+ */
+export const RESERVATION_EVENTS = [
+  { type: 'reservation.created', shows: 'Reservation' },
+  { type: 'reservation.cancelled', shows: 'Reservation' },
+] as const;
+
+export type ReservationEventType = (typeof RESERVATION_EVENTS)[number]['type'];
+
+/**
  * A reservation as GraphQL shows it, its park as `{ id }`. It holds `visitorEmail`: the event keeps
  * it, and delivery leaves it out for subscribers who may not read personal data (src/events/).
  */
@@ -20,7 +31,7 @@ const reservationData = (reservation: ReservationDocument) => ({
 /** Records the reservation's event in `tx`, the transaction of the change (see src/events/outbox.ts). */
 export async function recordReservationEvent(
   tx: TenantDb,
-  type: 'reservation.created' | 'reservation.cancelled',
+  type: ReservationEventType,
   reservation: ReservationDocument,
 ): Promise<void> {
   await recordEvent(tx, {

@@ -1,7 +1,7 @@
 import { badUserInput } from '../../errors.js';
 import type { CreateReservationInput } from '../../generated/graphql.js';
 import { fromGlobalId } from '../global-id.js';
-import { isCalendarDate } from '../scalars.js';
+import { isCalendarDate } from '../core/scalars.js';
 
 export const MAX_VISITOR_NAME_LENGTH = 200;
 export const MAX_EMAIL_LENGTH = 254;

@@ -3,7 +3,7 @@ import type { TenantDb } from '../../data/tenant-db.js';
 import { badUserInput } from '../../errors.js';
 import type { ReservationStat, ReservationStatsGroupBy } from '../../generated/graphql.js';
 import { toGlobalId } from '../global-id.js';
-import { isCalendarDate } from '../scalars.js';
+import { isCalendarDate } from '../core/scalars.js';
 import type { ReservationDocument } from './reservation-document.js';
 
 /** The group key of each grouping; a month is the `YYYY-MM` prefix of the stored date string. */

@@ -1,27 +1,15 @@
-import { forbidden } from '../../errors.js';
 import type { Resolvers } from '../../generated/graphql.js';
-import { toActive } from '../../tenancy/active-tenant.js';
-import type { UserDocument } from '../../tenancy/identity-documents.js';
 import { fromGlobalId, toGlobalId } from '../global-id.js';
 import { describeViewer } from './viewer.js';
 
 export const tenantResolvers: Resolvers = {
   Query: {
-    viewer: (_parent, _args, ctx) => describeViewer(ctx.services.identity, ctx.principal, ctx.tenant, ctx.roles),
+    viewer: (_parent, _args, ctx) => describeViewer(ctx, ctx.tenant, ctx.roles),
   },
   Mutation: {
-    switchTenant: async (_parent, { slug }, { principal, services }) => {
-      if (principal.kind !== 'user') throw forbidden('Only users switch tenants');
-      const { identity, database } = services;
-      const tenant = await identity.tenantBySlug(slug);
-      const memberships = await identity.membershipsOfUser(principal.userId);
-      const membership = tenant && memberships.find((m) => m.tenantId === tenant._id && m.roles.length > 0);
-      if (!tenant || !membership) throw forbidden('Not a member of this tenant');
-      await database.platform
-        .collection<UserDocument>('users')
-        .updateOne({ _id: principal.userId }, { $set: { activeTenantId: tenant._id } });
-      identity.forgetUser(principal.subject);
-      return describeViewer(identity, principal, toActive(tenant), membership.roles);
+    switchTenant: async (_parent, { slug }, ctx) => {
+      const { tenant, roles } = await ctx.caller.switchTenant(slug);
+      return describeViewer(ctx, tenant, roles);
     },
   },
   Tenant: {

@@ -1,8 +1,7 @@
-import type { Principal } from '../../auth/principal.js';
 import { ROLES, type Role } from '../../authz/roles.js';
-import type { ActiveTenant } from '../../context.js';
+import type { ActiveTenant, RequestContext } from '../../context.js';
 import type { Membership, User } from '../../generated/graphql.js';
-import type { IdentityDirectory } from '../../tenancy/identity-directory.js';
+import type { CallerMembership } from '../../tenancy/caller-identity.js';
 import { toGlobalId } from '../global-id.js';
 
 export interface ViewerView {
@@ -18,42 +17,34 @@ const inRoleOrder = (roles: Iterable<Role>): Role[] => {
 };
 
 /**
- * Who is calling. An API key is shown as a pseudo-user named after the key, so that `viewer` answers
- * the same question for both kinds of caller.
+ * Who is calling. An API key (or an export link) is shown as a pseudo-user named after it, so that
+ * `viewer` answers the same question for every kind of caller.
  */
+function viewerUser({ principal }: Pick<RequestContext, 'principal'>): User {
+  switch (principal.kind) {
+    case 'user':
+      return { id: toGlobalId('User', principal.userId), email: principal.email };
+    case 'apiKey':
+      return { id: toGlobalId('ApiKey', principal.keyId), email: `api-key:${principal.name}` };
+    case 'exportLink':
+      return { id: toGlobalId('ExportLink', principal.operation), email: `export-link:${principal.operation}` };
+  }
+}
+
+/** The viewer in `tenant` with `roles` (the request's, or those a switchTenant just chose). */
 export async function describeViewer(
-  identity: IdentityDirectory,
-  principal: Principal,
+  ctx: Pick<RequestContext, 'principal' | 'caller'>,
   tenant: ActiveTenant | null,
   roles: Iterable<Role>,
 ): Promise<ViewerView> {
-  if (principal.kind === 'apiKey') {
-    const acting = inRoleOrder(roles); // the key's roles that its grantor still covers
-    return {
-      user: { id: toGlobalId('ApiKey', principal.keyId), email: `api-key:${principal.name}` },
-      tenant,
-      roles: acting,
-      memberships: tenant ? [{ tenant, roles: acting }] : [],
-    };
-  }
-  const memberships = await identity.membershipsOfUser(principal.userId);
-  const described = await Promise.all(
-    memberships
-      .filter((membership) => membership.roles.length > 0)
-      .map(async (membership) => {
-        const member = await identity.tenantById(membership.tenantId);
-        return (
-          member && {
-            tenant: { id: member._id, slug: member.slug, name: member.name },
-            roles: inRoleOrder(membership.roles),
-          }
-        );
-      }),
-  );
+  const memberships = await ctx.caller.memberships();
   return {
-    user: { id: toGlobalId('User', principal.userId), email: principal.email },
+    user: viewerUser(ctx),
     tenant,
     roles: inRoleOrder(roles),
-    memberships: described.filter((entry) => entry !== null).sort((a, b) => a.tenant.slug.localeCompare(b.tenant.slug)),
+    memberships: memberships.map(({ tenant: member, roles: held }: CallerMembership) => ({
+      tenant: member,
+      roles: inRoleOrder(held),
+    })),
   };
 }

@@ -1,4 +1,5 @@
-import type { Role } from '../../authz/roles.js';
+import type { Role } from '../authz/roles.js';
+import type { PrincipalRef } from './principal.js';
 
 /** An integration credential. The secret itself is never stored: only its SHA-256. */
 export interface ApiKeyDocument {
@@ -9,8 +10,11 @@ export interface ApiKeyDocument {
   roles: Role[];
   secretHash: string;
   createdAt: Date;
-  /** The principal label of the creator (`user:<id>`, or `key:<id>` for a key created by a key). */
-  createdBy: string;
+  /**
+   * The user or key that created it. Keys stored before creators were typed references hold a label
+   * (`user:<id>` or `key:<id>`) here; only src/tenancy/key-rights.ts reads it, for those keys' grantor.
+   */
+  createdBy: PrincipalRef | string;
   /**
    * The member whose current roles bound the key's (src/tenancy/key-rights.ts): its creator, or the
    * grantor of the key that created it. Absent on keys stored before the field: then read from `createdBy`.

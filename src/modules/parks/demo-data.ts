@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { TenantDb } from '../data/tenant-db.js';
-import type { ParkDocument } from '../modules/parks/park-document.js';
-import type { ReservationDocument, ReservationStatus } from '../modules/reservations/reservation-document.js';
-import type { DemoTenantSlug } from './demo-identities.js';
+import type { TenantDb } from '../../data/tenant-db.js';
+import type { ParkDocument } from './park-document.js';
+import type { ReservationDocument, ReservationStatus } from '../reservations/reservation-document.js';
+import type { DemoTenantSlug } from '../../seed/demo-identities.js';
 
 export interface DemoReservation {
   visitorName: string;

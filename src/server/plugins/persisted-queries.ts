@@ -1,12 +1,12 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequest, type GraphQLRequestListener } from '@apollo/server';
-import type { RequestContext } from '../context.js';
-import { AppError, ErrorCode } from '../errors.js';
-import { SHA256_HEX, sha256Hex } from './manifest.js';
-import { ANALYSTS, holdsAny } from '../authz/rules.js';
-import { safelistOf } from './safelist.js';
-import type { TrustedOperation, TrustedOperationRegistry } from './trusted-operations.js';
-import { isRecord } from './is-record.js';
-import { principalLabel } from '../auth/principal.js';
+import type { RequestContext } from '../../context.js';
+import { AppError, ErrorCode } from '../../errors.js';
+import { SHA256_HEX, sha256Hex } from '../../bi/manifest.js';
+import { holds } from '../../authz/abilities.js';
+import { safelistOf } from '../../bi/safelist.js';
+import type { TrustedOperation, TrustedOperationRegistry } from '../../bi/trusted-operations.js';
+import { isRecord } from '../../bi/is-record.js';
+import { principalKey } from '../../auth/principal.js';
 
 /*
  * Why an Apollo plugin, and why at `requestDidStart`.
@@ -102,7 +102,7 @@ async function decide(
   if (safelist.operations && !safelist.operations.has(operation.name)) {
     return refusal(ErrorCode.FORBIDDEN, `This API key may not run ${operation.name}`, 403);
   }
-  if (!holdsAny(ctx.roles, ANALYSTS)) {
+  if (!holds(ctx.roles, 'analyze')) {
     return refusal(ErrorCode.FORBIDDEN, 'Trusted operations need the ANALYST, EDITOR or ADMIN role', 403);
   }
   if (request.operationName != null && request.operationName !== operation.name) {
@@ -135,7 +135,7 @@ function cacheListener(operation: TrustedOperation, maxAge: number): GraphQLRequ
         return;
       const body = JSON.stringify(response.body.singleResult);
       const tag = sha256Hex(
-        [principalLabel(contextValue.principal), contextValue.tenant?.id ?? '', operation.hash, body].join('\n'),
+        [principalKey(contextValue.principal), contextValue.tenant?.id ?? '', operation.hash, body].join('\n'),
       );
       const etag = `"${tag}"`;
       const headers = response.http.headers;

@@ -2,19 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { ApolloServer } from '@apollo/server';
 import express, { type Request, type Response, type Router } from 'express';
 import type { GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import type { ApiKeyPrincipal } from '../auth/principal.js';
+import type { ExportLinkPrincipal } from '../auth/principal.js';
+import { EXPORT_EXTENSIONS, type ExportFormat } from '../bi/export-links.js';
+import { creatorRolesNow } from '../bi/link-creator.js';
+import { variablesFromSearchParams } from '../bi/query-variables.js';
+import { documentOf, type TrustedOperation } from '../bi/trusted-operations.js';
 import type { RequestContext } from '../context.js';
 import { AppError, ErrorCode, isAppError, notFound } from '../errors.js';
 import type { Services } from '../services.js';
-import { httpHeaderLookup } from '../server/http-headers.js';
-import { buildRequestContext, contextFor } from '../server/request-context.js';
-import { CACHE_VARY } from './persisted-query-plugin.js';
-import { EXPORT_EXTENSIONS, type ExportFormat } from './export-links.js';
-import { answerError, formatAppError, sendErrors, streamExport } from './export-run.js';
-import { variablesFromSearchParams } from './query-variables.js';
+import { httpHeaderLookup } from './http-headers.js';
 import { toActive } from '../tenancy/active-tenant.js';
-import { creatorRolesNow } from './link-creator.js';
-import { documentOf, type TrustedOperation } from './trusted-operations.js';
+import { answerError, formatAppError, sendErrors, streamExport } from './bi-export.js';
+import { CACHE_VARY } from './plugins/persisted-queries.js';
+import { buildRequestContext, contextFor } from './request-context.js';
 
 /*
  * GET /bi/<operation>.csv | .ndjson ?<variables>  the rows of a trusted operation for the caller's
@@ -51,7 +51,7 @@ const attachment = (name: string, format: ExportFormat) =>
 
 export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router {
   const router = express.Router();
-  const { trustedOperations, exportLinks } = services.bi;
+  const { exportLinks } = services.bi;
   const report = (error: unknown) => services.logger.error({ err: error }, 'unexpected error');
 
   router.get('/links/:link', async (req, res) => {
@@ -63,25 +63,21 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
         return;
       }
       const tenant = await services.identity.tenantById(claims.tenantId);
-      const ctxDb = tenant ? services.database.forTenant(tenant._id) : null;
-      const operation = await trustedOperations.byName(ctxDb, claims.operation);
       const held = tenant ? await creatorRolesNow(services.identity, claims.createdBy, tenant._id) : [];
       const roles = claims.roles.filter((role) => held.includes(role));
-      if (!tenant || !operation || operation.hash !== claims.hash || roles.length === 0) {
+      if (!tenant || roles.length === 0) {
         linkRefused(res);
         return;
       }
-      // The link acts as a short-lived key of its tenant, with the roles its creator had at creation and
-      // still holds, limited to its one operation, so the persisted-query plugin applies a key's rules.
-      const principal: ApiKeyPrincipal = {
-        kind: 'apiKey',
-        keyId: 'export-link',
-        name: `export link of ${claims.createdBy}`,
+      // The link is a principal of its own: its tenant, its creator's roles at creation that the
+      // creator still holds, and its one operation (the persisted-query plugin runs nothing else).
+      const principal: ExportLinkPrincipal = {
+        kind: 'exportLink',
         tenantId: tenant._id,
+        createdBy: claims.createdBy,
+        operation: claims.operation,
         roles,
-        grantorId: null, // its roles were checked against its creator's just above
         expiresAt: new Date(claims.expiresAt * 1000),
-        operations: [claims.operation],
       };
       const ctx = contextFor(services, {
         requestId: randomUUID(),
@@ -89,6 +85,11 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
         tenant: toActive(tenant),
         roles: new Set(roles),
       });
+      const operation = await ctx.bi?.operations.byName(claims.operation);
+      if (!operation || operation.hash !== claims.hash) {
+        linkRefused(res);
+        return;
+      }
       await streamExport(apollo, schema, res, {
         ctx,
         operation,
@@ -121,7 +122,8 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
         }
         throw error;
       }
-      const operation = await trustedOperations.byName(ctx.db, match[1]);
+      // Without an active tenant, the repository's operations still answer (and then their roles refuse).
+      const operation = await services.bi.trustedOperations.byName(ctx.db, match[1]);
       const node = operation && operationNode(operation);
       if (!operation || !node)
         throw new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, `No trusted operation ${match[1]}`);

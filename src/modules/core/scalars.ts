@@ -1,7 +1,7 @@
 import { GraphQLScalarType, Kind, valueFromASTUntyped } from 'graphql';
 import type { ValueNode } from 'graphql';
-import { AppError, ErrorCode } from '../errors.js';
-import type { Resolvers } from '../generated/graphql.js';
+import { AppError, ErrorCode } from '../../errors.js';
+import type { Resolvers } from '../../generated/graphql.js';
 
 const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;

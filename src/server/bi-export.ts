@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import type { ApolloServer } from '@apollo/server';
 import type { Response } from 'express';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { ExportFormat } from '../bi/export-links.js';
+import { OperationDocumentError } from '../bi/manifest.js';
+import { csvHeader, csvRows, ndjsonRows, pageOf, tabularShape, type TabularShape } from '../bi/tabular.js';
+import { documentOf, type TrustedOperation } from '../bi/trusted-operations.js';
 import type { RequestContext } from '../context.js';
 import { AppError, ErrorCode, isAppError } from '../errors.js';
-import type { ExportFormat } from './export-links.js';
-import { OperationDocumentError } from './manifest.js';
-import { csvHeader, csvRows, ndjsonRows, pageOf, tabularShape, type TabularShape } from './tabular.js';
-import { documentOf, type TrustedOperation } from './trusted-operations.js';
 
 /** Rows one export returns at most; past it the download is cut (an error for the client, never a silent truncation). */
 export const MAX_EXPORT_ROWS = 100_000;

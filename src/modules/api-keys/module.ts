@@ -1,0 +1,29 @@
+import { allOf, can } from '../../authz/rules.js';
+import { defineModule } from '../module.js';
+import { apiKeyResolvers } from './resolvers.js';
+
+/** The API keys of the active tenant (stored as hashes; the secret is shown once). */
+export const apiKeysModule = defineModule({
+  name: 'api-keys',
+  typeDefs: ['api-keys.graphql'],
+  resolvers: apiKeyResolvers,
+  collections: [{ name: 'apiKeys', owner: 'tenant', indexes: [{ key: { tenantId: 1, createdAt: 1 } }] }],
+  globalIdTypes: ['ApiKey'],
+  permissions: {
+    Query: { apiKeys: can('manageTenant') },
+    Mutation: { createApiKey: can('manageTenant'), revokeApiKey: can('manageTenant') },
+    ApiKey: allOf(
+      can('manageTenant'),
+      'id',
+      'name',
+      'roles',
+      'createdAt',
+      'expiresAt',
+      'revokedAt',
+      'lastUsedAt',
+      'operations',
+      'createdBy',
+    ),
+    CreatedApiKey: allOf(can('manageTenant'), 'apiKey', 'secret'),
+  },
+});

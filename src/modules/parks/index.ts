@@ -1,2 +1,0 @@
-export type { ParkDocument } from './park-document.js';
-export { parkResolvers } from './resolvers.js';

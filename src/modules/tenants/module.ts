@@ -1,0 +1,30 @@
+import { allOf, isAuthenticated, isUser } from '../../authz/rules.js';
+import { defineModule } from '../module.js';
+import { tenantResolvers } from './resolvers.js';
+
+/** Who is calling and in which tenant: `viewer`, `switchTenant`, and the tenants and users themselves. */
+export const tenantsModule = defineModule({
+  name: 'tenants',
+  typeDefs: ['tenancy.graphql'],
+  resolvers: tenantResolvers,
+  collections: [
+    {
+      name: 'users',
+      owner: 'platform',
+      indexes: [
+        { key: { subject: 1 }, unique: true },
+        { key: { email: 1 }, unique: true },
+      ],
+    },
+    { name: 'tenants', owner: 'platform', indexes: [{ key: { slug: 1 }, unique: true }] },
+  ],
+  globalIdTypes: ['Tenant', 'User'],
+  permissions: {
+    Query: { viewer: isAuthenticated },
+    Mutation: { switchTenant: isUser }, // an API key is bound to its tenant
+    Viewer: allOf(isAuthenticated, 'user', 'tenant', 'roles', 'memberships'),
+    User: allOf(isAuthenticated, 'id', 'email'),
+    Membership: allOf(isAuthenticated, 'tenant', 'roles'),
+    Tenant: allOf(isAuthenticated, 'id', 'slug', 'name'),
+  },
+});
