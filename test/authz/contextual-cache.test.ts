@@ -24,8 +24,6 @@ describe('rule answers are cached per context object', () => {
     ctx.roles = new Set(['VIEWER']);
     const reused = await run(schema, ctx, query);
     expect(reused.errors).toBeUndefined();
-    expect(Object.keys((ctx as { _shield?: { cache: object } })._shield?.cache ?? {})).toContain(
-      'can(readPii)',
-    );
+    expect(Object.keys((ctx as { _shield?: { cache: object } })._shield?.cache ?? {})).toContain('can(readPii)');
   });
 });
