@@ -1,20 +1,16 @@
 import type { Logger } from 'pino';
 import type { Principal } from './auth/principal.js';
-import type { TenantApiKeys } from './auth/tenant-api-keys.js';
+import type { TenantApiKeys } from './tenancy/tenant-api-keys.js';
 import type { Role } from './authz/roles.js';
 import type { TenantBi } from './bi/tenant-bi.js';
 import type { TenantDb } from './data/tenant-db.js';
 import type { TenantExportEvents } from './events/subscription.js';
 import type { Loaders } from './modules/loaders.js';
+import type { ActiveTenant } from './tenancy/active-tenant.js';
 import type { CallerIdentity } from './tenancy/caller-identity.js';
 import type { TenantMembers } from './tenancy/tenant-members.js';
 
-/** The tenant a request acts in, as resolved from the principal and X-Tenant-ID. */
-export interface ActiveTenant {
-  id: string;
-  slug: string;
-  name: string;
-}
+export type { ActiveTenant } from './tenancy/active-tenant.js';
 
 /**
  * What every resolver and every permission rule receives: the verified scope of the request and

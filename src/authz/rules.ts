@@ -1,6 +1,6 @@
 import { rule, type IRule } from 'graphql-shield';
-import type { RequestContext } from '../context.js';
 import { rolesWith, type Ability } from './abilities.js';
+import type { Role } from './roles.js';
 
 /*
  * Every rule is `cache: 'contextual'`. graphql-shield keeps its caches on the context object
@@ -16,17 +16,22 @@ import { rolesWith, type Ability } from './abilities.js';
  */
 const CONTEXTUAL = { cache: 'contextual' } as const;
 
+/** What a rule reads of the request context: the verified scope, nothing else. */
+export interface RuleContext {
+  /** The verified caller (src/auth/principal.ts), by its kind. */
+  principal: { kind: string } | null;
+  tenant: object | null;
+  roles: ReadonlySet<Role>;
+}
+
 /** A verified caller (a user, an API key or an export link). */
 export const isAuthenticated = rule(
   'isAuthenticated',
   CONTEXTUAL,
-)((_parent, _args, ctx: RequestContext) => ctx.principal != null);
+)((_parent, _args, ctx: RuleContext) => ctx.principal != null);
 
 /** An end user (not an API key): only users have a `User`, memberships and a stored active tenant. */
-export const isUser = rule(
-  'isUser',
-  CONTEXTUAL,
-)((_parent, _args, ctx: RequestContext) => ctx.principal?.kind === 'user');
+export const isUser = rule('isUser', CONTEXTUAL)((_parent, _args, ctx: RuleContext) => ctx.principal?.kind === 'user');
 
 const abilityRules = new Map<Ability, IRule>();
 
@@ -44,7 +49,7 @@ export function can(ability: Ability): IRule {
   const created = rule(
     `can(${ability})`,
     CONTEXTUAL,
-  )((_parent, _args, ctx: RequestContext) => ctx.tenant != null && roles.some((role) => ctx.roles.has(role)));
+  )((_parent, _args, ctx: RuleContext) => ctx.tenant != null && roles.some((role) => ctx.roles.has(role)));
   abilityRules.set(ability, created);
   return created;
 }

@@ -2,7 +2,7 @@ import type { IRule } from 'graphql-shield';
 import type { CollectionDeclaration } from '../data/collection-catalog.js';
 import type { TenantDb } from '../data/tenant-db.js';
 import type { Resolvers } from '../generated/graphql.js';
-import type { DemoTenantSlug } from '../seed/demo-identities.js';
+import type { DemoDataStep } from '../seed/seed.js';
 
 /**
  * An export event type a module writes (`<entity>.<what happened>`), and the GraphQL type whose fields
@@ -66,7 +66,7 @@ export interface ModuleDefinition<TLoaders extends object = object, TIdType exte
   permissions: PermissionBlock;
   isolation?: IsolationFixture;
   /** Inserts the module's demo data into one demo tenant (CONTRACT section 4); idempotent. */
-  seed?: (db: TenantDb, tenant: DemoTenantSlug) => Promise<void>;
+  seed?: DemoDataStep;
 }
 
 /** Declares a module; an identity function that keeps the literal types (loaders, id types) for the registry. */

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../data/database.js';
+import type { TenantDb } from '../data/tenant-db.js';
 import type { MembershipDocument, TenantDocument, UserDocument } from '../tenancy/identity-documents.js';
-import { demoDataSteps } from '../modules/application.js';
-import { DEMO_TENANTS, DEMO_USERS } from './demo-identities.js';
+import { DEMO_TENANTS, DEMO_USERS, type DemoTenantSlug } from './demo-identities.js';
+
+/** A module's demo data for one demo tenant (its `seed`); idempotent. */
+export type DemoDataStep = (db: TenantDb, tenant: DemoTenantSlug) => Promise<void>;
 
 /** A stable id per seeded object, so that seeding twice finds and keeps what the first run wrote. */
 export const seedId = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 24);
@@ -12,7 +15,7 @@ export const seedId = (key: string): string => createHash('sha256').update(key).
  * the modules. Idempotent: documents are inserted only when missing,
  * so a second run (or a run over data that users have since changed) changes nothing.
  */
-export async function seedDemoData(database: Database): Promise<void> {
+export async function seedDemoData(database: Database, moduleSteps: readonly DemoDataStep[]): Promise<void> {
   const { platform } = database;
   const now = new Date();
   const tenantIds = new Map<string, string>();
@@ -48,6 +51,6 @@ export async function seedDemoData(database: Database): Promise<void> {
   for (const tenant of DEMO_TENANTS) {
     const tenantId = tenantIds.get(tenant.slug);
     if (!tenantId) continue;
-    for (const seed of demoDataSteps) await seed(database.forTenant(tenantId), tenant.slug);
+    for (const seed of moduleSteps) await seed(database.forTenant(tenantId), tenant.slug);
   }
 }

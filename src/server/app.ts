@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { pino, type Logger } from 'pino';
 import { Authenticator } from '../auth/authenticator.js';
 import { loadOrCreateDevIssuer, type DevIssuer } from '../auth/dev-issuer.js';
-import { recordKeyUse } from '../auth/tenant-api-keys.js';
+import { recordKeyUse } from '../tenancy/tenant-api-keys.js';
 import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier.js';
 import { createRemoteJwks } from '../auth/remote-jwks.js';
 import type { Config } from '../config.js';
@@ -16,7 +16,7 @@ import { connectDatabase } from '../data/database.js';
 import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { ExportFeed } from '../events/feed.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
-import { collections } from '../modules/application.js';
+import { collections, demoDataSteps } from '../modules/application.js';
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
@@ -86,7 +86,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   const metrics = createMetrics();
   const { database, stopEmbedded } = await openDatabase(config, metrics, logger);
   await database.ensureIndexes();
-  if (config.seed) await seedDemoData(database);
+  if (config.seed) await seedDemoData(database, demoDataSteps);
   const { verifier, devIssuer } = await createIdentity(config);
   const identity = new IdentityDirectory(database, config.membershipCacheTtlMs);
   // Every instance applies every committed membership, user and API-key change at once (caches, live

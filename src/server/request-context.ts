@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readCredential, type HeaderLookup } from '../auth/credentials.js';
 import { principalKey, principalRef, type Principal } from '../auth/principal.js';
-import { tenantApiKeys } from '../auth/tenant-api-keys.js';
+import { tenantApiKeys } from '../tenancy/tenant-api-keys.js';
 import type { Role } from '../authz/roles.js';
 import { tenantBi } from '../bi/tenant-bi.js';
 import type { ActiveTenant, RequestContext } from '../context.js';

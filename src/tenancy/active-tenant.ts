@@ -1,11 +1,17 @@
 import type { Authentication } from '../auth/authenticator.js';
 import type { ApiKeyPrincipal, UserPrincipal } from '../auth/principal.js';
 import type { Role } from '../authz/roles.js';
-import type { ActiveTenant } from '../context.js';
 import { forbidden } from '../errors.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import type { TenantDocument } from './identity-documents.js';
 import { keyRolesNow } from './key-rights.js';
+
+/** The tenant a request acts in, as resolved from the principal and X-Tenant-ID. */
+export interface ActiveTenant {
+  id: string;
+  slug: string;
+  name: string;
+}
 
 export interface TenantScope {
   tenant: ActiveTenant | null;

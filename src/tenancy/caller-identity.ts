@@ -1,9 +1,8 @@
 import type { Principal } from '../auth/principal.js';
 import type { Role } from '../authz/roles.js';
-import type { ActiveTenant } from '../context.js';
 import type { PlatformDb } from '../data/platform-db.js';
 import { forbidden } from '../errors.js';
-import { toActive } from './active-tenant.js';
+import { toActive, type ActiveTenant } from './active-tenant.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import type { UserDocument } from './identity-documents.js';
 

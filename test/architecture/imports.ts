@@ -31,11 +31,11 @@ export interface SourceFile {
 
 const toPosix = (path: string) => path.split(sep).join('/');
 
-/** Every .ts file under `dir` (relative to src/), with its imports resolved. */
+/** Every source file (.ts, .js and kin) under `dir` (relative to src/), with its imports resolved. */
 export function sourceFiles(dir = ''): SourceFile[] {
   const root = join(SRC, dir);
   return readdirSync(root, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .filter((entry) => entry.isFile() && /\.[cm]?[jt]sx?$/.test(entry.name))
     .map((entry) => {
       const file = join(entry.parentPath, entry.name);
       const specifiers = specifiersOf(readFileSync(file, 'utf8'));

@@ -1,4 +1,4 @@
-import type { NewApiKey } from '../../auth/tenant-api-keys.js';
+import type { NewApiKey } from '../../tenancy/tenant-api-keys.js';
 import { isRole } from '../../authz/roles.js';
 import { OPERATION_NAME } from '../../bi/operation-check.js';
 import { badUserInput } from '../../errors.js';

@@ -1,5 +1,5 @@
 import { principalRef, type Principal } from '../../auth/principal.js';
-import type { KeyCreator } from '../../auth/tenant-api-keys.js';
+import type { KeyCreator } from '../../tenancy/tenant-api-keys.js';
 import { covers } from '../../authz/role-coverage.js';
 import type { RequestContext } from '../../context.js';
 import { badUserInput, forbidden, notFound } from '../../errors.js';

@@ -1,12 +1,12 @@
 import type { Role } from '../authz/roles.js';
 import type { PlatformDb } from '../data/platform-db.js';
 import type { TenantDb } from '../data/tenant-db.js';
-import type { IdentityDirectory } from '../tenancy/identity-directory.js';
-import type { UserDocument } from '../tenancy/identity-documents.js';
-import { grantorOf } from '../tenancy/key-rights.js';
-import type { ApiKeyDocument } from './api-key-document.js';
-import { generateApiKey } from './api-key-secret.js';
-import type { PrincipalRef } from './principal.js';
+import type { ApiKeyDocument } from '../auth/api-key-document.js';
+import { generateApiKey } from '../auth/api-key-secret.js';
+import type { PrincipalRef } from '../auth/principal.js';
+import type { IdentityDirectory } from './identity-directory.js';
+import type { UserDocument } from './identity-documents.js';
+import { grantorOf } from './key-rights.js';
 
 /** A new key as its creator asked for it, validated (src/modules/api-keys/api-key-input.ts). */
 export interface NewApiKey {
