@@ -18,7 +18,7 @@ export interface DocumentCacheOptions {
  * The store of automatic persisted queries (register-on-miss) of front-ends: bounded in entries and in
  * size, least recently used first out, so that registering documents cannot grow the process. A TTL
  * Apollo passes is honoured. Trusted operations never land here: the persisted-query plugin serves
- * them before Apollo's APQ step (persisted-query-plugin.ts).
+ * them before Apollo's APQ step (persisted-queries.ts).
  */
 export function createDocumentCache({
   maxEntries = 10_000,
