@@ -30,6 +30,8 @@ export interface Config {
   eventRetentionDays: number;
   /** Live events an exportEvents subscriber may have unread before its stream ends with RATE_LIMITED. */
   exportBufferEvents: number;
+  /** How long the event sequencer's lease lasts unrenewed: after a crash, events wait at most about this long. */
+  eventSequencerLeaseMs: number;
   /** `max-age` of GET answers of trusted persisted operations (`Cache-Control: private`). */
   biCacheMaxAgeSeconds: number;
   /** The longest lifetime an export link may be given. */
@@ -107,6 +109,7 @@ const EnvSchema = z.object({
   MEMBERSHIP_CACHE_TTL_MS: variable(integer(0, 60_000)),
   EVENT_RETENTION_DAYS: variable(integer(1, 3650)),
   EXPORT_BUFFER_EVENTS: variable(integer(1, 1_000_000)),
+  EVENT_SEQUENCER_LEASE_MS: variable(integer(300, 600_000)),
   BI_CACHE_MAX_AGE_SECONDS: variable(integer(0, 86_400)),
   EXPORT_LINK_MAX_TTL_SECONDS: variable(integer(1, 2_592_000)),
   PUBLIC_URL: variable(publicUrl),
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     membershipCacheTtlMs: values.MEMBERSHIP_CACHE_TTL_MS ?? 5000,
     eventRetentionDays: values.EVENT_RETENTION_DAYS ?? 7,
     exportBufferEvents: values.EXPORT_BUFFER_EVENTS ?? 1000,
+    eventSequencerLeaseMs: values.EVENT_SEQUENCER_LEASE_MS ?? 10_000,
     biCacheMaxAgeSeconds: values.BI_CACHE_MAX_AGE_SECONDS ?? 60,
     exportLinkMaxTtlSeconds: values.EXPORT_LINK_MAX_TTL_SECONDS ?? 86_400,
     publicUrl: values.PUBLIC_URL,

@@ -32,6 +32,7 @@ describe('loadConfig defaults', () => {
       membershipCacheTtlMs: 5000,
       eventRetentionDays: 7,
       exportBufferEvents: 1000,
+      eventSequencerLeaseMs: 10_000,
       biCacheMaxAgeSeconds: 60,
       exportLinkMaxTtlSeconds: 86_400,
       publicUrl: undefined,
@@ -71,6 +72,7 @@ describe('loadConfig defaults', () => {
       MEMBERSHIP_CACHE_TTL_MS: '250',
       EVENT_RETENTION_DAYS: '30',
       EXPORT_BUFFER_EVENTS: '50',
+      EVENT_SEQUENCER_LEASE_MS: '2000',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -82,6 +84,7 @@ describe('loadConfig defaults', () => {
       membershipCacheTtlMs: 250,
       eventRetentionDays: 30,
       exportBufferEvents: 50,
+      eventSequencerLeaseMs: 2000,
     });
   });
 

@@ -2,6 +2,7 @@ import { MongoClient } from 'mongodb';
 import type { CollectionCatalog } from './collection-catalog.js';
 import type { Connection } from './connection.js';
 import { watchEvents, type EventFeed, type EventFeedHandlers, type EventFeedOptions } from './event-feed.js';
+import { startEventSequencer, type EventSequencer, type SequencerOptions } from './event-sequencer.js';
 import {
   watchIdentityChanges,
   type IdentityChange,
@@ -44,6 +45,11 @@ export interface Database {
    * subscribers. Resolves once the stream is open.
    */
   watchEvents(handlers: EventFeedHandlers, options?: EventFeedOptions): Promise<EventFeed>;
+  /**
+   * This instance's part in giving staged export events their positions (event-sequencer.ts): one
+   * instance at a time, elected by a lease, publishes them. Resolves once staged events can be written.
+   */
+  startEventSequencer(options: Omit<SequencerOptions, 'uri' | 'dbName'>): Promise<EventSequencer>;
   /** Changes to memberships, users and API keys, whichever instance commits them (identity-feed.ts). */
   watchIdentity(onChange: (change: IdentityChange) => void, options?: IdentityFeedOptions): Promise<IdentityFeed>;
   close(): Promise<void>;
@@ -76,6 +82,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     },
     ensureIndexes: () => ensureIndexes(connection.db, collections.indexes, { eventRetentionSeconds }),
     watchEvents: (handlers, feedOptions) => watchEvents({ uri, dbName }, handlers, feedOptions),
+    startEventSequencer: (sequencerOptions) => startEventSequencer({ uri, dbName, ...sequencerOptions }),
     watchIdentity: (onChange, feedOptions) => watchIdentityChanges({ uri, dbName }, onChange, feedOptions),
     close: () => client.close(),
   };

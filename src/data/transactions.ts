@@ -4,7 +4,7 @@ import type { ClientSession, MongoClient, TransactionOptions } from 'mongodb';
  * Snapshot reads so the transaction sees one consistent state; majority writes so a committed change
  * (and the event written with it) survives a failover and is what change streams deliver.
  */
-const TRANSACTION_OPTIONS: TransactionOptions = {
+export const TRANSACTION_OPTIONS: TransactionOptions = {
   readConcern: { level: 'snapshot' },
   writeConcern: { w: 'majority' },
   readPreference: 'primary',

@@ -1,26 +1,34 @@
 import type { ExportEventType } from './event-types.js';
 
 /**
- * An export event as stored in the `events` collection (the transactional outbox), written in the
- * transaction of the change it reports. `position` is the tenant's commit order, 1, 2, 3…, unique
- * per tenant (index `{ tenantId, position }`); `time` drives retention (a TTL index).
+ * An export event as staged in `eventOutbox` (the transactional outbox), written in the transaction
+ * of the change it reports, not yet in its tenant's order. The sequencer publishes it (same `_id`)
+ * into `events` with its position, and deletes it from the outbox, in one transaction.
  */
-export interface EventDocument {
+export interface StagedEventDocument {
   _id: string;
   tenantId: string;
-  position: number;
   type: ExportEventType;
   /** The global GraphQL id of the object that changed. */
   subject: string;
+  /** When the change was made (the transaction's clock); drives retention (a TTL index on `events`). */
   time: Date;
   /** The object after the change, as GraphQL shows it (global ids); `{ id }` for a deletion. */
   data: Record<string, unknown>;
 }
 
-/** The tenant's one counter document in `eventCounters`: its `_id` is the tenant id. */
+/**
+ * A published export event in `events`. `position` is the tenant's commit order, 1, 2, 3…, unique
+ * per tenant (index `{ tenantId, position }`), without gaps.
+ */
+export interface EventDocument extends StagedEventDocument {
+  position: number;
+}
+
+/** The tenant's one counter document in `eventCounters` (its `_id` is the tenant id), written by the sequencer. */
 export interface EventCounterDocument {
   _id: string;
   tenantId: string;
-  /** The position of the tenant's latest committed event (0 or absent: none yet). */
+  /** The position of the tenant's latest published event (0 or absent: none yet). */
   position: number;
 }

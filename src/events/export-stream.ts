@@ -3,7 +3,7 @@ import type { TenantDb } from '../data/tenant-db.js';
 import { AppError, ErrorCode, internalError, isAppError } from '../errors.js';
 import type { EventDocument } from './event-document.js';
 import type { ExportFeed, FeedRegistration } from './feed.js';
-import { latestPosition } from './outbox.js';
+import { latestPosition, publishedPosition } from './outbox.js';
 
 export interface ExportStreamOptions<T> {
   /** The subscriber's data layer: every read of the stream is bound to its tenant. */
@@ -37,11 +37,11 @@ export const subscriberTooSlow = (limit: number) =>
  * then live ones, with no gap and no duplicate at the seam.
  *
  * The live listener is registered first, and its events are buffered; then the stream reads the
- * database up to the tenant's latest position (read after registering, so every later event is in
- * the buffer), then drains the buffer, skipping positions it has already handled. Positions have
- * neither gaps nor duplicates (outbox.ts), so a live event more than one past the last handled one
- * means events were missed (a change stream restarted, an overflow during catch-up): the stream reads
- * them from the database, up to the latest position, and goes on from there. `#last` counts the
+ * database up to the tenant's latest published position (read after registering, so every later
+ * event is in the buffer), then drains the buffer, skipping positions it has already handled.
+ * Positions have neither gaps nor duplicates (docs/events.md), so a live event more than one past the
+ * last handled one means events were missed (a change stream restarted, an overflow during catch-up):
+ * the stream reads them from the database, up to the latest published position, and goes on. `#last` counts the
  * events filtered out by type too, so a filter never looks like a gap.
  *
  * Memory is bounded: at most `pageSize` events read ahead of the consumer, and at most `bufferLimit`
@@ -86,8 +86,8 @@ export class ExportStream<T> implements AsyncIterableIterator<T> {
     stream.#registration = registration;
     try {
       if (options.after === null) {
-        // Everything up to here is "before the subscription": read after registering, so any later
-        // commit is already flowing into the buffer.
+        // Everything committed up to here is "before the subscription", published or still staged:
+        // read after registering, so any later publication is already flowing into the buffer.
         stream.#last = await latestPosition(options.db);
       } else {
         stream.#last = options.after;
@@ -185,7 +185,7 @@ export class ExportStream<T> implements AsyncIterableIterator<T> {
   /** One page of stored events after `#last`, up to the catch-up's target, in position order. */
   async #readPage(catchUp: { target: number | null }): Promise<void> {
     const { db, types } = this.#options;
-    catchUp.target ??= await latestPosition(db);
+    catchUp.target ??= await publishedPosition(db);
     const page = await db.collection<EventDocument>('events').find(
       {
         position: { $gt: this.#last, $lte: catchUp.target },

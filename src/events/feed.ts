@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../data/database.js';
 import type { EventFeed } from '../data/event-feed.js';
+import type { EventSequencer } from '../data/event-sequencer.js';
 import type { LooseTenantDocument } from '../data/documents.js';
 import type { EventDocument } from './event-document.js';
 
@@ -35,27 +36,51 @@ function isEventDocument(doc: LooseTenantDocument): doc is LooseTenantDocument &
   );
 }
 
+export interface ExportFeedOptions {
+  /** How long the sequencer's lease lasts without renewal (EVENT_SEQUENCER_LEASE_MS); default 10 s. */
+  sequencerLeaseMs?: number;
+}
+
 /**
- * The live export events of one server instance: ONE change stream on the `events` collection
- * (database.watchEvents), fanned out in memory by tenant to the subscription streams of that tenant.
- * Every instance runs its own, so a subscriber on any instance receives the events committed on any
- * other. Started by startApp before it listens, stopped before the database is closed.
+ * The export events of one server instance. It takes part in sequencing (database.startEventSequencer:
+ * whichever instance holds the lease gives staged events their positions and publishes them), and it
+ * follows ONE change stream on the `events` collection (database.watchEvents), fanned out in memory
+ * by tenant to the subscription streams of that tenant. Every instance runs its own, so a subscriber
+ * on any instance receives the events committed on any other. Started by startApp before it listens
+ * (before any event is staged), stopped before the database is closed.
  */
 export class ExportFeed {
   readonly #database: Database;
   readonly #logger: Logger;
+  readonly #leaseMs: number;
   readonly #byTenant = new Map<string, Set<Entry>>();
   readonly #startedByTenant = new Map<string, number>();
   #watch: EventFeed | null = null;
+  #sequencer: EventSequencer | null = null;
 
-  constructor(database: Database, logger: Logger) {
+  constructor(database: Database, logger: Logger, options: ExportFeedOptions = {}) {
     this.#database = database;
     this.#logger = logger;
+    this.#leaseMs = options.sequencerLeaseMs ?? 10_000;
   }
 
-  /** Opens the change stream; resolves once events committed from now on will be delivered. */
+  /** True while this instance's sequencer holds the lease and publishes events. */
+  get sequencing(): boolean {
+    return this.#sequencer?.leading ?? false;
+  }
+
+  /** Joins sequencing and opens the change stream; resolves once events published from now on will be delivered. */
   async start(): Promise<void> {
     if (this.#watch) return;
+    this.#sequencer = await this.#database.startEventSequencer({
+      leaseMs: this.#leaseMs,
+      onError: (error) => this.#logger.error({ err: error }, 'export event sequencer failed; retrying'),
+      onHistoryLost: () =>
+        this.#logger.error(
+          'export event sequencer resumed without its change stream history: events staged meanwhile are ' +
+            'published in the order they were staged, which may differ from their commit order',
+        ),
+    });
     this.#watch = await this.#database.watchEvents({
       onEvent: (doc) => this.#dispatch(doc),
       onGap: () => {
@@ -71,8 +96,10 @@ export class ExportFeed {
 
   async stop(): Promise<void> {
     const watch = this.#watch;
+    const sequencer = this.#sequencer;
     this.#watch = null;
-    await watch?.close();
+    this.#sequencer = null;
+    await Promise.all([watch?.close(), sequencer?.stop()]);
   }
 
   /** Registers a listener for one tenant's events; they flow to it until `close()`. */

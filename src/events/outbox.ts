@@ -1,5 +1,5 @@
 import type { TenantDb } from '../data/tenant-db.js';
-import type { EventCounterDocument, EventDocument } from './event-document.js';
+import type { EventCounterDocument, StagedEventDocument } from './event-document.js';
 import type { ExportEventType } from './event-types.js';
 
 export interface NewEvent {
@@ -10,36 +10,46 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
-/** The tenant's counter, whose `_id` is the tenant id (one document per tenant). */
+/** The tenant's counter, whose `_id` is the tenant id: written by the sequencer only. */
 const counters = (db: TenantDb) => db.collection<EventCounterDocument>('eventCounters');
+const outbox = (db: TenantDb) => db.collection<StagedEventDocument>('eventOutbox');
 
 /**
- * Writes the export event of a change, in the transaction `tx` of the change itself (the outbox):
- * both commit, or neither does, also when the process dies between the two writes. Call it last in
- * the transaction, after the change, so the counter is held for as short a time as possible.
+ * Stages the export event of a change in `eventOutbox`, in the transaction `tx` of the change itself:
+ * both commit, or neither does, also when the process dies between the two writes.
  *
- * The position comes from the tenant's counter document, incremented with `$inc` in the same
- * transaction. Two transactions of one tenant both write that document, so the second gets a write
- * conflict (TransientTransactionError) and is retried by the driver from the start, after the first
- * has committed: a tenant's commits are serialised on the counter, so positions follow commit order
- * with neither gaps nor duplicates, which is what lets a subscriber detect a missed event by its
- * position alone. Transactions of different tenants never touch the same counter.
+ * The event gets no position here. Each transaction inserts a document of its own and reads or writes
+ * nothing it shares with another writer of the tenant, so concurrent writers of one tenant never
+ * conflict. Its position in the tenant's commit order is given after the commit by the event
+ * sequencer (src/data/event-sequencer.ts, docs/events.md), which publishes it into `events`.
  */
-export async function recordEvent(tx: TenantDb, event: NewEvent): Promise<EventDocument> {
+export async function recordEvent(tx: TenantDb, event: NewEvent): Promise<StagedEventDocument> {
   if (!tx.inTransaction) {
     throw new Error('recordEvent must run inside the transaction of the change it reports');
   }
-  const counter = await counters(tx).upsertOne({ _id: tx.tenantId }, { $inc: { position: 1 } });
-  return tx.collection<EventDocument>('events').insertOne({
-    position: counter.position,
-    type: event.type,
-    subject: event.subject,
-    time: new Date(),
-    data: event.data,
-  });
+  return outbox(tx).insertOne({ type: event.type, subject: event.subject, time: new Date(), data: event.data });
 }
 
-/** The position of the tenant's latest committed event, 0 when it has none. */
-export async function latestPosition(db: TenantDb): Promise<number> {
+/** The position of the tenant's latest published event (in `events`), 0 when it has none. */
+export async function publishedPosition(db: TenantDb): Promise<number> {
   return (await counters(db).findById(db.tenantId))?.position ?? 0;
+}
+
+/**
+ * The position of the tenant's latest committed event, published or still staged: the sequencer
+ * publishes what is staged in commit order, right after the published ones, so the staged events
+ * committed by now will take the positions up to this one. Where a subscription without a cursor
+ * starts: everything committed before it is skipped, whether or not it was published yet.
+ *
+ * The counter is read before and after counting what is staged: a publication in between moves
+ * events from one to the other and changes the counter, and the reads are taken again.
+ */
+export async function latestPosition(db: TenantDb): Promise<number> {
+  let published = await publishedPosition(db);
+  for (;;) {
+    const staged = await outbox(db).count({});
+    const after = await publishedPosition(db);
+    if (after === published) return published + staged;
+    published = after;
+  }
 }

@@ -10,7 +10,7 @@ import type { EventDocument } from './event-document.js';
 import type { EventCatalog } from './event-types.js';
 import { ExportStream } from './export-stream.js';
 import type { ExportFeed } from './feed.js';
-import { latestPosition } from './outbox.js';
+import { publishedPosition } from './outbox.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -50,7 +50,7 @@ export async function resolveCursor(
   const cursor = decodeCursor(after);
   if (cursor === null || cursor.tenantId !== db.tenantId) throw notACursor();
   const [latest, event] = await Promise.all([
-    latestPosition(db),
+    publishedPosition(db),
     db.collection<EventDocument>('events').findOne({ position: cursor.position }),
   ]);
   if (cursor.position > latest) throw notACursor();

@@ -101,7 +101,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     logger,
   );
   // One change stream per instance feeds every exportEvents subscriber; open before listening.
-  const exportFeed = new ExportFeed(database, logger);
+  const exportFeed = new ExportFeed(database, logger, { sequencerLeaseMs: config.eventSequencerLeaseMs });
   await exportFeed.start();
   trackExportFeed(metrics, exportFeed);
   const { schema, sdl } = buildSubgraph();

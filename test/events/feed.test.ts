@@ -4,11 +4,11 @@ import type { LooseTenantDocument } from '../../src/data/documents.js';
 import type { EventFeed } from '../../src/data/event-feed.js';
 import { newId } from '../../src/data/ids.js';
 import type { TenantDb } from '../../src/data/tenant-db.js';
-import { recordEvent } from '../../src/events/outbox.js';
+import type { EventDocument } from '../../src/events/event-document.js';
 import { startTestDatabase, type TestDatabase } from '../data/test-database.js';
 import { until } from './support.js';
 
-/** database.watchEvents: the one change stream per instance, and how it survives its stream ending. */
+/** database.watchEvents: the one change stream of published events per instance, and how it survives its stream ending. */
 let env: TestDatabase;
 let fixture: { database: TestDatabase['database']; tenantA: TenantDb; tenantB: TenantDb };
 
@@ -25,8 +25,12 @@ afterAll(async () => {
   await env?.stop();
 });
 
+let position = 0;
+/** Publishes an event as the sequencer does (no sequencer runs here: this is the feed's own test). */
 const commit = (db = fixture.tenantA) =>
-  db.withTransaction((tx) => recordEvent(tx, { type: 'park.created', subject: 's', data: {} }));
+  db
+    .collection<EventDocument>('events')
+    .insertOne({ position: ++position, type: 'park.created', subject: 's', time: new Date(), data: {} });
 
 function recorder() {
   const events: LooseTenantDocument[] = [];

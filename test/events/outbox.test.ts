@@ -1,3 +1,4 @@
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantDb } from '../../src/data/tenant-db.js';
 import type { EventDocument } from '../../src/events/event-document.js';
@@ -17,6 +18,7 @@ import {
   UPDATE_PARK,
   createPark,
   mutate,
+  published,
   tenantIdOf,
   until,
 } from './support.js';
@@ -46,48 +48,53 @@ async function newReservation(parkId: string, name = 'Vi') {
 }
 
 describe('a change and its event commit together, or not at all', () => {
-  it('when the event write fails after the change was written, every mutation leaves nothing behind', async () => {
+  it('when staging the event fails after the change was written, every mutation leaves nothing behind', async () => {
     const park = await createPark(server, 'alice@example.com', 'Atomic');
     const doomed = await createPark(server, 'alice@example.com', 'Atomic doomed');
     const reservation = await newReservation(park);
+    await published(server, texas.tenantId);
     const before = await latestPosition(texas);
     const reservationsBefore = await reservations().count({});
 
-    // An event already sits at the next position: each mutation's event insert then fails on the
-    // unique { tenantId, position } index, after the change itself was written in the transaction.
-    const blocker = await events().insertOne({
-      position: before + 1,
-      type: 'park.created',
-      subject: 'blocker',
-      time: new Date(),
-      data: {},
-    });
-    const attempts: Array<[string, string, Record<string, unknown>]> = [
-      ['createPark', CREATE_PARK, { input: { name: 'Never stored' } }],
-      ['updatePark', UPDATE_PARK, { id: park, input: { name: 'Never renamed', capacity: 1 } }],
-      ['deletePark', DELETE_PARK, { id: doomed }],
-      [
-        'createReservation',
-        CREATE_RESERVATION,
-        {
-          input: {
-            parkId: park,
-            visitorName: 'Never',
-            visitorEmail: 'never@example.com',
-            partySize: 1,
-            date: '2026-09-02',
+    // The outbox refuses every event (a validator no event passes): each mutation's staging insert
+    // fails after the change itself was written in the transaction. Around the data layer on purpose.
+    const { mongodbUri, mongodbDb } = server.app.services.config;
+    const client = await MongoClient.connect(mongodbUri!);
+    const db = client.db(mongodbDb);
+    try {
+      await db.collection('eventOutbox').drop();
+      await db.createCollection('eventOutbox', { validator: { type: 'never an event type' } });
+      const attempts: Array<[string, string, Record<string, unknown>]> = [
+        ['createPark', CREATE_PARK, { input: { name: 'Never stored' } }],
+        ['updatePark', UPDATE_PARK, { id: park, input: { name: 'Never renamed', capacity: 1 } }],
+        ['deletePark', DELETE_PARK, { id: doomed }],
+        [
+          'createReservation',
+          CREATE_RESERVATION,
+          {
+            input: {
+              parkId: park,
+              visitorName: 'Never',
+              visitorEmail: 'never@example.com',
+              partySize: 1,
+              date: '2026-09-02',
+            },
           },
-        },
-      ],
-      ['cancelReservation', CANCEL_RESERVATION, { id: reservation }],
-    ];
-    for (const [name, query, variables] of attempts) {
-      const response = await server.as('alice@example.com', query, { variables });
-      expect(
-        response.errors?.map((error) => error.extensions?.code),
-        name,
-      ).toEqual(['INTERNAL_SERVER_ERROR']);
-      expectNoLeak(response.errors);
+        ],
+        ['cancelReservation', CANCEL_RESERVATION, { id: reservation }],
+      ];
+      for (const [name, query, variables] of attempts) {
+        const response = await server.as('alice@example.com', query, { variables });
+        expect(
+          response.errors?.map((error) => error.extensions?.code),
+          name,
+        ).toEqual(['INTERNAL_SERVER_ERROR']);
+        expectNoLeak(response.errors);
+      }
+    } finally {
+      await db.collection('eventOutbox').drop();
+      await client.close();
+      await server.app.services.database.ensureIndexes();
     }
 
     expect(await parks().findOne({ name: 'Never stored' })).toBeNull();
@@ -96,11 +103,10 @@ describe('a change and its event commit together, or not at all', () => {
     expect(await reservations().count({})).toBe(reservationsBefore);
     expect(await reservations().findById(raw(reservation, 'Reservation'))).toMatchObject({ status: 'CONFIRMED' });
     expect(await latestPosition(texas)).toBe(before);
-    expect(await events().count({ position: { $gt: before } })).toBe(1); // the blocker only
 
-    // Without the blocker, the same mutation commits with its event at the next position: no gap.
-    await events().deleteOne({ _id: blocker._id });
+    // With the outbox back, the same mutation commits, and its event takes the next position: no gap.
     await mutate(server, 'alice@example.com', UPDATE_PARK, { id: park, input: { capacity: 7 } });
+    await published(server, texas.tenantId);
     expect(await events().find({ position: { $gt: before } })).toEqual([
       expect.objectContaining({ position: before + 1, type: 'park.updated', subject: park }),
     ]);
@@ -118,7 +124,7 @@ describe('a change and its event commit together, or not at all', () => {
             const value = Reflect.get(target, property, target) as unknown;
             if (typeof value !== 'function') return value;
             const bound = (value as (...args: unknown[]) => Promise<unknown>).bind(target);
-            if (name === 'events' && property === 'insertOne') {
+            if (name === 'eventOutbox' && property === 'insertOne') {
               return async () => {
                 throw new Error('the process died here');
               };
@@ -173,6 +179,7 @@ describe('a change and its event commit together, or not at all', () => {
       [1, 2, 3].map(() => mutate(server, 'alice@example.com', CANCEL_RESERVATION, { id: reservation })),
     );
     expect(await latestPosition(texas)).toBe(before);
+    await published(server, texas.tenantId);
     expect(await events().count({ subject: reservation, type: 'reservation.cancelled' })).toBe(1);
   });
 });
@@ -211,6 +218,7 @@ describe('positions', () => {
         new Set(stored.filter((event) => event.type === 'reservation.created').map((event) => event.subject)),
       ).toEqual(new Set(booked));
       // Washington's own sequence, untouched by texas's.
+      await published(server, washington.tenantId);
       const washingtonEvents = await events(washington).find(
         { position: { $gt: washingtonStart } },
         { sort: { position: 1 } },

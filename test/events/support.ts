@@ -1,6 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { expect } from 'vitest';
+import { latestPosition, publishedPosition } from '../../src/events/outbox.js';
 import { seedId } from '../../src/seed/seed.js';
 import type { TestServer } from '../support/server.js';
 
@@ -163,6 +164,39 @@ export async function subscribeEvents(
     if (isEnded) throw new Error(`subscription refused: ${JSON.stringify([errors, failures])}`);
   }
   return subscription;
+}
+
+/**
+ * Resolves once every event of the tenant committed so far is published (has its position in
+ * `events`), awaiting the instance's feed rather than polling.
+ */
+export async function published(server: TestServer, tenantId: string, timeoutMs = 10_000): Promise<void> {
+  const { database, exportFeed } = server.app.services;
+  const db = database.forTenant(tenantId);
+  let reached!: () => void;
+  const done = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  let target = Number.POSITIVE_INFINITY;
+  const registration = exportFeed.listen(tenantId, {
+    event: (event) => {
+      if (event.position >= target) reached();
+    },
+    gap: () => {},
+  });
+  try {
+    target = await latestPosition(db);
+    if ((await publishedPosition(db)) >= target) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      done,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`events up to ${target} not published in time`)), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    registration.close();
+  }
 }
 
 /** Runs a GraphQL mutation as a seeded user and returns its data, failing on any error. */

@@ -21,7 +21,10 @@ export const exportEventsModule = defineModule({
         { key: { time: 1 }, expireAfter: 'eventRetention' },
       ],
     },
-    // One document per tenant (its _id is the tenant id) holding the last export-event position.
+    // Export events staged by their change's transaction, until the sequencer publishes them into
+    // events (docs/events.md); a tenant's are counted where a subscription starts.
+    { name: 'eventOutbox', owner: 'tenant', indexes: [{ key: { tenantId: 1, _id: 1 } }] },
+    // One document per tenant (its _id is the tenant id) holding the last published position.
     { name: 'eventCounters', owner: 'tenant', indexes: [{ key: { tenantId: 1, _id: 1 } }] },
   ],
   permissions: {

@@ -1,0 +1,368 @@
+import { randomUUID } from 'node:crypto';
+import { MongoClient, type ClientSession, type Collection, type Document, type Timestamp } from 'mongodb';
+import { openChangeStream, type ResumableChangeStream } from './change-stream.js';
+import type { RawDocument } from './connection.js';
+import { TRANSACTION_OPTIONS } from './transactions.js';
+
+/**
+ * The event sequencer: it gives every staged export event its position in its tenant's commit order,
+ * after the commit, so that no two writers of a tenant ever touch a common document.
+ *
+ * A change writes its event into `eventOutbox`, in its own transaction (src/events/outbox.ts). The
+ * outbox's change stream reports those inserts in oplog order, which is commit order, and only once
+ * no earlier commit can still appear (the server's own high-water mark: change streams read the
+ * majority-committed oplog without holes). ONE sequencer at a time, elected by a lease in the
+ * `eventSequencer` collection, follows that stream and publishes each event into `events` with the
+ * tenant's next position, deleting it from the outbox, in one transaction per batch.
+ *
+ * Every publishing transaction also writes the lease document, matching its owner and epoch: a
+ * sequencer that lost its lease (paused past its expiry, say) fails there and steps down, and two
+ * sequencers can never both commit over the same snapshot (the second gets a write conflict). The
+ * stream's resume token is checkpointed in the same transaction, so a new leader resumes exactly
+ * after the last published batch; and an outbox entry is published only if it is still in the
+ * outbox, so replaying a change is harmless. Clocks decide only when a lease may be taken over, never
+ * whether two sequencers can both publish.
+ */
+
+/** The collection of the lease document (one document, `_id` {@link SEQUENCER_ID}); no tenant data. */
+export const SEQUENCER_COLLECTION = 'eventSequencer';
+const SEQUENCER_ID = 'events';
+/** Events published per transaction at most. */
+const BATCH_SIZE = 500;
+/** Changes read ahead of publishing at most, before the stream is held back. */
+const QUEUE_LIMIT = 5000;
+/** MongoDB's WriteConflict: a publishing transaction holds the lease document right now. */
+const WRITE_CONFLICT = 112;
+
+interface SequencerState {
+  _id: string;
+  /** The instance holding the lease, null when released. */
+  owner: string | null;
+  /** Incremented by each acquisition: the fencing token of every publishing transaction. */
+  epoch: number;
+  expiresAt: Date;
+  /** After the last published change of the outbox's stream. */
+  resumeToken?: unknown;
+  /** Where the stream starts before anything was ever published: before the first staged event. */
+  startAt?: Timestamp;
+}
+
+/** A staged event as the outbox holds it: an event without its position. */
+interface StagedEvent extends RawDocument {
+  tenantId: string;
+}
+
+interface Queued {
+  event: StagedEvent;
+  /** The stream's token of this change: a checkpoint once it is published. */
+  token: unknown;
+}
+
+export interface SequencerOptions {
+  uri: string;
+  dbName: string;
+  /** How long a lease lasts without renewal (EVENT_SEQUENCER_LEASE_MS). */
+  leaseMs: number;
+  /** Failures of the stream or of a publishing transaction (both are retried). */
+  onError(error: unknown): void;
+  /** The stream lost its history: the outbox is published in staging order, which may not be commit order. */
+  onHistoryLost(): void;
+}
+
+export interface EventSequencer {
+  /** True while this instance holds the lease and publishes. */
+  readonly leading: boolean;
+  /** Stops taking part; releases the lease if held, so another instance can take over at once. */
+  stop(): Promise<void>;
+}
+
+class LeaseLost extends Error {
+  constructor() {
+    super('the event sequencer lease was taken over');
+  }
+}
+
+/**
+ * Records where the outbox's stream must start if nothing was published yet: the cluster time of a
+ * write made before this instance stages any event. Every instance runs this before it serves a
+ * write, so the first sequencer's stream starts before every staged event. Idempotent.
+ */
+async function ensureStartPoint(client: MongoClient, state: Collection<SequencerState>): Promise<void> {
+  await client.withSession(async (session) => {
+    await state.updateOne(
+      { _id: SEQUENCER_ID },
+      { $setOnInsert: { owner: null, epoch: 0, expiresAt: new Date(0) } },
+      { upsert: true, session },
+    );
+    const time = session.operationTime;
+    if (time === undefined) throw new Error('the server reported no operation time');
+    await state.updateOne(
+      { _id: SEQUENCER_ID, startAt: { $exists: false }, resumeToken: { $exists: false } },
+      { $set: { startAt: time } },
+      { session },
+    );
+  });
+}
+
+/**
+ * Starts this instance's part in sequencing: it records the start point (resolved once done, so
+ * writes may follow), then competes for the lease in the background and, while it holds it,
+ * publishes. On its own MongoDB client, out of the request pool and the per-request command counts.
+ */
+export async function startEventSequencer(options: SequencerOptions): Promise<EventSequencer> {
+  const client = new MongoClient(options.uri, { ignoreUndefined: true });
+  await client.connect();
+  try {
+    const sequencer = new Sequencer(client, options);
+    await ensureStartPoint(client, sequencer.state);
+    sequencer.compete();
+    return sequencer;
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}
+
+class Sequencer implements EventSequencer {
+  readonly state: Collection<SequencerState>;
+  readonly #client: MongoClient;
+  readonly #options: SequencerOptions;
+  readonly #owner = randomUUID();
+  readonly #outbox: Collection<StagedEvent>;
+  readonly #events: Collection<RawDocument>;
+  readonly #counters: Collection<{ _id: string; tenantId: string; position: number }>;
+  #epoch: number | null = null;
+  #stream: ResumableChangeStream | null = null;
+  #queue: Queued[] = [];
+  #publishing: Promise<void> | null = null;
+  #drained: Array<() => void> = [];
+  #stopped = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(client: MongoClient, options: SequencerOptions) {
+    this.#client = client;
+    this.#options = options;
+    const db = client.db(options.dbName);
+    this.state = db.collection<SequencerState>(SEQUENCER_COLLECTION);
+    this.#outbox = db.collection<StagedEvent>('eventOutbox');
+    this.#events = db.collection<RawDocument>('events');
+    this.#counters = db.collection('eventCounters');
+  }
+
+  get leading(): boolean {
+    return this.#epoch !== null;
+  }
+
+  /** Tries for the lease now, then every third of its length; renews it while held. */
+  compete(): void {
+    const tick = async () => {
+      if (this.#stopped) return;
+      try {
+        if (this.#epoch === null) await this.#tryLead();
+        else await this.#renew();
+      } catch (error) {
+        this.#options.onError(error);
+      }
+      if (!this.#stopped) this.#timer = setTimeout(tick, Math.max(1, Math.floor(this.#options.leaseMs / 3)));
+    };
+    void tick();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    const epoch = this.#epoch;
+    await this.#stepDown();
+    await this.#publishing;
+    if (epoch !== null) {
+      await this.state
+        .updateOne({ _id: SEQUENCER_ID, owner: this.#owner, epoch }, { $set: { owner: null, expiresAt: new Date(0) } })
+        .catch(() => undefined);
+    }
+    await this.#client.close();
+  }
+
+  async #tryLead(): Promise<void> {
+    const now = new Date();
+    let acquired: SequencerState | null;
+    try {
+      acquired = await this.state.findOneAndUpdate(
+        { _id: SEQUENCER_ID, $or: [{ owner: this.#owner }, { expiresAt: { $lte: now } }] },
+        { $set: { owner: this.#owner, expiresAt: new Date(now.getTime() + this.#options.leaseMs) }, $inc: { epoch: 1 } },
+        { returnDocument: 'after' },
+      );
+    } catch (error) {
+      if ((error as { code?: unknown }).code === WRITE_CONFLICT) return; // the leader is publishing
+      throw error;
+    }
+    if (acquired === null || this.#stopped) return;
+    this.#epoch = acquired.epoch;
+    try {
+      this.#stream = await openChangeStream(
+        { uri: this.#options.uri, dbName: this.#options.dbName, collection: 'eventOutbox' },
+        [{ $match: { operationType: { $in: ['insert', 'invalidate'] } } }],
+        {
+          onChange: (change) => this.#receive(change),
+          onGap: () => this.#publishWholeOutbox(),
+          onError: (error) => this.#options.onError(error),
+        },
+        { after: acquired.resumeToken, atOperationTime: acquired.startAt },
+      );
+    } catch (error) {
+      this.#epoch = null;
+      throw error;
+    }
+  }
+
+  /** Extends the lease; when idle, checkpoints the stream's latest position so that it stays in the oplog. */
+  async #renew(): Promise<void> {
+    const epoch = this.#epoch;
+    if (epoch === null) return;
+    const idle = this.#queue.length === 0 && this.#publishing === null;
+    const token = idle ? this.#stream?.resumeToken : undefined;
+    let matched: number;
+    try {
+      const result = await this.state.updateOne(
+        { _id: SEQUENCER_ID, owner: this.#owner, epoch },
+        {
+          $set: {
+            expiresAt: new Date(Date.now() + this.#options.leaseMs),
+            ...(token !== undefined && { resumeToken: token }),
+          },
+        },
+      );
+      matched = result.matchedCount;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === WRITE_CONFLICT) return; // publishing renews it too
+      throw error;
+    }
+    if (matched === 0 && this.#epoch === epoch) await this.#stepDown();
+  }
+
+  /** Stops publishing: drops what is queued (the next leader reads it again) and closes the stream. */
+  async #stepDown(): Promise<void> {
+    this.#epoch = null;
+    const stream = this.#stream;
+    this.#stream = null;
+    this.#queue = [];
+    this.#wakeProducers();
+    await stream?.close();
+  }
+
+  /** Queues an insert of the outbox; holds the stream back while too much is waiting. */
+  async #receive(change: Document): Promise<void> {
+    if (change.operationType !== 'insert' || this.#epoch === null) return;
+    this.#queue.push({ event: change.fullDocument as StagedEvent, token: change._id });
+    this.#schedule();
+    if (this.#queue.length >= QUEUE_LIMIT) await new Promise<void>((resolve) => this.#drained.push(resolve));
+  }
+
+  #schedule(): void {
+    if (this.#publishing !== null) return;
+    this.#publishing = this.#drain().finally(() => {
+      this.#publishing = null;
+      if (this.#queue.length > 0 && this.#epoch !== null) this.#schedule();
+    });
+  }
+
+  /** Publishes the queue batch after batch; a failed batch is retried, a lost lease ends it all. */
+  async #drain(): Promise<void> {
+    let retryMs = 50;
+    while (this.#queue.length > 0 && this.#epoch !== null) {
+      const batch = this.#queue.slice(0, BATCH_SIZE);
+      try {
+        await this.#publish(
+          batch.map((queued) => queued.event),
+          batch.at(-1)?.token,
+        );
+        this.#queue.splice(0, batch.length);
+        retryMs = 50;
+        if (this.#queue.length < QUEUE_LIMIT) this.#wakeProducers();
+      } catch (error) {
+        if (error instanceof LeaseLost) {
+          // Not awaited: closing the stream waits for its handlers, which may wait for this drain.
+          void this.#stepDown();
+          return;
+        }
+        this.#options.onError(error);
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(retryMs * 2, 5000);
+      }
+    }
+  }
+
+  #wakeProducers(): void {
+    for (const wake of this.#drained.splice(0)) wake();
+  }
+
+  /**
+   * The stream restarted without its token (the oplog no longer holds it): the commit order of
+   * what was staged meanwhile is lost. Everything still in the outbox is published, by staging time,
+   * before the reopened stream goes on (it then finds those entries gone, and skips them).
+   */
+  async #publishWholeOutbox(): Promise<void> {
+    this.#options.onHistoryLost();
+    await this.#publishing;
+    let staged: StagedEvent[];
+    do {
+      if (this.#epoch === null) return;
+      staged = await this.#outbox.find({}, { sort: { time: 1, _id: 1 }, limit: BATCH_SIZE }).toArray();
+      if (staged.length > 0) await this.#publish(staged, undefined);
+    } while (staged.length === BATCH_SIZE);
+  }
+
+  /**
+   * One publishing transaction: the lease (fence and checkpoint), then each event still staged,
+   * at its tenant's next position, into `events`, out of the outbox, and the tenants' counters.
+   */
+  async #publish(batch: readonly StagedEvent[], token: unknown): Promise<void> {
+    const epoch = this.#epoch;
+    if (epoch === null) throw new LeaseLost();
+    await this.#client.withSession((session) =>
+      session.withTransaction(async () => {
+        const lease = await this.state.updateOne(
+          { _id: SEQUENCER_ID, owner: this.#owner, epoch },
+          {
+            $set: {
+              expiresAt: new Date(Date.now() + this.#options.leaseMs),
+              ...(token !== undefined && { resumeToken: token }),
+            },
+          },
+          { session },
+        );
+        if (lease.matchedCount === 0) throw new LeaseLost();
+        const staged = await this.#stillStaged(batch, session);
+        const fresh = batch.filter((event) => staged.has(event._id));
+        if (fresh.length === 0) return;
+        const positioned = await this.#position(fresh, session);
+        await this.#events.insertMany(positioned.events, { session });
+        await this.#outbox.deleteMany({ _id: { $in: fresh.map((event) => event._id) } }, { session });
+        await this.#counters.bulkWrite(
+          [...positioned.latest].map(([tenantId, position]) => ({
+            updateOne: { filter: { _id: tenantId }, update: { $set: { tenantId, position } }, upsert: true },
+          })),
+          { session },
+        );
+      }, TRANSACTION_OPTIONS),
+    );
+  }
+
+  async #stillStaged(batch: readonly StagedEvent[], session: ClientSession): Promise<Set<string>> {
+    const ids = batch.map((event) => event._id);
+    const found = await this.#outbox.find({ _id: { $in: ids } }, { projection: { _id: 1 }, session }).toArray();
+    return new Set(found.map((event) => event._id));
+  }
+
+  /** Numbers the events per tenant from each tenant's counter, in the order given (commit order). */
+  async #position(events: readonly StagedEvent[], session: ClientSession) {
+    const tenants = [...new Set(events.map((event) => event.tenantId))];
+    const counters = await this.#counters.find({ _id: { $in: tenants } }, { session }).toArray();
+    const latest = new Map<string, number>(counters.map((counter) => [counter._id, counter.position]));
+    const positioned = events.map((event) => {
+      const position = (latest.get(event.tenantId) ?? 0) + 1;
+      latest.set(event.tenantId, position);
+      return { ...event, position };
+    });
+    return { events: positioned, latest };
+  }
+}
