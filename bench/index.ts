@@ -2,6 +2,7 @@ import * as apiOverhead from './api-overhead.js';
 import * as embeddedMongo from './embedded-mongo.js';
 import * as exportFanout from './export-fanout.js';
 import * as persistedQuery from './persisted-query.js';
+import * as writeConcurrency from './write-concurrency.js';
 
 interface BenchModule {
   run(): Promise<void>;
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, BenchModule> = {
   'api-overhead': apiOverhead,
   'persisted-query': persistedQuery,
   'export-fanout': exportFanout,
+  'write-concurrency': writeConcurrency,
 };
 
 for (const [name, bench] of Object.entries(BENCHMARKS)) {

@@ -45,6 +45,8 @@ interface SequencerState {
   resumeToken?: unknown;
   /** Where the stream starts before anything was ever published: before the first staged event. */
   startAt?: Timestamp;
+  /** The lsid of the holder's publishing session, for a successor to kill (see #tryLead). */
+  session?: unknown;
 }
 
 /** A staged event as the outbox holds it: an event without its position. */
@@ -132,7 +134,11 @@ class Sequencer implements EventSequencer {
   readonly #events: Collection<RawDocument>;
   readonly #counters: Collection<{ _id: string; tenantId: string; position: number }>;
   #epoch: number | null = null;
+  /** The tenants' latest positions as this leader published them, for the epoch it holds. */
+  #counted: { epoch: number; positions: Map<string, number> } | null = null;
   #stream: ResumableChangeStream | null = null;
+  /** The session every publishing transaction of this epoch runs in (its lsid is in the lease). */
+  #session: ClientSession | null = null;
   #queue: Queued[] = [];
   #publishing: Promise<void> | null = null;
   #drained: Array<() => void> = [];
@@ -184,18 +190,41 @@ class Sequencer implements EventSequencer {
 
   async #tryLead(): Promise<void> {
     const now = new Date();
+    const current = await this.state.findOne({ _id: SEQUENCER_ID });
+    if (current === null || (current.owner !== this.#owner && current.expiresAt > now)) return;
+    // A holder that died inside a publishing transaction left it open, holding its documents until
+    // the server's transaction lifetime (60 s) ends it: killing its session ends it now.
+    if (current.session !== undefined && current.owner !== this.#owner) {
+      await this.#client
+        .db('admin')
+        .command({ killSessions: [current.session] })
+        .catch((error: unknown) => this.#options.onError(error));
+    }
+    const session = this.#client.startSession();
     let acquired: SequencerState | null;
     try {
       acquired = await this.state.findOneAndUpdate(
         { _id: SEQUENCER_ID, $or: [{ owner: this.#owner }, { expiresAt: { $lte: now } }] },
-        { $set: { owner: this.#owner, expiresAt: new Date(now.getTime() + this.#options.leaseMs) }, $inc: { epoch: 1 } },
+        {
+          $set: {
+            owner: this.#owner,
+            expiresAt: new Date(now.getTime() + this.#options.leaseMs),
+            session: session.id,
+          },
+          $inc: { epoch: 1 },
+        },
         { returnDocument: 'after' },
       );
     } catch (error) {
+      await session.endSession();
       if ((error as { code?: unknown }).code === WRITE_CONFLICT) return; // the leader is publishing
       throw error;
     }
-    if (acquired === null || this.#stopped) return;
+    if (acquired === null || this.#stopped) {
+      await session.endSession();
+      return;
+    }
+    this.#session = session;
     this.#epoch = acquired.epoch;
     try {
       this.#stream = await openChangeStream(
@@ -244,6 +273,7 @@ class Sequencer implements EventSequencer {
     this.#epoch = null;
     const stream = this.#stream;
     this.#stream = null;
+    this.#session = null; // ended with the client, or by a successor's killSessions
     this.#queue = [];
     this.#wakeProducers();
     await stream?.close();
@@ -314,50 +344,67 @@ class Sequencer implements EventSequencer {
   /**
    * One publishing transaction: the lease (fence and checkpoint), then each event still staged,
    * at its tenant's next position, into `events`, out of the outbox, and the tenants' counters.
+   * The counters are the sequencer's alone: while it holds one epoch of the lease it keeps them in
+   * memory (a new epoch starts from the stored ones), taking a publication's numbers only once it
+   * committed.
    */
   async #publish(batch: readonly StagedEvent[], token: unknown): Promise<void> {
     const epoch = this.#epoch;
-    if (epoch === null) throw new LeaseLost();
-    await this.#client.withSession((session) =>
-      session.withTransaction(async () => {
-        const lease = await this.state.updateOne(
-          { _id: SEQUENCER_ID, owner: this.#owner, epoch },
-          {
-            $set: {
-              expiresAt: new Date(Date.now() + this.#options.leaseMs),
-              ...(token !== undefined && { resumeToken: token }),
-            },
+    const session = this.#session;
+    if (epoch === null || session === null) throw new LeaseLost();
+    let latest = new Map<string, number>();
+    await session.withTransaction(async () => {
+      const lease = await this.state.updateOne(
+        { _id: SEQUENCER_ID, owner: this.#owner, epoch },
+        {
+          $set: {
+            expiresAt: new Date(Date.now() + this.#options.leaseMs),
+            ...(token !== undefined && { resumeToken: token }),
           },
-          { session },
-        );
-        if (lease.matchedCount === 0) throw new LeaseLost();
-        const staged = await this.#stillStaged(batch, session);
-        const fresh = batch.filter((event) => staged.has(event._id));
-        if (fresh.length === 0) return;
-        const positioned = await this.#position(fresh, session);
-        await this.#events.insertMany(positioned.events, { session });
-        await this.#outbox.deleteMany({ _id: { $in: fresh.map((event) => event._id) } }, { session });
-        await this.#counters.bulkWrite(
-          [...positioned.latest].map(([tenantId, position]) => ({
-            updateOne: { filter: { _id: tenantId }, update: { $set: { tenantId, position } }, upsert: true },
-          })),
-          { session },
-        );
-      }, TRANSACTION_OPTIONS),
-    );
+        },
+        { session },
+      );
+      if (lease.matchedCount === 0) throw new LeaseLost();
+      const fresh = await this.#unstage(batch, session);
+      if (fresh.length === 0) return;
+      const positioned = await this.#position(fresh, epoch, session);
+      latest = positioned.latest;
+      await this.#events.insertMany(positioned.events, { session });
+      await this.#counters.bulkWrite(
+        [...latest].map(([tenantId, position]) => ({
+          updateOne: { filter: { _id: tenantId }, update: { $set: { tenantId, position } }, upsert: true },
+        })),
+        { session },
+      );
+    }, TRANSACTION_OPTIONS);
+    if (this.#counted?.epoch !== epoch) return;
+    for (const [tenantId, position] of latest) this.#counted.positions.set(tenantId, position);
   }
 
-  async #stillStaged(batch: readonly StagedEvent[], session: ClientSession): Promise<Set<string>> {
+  /**
+   * Deletes the batch from the outbox and returns the events that were still there, in order: the
+   * others were published already (by an earlier leader, or before a replay) and are in `events`.
+   * Usually all were staged, and the delete alone answers it.
+   */
+  async #unstage(batch: readonly StagedEvent[], session: ClientSession): Promise<StagedEvent[]> {
     const ids = batch.map((event) => event._id);
-    const found = await this.#outbox.find({ _id: { $in: ids } }, { projection: { _id: 1 }, session }).toArray();
-    return new Set(found.map((event) => event._id));
+    const { deletedCount } = await this.#outbox.deleteMany({ _id: { $in: ids } }, { session });
+    if (deletedCount === ids.length) return [...batch];
+    const published = await this.#events.find({ _id: { $in: ids } }, { projection: { _id: 1 }, session }).toArray();
+    const done = new Set(published.map((event) => event._id));
+    return batch.filter((event) => !done.has(event._id));
   }
 
-  /** Numbers the events per tenant from each tenant's counter, in the order given (commit order). */
-  async #position(events: readonly StagedEvent[], session: ClientSession) {
+  /** Numbers the events per tenant after each tenant's latest position, in the order given (commit order). */
+  async #position(events: readonly StagedEvent[], epoch: number, session: ClientSession) {
+    if (this.#counted?.epoch !== epoch) this.#counted = { epoch, positions: new Map() };
+    const known = this.#counted.positions;
     const tenants = [...new Set(events.map((event) => event.tenantId))];
-    const counters = await this.#counters.find({ _id: { $in: tenants } }, { session }).toArray();
-    const latest = new Map<string, number>(counters.map((counter) => [counter._id, counter.position]));
+    const unknown = tenants.filter((tenantId) => !known.has(tenantId));
+    const stored =
+      unknown.length === 0 ? [] : await this.#counters.find({ _id: { $in: unknown } }, { session }).toArray();
+    const latest = new Map<string, number>(tenants.map((tenantId) => [tenantId, known.get(tenantId) ?? 0]));
+    for (const counter of stored) latest.set(counter._id, counter.position);
     const positioned = events.map((event) => {
       const position = (latest.get(event.tenantId) ?? 0) + 1;
       latest.set(event.tenantId, position);

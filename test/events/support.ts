@@ -170,7 +170,7 @@ export async function subscribeEvents(
  * Resolves once every event of the tenant committed so far is published (has its position in
  * `events`), awaiting the instance's feed rather than polling.
  */
-export async function published(server: TestServer, tenantId: string, timeoutMs = 10_000): Promise<void> {
+export async function published(server: Pick<TestServer, 'app'>, tenantId: string, timeoutMs = 10_000): Promise<void> {
   const { database, exportFeed } = server.app.services;
   const db = database.forTenant(tenantId);
   let reached!: () => void;

@@ -102,6 +102,22 @@ describe('multi-document transactions', () => {
     expect(await collection('txn_conflict').findOne({ _id: 1 as never })).toMatchObject({ v: 1 });
   });
 
+  it('killSessions from another client aborts that session’s transaction and releases what it wrote', async () => {
+    await collection('txn_killed').insertOne({ _id: 1 as never, v: 0 });
+    const crashed = await MongoClient.connect(mongo.mongo.uri);
+    const session = crashed.startSession();
+    session.startTransaction();
+    await crashed
+      .db(mongo.db.databaseName)
+      .collection('txn_killed')
+      .updateOne({ _id: 1 as never }, { $set: { v: 1 } }, { session });
+    await mongo.client.db('admin').command({ killSessions: [session.id] });
+    await collection('txn_killed').updateOne({ _id: 1 as never }, { $set: { v: 2 } });
+    expect(await collection('txn_killed').findOne({ _id: 1 as never })).toMatchObject({ v: 2 });
+    await expect(session.commitTransaction()).rejects.toMatchObject({ code: 251 });
+    await crashed.close(true);
+  });
+
   it.skipIf(!embedded)('fails a non-transactional write to a document a live transaction wrote', async () => {
     await collection('txn_locked').insertOne({ _id: 1 as never, v: 0 });
     await inTransaction(async (session) => {
