@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { TenantHostPattern } from './tenancy/host-pattern.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -40,6 +41,8 @@ export interface Config {
   publicUrl: string | undefined;
   introspection: boolean;
   nodeEnv: NodeEnv;
+  /** `{tenant}.api.example.com`: the request's Host names the active tenant; undefined: Host names none. */
+  tenantHostPattern: TenantHostPattern | undefined;
 }
 
 /** A bad environment value. The message is one line: the variable, then the problem. */
@@ -115,6 +118,16 @@ const EnvSchema = z.object({
   PUBLIC_URL: variable(publicUrl),
   INTROSPECTION: variable(flag),
   NODE_ENV: variable(z.enum(NODE_ENVS, `expected one of ${NODE_ENVS.join(', ')}`)),
+  TENANT_HOST_PATTERN: variable(
+    z.string().transform((value, ctx) => {
+      try {
+        return new TenantHostPattern(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  ),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -144,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: values.PUBLIC_URL,
     introspection: values.INTROSPECTION ?? nodeEnv !== 'production',
     nodeEnv,
+    tenantHostPattern: values.TENANT_HOST_PATTERN,
   };
 }
 

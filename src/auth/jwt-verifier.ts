@@ -26,8 +26,12 @@ const REQUIRED_CLAIMS = ['exp', 'iss', 'aud', 'sub'];
 const CLOCK_TOLERANCE_SECONDS = 5;
 
 export interface VerifiedToken {
+  /** `iss`: the identity provider (always the configured one: others are refused). */
+  issuer: string;
   subject: string;
   email?: string;
+  /** True only when the token says `email_verified: true`: the provider checked the address. */
+  emailVerified: boolean;
   /** The tenant slug the caller prefers: a choice checked against memberships, never a right. */
   tenant?: string;
   expiresAt: Date;
@@ -62,14 +66,16 @@ export function createJwtVerifier({ keys, issuer, audience }: JwtVerifierOptions
       } catch (error) {
         throw withCause(unauthenticated(reasonFor(error)), error);
       }
-      const { sub, exp, email, tenant } = payload;
+      const { iss, sub, exp, email, email_verified: emailVerified, tenant } = payload;
       // jose ensures both are present and exp is a number, but not that sub is a usable string.
-      if (typeof sub !== 'string' || sub === '' || typeof exp !== 'number') {
+      if (typeof iss !== 'string' || typeof sub !== 'string' || sub === '' || typeof exp !== 'number') {
         throw unauthenticated('Token malformed');
       }
       return {
+        issuer: iss,
         subject: sub,
         ...(typeof email === 'string' ? { email } : {}),
+        emailVerified: emailVerified === true,
         ...(typeof tenant === 'string' ? { tenant } : {}),
         expiresAt: new Date(exp * 1000),
       };

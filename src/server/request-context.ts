@@ -11,6 +11,7 @@ import { eventCatalog, requestLoaders } from '../modules/application.js';
 import type { Services } from '../services.js';
 import { resolveTenantScope } from '../tenancy/active-tenant.js';
 import { callerIdentity } from '../tenancy/caller-identity.js';
+import { requestedTenantSlug } from '../tenancy/host-pattern.js';
 import { tenantMembers } from '../tenancy/tenant-members.js';
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -26,10 +27,11 @@ export async function buildRequestContext(services: Services, header: HeaderLook
   const credential = readCredential(header);
   if (!credential) throw unauthenticated();
   const authentication = await services.authenticator.authenticate(credential);
+  const hostSlug = services.config.tenantHostPattern?.slugOf(header('host')) ?? null;
   const { tenant, roles } = await resolveTenantScope(
     services.identity,
     authentication,
-    header('x-tenant-id')?.trim() || null,
+    requestedTenantSlug(header('x-tenant-id')?.trim() || null, hostSlug),
   );
   return contextFor(services, { requestId, principal: authentication.principal, tenant, roles });
 }

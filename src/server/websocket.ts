@@ -60,6 +60,18 @@ export const payloadLookup =
     return values.length === 0 ? undefined : values.join(', ');
   };
 
+/**
+ * What a graphql-ws connection presents: its `connection_init` payload, and the `Host` of its upgrade
+ * request (the address the client reached, as for HTTP; a payload key cannot stand in for it).
+ */
+const connectionLookup = (ctx: {
+  connectionParams?: Readonly<Record<string, unknown>>;
+  extra: { request: { headers: { host?: string } } };
+}): HeaderLookup => {
+  const payload = payloadLookup(ctx.connectionParams);
+  return (name) => (name.toLowerCase() === 'host' ? ctx.extra.request.headers.host : payload(name));
+};
+
 /** The same lookup, with `X-Tenant-ID` fixed to this slug (null: unchanged). */
 const inTenant =
   (lookup: HeaderLookup, slug: string | null): HeaderLookup =>
@@ -96,9 +108,9 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
     {
       schema,
       onConnect: async (ctx) => {
-        const { connectionParams, extra } = ctx;
+        const { extra } = ctx;
         if (secret && !gatewaySecretMatches(secret, extra.request.headers['router-authorization'])) return false;
-        const headers = payloadLookup(connectionParams);
+        const headers = connectionLookup(ctx);
         const since = registry.version;
         let context: RequestContext;
         try {
@@ -139,7 +151,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         const since = registry.version;
         let contextValue: RequestContext;
         try {
-          contextValue = await buildRequestContext(services, payloadLookup(ctx.connectionParams));
+          contextValue = await buildRequestContext(services, connectionLookup(ctx));
         } catch (error) {
           const refused = isAppError(error);
           const reason = !refused

@@ -2,7 +2,9 @@ import { LRUCache } from 'lru-cache';
 import type { Database } from '../data/database.js';
 import type { IdentityChange } from '../data/identity-feed.js';
 import type { ApiKeyDocument } from '../auth/api-key-document.js';
+import type { VerifiedToken } from '../auth/jwt-verifier.js';
 import { IdentityCache } from './identity-cache.js';
+import { enrollUser } from './user-enrollment.js';
 import type { MembershipDocument, TenantDocument, UserDocument } from './identity-documents.js';
 
 /**
@@ -76,6 +78,13 @@ export class IdentityDirectory {
 
   apiKeyById(keyId: string): Promise<ApiKeyDocument | null> {
     return this.#apiKeys.get(keyId, () => this.database.platform.apiKeyById<ApiKeyDocument>(keyId));
+  }
+
+  /** Creates the user of a verified token seen for the first time (src/tenancy/user-enrollment.ts). */
+  async enroll(token: VerifiedToken): Promise<UserDocument> {
+    const user = await enrollUser(this.database.platform, token);
+    this.#users.forget(token.subject);
+    return user;
   }
 
   forgetUser(subject: string): void {

@@ -1,8 +1,13 @@
 import type { Role } from '../authz/roles.js';
 
-/** A person known to the service; `subject` is the identity provider's `sub` claim. */
+/**
+ * A person known to the service, created at their first verified request (src/tenancy/user-enrollment.ts);
+ * `issuer` and `subject` are the identity provider's `iss` and `sub` claims.
+ */
 export interface UserDocument {
   _id: string;
+  /** Absent on users stored without one (the demo users): then the subject alone identifies them. */
+  issuer?: string;
   subject: string;
   email: string;
   /** The tenant the user last switched to, used when a request names none. */

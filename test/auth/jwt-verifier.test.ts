@@ -73,8 +73,10 @@ describe('createJwtVerifier accepts', () => {
     const claims = { ...validClaims(), tenant: 'texas' };
     const verified = await verifier.verify(await sign(trusted.privateKey, claims));
     expect(verified).toEqual({
+      issuer: ISSUER,
       subject: 'user-1',
       email: 'user@example.com',
+      emailVerified: false,
       tenant: 'texas',
       expiresAt: new Date((claims.exp as number) * 1000),
     });
@@ -83,9 +85,22 @@ describe('createJwtVerifier accepts', () => {
   it('a token without email or tenant', async () => {
     const { email: _email, ...claims } = validClaims();
     expect(await verifier.verify(await sign(trusted.privateKey, claims))).toEqual({
+      issuer: ISSUER,
       subject: 'user-1',
+      emailVerified: false,
       expiresAt: expect.any(Date),
     });
+  });
+
+  it('email_verified only when the token says exactly true', async () => {
+    for (const [claim, expected] of [
+      [true, true],
+      ['true', false],
+      [1, false],
+    ] as const) {
+      const token = await sign(trusted.privateKey, { ...validClaims(), email_verified: claim });
+      await expect(verifier.verify(token)).resolves.toMatchObject({ emailVerified: expected });
+    }
   });
 
   it('a token that expired within the 5 s clock tolerance', async () => {

@@ -62,9 +62,15 @@ describe('connection_init carries the credentials', () => {
     ['a bad token', () => ({ authorization: 'Bearer not.a.jwt' })],
     ['no credentials', () => undefined],
     [
-      'a token signed by the server’s key for an unknown user',
+      'a token signed by the server’s key for an unknown user with an unverified address',
       async () => ({
-        authorization: `Bearer ${await server.token('nobody@example.com')}`,
+        authorization: `Bearer ${await server.signRaw({
+          sub: 'nobody@example.com',
+          email: 'nobody@example.com',
+          iss: server.issuer.issuer,
+          aud: server.issuer.audience,
+          exp: Math.floor(Date.now() / 1000) + 600,
+        })}`,
       }),
     ],
     [

@@ -1,9 +1,9 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { covers } from '../../src/authz/role-coverage.js';
 import { ROLES } from '../../src/authz/roles.js';
 import { codes, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 import { expectForbiddenClose, makeTexasMember, openStream, WITHIN_MS } from '../lifecycle/support.js';
+import { rawPost } from '../support/raw-http.js';
 
 /**
  * CONTRACT.md sections 2 and 3: a request names one credential, and an API key never holds more than
@@ -26,31 +26,6 @@ beforeEach(async () => {
 });
 
 const CREATE_PARK = 'mutation { createPark(input: { name: "Twice" }) { id } }';
-
-/** POSTs over node:http, whose header arrays go out as repeated header lines (fetch would join them). */
-function rawPost(
-  server: TestServer,
-  headers: Record<string, string | string[]>,
-  query: string,
-): Promise<{
-  status: number;
-  body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-}> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-    });
-    req.on('response', (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    req.on('error', reject);
-    req.end(JSON.stringify({ query }));
-  });
-}
 
 const parkCount = async () =>
   (await a.as<{ parks: { nodes: unknown[] } }>('alice@example.com', '{ parks(first: 100) { nodes { id } } }')).data!
@@ -88,7 +63,7 @@ describe('one credential per request (section 2)', () => {
       [`Bearer ${alice}`, `Bearer ${alice}`],
       [`Bearer ${alice}`, `Bearer ${await a.token('dave@example.com')}`],
     ]) {
-      const answer = await rawPost(a, { authorization }, CREATE_PARK);
+      const answer = await rawPost(a.url, { authorization }, CREATE_PARK);
       expect(answer.status).toBe(401);
       expect(answer.body.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
       expect(answer.body.errors?.[0]).toMatchObject({ message: 'Authorization header sent more than once' });
@@ -106,13 +81,13 @@ describe('one credential per request (section 2)', () => {
       { authorization: `Bearer ${alice}`, 'x-api-key': secret },
     ];
     for (const headers of attempts) {
-      const answer = await rawPost(a, headers, CREATE_PARK);
+      const answer = await rawPost(a.url, headers, CREATE_PARK);
       expect(answer.status).toBe(401);
       expect(answer.body.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
     }
     expect(await parkCount()).toBe(before);
     // The same key, once, in either header, works.
-    expect((await rawPost(a, { 'x-api-key': secret }, '{ viewer { roles } }')).status).toBe(200);
+    expect((await rawPost(a.url, { 'x-api-key': secret }, '{ viewer { roles } }')).status).toBe(200);
   });
 
   it('closes a WebSocket whose connection_init names the credential twice (keys differing in case) with 4403', async () => {
