@@ -30,14 +30,20 @@ export class Authenticator {
     private readonly logger: Logger,
   ) {}
 
-  async authenticate(credential: Credential): Promise<Authentication> {
-    if (credential.kind === 'jwt') return this.#user(credential.token);
+  /**
+   * `enroll: false` verifies an already admitted connection again: a token whose user is gone is
+   * refused rather than creating the user anew, which only a request of the caller's own may do.
+   */
+  async authenticate(credential: Credential, { enroll = true }: { enroll?: boolean } = {}): Promise<Authentication> {
+    if (credential.kind === 'jwt') return this.#user(credential.token, enroll);
     return { principal: await this.#apiKey(credential.value), preferredTenantSlug: null, storedTenantId: null };
   }
 
-  async #user(token: string): Promise<Authentication> {
+  async #user(token: string, enroll: boolean): Promise<Authentication> {
     const verified = await this.jwt.verify(token);
-    const user = (await this.identity.userBySubject(verified.subject)) ?? (await this.identity.enroll(verified));
+    const known = await this.identity.userBySubject(verified.subject);
+    if (!known && !enroll) throw unauthenticated('Unknown user');
+    const user = known ?? (await this.identity.enroll(verified));
     // Users stored without an issuer (the demo users) are known by their subject alone.
     if (user.issuer !== undefined && user.issuer !== verified.issuer) throw unauthenticated('Unknown user');
     const principal: UserPrincipal = {

@@ -20,13 +20,19 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/;
  * The one function that turns a request into its context, whatever the transport: credentials are
  * verified, the active tenant and roles are read from the database, and fresh capabilities and
  * loaders are bound to that tenant. Throws UNAUTHENTICATED or FORBIDDEN before anything executes.
+ * A token's unknown user is created (just in time) unless `enroll` is false: the re-check of an
+ * admitted WebSocket connection, where a deleted user must stay deleted.
  */
-export async function buildRequestContext(services: Services, header: HeaderLookup): Promise<RequestContext> {
+export async function buildRequestContext(
+  services: Services,
+  header: HeaderLookup,
+  options: { enroll?: boolean } = {},
+): Promise<RequestContext> {
   const offered = header('x-request-id');
   const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
   const credential = readCredential(header);
   if (!credential) throw unauthenticated();
-  const authentication = await services.authenticator.authenticate(credential);
+  const authentication = await services.authenticator.authenticate(credential, options);
   const hostSlug = services.config.tenantHostPattern?.slugOf(header('host')) ?? null;
   const { tenant, roles } = await resolveTenantScope(
     services.identity,

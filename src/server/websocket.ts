@@ -126,7 +126,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         // do here: graphql-ws carries whole documents, never a persisted query's hash.
         if (safelistOf(context.principal).trustedOnly) return false;
         const watched = {
-          rebuild: (slug: string | null) => buildRequestContext(services, inTenant(headers, slug)),
+          rebuild: (slug: string | null) => buildRequestContext(services, inTenant(headers, slug), { enroll: false }),
           close: (code: number, reason: string) => closeSocket(extra.socket, code, reason),
         };
         registry.admit(ctx, watched, context, since);

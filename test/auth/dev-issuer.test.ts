@@ -71,6 +71,7 @@ describe('DevIssuer.sign', () => {
     expect(claims).toEqual({
       sub: 'alice@example.com',
       email: 'alice@example.com',
+      email_verified: true,
       tenant: 'texas',
       iss: DEV_ISSUER,
       aud: DEV_AUDIENCE,
