@@ -55,7 +55,7 @@ export async function run(): Promise<void> {
         email: 'bench@example.com',
         expiresAt: new Date(8.64e15),
       },
-      tenant: { id: texas, slug: 'texas', name: 'Texas' },
+      tenant: { id: texas, slug: 'texas', name: 'Texas', plan: 'standard' },
       roles: new Set(ROLES),
     });
   // The same resolvers with no credentials to verify: without the permission map (bare), and with it

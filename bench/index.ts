@@ -1,6 +1,7 @@
 import * as apiOverhead from './api-overhead.js';
 import * as embeddedMongo from './embedded-mongo.js';
 import * as exportFanout from './export-fanout.js';
+import * as noisyNeighbour from './noisy-neighbour.js';
 import * as persistedQuery from './persisted-query.js';
 import * as writeConcurrency from './write-concurrency.js';
 
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, BenchModule> = {
   'persisted-query': persistedQuery,
   'export-fanout': exportFanout,
   'write-concurrency': writeConcurrency,
+  'noisy-neighbour': noisyNeighbour,
 };
 
 for (const [name, bench] of Object.entries(BENCHMARKS)) {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { TenantHostPattern } from './tenancy/host-pattern.js';
+import type { AuthThrottleOptions } from './limits/auth-throttle.js';
+import { PlansOverride, resolvePlans, type Plans } from './limits/plans.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -43,6 +45,14 @@ export interface Config {
   nodeEnv: NodeEnv;
   /** `{tenant}.api.example.com`: the request's Host names the active tenant; undefined: Host names none. */
   tenantHostPattern: TenantHostPattern | undefined;
+  /** The limits of each plan: the documented defaults with PLANS applied (src/limits/plans.ts). */
+  plans: Plans;
+  /** Failed authentications a client address may make before it gets 429, and the pace after. */
+  authFailures: AuthThrottleOptions;
+  /** How often each instance exchanges its tenants' consumption with the others, in ms. */
+  rateLimitSyncMs: number;
+  /** How often the usage ledger is written, in ms. */
+  usageFlushMs: number;
 }
 
 /** A bad environment value. The message is one line: the variable, then the problem. */
@@ -94,6 +104,20 @@ const publicUrl = z.string().refine((value) => {
 const variable = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
+/** JSON text holding a value that `schema` accepts. */
+const json = <T extends z.ZodType>(schema: T) =>
+  z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
 const EnvSchema = z.object({
   PORT: variable(integer(0, 65_535)),
   HOST: variable(text),
@@ -128,6 +152,11 @@ const EnvSchema = z.object({
       }
     }),
   ),
+  PLANS: variable(json(PlansOverride)),
+  AUTH_FAILURE_BURST: variable(integer(1, 1_000_000)),
+  AUTH_FAILURE_RETRY_SECONDS: variable(integer(1, 3600)),
+  RATE_LIMIT_SYNC_MS: variable(integer(10, 10_000)),
+  USAGE_FLUSH_MS: variable(integer(10, 60_000)),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -158,6 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: values.INTROSPECTION ?? nodeEnv !== 'production',
     nodeEnv,
     tenantHostPattern: values.TENANT_HOST_PATTERN,
+    plans: resolvePlans(values.PLANS),
+    authFailures: { burst: values.AUTH_FAILURE_BURST ?? 20, retrySeconds: values.AUTH_FAILURE_RETRY_SECONDS ?? 5 },
+    rateLimitSyncMs: values.RATE_LIMIT_SYNC_MS ?? 250,
+    usageFlushMs: values.USAGE_FLUSH_MS ?? 5000,
   };
 }
 

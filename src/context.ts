@@ -5,6 +5,7 @@ import type { Role } from './authz/roles.js';
 import type { TenantBi } from './bi/tenant-bi.js';
 import type { TenantDb } from './data/tenant-db.js';
 import type { TenantExportEvents } from './events/subscription.js';
+import type { TenantLimits } from './limits/limits.js';
 import type { Loaders } from './modules/loaders.js';
 import type { ActiveTenant } from './tenancy/active-tenant.js';
 import type { CallerIdentity } from './tenancy/caller-identity.js';
@@ -45,4 +46,6 @@ export interface RequestContext {
   bi: TenantBi | null;
   /** The active tenant's export events, delivered as the caller's roles allow. */
   exportEvents: TenantExportEvents | null;
+  /** The active tenant's bucket, plan and usage ledger, as this caller is held to them. */
+  limits: TenantLimits | null;
 }

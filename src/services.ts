@@ -4,6 +4,7 @@ import type { BiServices } from './bi/index.js';
 import type { Config } from './config.js';
 import type { Database } from './data/database.js';
 import type { ExportFeed } from './events/feed.js';
+import type { Limits } from './limits/limits.js';
 import type { IdentityDirectory } from './tenancy/identity-directory.js';
 
 /** The long-lived parts of a running server, shared by every request. Built once in src/server/app.ts. */
@@ -16,5 +17,7 @@ export interface Services {
   exportFeed: ExportFeed;
   /** Trusted persisted operations, CSV/NDJSON exports and export links (src/bi). */
   bi: BiServices;
+  /** Cost, plans and rate limits of this instance (src/limits). */
+  limits: Limits;
   logger: Logger;
 }

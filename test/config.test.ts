@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { DEFAULT_PLANS } from '../src/limits/plans.js';
 
 const OIDC = {
   AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
@@ -38,6 +39,10 @@ describe('loadConfig defaults', () => {
       publicUrl: undefined,
       introspection: true,
       nodeEnv: 'development',
+      plans: DEFAULT_PLANS,
+      authFailures: { burst: 20, retrySeconds: 5 },
+      rateLimitSyncMs: 250,
+      usageFlushMs: 5000,
     });
   });
 
@@ -161,5 +166,23 @@ describe('loadConfig refusals', () => {
 
   it('reports the first bad variable when there are several', () => {
     expect(errorFor({ LOG_LEVEL: 'x', PORT: 'y' }).variable).toBe('PORT');
+  });
+});
+
+describe('PLANS', () => {
+  it('overrides the numbers it names and keeps the documented defaults of the others', () => {
+    const { plans } = loadConfig({ PLANS: '{"free":{"restoreRate":100},"enterprise":{"maxCost":90000}}' });
+    expect(plans.free).toEqual({ ...DEFAULT_PLANS.free, restoreRate: 100 });
+    expect(plans.standard).toEqual(DEFAULT_PLANS.standard);
+    expect(plans.enterprise.maxCost).toBe(90_000);
+  });
+
+  it.each([
+    ['not JSON', '{free'],
+    ['an unknown plan', '{"gold":{"maxCost":1}}'],
+    ['an unknown limit', '{"free":{"speed":1}}'],
+    ['a number that is not a positive integer', '{"free":{"bucketSize":0}}'],
+  ])('refuses %s, naming PLANS', (_case, value) => {
+    expect(errorFor({ PLANS: value }).variable).toBe('PLANS');
   });
 });

@@ -1,4 +1,5 @@
 import type { Role } from '../authz/roles.js';
+import type { KeyLimits } from '../limits/plans.js';
 import type { PrincipalRef } from './principal.js';
 
 /** An integration credential. The secret itself is never stored: only its SHA-256. */
@@ -25,4 +26,6 @@ export interface ApiKeyDocument {
   lastUsedAt: Date | null;
   /** The trusted operations the key is limited to; null or absent (keys created before the field): no limit. */
   operations?: string[] | null;
+  /** Rate limits of the key's own, each applied when lower than its tenant's plan; absent: the plan's. */
+  limits?: KeyLimits | null;
 }

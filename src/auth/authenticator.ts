@@ -74,6 +74,7 @@ export class Authenticator {
       grantorId: grantorOf(key),
       expiresAt: key.expiresAt,
       operations: key.operations ?? null,
+      limits: key.limits ?? null,
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Role } from '../authz/roles.js';
+import type { KeyLimits } from '../limits/plans.js';
 
 /** A verified end user: the JWT checked out, and the user exists in the database. */
 export interface UserPrincipal {
@@ -28,6 +29,8 @@ export interface ApiKeyPrincipal {
    * roles (see src/bi/safelist.ts).
    */
   operations: readonly string[] | null;
+  /** Limits of the key's own, below its tenant's plan (src/limits/plans.ts); absent: the plan's. */
+  limits?: KeyLimits | null;
 }
 
 /**

@@ -16,6 +16,7 @@ const MATRIX = {
   analyze:        ['reservationStats and BI persisted operations',     [false, true,   true,  false,     true]],
   exportEvents:   ['subscribe to exportEvents',                        [false, false,  false, true,      true]],
   manageTenant:   ['manage members, roles and API keys of the tenant', [false, false,  false, false,     true]],
+  readUsage:      ['the usage ledger (Query.usage, section 9)',        [false, true,   false, false,     true]],
 } as const satisfies Record<string, readonly [string, readonly [boolean, boolean, boolean, boolean, boolean]]>;
 
 export type Ability = keyof typeof MATRIX;

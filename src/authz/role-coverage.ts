@@ -5,7 +5,7 @@ const abilitiesOf = (role: Role) => ABILITIES.filter((row) => row.roles.includes
 
 /**
  * True when every ability of `role` (the abilities table) is also an ability of one of `held`: ADMIN
- * covers every role, EDITOR covers VIEWER and ANALYST, every role covers VIEWER. What a credential may
+ * covers every role, EDITOR covers VIEWER (not ANALYST, which reads the usage ledger), every role covers VIEWER. What a credential may
  * hand on: a key is created only with roles its creator covers, and acts only with the roles its
  * creator still covers.
  */

@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { PrincipalRef } from '../auth/principal.js';
 import type { Role } from '../authz/roles.js';
 import type { TenantDb } from '../data/tenant-db.js';
@@ -10,8 +10,16 @@ import type { TrustedOperation } from './trusted-operations.js';
 export interface TenantTrustedOperations {
   list(): Promise<TrustedOperation[]>;
   byName(name: string): Promise<TrustedOperation | null>;
-  /** Registers one of the tenant's own, created by the request's caller (see TrustedOperationRegistry.register). */
-  register(schema: GraphQLSchema, name: string, document: string): Promise<TrustedOperation>;
+  /**
+   * Registers one of the tenant's own, created by the request's caller (see TrustedOperationRegistry.register);
+   * `checkCost` refuses a document too costly for the tenant's plan.
+   */
+  register(
+    schema: GraphQLSchema,
+    name: string,
+    document: string,
+    checkCost: (document: DocumentNode) => void,
+  ): Promise<TrustedOperation>;
   remove(name: string): Promise<TrustedOperation>;
 }
 
@@ -47,7 +55,8 @@ export function tenantBi(bi: BiServices, { db, caller, roles, maxLinkTtlSeconds 
     operations: {
       list: () => trustedOperations.list(db),
       byName: (name) => trustedOperations.byName(db, name),
-      register: (schema, name, document) => trustedOperations.register(db, schema, name, document, caller),
+      register: (schema, name, document, checkCost) =>
+        trustedOperations.register(db, schema, name, document, caller, checkCost),
       remove: (name) => trustedOperations.remove(db, name),
     },
     links: {

@@ -140,6 +140,7 @@ export class TrustedOperationRegistry {
     name: string,
     source: string,
     createdBy: PrincipalRef,
+    checkCost: (document: DocumentNode) => void,
   ): Promise<TrustedOperation> {
     if (!OPERATION_NAME.test(name)) throw badUserInput('name', 'must be a GraphQL name of at most 100 characters');
     let checked;
@@ -150,6 +151,7 @@ export class TrustedOperationRegistry {
       throw error;
     }
     if (checked.name !== name) throw badUserInput('document', `must name its operation ${name}, not ${checked.name}`);
+    checkCost(checked.document);
     const hash = sha256Hex(checked.body);
     if (this.#byName.has(name)) throw badUserInput('name', 'is the name of a repository operation');
     const sameDocument = this.#byHash.get(hash);

@@ -10,6 +10,7 @@ import {
   type IdentityFeedOptions,
 } from './identity-feed.js';
 import { ensureIndexes } from './indexes.js';
+import { createLimitsStore, type LimitsStore } from './limits-store.js';
 import { createPlatformDb, type PlatformDb } from './platform-db.js';
 import { createTenantDb, type TenantDb } from './tenant-db.js';
 
@@ -39,6 +40,8 @@ export interface Database {
   ping(): Promise<boolean>;
   /** Creates the indexes of the collection catalog; idempotent. */
   ensureIndexes(): Promise<void>;
+  /** Consumption reports and the usage ledger of the limits (src/limits); its TTL indexes are its own. */
+  readonly limits: LimitsStore;
   /**
    * The committed export events of every tenant, as they are committed (event-feed.ts): the one
    * deliberate cross-tenant read of events, so that one change stream per instance serves all
@@ -72,6 +75,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   return {
     forTenant: (tenantId) => createTenantDb(connection, collections, tenantId),
     platform: createPlatformDb(connection, collections),
+    limits: createLimitsStore(connection.db),
     async ping() {
       try {
         await connection.db.command({ ping: 1 }, { signal: AbortSignal.timeout(pingTimeoutMs) });

@@ -1,8 +1,11 @@
 import type { Document } from 'mongodb';
 import { openChangeStream } from './change-stream.js';
 
-/** The collections whose changes alter who a caller is or what they may do. */
-export const IDENTITY_COLLECTIONS = ['memberships', 'users', 'apiKeys'] as const;
+/**
+ * The collections whose changes alter who a caller is or what they may do (a tenant's plan sets its
+ * limits: a plan change must apply on every instance within a second).
+ */
+export const IDENTITY_COLLECTIONS = ['memberships', 'users', 'apiKeys', 'tenants'] as const;
 
 /**
  * A committed change to identity data, as this instance learns it from the change stream, whichever
@@ -14,6 +17,7 @@ export type IdentityChange =
   | { kind: 'membership'; membershipId: string; userId: string | null; tenantId: string | null }
   | { kind: 'user'; userId: string; subject: string | null }
   | { kind: 'apiKey'; keyId: string }
+  | { kind: 'tenant'; tenantId: string }
   /** Changes may have been missed (the stream restarted without its resume token): forget everything. */
   | { kind: 'reset' };
 
@@ -133,6 +137,8 @@ export function toIdentityChange(event: Document): IdentityChange | null {
       return { kind: 'user', userId: id, subject: stringOrNull(doc?.subject) };
     case 'apiKeys':
       return { kind: 'apiKey', keyId: id };
+    case 'tenants':
+      return { kind: 'tenant', tenantId: id };
     default:
       return null;
   }

@@ -36,6 +36,8 @@ export type ApiKey = {
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
   lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Rate limits of the key's own, below its tenant's plan; null when it has none. */
+  limits?: Maybe<ApiKeyLimits>;
   name: Scalars['String']['output'];
   /**
    * The trusted operations (by name) this key may run, and nothing else; null when the key is not
@@ -46,8 +48,27 @@ export type ApiKey = {
   roles: Array<Role>;
 };
 
+/** Cost-point limits of one API key, each applied when lower than its tenant's plan (docs/limits.md). */
+export type ApiKeyLimits = {
+  __typename?: 'ApiKeyLimits';
+  /** The size of the key's own bucket. */
+  bucketSize?: Maybe<Scalars['Int']['output']>;
+  /** The largest cost of one operation of the key. */
+  maxCost?: Maybe<Scalars['Int']['output']>;
+  /** Points restored per second to the key's own bucket. */
+  restoreRate?: Maybe<Scalars['Int']['output']>;
+};
+
+export type ApiKeyLimitsInput = {
+  bucketSize?: InputMaybe<Scalars['Int']['input']>;
+  maxCost?: InputMaybe<Scalars['Int']['input']>;
+  restoreRate?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type CreateApiKeyInput = {
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Limits of the key's own, lower than the tenant's plan: a shared integration key cannot spend the tenant's whole budget. */
+  limits?: InputMaybe<ApiKeyLimitsInput>;
   name: Scalars['String']['input'];
   /**
    * Limits the key to these trusted operations (repository or tenant, by name): it then runs those by
@@ -55,7 +76,7 @@ export type CreateApiKeyInput = {
    * beyond the key's roles (a key whose only role is ANALYST still runs trusted operations only).
    */
   operations?: InputMaybe<Array<Scalars['String']['input']>>;
-  /** Roles the caller holds (ADMIN holds every role's rights, EDITOR those of VIEWER and ANALYST). */
+  /** Roles the caller holds (ADMIN holds every role's rights, EDITOR those of VIEWER). */
   roles: Array<Role>;
 };
 
@@ -271,6 +292,12 @@ export type ParkEdge = {
   node: Park;
 };
 
+/** A tenant's plan: the numbers of each are configuration, documented in docs/limits.md. */
+export type Plan =
+  | 'ENTERPRISE'
+  | 'FREE'
+  | 'STANDARD';
+
 export type Query = {
   __typename?: 'Query';
   /** The API keys of the active tenant, revoked ones included (ADMIN). */
@@ -280,6 +307,8 @@ export type Query = {
   park?: Maybe<Park>;
   /** The tenant's parks by creation order. `first` defaults to 20 and is clamped to 100. */
   parks: ParkConnection;
+  /** The active tenant's rate limit; null without an active tenant. */
+  rateLimit?: Maybe<RateLimit>;
   reservation?: Maybe<Reservation>;
   reservationStats: Array<ReservationStat>;
   /**
@@ -289,6 +318,11 @@ export type Query = {
   reservations: ReservationConnection;
   /** The trusted operations runnable in the active tenant: the repository's, then the tenant's own by name. */
   trustedOperations: Array<TrustedOperation>;
+  /**
+   * The active tenant's usage per hour, from the hour of `from` up to `to` (at most 31 days), oldest
+   * first; hours without traffic are left out. Written in batches: the last few seconds may be missing.
+   */
+  usage: Array<UsageHour>;
   viewer: Viewer;
 };
 
@@ -321,6 +355,31 @@ export type QueryReservationsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   from?: InputMaybe<Scalars['Date']['input']>;
   to?: InputMaybe<Scalars['Date']['input']>;
+};
+
+
+export type QueryUsageArgs = {
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
+};
+
+/**
+ * The active tenant's cost bucket, in cost points: the figures of `extensions.cost` and of the
+ * RateLimit headers. Each operation's cost is taken from it before the operation runs.
+ */
+export type RateLimit = {
+  __typename?: 'RateLimit';
+  /** The largest cost one operation may have. */
+  maxCostPerOperation: Scalars['Int']['output'];
+  /** The bucket's size: the most points that can be spent at once. */
+  maximum: Scalars['Int']['output'];
+  plan: Plan;
+  /** Points held now. */
+  remaining: Scalars['Int']['output'];
+  /** Seconds until the bucket is full again. */
+  resetSeconds: Scalars['Int']['output'];
+  /** Points restored per second. */
+  restoreRate: Scalars['Int']['output'];
 };
 
 export type Reservation = {
@@ -427,6 +486,25 @@ export type UpdateParkInput = {
   capacity?: InputMaybe<Scalars['Int']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   region?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** What the active tenant used in one hour (UTC), from the usage ledger. */
+export type UsageHour = {
+  __typename?: 'UsageHour';
+  /** Bytes of GraphQL responses sent over HTTP. */
+  bytesSent: Scalars['Float']['output'];
+  /** Cost points kept from the tenant's bucket (the actual cost of the operations admitted). */
+  costAdmitted: Scalars['Int']['output'];
+  /** Export events delivered to exportEvents subscribers. */
+  eventsDelivered: Scalars['Int']['output'];
+  /** The start of the hour. */
+  hour: Scalars['DateTime']['output'];
+  /** GraphQL operations received, admitted or not. */
+  requests: Scalars['Int']['output'];
+  /** Operations refused with RATE_LIMITED. */
+  requestsThrottled: Scalars['Int']['output'];
+  /** Rows written by CSV and NDJSON exports. */
+  rowsExported: Scalars['Int']['output'];
 };
 
 export type User = {
@@ -551,9 +629,11 @@ export type FederationReferenceTypes = ResolversObject<{
 export type ResolversTypes = ResolversObject<{
   ApiKey: ResolverTypeWrapper<ApiKeyMapper>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  ApiKeyLimits: ResolverTypeWrapper<ApiKeyLimits>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ApiKeyLimitsInput: ApiKeyLimitsInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateParkInput: CreateParkInput;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CreateReservationInput: CreateReservationInput;
   CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
@@ -569,7 +649,9 @@ export type ResolversTypes = ResolversObject<{
   Park: ResolverTypeWrapper<ParkMapper>;
   ParkConnection: ResolverTypeWrapper<Omit<ParkConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ParkEdge']>, nodes: Array<ResolversTypes['Park']> }>;
   ParkEdge: ResolverTypeWrapper<Omit<ParkEdge, 'node'> & { node: ResolversTypes['Park'] }>;
+  Plan: Plan;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RateLimit: ResolverTypeWrapper<RateLimit>;
   Reservation: ResolverTypeWrapper<ReservationMapper>;
   ReservationConnection: ResolverTypeWrapper<Omit<ReservationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['ReservationEdge']>, nodes: Array<ResolversTypes['Reservation']> }>;
   ReservationEdge: ResolverTypeWrapper<Omit<ReservationEdge, 'node'> & { node: ResolversTypes['Reservation'] }>;
@@ -582,6 +664,8 @@ export type ResolversTypes = ResolversObject<{
   TrustedOperation: ResolverTypeWrapper<TrustedOperationMapper>;
   TrustedOperationSource: TrustedOperationSource;
   UpdateParkInput: UpdateParkInput;
+  UsageHour: ResolverTypeWrapper<UsageHour>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   User: ResolverTypeWrapper<User>;
   Viewer: ResolverTypeWrapper<Omit<Viewer, 'memberships' | 'tenant'> & { memberships: Array<ResolversTypes['Membership']>, tenant?: Maybe<ResolversTypes['Tenant']> }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -592,9 +676,11 @@ export type ResolversTypes = ResolversObject<{
 export type ResolversParentTypes = ResolversObject<{
   ApiKey: ApiKeyMapper;
   ID: Scalars['ID']['output'];
+  ApiKeyLimits: ApiKeyLimits;
+  Int: Scalars['Int']['output'];
+  ApiKeyLimitsInput: ApiKeyLimitsInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateParkInput: CreateParkInput;
-  Int: Scalars['Int']['output'];
   CreateReservationInput: CreateReservationInput;
   CreatedApiKey: Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   Date: Scalars['Date']['output'];
@@ -610,6 +696,7 @@ export type ResolversParentTypes = ResolversObject<{
   ParkConnection: Omit<ParkConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ParkEdge']>, nodes: Array<ResolversParentTypes['Park']> };
   ParkEdge: Omit<ParkEdge, 'node'> & { node: ResolversParentTypes['Park'] };
   Query: Record<PropertyKey, never>;
+  RateLimit: RateLimit;
   Reservation: ReservationMapper;
   ReservationConnection: Omit<ReservationConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['ReservationEdge']>, nodes: Array<ResolversParentTypes['Reservation']> };
   ReservationEdge: Omit<ReservationEdge, 'node'> & { node: ResolversParentTypes['Reservation'] };
@@ -618,6 +705,8 @@ export type ResolversParentTypes = ResolversObject<{
   Tenant: TenantMapper;
   TrustedOperation: TrustedOperationMapper;
   UpdateParkInput: UpdateParkInput;
+  UsageHour: UsageHour;
+  Float: Scalars['Float']['output'];
   User: User;
   Viewer: Omit<Viewer, 'memberships' | 'tenant'> & { memberships: Array<ResolversParentTypes['Membership']>, tenant?: Maybe<ResolversParentTypes['Tenant']> };
   String: Scalars['String']['output'];
@@ -649,10 +738,17 @@ export type ApiKeyResolvers<ContextType = RequestContext, ParentType extends Res
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  limits?: Resolver<Maybe<ResolversTypes['ApiKeyLimits']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   operations?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+}>;
+
+export type ApiKeyLimitsResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ApiKeyLimits'] = ResolversParentTypes['ApiKeyLimits']> = ResolversObject<{
+  bucketSize?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  maxCost?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  restoreRate?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
 export type CreatedApiKeyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreatedApiKey'] = ResolversParentTypes['CreatedApiKey']> = ResolversObject<{
@@ -746,11 +842,22 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   members?: Resolver<Array<ResolversTypes['Member']>, ParentType, ContextType>;
   park?: Resolver<Maybe<ResolversTypes['Park']>, ParentType, ContextType, RequireFields<QueryParkArgs, 'id'>>;
   parks?: Resolver<ResolversTypes['ParkConnection'], ParentType, ContextType, Partial<QueryParksArgs>>;
+  rateLimit?: Resolver<Maybe<ResolversTypes['RateLimit']>, ParentType, ContextType>;
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType, RequireFields<QueryReservationArgs, 'id'>>;
   reservationStats?: Resolver<Array<ResolversTypes['ReservationStat']>, ParentType, ContextType, RequireFields<QueryReservationStatsArgs, 'groupBy'>>;
   reservations?: Resolver<ResolversTypes['ReservationConnection'], ParentType, ContextType, Partial<QueryReservationsArgs>>;
   trustedOperations?: Resolver<Array<ResolversTypes['TrustedOperation']>, ParentType, ContextType>;
+  usage?: Resolver<Array<ResolversTypes['UsageHour']>, ParentType, ContextType, RequireFields<QueryUsageArgs, 'from' | 'to'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+}>;
+
+export type RateLimitResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RateLimit'] = ResolversParentTypes['RateLimit']> = ResolversObject<{
+  maxCostPerOperation?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  maximum?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  plan?: Resolver<ResolversTypes['Plan'], ParentType, ContextType>;
+  remaining?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  resetSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  restoreRate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type ReservationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Reservation'] = ResolversParentTypes['Reservation'], FederationReferenceType extends FederationReferenceTypes['Reservation'] = FederationReferenceTypes['Reservation']> = ResolversObject<{
@@ -800,6 +907,16 @@ export type TrustedOperationResolvers<ContextType = RequestContext, ParentType e
   source?: Resolver<ResolversTypes['TrustedOperationSource'], ParentType, ContextType>;
 }>;
 
+export type UsageHourResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UsageHour'] = ResolversParentTypes['UsageHour']> = ResolversObject<{
+  bytesSent?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  costAdmitted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  eventsDelivered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  hour?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requests?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  requestsThrottled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsExported?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -814,6 +931,7 @@ export type ViewerResolvers<ContextType = RequestContext, ParentType extends Res
 
 export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeyLimits?: ApiKeyLimitsResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
@@ -828,6 +946,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ParkConnection?: ParkConnectionResolvers<ContextType>;
   ParkEdge?: ParkEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RateLimit?: RateLimitResolvers<ContextType>;
   Reservation?: ReservationResolvers<ContextType>;
   ReservationConnection?: ReservationConnectionResolvers<ContextType>;
   ReservationEdge?: ReservationEdgeResolvers<ContextType>;
@@ -835,6 +954,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   Subscription?: SubscriptionResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
   TrustedOperation?: TrustedOperationResolvers<ContextType>;
+  UsageHour?: UsageHourResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 }>;

@@ -14,17 +14,6 @@ export const MAX_ALIASES = 15;
 export const MAX_DIRECTIVES = 50;
 /** Lexical tokens of a document; enforced by the parser itself (`queryParseOptions`). */
 export const MAX_TOKENS = 1000;
-/**
- * graphql-armor's cost: 1 per scalar, 2 per object, ×1.5 per level of nesting, and a selection under
- * a literal `first: n` costs n times. 10,000 rather than armor's 5,000: one full page (100) of
- * reservations with every field and their park, through `edges` and with `pageInfo`, costs 6,650,
- * and the Relay form of a page of parks with 5 reservations each about 5,600; both are what the
- * contract invites clients to send. A page of 100 inside a page of 100 costs over 160,000.
- * The cost of a `first` given by a variable, or left to its default, counts as 1: the server's
- * clamp of `first` to 100 and MAX_DEPTH are what bound those.
- */
-export const MAX_COST = 10_000;
-
 /** The parse options of every operation, over HTTP and WebSocket alike (Apollo's `parseOptions`). */
 export const queryParseOptions: ParseOptions = { maxTokens: MAX_TOKENS };
 
@@ -48,7 +37,9 @@ export function parseOperation(source: string): DocumentNode {
 }
 
 /**
- * The validation rules that bound the size of an operation: depth, aliases, directives and cost.
+ * The validation rules that bound the shape of an operation: depth, aliases and directives. Its cost
+ * depends on its variables, so it is decided after validation, against the tenant's plan
+ * (src/limits/limits.ts).
  * Plain graphql-js rules, for Apollo Server's `validationRules` and for the graphql-ws server,
  * which does not run Apollo's. graphql-armor's Apollo adapter is used only to build them: it makes
  * each rule report a GraphQLError with code BAD_USER_INPUT to the validation context instead of
@@ -62,6 +53,6 @@ export function queryLimitRules(): ValidationRule[] {
     maxDepth: { n: MAX_DEPTH, flattenFragments: true },
     maxAliases: { n: MAX_ALIASES },
     maxDirectives: { n: MAX_DIRECTIVES },
-    costLimit: { maxCost: MAX_COST, flattenFragments: true },
+    costLimit: { enabled: false },
   }).protect().validationRules;
 }

@@ -2,6 +2,7 @@ import { apiKeysModule } from './api-keys/module.js';
 import { biModule } from './bi/module.js';
 import { coreModule } from './core/module.js';
 import { exportEventsModule } from './export-events/module.js';
+import { limitsModule } from './limits/module.js';
 import { membersModule } from './members/module.js';
 import { parksModule } from './parks/module.js';
 import { reservationsModule } from './reservations/module.js';
@@ -22,4 +23,5 @@ export const MODULES = [
   reservationsModule,
   exportEventsModule,
   biModule,
+  limitsModule,
 ] as const;

@@ -1,12 +1,13 @@
 import type { Role } from '../authz/roles.js';
+import type { PlanName } from '../limits/plans.js';
 
 export type DemoTenantSlug = 'texas' | 'washington' | 'colorado';
 
 /** The tenants and users of CONTRACT.md section 4. */
-export const DEMO_TENANTS: ReadonlyArray<{ slug: DemoTenantSlug; name: string }> = [
-  { slug: 'texas', name: 'Texas Parks & Wildlife' },
-  { slug: 'washington', name: 'Washington State Parks' },
-  { slug: 'colorado', name: 'Colorado Parks & Wildlife' },
+export const DEMO_TENANTS: ReadonlyArray<{ slug: DemoTenantSlug; name: string; plan: PlanName }> = [
+  { slug: 'texas', name: 'Texas Parks & Wildlife', plan: 'standard' },
+  { slug: 'washington', name: 'Washington State Parks', plan: 'free' },
+  { slug: 'colorado', name: 'Colorado Parks & Wildlife', plan: 'enterprise' },
 ];
 
 export const DEMO_USERS: ReadonlyArray<{

@@ -24,7 +24,7 @@ export async function seedDemoData(database: Database, moduleSteps: readonly Dem
     tenantIds.set(tenant.slug, _id);
     await platform
       .collection<TenantDocument>('tenants')
-      .insertIfMissing({ _id, slug: tenant.slug, name: tenant.name, createdAt: now });
+      .insertIfMissing({ _id, slug: tenant.slug, name: tenant.name, plan: tenant.plan, createdAt: now });
   }
   for (const user of DEMO_USERS) {
     const userId = seedId(`user:${user.email}`);

@@ -15,6 +15,7 @@ import { createBiServices } from '../bi/index.js';
 import { connectDatabase } from '../data/database.js';
 import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { ExportFeed } from '../events/feed.js';
+import { Limits } from '../limits/limits.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
 import { collections, demoDataSteps } from '../modules/application.js';
 import { seedDemoData } from '../seed/seed.js';
@@ -25,6 +26,7 @@ import { createHttpApp } from './http-app.js';
 import { createMetrics, trackExportFeed, type Metrics } from './metrics.js';
 import { createDocumentCache } from './plugins/apq-cache.js';
 import { httpSubscriptionsPlugin } from './plugins/http-subscriptions.js';
+import { limitsPlugin } from './plugins/limits.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import { persistedQueryPlugin } from './plugins/persisted-queries.js';
 import { buildSubgraph } from './schema.js';
@@ -108,7 +110,17 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   // Export links are built on PUBLIC_URL, else on the address known once listening (PORT=0 picks it).
   let listeningUrl = '';
   const bi = createBiServices(database, schema, () => config.publicUrl ?? listeningUrl);
-  const services: Services = { config, database, identity, authenticator, exportFeed, bi, logger };
+  const limits = new Limits(schema, {
+    plans: config.plans,
+    authFailures: config.authFailures,
+    store: database.limits,
+    syncMs: config.rateLimitSyncMs,
+    usageFlushMs: config.usageFlushMs,
+    onError: (error) => logger.warn({ err: error }, 'limits: reconciliation or usage ledger write failed'),
+  });
+  await database.limits.ensureIndexes();
+  limits.start();
+  const services: Services = { config, database, identity, authenticator, exportFeed, bi, limits, logger };
 
   const httpServer = createServer();
   const validationRules = queryLimitRules();
@@ -130,9 +142,9 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     // browser never attaches on its own, and nothing executes without them. Revisit if cookies or
     // any ambient credential are ever accepted.
     csrfPrevention: false,
-    // Automatic persisted queries of front-ends (register-on-miss), in a bounded LRU. Trusted BI
-    // operations and the per-credential safelist are served first by persistedQueryPlugin.
-    persistedQueries: { cache: createDocumentCache(), ttl: null },
+    // Automatic persisted queries of front-ends (register-on-miss) are served per tenant by
+    // persistedQueryPlugin, after trusted BI operations and the per-credential safelist.
+    persistedQueries: false,
     validationRules,
     parseOptions: queryParseOptions,
     formatError,
@@ -142,7 +154,12 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       { serverWillStart: async () => ({ drainServer: () => webSocket.close() }) },
       ApolloServerPluginLandingPageDisabled(),
       httpSubscriptionsPlugin(),
-      persistedQueryPlugin({ registry: bi.trustedOperations, cacheMaxAgeSeconds: config.biCacheMaxAgeSeconds }),
+      persistedQueryPlugin({
+        registry: bi.trustedOperations,
+        automatic: createDocumentCache(),
+        cacheMaxAgeSeconds: config.biCacheMaxAgeSeconds,
+      }),
+      limitsPlugin(limits),
       observabilityPlugin(metrics, logger),
     ],
   });
@@ -168,6 +185,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     async stop() {
       await apollo.stop();
       await exportFeed.stop();
+      await limits.stop();
       await identityFeed.stop();
       await database.close();
       await stopEmbedded?.();

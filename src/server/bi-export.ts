@@ -139,6 +139,7 @@ export async function streamExport(
       return;
     }
     await write(res, run.format === 'CSV' ? csvRows(shape, page.rows) : ndjsonRows(page.rows));
+    run.ctx.limits?.recordExportedRows(page.rows.length);
     if (res.destroyed || page.nextCursor === null || page.nextCursor === previousCursor) break;
     previousCursor = page.nextCursor;
     result = await runPage(apollo, run, { ...run.variables, after: page.nextCursor });

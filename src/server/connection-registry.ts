@@ -43,7 +43,7 @@ const grantOf = (context: RequestContext): Grant => ({
 });
 
 /** The holder a notice is about, keyed as principalKey keys a user or an API key. */
-const noticeKey = (notice: Exclude<IdentityNotice, { kind: 'everyone' }>): string =>
+const noticeKey = (notice: Exclude<IdentityNotice, { kind: 'everyone' | 'tenant' }>): string =>
   refKey(notice.kind === 'user' ? { kind: 'user', id: notice.userId } : { kind: 'apiKey', id: notice.keyId });
 
 /** Whose changes a connection's rights depend on: its user, or its key and the key's grantor. */
@@ -146,6 +146,8 @@ export class ConnectionRegistry {
   /** Called by the IdentityDirectory after it forgot a committed change. */
   onIdentityChange(notice: IdentityNotice): void {
     this.#version += 1;
+    // A tenant's own document (its name, its plan) grants and withdraws no right of a connection.
+    if (notice.kind === 'tenant') return;
     const affected =
       notice.kind === 'everyone' ? [...this.#byKey.values()] : [...(this.#byHolder.get(noticeKey(notice)) ?? [])];
     for (const watched of affected) this.#recheck(watched);

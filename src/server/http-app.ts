@@ -11,7 +11,8 @@ import { serveSdlToGateway } from './gateway-introspection.js';
 import { requireGatewaySecret } from './gateway-secret.js';
 import type { Metrics } from './metrics.js';
 import { httpHeaderLookup } from './http-headers.js';
-import { buildRequestContext } from './request-context.js';
+import { refuseEmptyBuckets } from './early-refusal.js';
+import { throttledRequestContext } from './throttled-context.js';
 
 export interface HttpAppOptions {
   services: Services;
@@ -85,15 +86,25 @@ export function createHttpApp({ services, apollo, metrics, devJwks, devRoutes, s
   app.use(
     '/graphql',
     ...(secret ? [requireGatewaySecret(secret)] : []),
+    refuseEmptyBuckets(services.limits),
     express.json({ limit: '1mb' }),
     // With the router secret and no caller credentials, `{ _service { sdl } }` and nothing else.
     ...(secret ? [serveSdlToGateway(sdl)] : []),
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         try {
-          return await buildRequestContext(services, httpHeaderLookup(req));
+          const context = await throttledRequestContext(services, httpHeaderLookup(req), req.socket.remoteAddress);
+          const tenantId = context.tenant?.id;
+          if (tenantId) {
+            res.once('finish', () => {
+              const bytesSent = Number(res.getHeader('content-length') ?? 0);
+              services.limits.usage.record(tenantId, { bytesSent });
+            });
+          }
+          return context;
         } catch (error) {
-          throw isAppError(error) ? withHttpStatus(error) : error;
+          // A throttled address's RATE_LIMITED comes with its own status (429) and Retry-After.
+          throw isAppError(error) && !error.extensions.http ? withHttpStatus(error) : error;
         }
       },
     }),

@@ -4,15 +4,12 @@ import type { ExportFeed } from '../events/feed.js';
 /** Prometheus metrics of one server instance, served at /metrics. */
 export interface Metrics {
   registry: Registry;
-  requests: Counter<'tenant' | 'operation_type'>;
-  errors: Counter<'tenant' | 'code'>;
+  requests: Counter<'operation_type'>;
+  errors: Counter<'code'>;
   duration: Histogram<'operation_type'>;
   /** Commands sent to the database: with `requests`, the round trips a request costs. */
   databaseCommands: Counter<'command'>;
 }
-
-/** A label for requests that never got as far as an active tenant (refused credentials, no membership). */
-export const NO_TENANT = '-';
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
@@ -21,14 +18,16 @@ export function createMetrics(): Metrics {
     registry,
     requests: new Counter({
       name: 'tenantgraph_graphql_requests_total',
-      help: 'GraphQL requests by active tenant and operation type',
-      labelNames: ['tenant', 'operation_type'],
+      // No tenant label: one series per tenant breaks Prometheus at a few hundred tenants. Per-tenant
+      // figures are in the usage ledger (docs/limits.md).
+      help: 'GraphQL requests by operation type',
+      labelNames: ['operation_type'],
       registers: [registry],
     }),
     errors: new Counter({
       name: 'tenantgraph_graphql_errors_total',
-      help: 'GraphQL errors by active tenant and contract error code',
-      labelNames: ['tenant', 'code'],
+      help: 'GraphQL errors by contract error code',
+      labelNames: ['code'],
       registers: [registry],
     }),
     duration: new Histogram({

@@ -98,5 +98,6 @@ export function contextFor(services: Services, scope: ContextScope): RequestCont
             logger,
           })
         : null,
+    limits: tenant ? services.limits.forTenant(tenant, principal) : null,
   };
 }

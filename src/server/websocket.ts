@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import {
   GraphQLError,
+  getOperationAST,
   NoSchemaIntrospectionCustomRule,
   specifiedRules,
   validate,
@@ -21,6 +22,7 @@ import { CLOSE_FORBIDDEN, CLOSE_INTERNAL_ERROR, CloseReason, ConnectionRegistry 
 import { gatewaySecretMatches } from './gateway-secret.js';
 import type { HeaderLookup } from '../auth/credentials.js';
 import { buildRequestContext } from './request-context.js';
+import { throttledRequestContext } from './throttled-context.js';
 
 export interface WebSocketOptions {
   schema: GraphQLSchema;
@@ -114,7 +116,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         const since = registry.version;
         let context: RequestContext;
         try {
-          context = await buildRequestContext(services, headers);
+          context = await throttledRequestContext(services, headers, extra.request.socket.remoteAddress);
         } catch (error) {
           // Refused credentials: graphql-ws closes with 4403. Anything else (the database did not
           // answer) is no verdict on the caller: 1011, which a client may retry.
@@ -132,8 +134,14 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         registry.admit(ctx, watched, context, since);
         return true;
       },
-      onClose: (ctx) => registry.forget(ctx),
-      onComplete: (ctx, id) => registry.release(ctx, id),
+      onClose: (ctx) => {
+        registry.forget(ctx);
+        services.limits.releaseAll(ctx);
+      },
+      onComplete: (ctx, id) => {
+        registry.release(ctx, id);
+        services.limits.release(ctx, id);
+      },
       onSubscribe: async (ctx, id, payload) => {
         let document: DocumentNode;
         try {
@@ -163,12 +171,21 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
           closeSocket(ctx.extra.socket, refused ? CLOSE_FORBIDDEN : CLOSE_INTERNAL_ERROR, reason);
           return [refused ? error : internalError()];
         }
+        const variableValues = payload.variables ?? undefined;
+        const operationName = payload.operationName ?? undefined;
+        try {
+          services.limits.admitOnConnection(ctx, id, contextValue, document, variableValues, operationName);
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          const { http: _status, ...extensions } = error.extensions;
+          return [new AppError(error.code, error.message, extensions)];
+        }
         registry.grant(ctx, id, contextValue, since);
         return {
           schema,
           document,
-          variableValues: payload.variables ?? undefined,
-          operationName: payload.operationName ?? undefined,
+          variableValues,
+          operationName,
           contextValue,
         };
       },
@@ -176,7 +193,11 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
       // "Did you mean" suggestions, and with the message of any unexpected error. Apollo's formatter
       // puts them in shape; errors of an operation that could not start (variables that do not
       // coerce: no `data`, no `path`) are the caller's, as Apollo reports them over HTTP.
-      onNext: (_ctx, _id, _payload, _args, result) => {
+      onNext: (_ctx, _id, _payload, args, result) => {
+        const { tenant } = args.contextValue as RequestContext;
+        if (tenant && result.data && getOperationAST(args.document, args.operationName)?.operation === 'subscription') {
+          services.limits.usage.record(tenant.id, { eventsDelivered: 1 });
+        }
         if (!result.errors) return undefined;
         const notStarted = !('data' in result);
         return {

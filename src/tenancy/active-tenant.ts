@@ -2,6 +2,7 @@ import type { Authentication } from '../auth/authenticator.js';
 import type { ApiKeyPrincipal, UserPrincipal } from '../auth/principal.js';
 import type { Role } from '../authz/roles.js';
 import { forbidden } from '../errors.js';
+import { DEFAULT_PLAN, isPlanName, type PlanName } from '../limits/plans.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import type { TenantDocument } from './identity-documents.js';
 import { keyRolesNow } from './key-rights.js';
@@ -11,6 +12,8 @@ export interface ActiveTenant {
   id: string;
   slug: string;
   name: string;
+  /** Its plan (src/limits/plans.ts), as stored on the tenant when this request started. */
+  plan: PlanName;
 }
 
 export interface TenantScope {
@@ -26,6 +29,7 @@ export const toActive = (tenant: TenantDocument): ActiveTenant => ({
   id: tenant._id,
   slug: tenant.slug,
   name: tenant.name,
+  plan: isPlanName(tenant.plan) ? tenant.plan : DEFAULT_PLAN,
 });
 
 /**

@@ -14,6 +14,7 @@ import type { MembershipDocument, TenantDocument, UserDocument } from './identit
 export type IdentityNotice =
   | { kind: 'user'; userId: string }
   | { kind: 'apiKey'; keyId: string }
+  | { kind: 'tenant'; tenantId: string }
   | { kind: 'everyone' };
 
 /** How many membership-id → user and user-id → subject mappings are kept to attribute deletes. */
@@ -140,6 +141,10 @@ export class IdentityDirectory {
       case 'apiKey':
         this.#apiKeys.forget(change.keyId);
         return { kind: 'apiKey', keyId: change.keyId };
+      case 'tenant':
+        // Its slug may have changed (the old one is unknown): tenants are few and seldom change.
+        this.#tenants.clear();
+        return { kind: 'tenant', tenantId: change.tenantId };
       case 'reset':
         this.#users.clear();
         this.#memberships.clear();

@@ -1,4 +1,5 @@
 import type { Role } from '../authz/roles.js';
+import type { PlanName } from '../limits/plans.js';
 
 /**
  * A person known to the service, created at their first verified request (src/tenancy/user-enrollment.ts);
@@ -19,6 +20,8 @@ export interface TenantDocument {
   _id: string;
   slug: string;
   name: string;
+  /** Absent on tenants created before plans: they have the default plan. */
+  plan?: PlanName;
   createdAt: Date;
 }
 

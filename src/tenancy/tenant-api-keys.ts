@@ -1,4 +1,5 @@
 import type { Role } from '../authz/roles.js';
+import type { KeyLimits } from '../limits/plans.js';
 import type { PlatformDb } from '../data/platform-db.js';
 import type { TenantDb } from '../data/tenant-db.js';
 import type { ApiKeyDocument } from '../auth/api-key-document.js';
@@ -15,6 +16,8 @@ export interface NewApiKey {
   expiresAt: Date | null;
   /** Trusted operation names it is limited to; null: no limit. */
   operations: string[] | null;
+  /** Rate limits of its own (src/limits); null: its tenant's plan alone. */
+  limits: KeyLimits | null;
 }
 
 /** Who creates a key: a user or a key, and the member whose current roles will bound the key's. */

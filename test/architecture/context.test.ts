@@ -24,7 +24,7 @@ beforeAll(async () => {
       email: 'alice@example.com',
       expiresAt: new Date(Date.now() + 60_000),
     },
-    tenant: { id: seedId('tenant:texas'), slug: 'texas', name: 'Texas Parks & Wildlife' },
+    tenant: { id: seedId('tenant:texas'), slug: 'texas', name: 'Texas Parks & Wildlife', plan: 'standard' },
     roles: new Set(ROLES),
   });
 });

@@ -95,6 +95,7 @@ describe('the request context holds capabilities, never the raw handles', () => 
       | 'apiKeys'
       | 'bi'
       | 'exportEvents'
+      | 'limits'
     >();
   });
 });

@@ -30,6 +30,7 @@ const CONTRACT: Record<Ability, readonly Role[]> = {
   readTenantData: ROLES,
   readPii: ['EDITOR', 'ADMIN'],
   write: ['EDITOR', 'ADMIN'],
+  readUsage: ['ANALYST', 'ADMIN'],
   analyze: ['ANALYST', 'EDITOR', 'ADMIN'],
   exportEvents: ['INTEGRATOR', 'ADMIN'],
   manageTenant: ['ADMIN'],

@@ -9,7 +9,7 @@ import { loadTypeDefs } from '../../src/schema/type-defs.js';
 /** The part of the request context that rules read; the rest of RequestContext is not needed here. */
 export type AuthzContext = Pick<RequestContext, 'principal' | 'tenant' | 'roles'>;
 
-export const texas: ActiveTenant = { id: 't-texas', slug: 'texas', name: 'Texas' };
+export const texas: ActiveTenant = { id: 't-texas', slug: 'texas', name: 'Texas', plan: 'standard' };
 
 const user: Principal = {
   kind: 'user',

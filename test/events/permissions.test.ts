@@ -57,7 +57,7 @@ describe('the rule runs on subscribe, before the resolver reads anything', () =>
       {
         requestId: 'r-1',
         principal: user,
-        tenant: { id: tenantIdOf('texas'), slug: 'texas', name: 'Texas' },
+        tenant: { id: tenantIdOf('texas'), slug: 'texas', name: 'Texas', plan: 'standard' },
         roles: new Set(roles),
       },
     );

@@ -39,8 +39,6 @@ const refused = {
     fragment P on ParkConnection { edges { node { reservations { edges { node { park { id } } } } } } }`,
   'too many aliases': aliases(MAX_ALIASES + 1),
   'too many directives': `{ viewer { ${'roles @include(if: true) '.repeat(MAX_DIRECTIVES + 1)} } }`,
-  'over cost: a page of 100 in a page of 100':
-    '{ parks(first: 100) { nodes { reservations(first: 100) { nodes { id } } } } }',
 };
 
 describe('query limits', () => {

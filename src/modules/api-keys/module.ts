@@ -23,7 +23,9 @@ export const apiKeysModule = defineModule({
       'lastUsedAt',
       'operations',
       'createdBy',
+      'limits',
     ),
+    ApiKeyLimits: allOf(can('manageTenant'), 'restoreRate', 'bucketSize', 'maxCost'),
     CreatedApiKey: allOf(can('manageTenant'), 'apiKey', 'secret'),
   },
 });

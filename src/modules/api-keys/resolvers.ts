@@ -52,6 +52,7 @@ export const apiKeyResolvers: Resolvers = {
     revokedAt: (key) => key.revokedAt?.toISOString() ?? null,
     lastUsedAt: (key) => key.lastUsedAt?.toISOString() ?? null,
     operations: (key) => key.operations ?? null,
+    limits: (key) => key.limits ?? null,
     createdBy: async (key, _args, ctx) => {
       const user = await requireTenant(ctx.apiKeys).grantor(key);
       return user && { id: toGlobalId('User', user._id), email: user.email };

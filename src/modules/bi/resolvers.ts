@@ -9,7 +9,9 @@ export const biResolvers: Resolvers = {
   },
   Mutation: {
     registerTrustedOperation: (_parent, { name, document }, ctx, info) =>
-      requireTenant(ctx.bi).operations.register(info.schema, name, document),
+      requireTenant(ctx.bi).operations.register(info.schema, name, document, (parsed) =>
+        requireTenant(ctx.limits).checkWorstCase(parsed),
+      ),
     removeTrustedOperation: (_parent, { name }, ctx) => requireTenant(ctx.bi).operations.remove(name),
     createExportLink: (_parent, args, ctx, info) => createExportLink(ctx, info.schema, args),
     rotateExportLinkSecret: async (_parent, _args, ctx) => {

@@ -6,6 +6,7 @@ import { holds } from '../../authz/abilities.js';
 import { safelistOf } from '../../bi/safelist.js';
 import type { TrustedOperation, TrustedOperationRegistry } from '../../bi/trusted-operations.js';
 import { isRecord } from '../../bi/is-record.js';
+import type { DocumentCache } from './apq-cache.js';
 import { principalKey } from '../../auth/principal.js';
 
 /*
@@ -26,8 +27,10 @@ import { principalKey } from '../../auth/principal.js';
  * - a trusted hash (repository manifest, then the tenant's own): its body becomes the request's
  *   document and the APQ extension is dropped, so Apollo neither looks it up nor registers it in the
  *   shared APQ cache (a tenant's operation must never become runnable by hash in another tenant);
- * - any other hash, or a plain document, from an unrestricted caller: left to Apollo's APQ with its
- *   bounded cache (apq-cache.ts), register-on-miss as front-ends expect;
+ * - any other hash from an unrestricted caller: an automatic persisted query (register-on-miss, as
+ *   front-ends expect) in the bounded cache of apq-cache.ts, keyed by the active tenant, so that a
+ *   document registered in one tenant is unknown by its hash in every other; Apollo's own APQ, whose
+ *   cache has no request context, is off. A plain document is left to Apollo;
  * - a refusal: the client's document is replaced, unparsed and unvalidated, by a constant one-field
  *   query (parsed once, then served from Apollo's document cache) and the refusal is raised at
  *   `didResolveOperation`, the first hook whose errors Apollo answers as a GraphQL error with our code
@@ -43,12 +46,15 @@ export const CACHE_VARY = 'Authorization, X-API-Key, X-Tenant-ID';
 
 export interface PersistedQueryPluginOptions {
   registry: TrustedOperationRegistry;
+  /** Automatic persisted queries (register-on-miss), kept apart per tenant (apq-cache.ts). */
+  automatic: DocumentCache;
   /** `max-age` of GET responses of trusted operations (BI_CACHE_MAX_AGE_SECONDS). */
   cacheMaxAgeSeconds: number;
 }
 
 type Decision =
   | { kind: 'apollo' }
+  | { kind: 'automatic'; hash: string }
   | { kind: 'trusted'; operation: TrustedOperation }
   | { kind: 'refuse'; error: AppError };
 
@@ -58,13 +64,24 @@ const refusal = (code: ErrorCode, message: string, status: number, headers?: Hea
 });
 
 /** As Apollo answers an unknown hash: 200, so that APQ clients send the document next, and not cached. */
-const notFound = () =>
-  refusal(
-    ErrorCode.PERSISTED_QUERY_NOT_FOUND,
-    'PersistedQueryNotFound',
-    200,
-    new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]),
-  );
+const notFoundError = () =>
+  new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound', {
+    http: { status: 200, headers: new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]) },
+  });
+const notFound = (): Decision => ({ kind: 'refuse', error: notFoundError() });
+
+/** The client's document replaced by one that only carries `error` through Apollo (see above). */
+function refuse(request: GraphQLRequest, error: AppError): GraphQLRequestListener<RequestContext> {
+  request.query = REFUSED_DOCUMENT;
+  request.operationName = undefined;
+  request.variables = undefined;
+  request.extensions = withoutPersistedQuery(request);
+  return {
+    async didResolveOperation() {
+      throw error;
+    },
+  };
+}
 
 async function decide(
   request: GraphQLRequest,
@@ -94,7 +111,7 @@ async function decide(
   }
   const operation = await registry.byHash(ctx.db, hash);
   if (!operation) {
-    if (!safelist.trustedOnly) return { kind: 'apollo' };
+    if (!safelist.trustedOnly) return { kind: 'automatic', hash };
     return typeof request.query === 'string'
       ? refusal(ErrorCode.PERSISTED_QUERY_REQUIRED, 'This credential runs trusted persisted operations only', 400)
       : notFound();
@@ -150,6 +167,7 @@ function cacheListener(operation: TrustedOperation, maxAge: number): GraphQLRequ
 /** Trusted persisted operations and the per-credential safelist, ahead of Apollo's own APQ. */
 export function persistedQueryPlugin({
   registry,
+  automatic,
   cacheMaxAgeSeconds,
 }: PersistedQueryPluginOptions): ApolloServerPlugin<RequestContext> {
   return {
@@ -164,23 +182,31 @@ export function persistedQueryPlugin({
       switch (decision.kind) {
         case 'apollo':
           return {};
+        case 'automatic': {
+          // The tenant's own APQ: a document registered in one tenant is unknown by its hash in every
+          // other (its hash would otherwise tell another tenant which documents exist).
+          const key = `${contextValue.tenant?.id ?? '-'}:${decision.hash}`;
+          const registering = typeof request.query === 'string';
+          const query = registering ? request.query : await automatic.get(key);
+          request.extensions = withoutPersistedQuery(request);
+          if (query === undefined) return refuse(request, notFoundError());
+          request.query = query;
+          // Registered once valid: a document that does not parse or validate is never kept.
+          return registering
+            ? {
+                async didResolveOperation() {
+                  await automatic.set(key, query);
+                },
+              }
+            : {};
+        }
         case 'trusted':
           request.query = decision.operation.body;
           request.operationName = decision.operation.name;
           request.extensions = withoutPersistedQuery(request);
           return cacheListener(decision.operation, cacheMaxAgeSeconds);
-        case 'refuse': {
-          const { error } = decision;
-          request.query = REFUSED_DOCUMENT;
-          request.operationName = undefined;
-          request.variables = undefined;
-          request.extensions = withoutPersistedQuery(request);
-          return {
-            async didResolveOperation() {
-              throw error;
-            },
-          };
-        }
+        case 'refuse':
+          return refuse(request, decision.error);
       }
     },
   };

@@ -1,0 +1,128 @@
+import type { AnyBulkWriteOperation, Db } from 'mongodb';
+
+/**
+ * The figures of one tenant and hour in the usage ledger. Every counter is an integer that only grows
+ * within its hour.
+ */
+export const USAGE_COUNTERS = [
+  'requests',
+  'costAdmitted',
+  'requestsThrottled',
+  'rowsExported',
+  'eventsDelivered',
+  'bytesSent',
+] as const;
+export type UsageCounter = (typeof USAGE_COUNTERS)[number];
+export type UsageCounters = Record<UsageCounter, number>;
+
+export interface UsageDocument extends UsageCounters {
+  _id: string;
+  tenantId: string;
+  /** The start of the hour (UTC) the counters are of. */
+  hour: Date;
+}
+
+export interface UsageIncrement {
+  tenantId: string;
+  hour: Date;
+  counters: Partial<UsageCounters>;
+}
+
+/** What one instance reported of one tenant's admitted cost. */
+export interface ConsumptionReport {
+  instanceId: string;
+  tenantId: string;
+  /** Points admitted by that instance since it started, net of refunds. */
+  spent: number;
+}
+
+/** The data of the limits (src/limits): reconciliation of buckets across instances, the usage ledger. */
+export interface LimitsStore {
+  /**
+   * Records what this instance admitted per tenant (cumulative) and returns the latest report of
+   * every instance that reported since `liveSince`, this one included.
+   */
+  exchangeConsumption(
+    instanceId: string,
+    spent: ReadonlyMap<string, number>,
+    now: Date,
+    liveSince: Date,
+  ): Promise<ConsumptionReport[]>;
+  /** Adds increments to the ledger, in one batch. */
+  addUsage(increments: readonly UsageIncrement[]): Promise<void>;
+  /** The tenant's ledger for the hours from `from` (included) to `to` (excluded), in order. */
+  usage(tenantId: string, from: Date, to: Date): Promise<UsageDocument[]>;
+  /** Creates the TTL indexes (the others are declared with the collections, src/modules/limits). */
+  ensureIndexes(): Promise<void>;
+}
+
+/** The usage ledger: one document per tenant and hour; a tenant collection (its documents carry tenantId). */
+export const USAGE_COLLECTION = 'usage';
+/** The latest consumption report of each instance for each tenant; they expire once the instance is gone. */
+export const CONSUMPTION_COLLECTION = 'rateLimitConsumption';
+
+/** The ledger keeps each hour at least 400 days (the TTL monitor removes it some time after). */
+export const USAGE_RETENTION_SECONDS = 401 * 24 * 60 * 60;
+/** A consumption report outlives its instance this long. */
+const CONSUMPTION_RETENTION_SECONDS = 60;
+
+interface ConsumptionDocument {
+  _id: string;
+  instanceId: string;
+  tenantId: string;
+  spent: number;
+  at: Date;
+}
+
+export function createLimitsStore(db: Db): LimitsStore {
+  const usage = db.collection<UsageDocument>(USAGE_COLLECTION);
+  const consumption = db.collection<ConsumptionDocument>(CONSUMPTION_COLLECTION);
+  return {
+    async exchangeConsumption(instanceId, spent, now, liveSince) {
+      if (spent.size > 0) {
+        await consumption.bulkWrite(
+          [...spent].map(([tenantId, points]) => ({
+            updateOne: {
+              filter: { _id: `${instanceId}:${tenantId}` },
+              update: { $set: { instanceId, tenantId, spent: points, at: now } },
+              upsert: true,
+            },
+          })),
+          { ordered: false },
+        );
+      }
+      const reports = await consumption.find({ at: { $gte: liveSince } }).toArray();
+      return reports.map(({ instanceId: instance, tenantId, spent: points }) => ({
+        instanceId: instance,
+        tenantId,
+        spent: points,
+      }));
+    },
+    async addUsage(increments) {
+      if (increments.length === 0) return;
+      const operations: AnyBulkWriteOperation<UsageDocument>[] = increments.map(({ tenantId, hour, counters }) => ({
+        updateOne: {
+          filter: { _id: `${tenantId}:${hour.toISOString()}`, tenantId },
+          update: {
+            $setOnInsert: { tenantId, hour },
+            $inc: Object.fromEntries(USAGE_COUNTERS.map((name) => [name, counters[name] ?? 0])),
+          },
+          upsert: true,
+        },
+      }));
+      await usage.bulkWrite(operations, { ordered: false });
+    },
+    async usage(tenantId, from, to) {
+      return usage
+        .find({ tenantId, hour: { $gte: from, $lt: to } })
+        .sort({ hour: 1 })
+        .toArray();
+    },
+    async ensureIndexes() {
+      await Promise.all([
+        usage.createIndex({ hour: 1 }, { expireAfterSeconds: USAGE_RETENTION_SECONDS }),
+        consumption.createIndex({ at: 1 }, { expireAfterSeconds: CONSUMPTION_RETENTION_SECONDS }),
+      ]);
+    },
+  };
+}

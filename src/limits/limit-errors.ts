@@ -1,0 +1,25 @@
+import { HeaderMap } from '@apollo/server';
+import { AppError, ErrorCode } from '../errors.js';
+
+/** Why an operation was not admitted. */
+export type Refusal = 'cost' | 'inFlight' | 'subscriptions' | 'authentication';
+
+const MESSAGES: Readonly<Record<Refusal, string>> = {
+  cost: "The tenant's rate limit is exhausted",
+  inFlight: 'The tenant has too many operations in flight',
+  subscriptions: 'Subscription limit reached',
+  authentication: 'Too many failed authentication attempts from this address',
+};
+
+/**
+ * RATE_LIMITED: nothing was executed. Over HTTP it is answered with 429 and `Retry-After`;
+ * `retryAfter` (seconds) is in the error's extensions for WebSocket clients too.
+ */
+export function rateLimited(refusal: Refusal, retryAfterSeconds: number, cost?: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new AppError(ErrorCode.RATE_LIMITED, `${MESSAGES[refusal]}: retry after ${retryAfter} s`, {
+    retryAfter,
+    ...(cost === undefined ? {} : { cost }),
+    http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
+  });
+}

@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import { getOperationAST, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import type { HeaderLookup } from '../auth/credentials.js';
+import type { Principal } from '../auth/principal.js';
+import type { ActiveTenant } from '../context.js';
+import type { LimitsStore, UsageDocument } from '../data/limits-store.js';
+import type { RequestContext } from '../context.js';
+import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
+import { actualCost } from './cost-model.js';
+import { rateLimited } from './limit-errors.js';
+import { createOperationCoster, overMaximumCost, type OperationCoster } from './operation-cost.js';
+import { DEFAULT_PLAN, type PlanName, type Plans } from './plans.js';
+import { maxCostOf, RateLimiter, type BucketStatus, type Payer, type Ticket } from './rate-limiter.js';
+import { Reconciler } from './reconciler.js';
+import { SubscriptionCaps } from './subscription-caps.js';
+import { UsageLedger } from './usage-ledger.js';
+
+export interface LimitsOptions {
+  plans: Plans;
+  authFailures: AuthThrottleOptions;
+  store: LimitsStore;
+  /** How often this instance exchanges consumption with the others (RATE_LIMIT_SYNC_MS). */
+  syncMs: number;
+  /** How often the usage ledger is written (USAGE_FLUSH_MS). */
+  usageFlushMs: number;
+  onError: (error: unknown) => void;
+}
+
+/** The limits a request is decided against: who it acts for, in which tenant. */
+export type LimitedCaller = Pick<RequestContext, 'tenant' | 'principal'>;
+
+/**
+ * What names a caller before its credentials are verified: the headers that decide who it is and in
+ * which tenant it acts. Only ever used to refuse early, never to admit (see `refuseEarly`).
+ */
+export const callerKey = (header: HeaderLookup): string =>
+  ['authorization', 'x-api-key', 'x-tenant-id', 'host'].map((name) => header(name) ?? '').join('\n');
+
+/** The active tenant's limits as one caller is held to them: the request context's `limits`. */
+export interface TenantLimits {
+  /** The tenant's bucket now, its plan, and the caller's maximum cost per operation. */
+  rateLimit(): BucketStatus & { plan: PlanName; maxCostPerOperation: number };
+  /** The tenant's usage ledger for the hours from `from` to `to`. */
+  usage(from: Date, to: Date): Promise<UsageDocument[]>;
+  /** Refuses (BAD_USER_INPUT) a trusted operation to register whose worst cost is over the maximum. */
+  checkWorstCase(document: DocumentNode): void;
+  /** Counts rows a CSV or NDJSON export wrote, in the usage ledger. */
+  recordExportedRows(rows: number): void;
+}
+
+/** Callers remembered for early refusal, and for how long. */
+const REMEMBERED_CALLERS = 10_000;
+const REMEMBER_MS = 10_000;
+
+/** An operation that was admitted: to be finished once with its result. */
+export interface AdmittedOperation {
+  requested: number;
+  ticket: Ticket | null;
+}
+
+/**
+ * The limits of one instance, for every transport: the cost of an operation against its plan's
+ * maximum, and the admission of it by the tenant's bucket. Built once per server.
+ */
+export class Limits {
+  readonly coster: OperationCoster;
+  readonly limiter: RateLimiter;
+  readonly subscriptions = new SubscriptionCaps();
+  readonly authFailures: AuthThrottle;
+  readonly usage: UsageLedger;
+  readonly plans: Plans;
+  readonly #reconciler: Reconciler;
+  readonly #callers = new LRUCache<string, Payer>({ max: REMEMBERED_CALLERS, ttl: REMEMBER_MS });
+
+  constructor(schema: GraphQLSchema, options: LimitsOptions) {
+    this.coster = createOperationCoster(schema);
+    this.plans = options.plans;
+    this.limiter = new RateLimiter();
+    this.authFailures = new AuthThrottle(options.authFailures);
+    this.usage = new UsageLedger(options.store, options.usageFlushMs, options.onError);
+    this.#reconciler = new Reconciler(options.store, this.limiter, {
+      instanceId: randomUUID(),
+      intervalMs: options.syncMs,
+      onError: options.onError,
+    });
+  }
+
+  /** Starts the background work: reconciliation with the other instances, ledger writes. */
+  start(): void {
+    this.#reconciler.start();
+    this.usage.start();
+  }
+
+  /** Stops it, writing what the ledger still holds. */
+  async stop(): Promise<void> {
+    await this.#reconciler.stop();
+    await this.usage.stop();
+  }
+
+  /** The capability of a request acting in `tenant` (src/server/request-context.ts builds it). */
+  forTenant(tenant: ActiveTenant, principal: Principal): TenantLimits {
+    const caller = { tenant, principal };
+    return {
+      rateLimit: () => {
+        const payer = this.payerOf(caller)!;
+        return { ...this.limiter.status(payer), plan: tenant.plan, maxCostPerOperation: maxCostOf(payer) };
+      },
+      usage: (from, to) => this.usage.read(tenant.id, from, to),
+      checkWorstCase: (document) => this.checkWorstCase(caller, document),
+      recordExportedRows: (rows) => this.usage.record(tenant.id, { rowsExported: rows }),
+    };
+  }
+
+  /** Remembers who pays for the requests of a verified caller (see `refuseEarly`). */
+  remember(key: string, caller: LimitedCaller): void {
+    const payer = this.payerOf(caller);
+    if (payer) this.#callers.set(key, payer);
+  }
+
+  /**
+   * RATE_LIMITED for a request of a caller verified within the last seconds whose bucket is empty (or
+   * whose tenant has its maximum in flight): refused before its credentials are verified again and
+   * before its document is parsed, so that a flood of refused requests costs the server little. A
+   * caller not remembered, or whose bucket holds anything, goes the normal way. It never admits.
+   */
+  refuseEarly(key: string): { error: ReturnType<typeof rateLimited>; tenantId: string; status: BucketStatus } | null {
+    const payer = this.#callers.get(key);
+    if (!payer) return null;
+    const wait = this.limiter.emptyFor(payer);
+    if (wait <= 0) return null;
+    this.usage.record(payer.tenantId, { requests: 1, requestsThrottled: 1 });
+    return { error: rateLimited('cost', wait), tenantId: payer.tenantId, status: this.limiter.status(payer) };
+  }
+
+  /** Who pays for a request: its tenant under its plan, and its API key when the key has limits. */
+  payerOf(caller: LimitedCaller): Payer | null {
+    if (!caller.tenant) return null;
+    const { principal } = caller;
+    const keyLimits = principal.kind === 'apiKey' ? principal.limits : null;
+    return {
+      tenantId: caller.tenant.id,
+      plan: this.plans[caller.tenant.plan],
+      key: principal.kind === 'apiKey' && keyLimits ? { keyId: principal.keyId, limits: keyLimits } : null,
+    };
+  }
+
+  /**
+   * Costs an operation and admits it, or throws: BAD_USER_INPUT when it is over its plan's maximum
+   * cost (or its variables or representations are bad), RATE_LIMITED when the buckets do not hold
+   * its cost or the tenant has too many operations in flight. Nothing has executed when it throws.
+   */
+  admit(
+    caller: LimitedCaller,
+    document: DocumentNode,
+    variables: Record<string, unknown> | undefined,
+    operationName: string | undefined,
+  ): AdmittedOperation {
+    const payer = this.payerOf(caller);
+    const requested = this.coster.estimate(document, variables, operationName);
+    const maximum = payer ? maxCostOf(payer) : this.plans[DEFAULT_PLAN].maxCost;
+    if (requested > maximum) throw overMaximumCost(requested, maximum);
+    if (!payer) return { requested, ticket: null };
+    const admission = this.limiter.admit(payer, requested);
+    if (!admission.admitted) {
+      this.usage.record(payer.tenantId, { requests: 1, requestsThrottled: 1 });
+      throw rateLimited(admission.reason, admission.retryAfterSeconds, requested);
+    }
+    return { requested, ticket: admission.ticket };
+  }
+
+  /**
+   * `admit`, charging the whole estimate at once (no refund, no place in flight held): for operations
+   * over WebSocket, whose results are not measured, and for the start of a subscription.
+   */
+  admitWhole(
+    caller: LimitedCaller,
+    document: DocumentNode,
+    variables: Record<string, unknown> | undefined,
+    operationName: string | undefined,
+  ): number {
+    const operation = this.admit(caller, document, variables, operationName);
+    if (operation.ticket) {
+      this.limiter.settle(operation.ticket, operation.requested);
+      this.usage.record(operation.ticket.payer.tenantId, { requests: 1, costAdmitted: operation.requested });
+    }
+    return operation.requested;
+  }
+
+  /**
+   * An operation over WebSocket (`id` on `connection`): admitted by cost as `admitWhole`, and when it
+   * is a subscription, counted against its plan's caps of subscriptions per connection and per
+   * tenant (RATE_LIMITED when at a cap) until `release` or `releaseAll`.
+   */
+  admitOnConnection(
+    connection: object,
+    id: string,
+    caller: LimitedCaller,
+    document: DocumentNode,
+    variables: Record<string, unknown> | undefined,
+    operationName: string | undefined,
+  ): void {
+    const payer = this.payerOf(caller);
+    const isSubscription = getOperationAST(document, operationName)?.operation === 'subscription';
+    if (payer && isSubscription) this.subscriptions.open(connection, id, payer.tenantId, payer.plan);
+    try {
+      this.admitWhole(caller, document, variables, operationName);
+    } catch (error) {
+      this.subscriptions.close(connection, id);
+      throw error;
+    }
+  }
+
+  /** The operation `id` of `connection` ended. */
+  release(connection: object, id: string): void {
+    this.subscriptions.close(connection, id);
+  }
+
+  /** The connection closed: its subscriptions ended. */
+  releaseAll(connection: object): void {
+    this.subscriptions.closeAll(connection);
+  }
+
+  /**
+   * Refuses (BAD_USER_INPUT) an operation to be registered as trusted whose cost, with the costliest
+   * variables a caller could send, is over the caller's plan maximum.
+   */
+  checkWorstCase(caller: LimitedCaller, document: DocumentNode): void {
+    const payer = this.payerOf(caller);
+    const cost = this.coster.worstCase(document);
+    const maximum = payer ? maxCostOf(payer) : this.plans[DEFAULT_PLAN].maxCost;
+    if (cost > maximum) throw overMaximumCost(cost, maximum);
+  }
+
+  /** Ends an admitted operation with its result's data: refunds the estimate beyond the actual cost. */
+  finish(operation: AdmittedOperation, data: unknown, isMutation: boolean): number {
+    const actual = Math.min(operation.requested, actualCost(data, isMutation));
+    if (operation.ticket) {
+      this.limiter.settle(operation.ticket, actual);
+      this.usage.record(operation.ticket.payer.tenantId, { requests: 1, costAdmitted: actual });
+    }
+    return actual;
+  }
+
+  /** The caller's tenant bucket, or null outside a tenant. */
+  status(caller: LimitedCaller): { tenantId: string; status: BucketStatus } | null {
+    const payer = this.payerOf(caller);
+    return payer ? { tenantId: payer.tenantId, status: this.limiter.status(payer) } : null;
+  }
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+export const PLAN_NAMES = ['free', 'standard', 'enterprise'] as const;
+export type PlanName = (typeof PLAN_NAMES)[number];
+
+/** The plan of a tenant whose document names none (every tenant created before plans existed). */
+export const DEFAULT_PLAN: PlanName = 'standard';
+
+/** What a plan allows a tenant. Costs are in the points of src/limits/cost-model.ts. */
+export interface PlanLimits {
+  /** Cost points restored to the tenant's bucket per second: its sustained rate. */
+  restoreRate: number;
+  /** Cost points the bucket holds at most: the burst a tenant may spend at once. */
+  bucketSize: number;
+  /** The largest cost one operation may have; a costlier one is refused before it runs. */
+  maxCost: number;
+  /** Live subscriptions of the tenant, across its connections, on one instance. */
+  subscriptionsPerTenant: number;
+  /** Live subscriptions on one WebSocket connection. */
+  subscriptionsPerConnection: number;
+  /** Operations of the tenant executing at the same time on one instance. */
+  requestsInFlight: number;
+}
+
+export type Plans = Readonly<Record<PlanName, PlanLimits>>;
+
+/**
+ * The documented defaults (docs/limits.md). A simple operation (create, change or read one object by
+ * id) costs at most 11 points: 10 for a mutation plus 1 for the object it returns. The restore rates
+ * therefore sustain 50+ (free), 200+ (standard) and 1,000+ (enterprise) simple operations a second,
+ * and each bucket holds ten seconds of its rate. A page of 100 with a page of 100 inside (10,201
+ * points) is over the standard maximum; a full page of 100 reservations with their park (401) is
+ * within every plan's.
+ */
+export const DEFAULT_PLANS: Plans = {
+  free: {
+    restoreRate: 600,
+    bucketSize: 6_000,
+    maxCost: 2_000,
+    subscriptionsPerTenant: 10,
+    subscriptionsPerConnection: 5,
+    requestsInFlight: 20,
+  },
+  standard: {
+    restoreRate: 2_500,
+    bucketSize: 25_000,
+    maxCost: 10_000,
+    subscriptionsPerTenant: 100,
+    subscriptionsPerConnection: 20,
+    requestsInFlight: 100,
+  },
+  enterprise: {
+    restoreRate: 12_000,
+    bucketSize: 120_000,
+    maxCost: 50_000,
+    subscriptionsPerTenant: 1_000,
+    subscriptionsPerConnection: 50,
+    requestsInFlight: 500,
+  },
+};
+
+const positive = z.number().int().positive().max(1_000_000_000);
+
+const LimitsOverride = z
+  .object({
+    restoreRate: positive,
+    bucketSize: positive,
+    maxCost: positive,
+    subscriptionsPerTenant: positive,
+    subscriptionsPerConnection: positive,
+    requestsInFlight: positive,
+  })
+  .partial()
+  .strict();
+
+/** The `PLANS` variable: a JSON object of plan name → the numbers that differ from the defaults. */
+export const PlansOverride = z
+  .object({ free: LimitsOverride, standard: LimitsOverride, enterprise: LimitsOverride })
+  .partial()
+  .strict();
+
+export type PlansOverride = z.infer<typeof PlansOverride>;
+
+/** The defaults with the configured overrides applied. */
+export function resolvePlans(override: PlansOverride = {}): Plans {
+  return {
+    free: { ...DEFAULT_PLANS.free, ...override.free },
+    standard: { ...DEFAULT_PLANS.standard, ...override.standard },
+    enterprise: { ...DEFAULT_PLANS.enterprise, ...override.enterprise },
+  };
+}
+
+export const isPlanName = (value: unknown): value is PlanName =>
+  typeof value === 'string' && (PLAN_NAMES as readonly string[]).includes(value);
+
+/** The limits that differ for one API key: each applies when lower than its plan's. */
+export type KeyLimits = Partial<Pick<PlanLimits, 'restoreRate' | 'bucketSize' | 'maxCost'>>;

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server?.stop());
+
+const ALICE = 'alice@example.com'; // texas admin: standard plan, at most 10,000 points per operation
+const BOB = 'bob@example.com'; // washington editor: free plan, at most 2,000
+
+/** Fifteen aliases of a page of parks, each park with a page of reservations, sizes from `$n`. */
+const bomb = (root: string) =>
+  `query Bomb($n: Int) { ${Array.from(
+    { length: 15 },
+    (_, i) => `a${i}: ${root}(first: $n) { nodes { reservations(first: $n) { nodes { id visitorName } } } }`,
+  ).join(' ')} }`;
+
+const parkCount = async () => {
+  const response = await server.as<{ parks: { nodes: unknown[] } }>(ALICE, '{ parks(first: 100) { nodes { id } } }');
+  return response.data!.parks.nodes.length;
+};
+
+describe('the cost of an operation, from its document and its variables', () => {
+  it('refuses a variable-driven cost bomb before it runs, naming its cost and the maximum', async () => {
+    const response = await server.as(ALICE, bomb('parks'), { variables: { n: 1000 } });
+    expect(response.status).toBe(400);
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    // 15 × (1 + 100 × (1 + 1 + 100 × 1)): a variable counts clamped to 100, like a literal.
+    expect(response.errors![0]!.message).toBe('Operation cost 153015 exceeds the maximum of 10000 per operation');
+    expect(response.data).toBeUndefined();
+  });
+
+  it('runs the same document with small pages, and reports what it cost', async () => {
+    const response = await server.as<Record<string, unknown>>(ALICE, bomb('parks'), { variables: { n: 2 } });
+    expect(response.errors).toBeUndefined();
+    const cost = (response as unknown as { extensions: { cost: Record<string, number> } }).extensions.cost;
+    expect(cost.requested).toBe(15 * (1 + 2 * (1 + 1 + 2 * 1)));
+    expect(cost.actual).toBeGreaterThan(0);
+    expect(cost.actual).toBeLessThanOrEqual(cost.requested!);
+  });
+
+  it('counts a page size left out as the default page, and clamps a negative one to nothing', async () => {
+    const absent = await server.as(ALICE, bomb('parks'), { variables: {} });
+    expect(codes(absent)).toEqual([]);
+    const huge = await server.as(
+      ALICE,
+      '{ parks(first: 100) { nodes { reservations(first: 100) { nodes { id } } } } }',
+    );
+    expect(codes(huge)).toEqual(['BAD_USER_INPUT']);
+    expect(huge.errors![0]!.message).toMatch(/^Operation cost 10201 exceeds the maximum of 10000/);
+  });
+
+  it('executes nothing of a mutation over its maximum: no park is created', async () => {
+    const before = await parkCount();
+    const mutation = `mutation Many($n: Int) { ${Array.from(
+      { length: 15 },
+      (_, i) =>
+        `c${i}: createPark(input: { name: "bomb ${i}" }) { reservations(first: $n) { nodes { park { reservations(first: $n) { nodes { id } } } } } }`,
+    ).join(' ')} }`;
+    const response = await server.as(ALICE, mutation, { variables: { n: 100 } });
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(await parkCount()).toBe(before);
+  });
+
+  it("applies the tenant's plan: a free tenant's maximum is lower", async () => {
+    const page = '{ parks(first: 100) { nodes { reservations(first: 30) { nodes { id } } } } }'; // 1 + 100 × 32
+    expect(codes(await server.as(ALICE, page))).toEqual([]);
+    const refused = await server.as(BOB, page);
+    expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    expect(refused.errors![0]!.message).toBe('Operation cost 3201 exceeds the maximum of 2000 per operation');
+  });
+
+  it('costs a trusted operation at registration with the costliest variables a caller could send', async () => {
+    const document =
+      'query Nested($n: Int, $m: Int) { parks(first: $n) { nodes { reservations(first: $m) { nodes { id } } } } }';
+    const response = await server.as(
+      ALICE,
+      'mutation ($name: String!, $document: String!) { registerTrustedOperation(name: $name, document: $document) { id } }',
+      { variables: { name: 'Nested', document } },
+    );
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors![0]!.message).toMatch(/^Operation cost 10201 exceeds the maximum of 10000/);
+  });
+});
+
+describe('_entities', () => {
+  const entities = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Park { id name } } }';
+  const parkId = async () => {
+    const response = await server.as<{ parks: { nodes: Array<{ id: string }> } }>(ALICE, '{ parks { nodes { id } } }');
+    return response.data!.parks.nodes[0]!.id;
+  };
+
+  it('counts every representation and what it selects: a flood is refused before any is resolved', async () => {
+    const id = await parkId();
+    const flood = `query ($r: [_Any!]!) { _entities(representations: $r) {
+      ... on Park { reservations(first: 100) { nodes { id } } } } }`;
+    const representations = Array.from({ length: 500 }, () => ({ __typename: 'Park', id }));
+    const response = await server.as(ALICE, flood, { variables: { r: representations } });
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors![0]!.message).toBe('Operation cost 51000 exceeds the maximum of 10000 per operation');
+  });
+
+  it('resolves a few representations as before', async () => {
+    const id = await parkId();
+    const response = await server.as<{ _entities: Array<{ id: string }> }>(ALICE, entities, {
+      variables: { r: [{ __typename: 'Park', id }] },
+    });
+    expect(response.errors).toBeUndefined();
+    expect(response.data!._entities.map((entity) => entity.id)).toEqual([id]);
+  });
+
+  it.each([
+    ['a __typename that is not an entity here', { __typename: 'Viewer', id: 'x' }, /__typename is not an entity/],
+    ['no __typename', { id: 'x' }, /__typename is not an entity/],
+    ['an id that is not a string', { __typename: 'Park', id: { $ne: null } }, /id must be a string/],
+    ['a numeric id', { __typename: 'Reservation', id: 7 }, /id must be a string/],
+  ])('refuses %s with BAD_USER_INPUT', async (_case, representation, message) => {
+    const response = await server.as(ALICE, entities, { variables: { r: [representation] } });
+    expect(response.status).toBe(400);
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors![0]!.message).toMatch(message);
+    expect(response.data).toBeUndefined();
+  });
+});

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PLANS } from '../../src/limits/plans.js';
+import { until } from '../events/support.js';
+import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+
+/**
+ * A small bucket against a quick restore, so that a few seconds of flood are dominated by the
+ * restore rate: what the plan admits over the window is BUCKET + RATE × seconds.
+ */
+const BUCKET = 150;
+const RATE = 300;
+const ENV = {
+  PLANS: JSON.stringify({ standard: { bucketSize: BUCKET, restoreRate: RATE, requestsInFlight: 1000 } }),
+  RATE_LIMIT_SYNC_MS: '100',
+};
+const FLOOD_MS = 4000;
+/** 20 points, estimated and actual alike, and no database round trip: the limit is what binds. */
+const QUERY = `{ ${Array.from({ length: 10 }, (_, i) => `v${i}: viewer { tenant { id } }`).join(' ')} }`;
+
+let a: TestServer;
+let b: TestServer;
+beforeAll(async () => {
+  a = await startTestServer(ENV);
+  b = await startPeerServer(a, ENV);
+});
+afterAll(async () => {
+  await b?.stop();
+  await a?.stop();
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends the query from `workers` loops until the deadline; returns the cost points admitted. A refused
+ * worker pauses a little (all of this runs in one process: a spinning client would starve the servers).
+ */
+async function flood(server: TestServer, token: string, deadline: number, workers: number): Promise<number> {
+  let admitted = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (Date.now() < deadline) {
+        const response = await server.gql(QUERY, { auth: token });
+        const cost = (response as unknown as { extensions?: { cost?: { actual: number } } }).extensions?.cost;
+        if (response.status === 200) admitted += cost!.actual;
+        else {
+          expect(response.status).toBe(429);
+          await pause(10);
+        }
+      }
+    }),
+  );
+  return admitted;
+}
+
+describe('two instances on one database', () => {
+  it("keep a tenant's admitted cost within 25% of its plan", async () => {
+    const token = await a.token('alice@example.com');
+    const started = Date.now();
+    const deadline = started + FLOOD_MS;
+    const [onA, onB] = await Promise.all([flood(a, token, deadline, 3), flood(b, token, deadline, 3)]);
+    const seconds = (Date.now() - started) / 1000;
+    const plan = BUCKET + RATE * seconds;
+    // Each instance alone would admit about the whole plan: together they must not admit two.
+    expect(onA).toBeGreaterThan(0);
+    expect(onB).toBeGreaterThan(0);
+    expect(onA + onB).toBeLessThanOrEqual(plan * 1.25);
+    // And the limit is not met by refusing what the plan allows.
+    expect(onA + onB).toBeGreaterThanOrEqual(plan * 0.5);
+  });
+});
+
+describe('a plan change', () => {
+  it('applies on every instance within a second', async () => {
+    const token = await a.token('alice@example.com');
+    const quota = async (server: TestServer) =>
+      (await server.gql('{ viewer { roles } }', { auth: token })).headers.get('ratelimit-policy');
+    const tenants = a.app.services.database.platform.collection('tenants');
+    expect(await quota(a)).toContain(`q=${BUCKET};`);
+    const changed = Date.now();
+    await tenants.updateOne({ slug: 'texas' }, { $set: { plan: 'enterprise' } });
+    const enterprise = `q=${DEFAULT_PLANS.enterprise.bucketSize};`;
+    await until(
+      async () => (await quota(a))!.includes(enterprise) && (await quota(b))!.includes(enterprise),
+      'the new plan',
+      1000,
+    );
+    expect(Date.now() - changed).toBeLessThan(1000);
+    await tenants.updateOne({ slug: 'texas' }, { $set: { plan: 'standard' } });
+  });
+});
