@@ -1,4 +1,3 @@
-import { HeaderMap } from '@apollo/server';
 import { AppError, ErrorCode } from '../errors.js';
 
 /** Why an operation was not admitted. */
@@ -20,6 +19,7 @@ export function rateLimited(refusal: Refusal, retryAfterSeconds: number, cost?: 
   return new AppError(ErrorCode.RATE_LIMITED, `${MESSAGES[refusal]}: retry after ${retryAfter} s`, {
     retryAfter,
     ...(cost === undefined ? {} : { cost }),
-    http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
+    // Read by Apollo as its HeaderMap (a Map of lower-case names); removed by the error formatter.
+    http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) },
   });
 }
