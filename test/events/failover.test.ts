@@ -59,11 +59,12 @@ async function spawnInstance(): Promise<{ child: ChildProcess; url: string }> {
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the child instance did not start')), 30_000);
     child.once('exit', (code) => reject(new Error(`the child instance exited with ${code}`)));
+    // The start-up log line names the address, whether logs are JSON lines or pretty-printed.
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const url = (JSON.parse(line) as { url?: unknown }).url;
-      if (typeof url !== 'string') return;
+      const url = /(http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(line)?.[1];
+      if (url === undefined) return;
       clearTimeout(timer);
-      resolve(url.replace(/\/graphql$/, ''));
+      resolve(url);
     });
   });
   return { child, url };
