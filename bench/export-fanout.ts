@@ -13,13 +13,15 @@ import { generateApiKey } from '../src/auth/api-key-secret.js';
 import type { Role } from '../src/authz/roles.js';
 import { loadConfig } from '../src/config.js';
 import { newId } from '../src/data/ids.js';
+import type { TenantDb } from '../src/data/tenant-db.js';
 import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { decodeCursor } from '../src/events/cursor.js';
 import type { EventDocument } from '../src/events/event-document.js';
-import { latestPosition } from '../src/events/outbox.js';
+import { latestPosition, publishedPosition } from '../src/events/outbox.js';
 import type { ApiKeyDocument } from '../src/auth/api-key-document.js';
+import { seedId } from '../src/seed/seed.js';
 import { startApp, type RunningApp } from '../src/server/app.js';
-import type { TenantDocument } from '../src/tenancy/identity-documents.js';
+import type { MembershipDocument, TenantDocument } from '../src/tenancy/identity-documents.js';
 
 /**
  * Issue 4's fan-out figures: SUBSCRIBERS exportEvents subscriptions spread evenly over TENANTS tenants,
@@ -360,6 +362,9 @@ await import(${JSON.stringify(import.meta.url)});`;
   }
 }
 
+/** The demo user (alice) who creates every bench key, as a member holding ADMIN in each bench tenant. */
+const KEY_GRANTOR = seedId('user:alice@example.com');
+
 async function createTenants(app: RunningApp, url: string): Promise<TenantSpec[]> {
   const { database } = app.services;
   const now = new Date();
@@ -374,7 +379,7 @@ async function createTenants(app: RunningApp, url: string): Promise<TenantSpec[]
         roles: [role],
         secretHash: generated.secretHash,
         createdAt: now,
-        createdBy: { kind: 'user', id: 'bench' },
+        createdBy: { kind: 'user', id: KEY_GRANTOR },
         expiresAt: null,
         revokedAt: null,
         lastUsedAt: null,
@@ -388,6 +393,10 @@ async function createTenants(app: RunningApp, url: string): Promise<TenantSpec[]
     await database.platform
       .collection<TenantDocument>('tenants')
       .insertOne({ _id: id, slug, name: `Fan-out ${index}`, createdAt: now });
+    // A key acts with no more than its creating member still holds: alice, ADMIN here, grants both keys.
+    await database.platform
+      .collection<MembershipDocument>('memberships')
+      .insertOne({ userId: KEY_GRANTOR, tenantId: id, roles: ['ADMIN'], updatedAt: now });
     const integratorKey = await key(id, 'fan-out subscriber', 'INTEGRATOR');
     const editorKey = await key(id, 'fan-out writer', 'EDITOR');
     tenants.push({ index, id, slug, integratorKey, editorKey, parkId: '' });
@@ -403,6 +412,15 @@ async function createTenants(app: RunningApp, url: string): Promise<TenantSpec[]
     }),
   );
   return tenants;
+}
+
+/** Resolves once every event the tenant committed so far has its position. */
+async function allPublished(db: TenantDb, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await publishedPosition(db)) < (await latestPosition(db))) {
+    if (Date.now() > deadline) throw new Error(`events of ${db.tenantId} not published in time`);
+    await sleep(10);
+  }
 }
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -471,6 +489,8 @@ async function phase(
     count,
   });
   const busy = performance.eventLoopUtilization(busyBefore).utilization;
+  // The sequencer gives committed events their positions just after commit: count them once published.
+  await Promise.all(tenants.map((t) => allPublished(database.forTenant(t.id))));
   const stored = await Promise.all(
     tenants.map((t) =>
       database
