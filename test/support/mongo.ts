@@ -17,7 +17,7 @@ export interface TestMongo {
 export async function startTestMongo(): Promise<TestMongo> {
   const external = process.env.MONGODB_URI;
   if (external) return { uri: external, embedded: false, stop: async () => {} };
-  const server = await startEmbeddedMongo();
+  const server = await startEmbeddedMongo({ enableTestCommands: true });
   return { uri: server.uri, embedded: true, stop: server.stop };
 }
 

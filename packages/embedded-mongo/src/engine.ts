@@ -5,6 +5,7 @@ import type { ChangeInput } from './change-streams/change-log.js';
 import { ClusterClock } from './cluster-time.js';
 import { CursorRegistry } from './cursors.js';
 import { writeConflict } from './errors.js';
+import { FailPoints } from './fail-points.js';
 import type { CommitRecord, CommitSink, RecordOp, RecordedTick } from './persistence/commit-record.js';
 import { Catalog } from './storage/catalog.js';
 import type { Collection } from './storage/collection.js';
@@ -34,13 +35,17 @@ export class Engine {
   readonly identity: ServerIdentity;
   /** Identifies this server instance in hello's topologyVersion. */
   readonly processId = new ObjectId();
+  readonly failPoints = new FailPoints();
+  /** Whether test-only commands (configureFailPoint) are accepted. */
+  readonly testCommands: boolean;
 
   private readonly ttlMonitor = setInterval(() => this.expireDocuments(), TTL_MONITOR_INTERVAL_MS).unref();
   /** The journal every commit is recorded in; none when the server keeps nothing. */
   private sink: CommitSink | undefined;
 
-  constructor(identity: ServerIdentity) {
+  constructor(identity: ServerIdentity, options: { testCommands: boolean } = { testCommands: false }) {
     this.identity = identity;
+    this.testCommands = options.testCommands;
   }
 
   /** From now on every change to the data, indexes or catalog is recorded in the sink as it is made. */

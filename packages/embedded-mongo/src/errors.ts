@@ -4,18 +4,24 @@ import type { Document } from 'bson';
 export const ErrorCode = {
   InternalError: 1,
   BadValue: 2,
+  HostUnreachable: 6,
+  HostNotFound: 7,
   FailedToParse: 9,
+  Unauthorized: 13,
   TypeMismatch: 14,
   IllegalOperation: 20,
   NamespaceNotFound: 26,
   IndexNotFound: 27,
   CursorNotFound: 43,
   NamespaceExists: 48,
+  StaleShardVersion: 63,
   CommandNotFound: 59,
   ImmutableField: 66,
   CannotCreateIndex: 67,
   InvalidOptions: 72,
   InvalidNamespace: 73,
+  NetworkTimeout: 89,
+  ShutdownInProgress: 91,
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   WriteConflict: 112,
@@ -23,13 +29,21 @@ export const ErrorCode = {
   CommandNotSupported: 115,
   DocumentValidationFailure: 121,
   InvalidPipelineOperator: 168,
+  PrimarySteppedDown: 189,
   TransactionTooOld: 225,
   NoSuchTransaction: 251,
+  ExceededTimeLimit: 262,
   TransactionCommitted: 256,
   OperationNotSupportedInTransaction: 263,
   ChangeStreamFatalError: 280,
   ChangeStreamHistoryLost: 286,
+  SocketException: 9001,
+  NotWritablePrimary: 10107,
   DuplicateKey: 11000,
+  InterruptedAtShutdown: 11600,
+  InterruptedDueToReplStateChange: 11602,
+  NotPrimaryNoSecondaryOk: 13435,
+  NotPrimaryOrSecondary: 13436,
   UnrecognizedPipelineStage: 40324,
   ChangeStreamNotFirstStage: 40602,
 } as const;
@@ -50,12 +64,13 @@ export const TRANSIENT_TRANSACTION_ERROR = 'TransientTransactionError';
 
 /** An error reported to the client as a MongoDB command failure (`ok: 0`) or a write error. */
 export class CommandError extends Error {
-  readonly code: ErrorCodeValue;
+  /** One of {@link ErrorCode}, or any code a fail point was told to answer with. */
+  readonly code: number;
   readonly errorLabels: string[];
   /** Extra fields of the reply, e.g. keyPattern/keyValue of a duplicate key error. */
   readonly details: Document;
 
-  constructor(code: ErrorCodeValue, message: string, options: { labels?: string[]; details?: Document } = {}) {
+  constructor(code: number, message: string, options: { labels?: string[]; details?: Document } = {}) {
     super(message);
     this.code = code;
     this.errorLabels = options.labels ?? [];
@@ -63,7 +78,7 @@ export class CommandError extends Error {
   }
 
   get codeName(): string {
-    return CODE_NAMES.get(this.code) ?? 'UnknownError';
+    return CODE_NAMES.get(this.code) ?? `Location${this.code}`;
   }
 
   /** The document of a failed command reply (without the cluster time fields). */

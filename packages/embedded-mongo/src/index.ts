@@ -18,6 +18,11 @@ export interface EmbeddedMongoOptions {
   dir?: string;
   /** Journal bytes after which a snapshot is taken in the background (default 16 MiB, or the last snapshot's size). */
   snapshotAfterBytes?: number;
+  /**
+   * Accepts test-only commands, as mongod's `enableTestCommands` does: `configureFailPoint` (the
+   * `failCommand` fail point) for injecting faults. Off by default: the command is then unknown.
+   */
+  enableTestCommands?: boolean;
 }
 
 export interface EmbeddedMongo {
@@ -57,6 +62,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     replSetName,
     dir,
     snapshotAfterBytes: options.snapshotAfterBytes,
+    testCommands: options.enableTestCommands ?? false,
   });
   return {
     uri: connectionString(port, replSetName),

@@ -17,6 +17,7 @@ import { decodeOpQuery, encodeOpReply, REPLY_QUERY_FAILURE } from './wire/op-que
 /** A client connection: messages are handled one at a time, in arrival order, as mongod does per connection. */
 class ClientConnection implements ConnectionInfo {
   readonly id: number;
+  appName: string | undefined;
   private readonly socket: Socket;
   private readonly engine: Engine;
   private readonly reader = new FrameReader();
@@ -148,6 +149,8 @@ export interface ListenOptions {
   /** The data directory; undefined keeps everything in memory. */
   readonly dir: string | undefined;
   readonly snapshotAfterBytes: number | undefined;
+  /** Whether test-only commands (configureFailPoint) are accepted, like mongod's enableTestCommands. */
+  readonly testCommands: boolean;
 }
 
 /** The TCP listener and its connections, around one engine. */
@@ -172,7 +175,10 @@ export class EmbeddedServer {
       });
     });
     const { port } = this.server.address() as AddressInfo;
-    const engine = new Engine({ host: options.host, port, replSetName: options.replSetName });
+    const engine = new Engine(
+      { host: options.host, port, replSetName: options.replSetName },
+      { testCommands: options.testCommands },
+    );
     try {
       if (options.dir !== undefined) {
         const { dir, snapshotAfterBytes, replSetName } = options;

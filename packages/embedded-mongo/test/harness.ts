@@ -21,7 +21,7 @@ export interface TestMongo {
 export async function startTestMongo(): Promise<TestMongo> {
   const external = process.env.MONGODB_URI;
   if (external) return { uri: external, stop: async () => {} };
-  return startEmbeddedMongo();
+  return startEmbeddedMongo({ enableTestCommands: true });
 }
 
 /** A database name no other test uses, so files sharing a real server never see each other's data. */

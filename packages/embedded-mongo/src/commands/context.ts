@@ -8,6 +8,10 @@ export interface ConnectionInfo {
   readonly id: number;
   /** Aborted when the connection closes or the server stops, ending any wait on its behalf. */
   readonly signal: AbortSignal;
+  /** The application name the client gave in its handshake (`client.application.name`). */
+  appName: string | undefined;
+  /** Drops the connection without a reply (a fail point's closeConnection). */
+  close(): void;
 }
 
 export interface CommandContext {

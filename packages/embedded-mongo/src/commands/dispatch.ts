@@ -2,11 +2,16 @@ import type { Document } from 'bson';
 import { DataAccess } from '../data-access.js';
 import type { Engine } from '../engine.js';
 import { asCommandError, commandNotFound } from '../errors.js';
+import type { CommandError } from '../errors.js';
 import type { CommandSession } from '../transactions.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { injectedError } from '../fail-points.js';
+import type { InjectedFault } from '../fail-points.js';
 import { aggregateCommands } from './aggregate.js';
 import type { CommandTable, ConnectionInfo } from './context.js';
+import { failPointCommands } from './fail-point.js';
 import { findAndModifyCommands } from './find-and-modify.js';
-import { handshakeCommands } from './handshake.js';
+import { handshakeCommands, topologyVersion } from './handshake.js';
 import { indexCommands } from './indexes.js';
 import { namespaceCommands } from './namespaces.js';
 import { readCommands } from './reads.js';
@@ -22,6 +27,7 @@ const COMMANDS: CommandTable = {
   ...readCommands,
   ...aggregateCommands,
   ...transactionCommands,
+  ...failPointCommands,
 };
 
 /** Commands ending a transaction settle its state themselves; any other failure inside one aborts it, as on the server. */
@@ -46,6 +52,13 @@ export async function runCommand(
       return { ...retried.reply, ...engine.replyTimes() };
     }
     const { transaction } = session;
+    const fault = engine.failPoints.take(name, connection.appName);
+    if (fault)
+      await injectFault(
+        fault,
+        connection,
+        injectedError(fault, isRetryableWrite(name, session), topologyVersion(engine)),
+      );
     const data = new DataAccess(engine, transaction);
     const reply = await handler(command, { engine, db, data, session: session.session, transaction, connection });
     const failedWrites = Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0;
@@ -56,11 +69,33 @@ export async function runCommand(
       session.session.lastRetryableWrite = { txnNumber: session.retryableTxnNumber, reply };
     }
     await engine.durable();
-    return { ...reply, ...engine.replyTimes() };
+    const writeConcernError = fault?.writeConcernError;
+    return { ...reply, ...(writeConcernError ? { writeConcernError } : {}), ...engine.replyTimes() };
   } catch (error) {
     const { transaction } = session;
     if (transaction?.state === 'active' && !TRANSACTION_OUTCOME_COMMANDS.has(name))
       engine.transactions.finish(transaction, 'aborted');
     return { ...asCommandError(error).toReply(), ...engine.replyTimes() };
   }
+}
+
+/** A retryable write, or the end of a transaction: what mongod labels RetryableWriteError when it fails retryably. */
+function isRetryableWrite(name: string, session: CommandSession): boolean {
+  return session.retryableTxnNumber !== undefined || TRANSACTION_OUTCOME_COMMANDS.has(name);
+}
+
+/**
+ * Holds the command up (blockConnection), drops its connection (closeConnection) or fails it
+ * (errorCode), as the failCommand fail point says; with none of those (only a writeConcernError)
+ * the command runs.
+ */
+async function injectFault(fault: InjectedFault, connection: ConnectionInfo, error: CommandError): Promise<void> {
+  if (fault.blockTimeMS !== undefined) {
+    await delay(fault.blockTimeMS, undefined, { signal: connection.signal }).catch(() => undefined);
+  }
+  if (fault.closeConnection) {
+    connection.close();
+    throw new Error('connection closed by the failCommand fail point');
+  }
+  if (fault.errorCode !== undefined) throw error;
 }

@@ -3,6 +3,7 @@ import { Long, ObjectId } from 'bson';
 import type { Document } from 'bson';
 import { isPlainObject } from '../values/kinds.js';
 import { optionalNumber } from './arguments.js';
+import type { Engine } from '../engine.js';
 import type { CommandContext, CommandTable } from './context.js';
 
 /** The MongoDB release whose wire protocol (maxWireVersion 21) this server speaks. */
@@ -14,6 +15,11 @@ const MAX_WRITE_BATCH_SIZE = 100_000;
 const LOGICAL_SESSION_TIMEOUT_MINUTES = 30;
 
 const ELECTION_ID = new ObjectId('7fffffff0000000000000001');
+
+/** The topology of a single member never changes: its version is this server instance's, at counter 0. */
+export function topologyVersion(engine: Engine): Document {
+  return { processId: engine.processId, counter: Long.ZERO };
+}
 
 /**
  * A hello carrying topologyVersion and maxAwaitTimeMS is the driver's streaming monitor: the server
@@ -29,7 +35,15 @@ function knowsThisServer(command: Document, processId: ObjectId): boolean {
   return known instanceof ObjectId && known.equals(processId);
 }
 
+/** The application name of the client's handshake, kept for fail points that filter on it. */
+function rememberAppName(command: Document, context: CommandContext): void {
+  const client = command.client;
+  const application = isPlainObject(client) ? client.application : undefined;
+  if (isPlainObject(application) && typeof application.name === 'string') context.connection.appName = application.name;
+}
+
 async function hello(command: Document, context: CommandContext): Promise<Document> {
+  rememberAppName(command, context);
   const { processId } = context.engine;
   if (isAwaitableHello(command) && knowsThisServer(command, processId)) {
     const wait = optionalNumber(command, 'maxAwaitTimeMS') ?? 0;
@@ -42,7 +56,7 @@ async function hello(command: Document, context: CommandContext): Promise<Docume
   return {
     ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
     helloOk: true,
-    topologyVersion: { processId, counter: Long.ZERO },
+    topologyVersion: topologyVersion(context.engine),
     hosts: [address],
     setName: replSetName,
     setVersion: 1,
