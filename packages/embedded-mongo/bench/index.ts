@@ -1,3 +1,4 @@
+import * as durability from './durability.js';
 import * as findById from './find-by-id.js';
 
 interface BenchModule {
@@ -6,6 +7,7 @@ interface BenchModule {
 
 /** The package's benchmarks, one after the other; the root `npm run bench` runs them too. */
 const BENCHMARKS: Record<string, BenchModule> = {
+  durability,
   'find-by-id': findById,
 };
 

@@ -3,16 +3,19 @@ import type { Engine } from './engine.js';
 import { writeConflict } from './errors.js';
 import { compileFilter } from './query/mingo.js';
 import type { CollectionResolver } from './query/mingo.js';
-import type { Collection, StoredDocument } from './storage/collection.js';
-import { storedDocument } from './storage/collection.js';
+import { validateNamespace } from './storage/catalog.js';
+import { Collection, storedDocument } from './storage/collection.js';
+import type { StoredDocument } from './storage/collection.js';
 import { candidateDocuments } from './storage/planner.js';
 import { copyView } from './values/view.js';
+import { namespaceOf } from './storage/write-op.js';
 import type { WriteKind, WriteOp } from './storage/write-op.js';
 import type { PendingWrites, Transaction } from './transactions.js';
 
 /**
- * Reads and writes as one command sees them: committed data, overlaid with the transaction's own
- * pending writes when it runs inside one. Outside a transaction every write commits at once.
+ * Reads and writes as one command sees them. Outside a transaction: the latest committed data, and
+ * every write commits at once. Inside one: the committed data as of the transaction's snapshot,
+ * overlaid with its own pending writes and the collections it created.
  */
 export class DataAccess {
   private readonly engine: Engine;
@@ -23,15 +26,47 @@ export class DataAccess {
     this.transaction = transaction;
   }
 
+  /** The collection as the command sees it: committed, or created by its own transaction. */
+  collection(db: string, coll: string): Collection | undefined {
+    return this.engine.catalog.collection(db, coll) ?? this.transaction?.createdCollections.get(namespaceOf(db, coll));
+  }
+
+  /**
+   * The collection a write goes to, created when missing: at once outside a transaction, inside one
+   * privately until it commits.
+   */
+  writableCollection(db: string, coll: string): Collection {
+    const existing = this.collection(db, coll);
+    if (existing) return existing;
+    if (!this.transaction) return this.engine.ensureCollection(db, coll);
+    return this.createInTransaction(db, coll, {});
+  }
+
+  /** Creates a collection inside the transaction: invisible to everyone else until it commits. */
+  createInTransaction(db: string, coll: string, options: Document): Collection {
+    validateNamespace(db, coll);
+    const collection = new Collection(db, coll, options);
+    this.transaction?.createdCollections.set(namespaceOf(db, coll), collection);
+    return collection;
+  }
+
   /** The visible documents matching a filter (given in view form), in natural order. */
   find(db: string, coll: string, filter: Document): StoredDocument[] {
-    const collection = this.engine.catalog.collection(db, coll);
+    const collection = this.collection(db, coll);
     const pending = this.pending(db, coll)?.documents;
+    const snapshot = this.transaction?.snapshot;
     const matcher = compileFilter(filter);
     const found: StoredDocument[] = [];
     if (collection) {
       for (const record of candidateDocuments(collection, filter)) {
-        if (!pending?.has(record.id) && matcher.test(record.view)) found.push(record);
+        if (pending?.has(record.id) || (snapshot !== undefined && record.version > snapshot)) continue;
+        if (matcher.test(record.view)) found.push(record);
+      }
+      // What later commits changed is seen as it was at the snapshot.
+      if (snapshot !== undefined) {
+        for (const record of collection.versionsReplacedAfter(snapshot)) {
+          if (!pending?.has(record.id) && matcher.test(record.view)) found.push(record);
+        }
       }
     }
     for (const record of pending?.values() ?? []) {
@@ -46,7 +81,7 @@ export class DataAccess {
   }
 
   insert(db: string, coll: string, doc: Document): StoredDocument {
-    const collection = this.engine.ensureCollection(db, coll);
+    const collection = this.writableCollection(db, coll);
     const record = storedDocument(doc, 0);
     collection.validate(record);
     this.checkWritable(collection, record.id);
@@ -63,7 +98,7 @@ export class DataAccess {
     doc: Document,
     kind: Extract<WriteKind, 'update' | 'replace'>,
   ): StoredDocument {
-    const collection = this.engine.ensureCollection(db, coll);
+    const collection = this.writableCollection(db, coll);
     const record = storedDocument(doc, 0);
     collection.validate(record);
     this.checkWritable(collection, before.id);
@@ -73,7 +108,7 @@ export class DataAccess {
   }
 
   remove(db: string, coll: string, before: StoredDocument): void {
-    const collection = this.engine.ensureCollection(db, coll);
+    const collection = this.writableCollection(db, coll);
     this.checkWritable(collection, before.id);
     this.apply({ kind: 'delete', db, coll, before, after: null });
   }
@@ -89,13 +124,12 @@ export class DataAccess {
 
   /**
    * A document another live transaction has written is locked until it ends; inside a
-   * transaction, so is one committed by anyone after the transaction's snapshot.
+   * transaction, so is one that anyone committed a change to (or deleted) after its snapshot.
    */
   private checkWritable(collection: Collection, id: string): void {
     const holder = this.engine.transactions.lockHolder(collection.db, collection.name, id);
     if (holder && holder !== this.transaction) throw writeConflict();
-    const committed = collection.records.get(id);
-    if (this.transaction && committed && committed.version > this.transaction.snapshot) throw writeConflict();
+    if (this.transaction && collection.changedAfter(id, this.transaction.snapshot)) throw writeConflict();
   }
 
   /** Unique indexes hold over committed data plus this transaction's own writes. */

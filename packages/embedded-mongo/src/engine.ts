@@ -30,7 +30,7 @@ export class Engine {
   readonly catalog = new Catalog();
   readonly clock = new ClusterClock();
   readonly changes = new ChangeLog();
-  readonly transactions = new TransactionRegistry();
+  readonly transactions = new TransactionRegistry(() => this.dropUnneededVersions());
   readonly cursors = new CursorRegistry();
   readonly identity: ServerIdentity;
   /** Identifies this server instance in hello's topologyVersion. */
@@ -132,35 +132,39 @@ export class Engine {
     const collection = this.ensureCollection(op.db, op.coll);
     const tick = this.clock.tick();
     const id = (op.after ?? op.before)?.id as string;
-    collection.write(collection.records.get(id) ?? null, op.after && withVersion(op.after, tick.sequence));
+    const retainFor = this.transactions.anyActive ? tick.sequence : undefined;
+    collection.write(collection.records.get(id) ?? null, op.after && withVersion(op.after, tick.sequence), retainFor);
     this.changes.append(tick, [changeOf(op)]);
     this.record({ tick: recordedTick(tick), ops: [writeRecordOp(op)] });
   }
 
   /**
-   * Makes a transaction's writes visible at once, under one cluster time. Unique indexes are checked
-   * again against what other writers committed meanwhile; a clash aborts it as a write conflict,
-   * which the driver's withTransaction retries.
+   * Makes a transaction's writes and the collections it created visible at once, under one cluster
+   * time, as one journal record. Unique indexes are checked again against what other writers
+   * committed meanwhile, and its collections must still be new; a clash aborts it as a write
+   * conflict, which the driver's withTransaction retries.
    */
   commitTransaction(transaction: Transaction): void {
-    if (transaction.ops.length === 0) {
+    if (transaction.ops.length === 0 && transaction.createdCollections.size === 0) {
       this.transactions.finish(transaction, 'committed');
       return;
     }
-    if (this.violatesUniqueIndex(transaction)) {
+    if (this.createdMeanwhile(transaction) || this.violatesUniqueIndex(transaction)) {
       this.transactions.finish(transaction, 'aborted');
       throw writeConflict();
     }
     const created: RecordOp[] = [];
-    for (const writes of transaction.allPending()) {
-      if (this.catalog.collection(writes.db, writes.coll)) continue;
-      created.push(createOp(this.catalog.createCollection(writes.db, writes.coll)));
+    for (const collection of transaction.createdCollections.values()) {
+      this.catalog.adopt(collection);
+      created.push(createOp(collection), ...indexOps(collection));
     }
     const tick = this.clock.tick();
+    const retainFor = this.transactions.othersActive(transaction) ? tick.sequence : undefined;
     for (const writes of transaction.allPending()) {
       const collection = this.catalog.collection(writes.db, writes.coll) as Collection;
       for (const [id, pending] of writes.documents) {
-        collection.write(collection.records.get(id) ?? null, pending && withVersion(pending, tick.sequence));
+        const after = pending && withVersion(pending, tick.sequence);
+        collection.write(collection.records.get(id) ?? null, after, retainFor);
       }
     }
     const { lsid } = transaction.session;
@@ -172,6 +176,22 @@ export class Engine {
       ops: [...created, ...transaction.ops.map(writeRecordOp)],
     });
     this.transactions.finish(transaction, 'committed');
+  }
+
+  /** Whether another client created a collection of the same name since the transaction created its own. */
+  private createdMeanwhile(transaction: Transaction): boolean {
+    for (const collection of transaction.createdCollections.values()) {
+      if (this.catalog.collection(collection.db, collection.name)) return true;
+    }
+    return false;
+  }
+
+  /** Drops the document versions that no running transaction's snapshot needs any more. */
+  private dropUnneededVersions(): void {
+    const oldest = this.transactions.oldestSnapshot();
+    for (const db of this.catalog.databaseNames()) {
+      for (const collection of this.catalog.collections(db)) collection.dropVersionsBefore(oldest);
+    }
   }
 
   private violatesUniqueIndex(transaction: Transaction): boolean {
@@ -220,6 +240,15 @@ export function recordedTick(tick: ClusterTick): RecordedTick {
 
 function createOp(collection: Collection): RecordOp {
   return { op: 'create', db: collection.db, coll: collection.name, options: collection.options, uuid: collection.uuid };
+}
+
+function indexOps(collection: Collection): RecordOp[] {
+  return [...collection.indexes.values()].map((table) => ({
+    op: 'createIndex',
+    db: collection.db,
+    coll: collection.name,
+    spec: describeIndex(table.spec),
+  }));
 }
 
 function writeRecordOp(op: WriteOp): RecordOp {

@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { CommandError, ErrorCode, TRANSIENT_TRANSACTION_ERROR } from './errors.js';
-import type { StoredDocument } from './storage/collection.js';
+import type { Collection, StoredDocument } from './storage/collection.js';
 import { namespaceOf } from './storage/write-op.js';
 import type { WriteOp } from './storage/write-op.js';
 import { canonicalKey } from './values/canonical.js';
@@ -33,16 +33,19 @@ export class Session {
 }
 
 /**
- * A multi-document transaction. Its writes stay private (read back through {@link pendingIn})
- * until commit; conflicts are detected when writing, against the snapshot taken at its start.
+ * A multi-document transaction. It reads the committed state as of its start (its snapshot) plus
+ * its own writes, which stay private (read back through {@link pendingIn}) until commit, as do the
+ * collections it creates; conflicts are detected when writing, against its snapshot.
  */
 export class Transaction {
   readonly session: Session;
   readonly txnNumber: number;
-  /** The commit sequence number when the transaction started. */
+  /** The commit sequence number when the transaction started: it sees the commits up to it. */
   readonly snapshot: number;
   state: TransactionState = 'active';
   readonly ops: WriteOp[] = [];
+  /** Collections created inside the transaction (with their indexes), by namespace: not in the catalog until commit. */
+  readonly createdCollections = new Map<string, Collection>();
   private readonly pending = new Map<string, PendingWrites>();
   private lastActivity = Date.now();
 
@@ -101,6 +104,33 @@ export function noSuchTransaction(txnNumber: number): CommandError {
 export class TransactionRegistry {
   private readonly sessions = new Map<string, Session>();
   private readonly locks = new Map<string, Transaction>();
+  private readonly active = new Set<Transaction>();
+  /** Called after a transaction ends, so that versions no snapshot needs any more can be dropped. */
+  private readonly onFinish: () => void;
+
+  constructor(onFinish: () => void = () => {}) {
+    this.onFinish = onFinish;
+  }
+
+  /** Whether a transaction is running: committed writes then keep the versions they replace. */
+  get anyActive(): boolean {
+    return this.active.size > 0;
+  }
+
+  /** Whether a transaction other than this one is running. */
+  othersActive(transaction: Transaction): boolean {
+    return this.active.size > (this.active.has(transaction) ? 1 : 0);
+  }
+
+  /** The snapshot of the oldest running transaction (an expired one no longer counts); undefined when none runs. */
+  oldestSnapshot(): number | undefined {
+    let oldest: number | undefined;
+    for (const transaction of this.active) {
+      if (!transaction.expired && (oldest === undefined || transaction.snapshot < oldest))
+        oldest = transaction.snapshot;
+    }
+    return oldest;
+  }
 
   /** Resolves the session fields of a command (lsid, txnNumber, autocommit, startTransaction). */
   forCommand(command: Document, commandName: string, snapshot: number): CommandSession {
@@ -123,6 +153,11 @@ export class TransactionRegistry {
       );
     }
     if (!finishing && transaction.state === 'aborted') throw noSuchTransaction(txnNumber);
+    if (transaction.state === 'active' && transaction.expired) {
+      // Idle past its lifetime: the versions its snapshot needs may be gone.
+      this.finish(transaction, 'aborted');
+      throw noSuchTransaction(txnNumber);
+    }
     transaction.touch();
     return { session, transaction };
   }
@@ -153,6 +188,7 @@ export class TransactionRegistry {
     this.startNumber(session, txnNumber);
     const transaction = new Transaction(session, txnNumber, snapshot);
     session.transaction = transaction;
+    this.active.add(transaction);
     return transaction;
   }
 
@@ -186,6 +222,7 @@ export class TransactionRegistry {
         if (this.locks.get(key) === transaction) this.locks.delete(key);
       }
     }
+    if (this.active.delete(transaction)) this.onFinish();
   }
 
   endSessions(lsids: readonly unknown[]): void {

@@ -69,7 +69,8 @@ describe('change streams', () => {
   });
 
   it('delivers transaction writes only after commit, together and in order', async () => {
-    const coll = mongo.db.collection('cs_txn');
+    // Created first: a collection a transaction creates conflicts with one created outside it meanwhile.
+    const coll = await mongo.db.createCollection('cs_txn');
     const stream = await started(coll.watch([], { maxAwaitTimeMS: 200 }));
     const session = mongo.client.startSession();
     session.startTransaction();

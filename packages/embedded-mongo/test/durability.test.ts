@@ -114,6 +114,24 @@ describe('durability in a data directory', () => {
     ]);
   });
 
+  it('keeps a collection and its index created inside a committed transaction, as one record', async () => {
+    const first = await start();
+    const session = first.client.startSession();
+    await session.withTransaction(async () => {
+      await first.client.db('app').createCollection('made_in_txn', { session });
+      await first.client.db('app').collection('made_in_txn').createIndex({ k: 1 }, { unique: true, session });
+      await first.client.db('app').collection<AnyDoc>('made_in_txn').insertOne({ _id: 1, k: 'a' }, { session });
+    });
+    await session.endSession();
+    await stop(first.server, first.client);
+
+    const second = await start();
+    const coll = second.client.db('app').collection<AnyDoc>('made_in_txn');
+    expect(second.server.recovery?.replayedRecords).toBe(1);
+    expect(await coll.find().toArray()).toEqual([{ _id: 1, k: 'a' }]);
+    await expect(coll.insertOne({ _id: 2, k: 'a' })).rejects.toMatchObject({ code: 11000 });
+  });
+
   it('resumes a change stream after a restart from a token taken before it', async () => {
     const first = await start();
     const events = first.client.db('feed').collection<AnyDoc>('events');

@@ -7,7 +7,7 @@ describe('TTL indexes', () => {
   it('expire documents whose date is older than expireAfterSeconds, logging deletes', () => {
     const engine = new Engine({ host: '127.0.0.1', port: 0, replSetName: 'rs0' });
     try {
-      const sessions = engine.catalog.ensureCollection('db', 'sessions');
+      const sessions = engine.ensureCollection('db', 'sessions');
       sessions.createIndex(parseIndexSpec({ key: { seenAt: 1 }, expireAfterSeconds: 60 }));
       const now = Date.parse('2024-01-01T12:00:00Z');
       const docs = [

@@ -1,8 +1,7 @@
 import type { Document } from 'bson';
 import { DataAccess } from '../data-access.js';
 import type { Engine } from '../engine.js';
-import { asCommandError, commandNotFound } from '../errors.js';
-import type { CommandError } from '../errors.js';
+import { asCommandError, CommandError, commandNotFound, ErrorCode } from '../errors.js';
 import type { CommandSession } from '../transactions.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { injectedError } from '../fail-points.js';
@@ -30,6 +29,37 @@ const COMMANDS: CommandTable = {
   ...failPointCommands,
 };
 
+/** What MongoDB accepts inside a multi-document transaction; anything else there is refused. */
+const TRANSACTION_COMMANDS: ReadonlySet<string> = new Set([
+  'find',
+  'getMore',
+  'killCursors',
+  'aggregate',
+  'distinct',
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'findandmodify',
+  'create',
+  'createIndexes',
+  'commitTransaction',
+  'abortTransaction',
+  'hello',
+  'isMaster',
+  'ismaster',
+  'buildInfo',
+  'buildinfo',
+  'connectionStatus',
+]);
+
+function notInTransaction(name: string): CommandError {
+  return new CommandError(
+    ErrorCode.OperationNotSupportedInTransaction,
+    `Cannot run '${name}' in a multi-document transaction.`,
+  );
+}
+
 /** Commands ending a transaction settle its state themselves; any other failure inside one aborts it, as on the server. */
 const TRANSACTION_OUTCOME_COMMANDS = new Set(['commitTransaction', 'abortTransaction']);
 
@@ -52,6 +82,7 @@ export async function runCommand(
       return { ...retried.reply, ...engine.replyTimes() };
     }
     const { transaction } = session;
+    if (transaction && !TRANSACTION_COMMANDS.has(name)) throw notInTransaction(name);
     const fault = engine.failPoints.take(name, connection.appName);
     if (fault)
       await injectFault(

@@ -8,14 +8,26 @@ import { isPlainObject } from '../values/kinds.js';
 import { collectionName, documentArray, optionalDocument, optionalNumber } from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
 
+/**
+ * Inside a transaction, indexes may be created only on a collection the transaction creates (as
+ * on MongoDB), and stay private to it until it commits.
+ */
 function createIndexes(command: Document, context: CommandContext): Document {
   const name = collectionName(command);
   const specs = documentArray(command, 'indexes').map(parseIndexSpec);
   if (specs.length === 0) throw new CommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
-  const existing = context.engine.catalog.collection(context.db, name);
-  const collection = existing ?? context.engine.ensureCollection(context.db, name);
+  const existing = context.data.collection(context.db, name);
+  if (context.transaction && context.engine.catalog.collection(context.db, name)) {
+    throw new CommandError(
+      ErrorCode.OperationNotSupportedInTransaction,
+      `Cannot create new indexes on existing collection ${context.db}.${name} in a multi-document transaction.`,
+    );
+  }
+  const collection = existing ?? context.data.writableCollection(context.db, name);
   const before = collection.indexes.size + 1;
-  const created = context.engine.createIndexes(collection, specs);
+  const created = context.transaction
+    ? specs.filter((spec) => collection.createIndex(spec)).length
+    : context.engine.createIndexes(collection, specs);
   const reply: Document = {
     numIndexesBefore: before,
     numIndexesAfter: before + created,

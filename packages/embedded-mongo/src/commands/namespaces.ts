@@ -1,5 +1,6 @@
 import type { Document } from 'bson';
 import { ArrayCursor, serveBatch } from '../cursors.js';
+import { CommandError, ErrorCode } from '../errors.js';
 import { compileFilter } from '../query/mingo.js';
 import type { Collection } from '../storage/collection.js';
 import { toView } from '../values/view.js';
@@ -39,8 +40,18 @@ function listCollections(command: Document, context: CommandContext): Promise<Do
   return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
 }
 
+/** Inside a transaction the new collection stays private to it until it commits. */
 function create(command: Document, context: CommandContext): Document {
-  context.engine.createCollection(context.db, collectionName(command), commandOptions(command, 'create'));
+  const name = collectionName(command);
+  const options = commandOptions(command, 'create');
+  if (!context.transaction) {
+    context.engine.createCollection(context.db, name, options);
+    return { ok: 1 };
+  }
+  if (context.data.collection(context.db, name)) {
+    throw new CommandError(ErrorCode.NamespaceExists, `Collection ${context.db}.${name} already exists.`);
+  }
+  context.data.createInTransaction(context.db, name, options);
   return { ok: 1 };
 }
 

@@ -12,24 +12,24 @@ export class Catalog {
     return this.databases.get(db)?.get(name);
   }
 
-  /** The collection, created implicitly (as inserts and createIndexes do) when missing. */
-  ensureCollection(db: string, name: string): Collection {
-    return this.collection(db, name) ?? this.createCollection(db, name);
+  createCollection(db: string, name: string, options: Document = {}, uuid?: UUID): Collection {
+    const collection = new Collection(db, name, options, uuid);
+    this.adopt(collection);
+    return collection;
   }
 
-  createCollection(db: string, name: string, options: Document = {}, uuid?: UUID): Collection {
-    validateNamespace(db, name);
-    if (this.collection(db, name)) {
-      throw new CommandError(ErrorCode.NamespaceExists, `Collection ${db}.${name} already exists.`);
+  /** Registers a collection built elsewhere (one a transaction created, at its commit). */
+  adopt(collection: Collection): void {
+    validateNamespace(collection.db, collection.name);
+    if (this.collection(collection.db, collection.name)) {
+      throw new CommandError(ErrorCode.NamespaceExists, `Collection ${collection.namespace} already exists.`);
     }
-    const collection = new Collection(db, name, options, uuid);
-    let collections = this.databases.get(db);
+    let collections = this.databases.get(collection.db);
     if (!collections) {
       collections = new Map();
-      this.databases.set(db, collections);
+      this.databases.set(collection.db, collections);
     }
-    collections.set(name, collection);
-    return collection;
+    collections.set(collection.name, collection);
   }
 
   dropCollection(db: string, name: string): Collection | undefined {
@@ -57,7 +57,7 @@ export class Catalog {
   }
 }
 
-function validateNamespace(db: string, name: string): void {
+export function validateNamespace(db: string, name: string): void {
   if (db === '' || INVALID_DB_NAME_CHARS.test(db)) {
     throw new CommandError(ErrorCode.InvalidNamespace, `Invalid database name: '${db}'`);
   }

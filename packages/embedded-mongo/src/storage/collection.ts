@@ -26,6 +26,12 @@ export function withVersion(record: StoredDocument, version: number): StoredDocu
   return { ...record, version };
 }
 
+/** The state of a document before the commit `replacedAt` changed it (null: it did not exist). */
+interface PriorVersion {
+  readonly prior: StoredDocument | null;
+  readonly replacedAt: number;
+}
+
 /** Collection options this server can honour; anything else is refused at create time. */
 const SUPPORTED_OPTIONS = new Set(['validator', 'validationLevel', 'validationAction', 'comment']);
 
@@ -37,6 +43,11 @@ export class Collection {
   /** Documents by the canonical key of their `_id`: the `_id_` index. */
   readonly records = new Map<string, StoredDocument>();
   readonly indexes = new Map<string, IndexTable>();
+  /**
+   * Versions replaced while a transaction was running, per document id in commit order, kept
+   * until no running transaction's snapshot predates them.
+   */
+  private readonly priorVersions = new Map<string, PriorVersion[]>();
   private readonly validator: Filter | undefined;
 
   constructor(db: string, name: string, options: Document = {}, uuid = new UUID()) {
@@ -60,8 +71,18 @@ export class Collection {
     return `${this.db}.${this.name}`;
   }
 
-  /** Replaces `before` by `after` (either may be null for an insert or delete), keeping indexes in step. */
-  write(before: StoredDocument | null, after: StoredDocument | null): void {
+  /**
+   * Replaces `before` by `after` (either may be null for an insert or delete), keeping indexes in
+   * step. With `retainFor`, the commit number of the change, the replaced version is kept for the
+   * snapshots of running transactions.
+   */
+  write(before: StoredDocument | null, after: StoredDocument | null, retainFor?: number): void {
+    if (retainFor !== undefined) {
+      const id = (after ?? before)?.id as string;
+      const versions = this.priorVersions.get(id) ?? [];
+      versions.push({ prior: before, replacedAt: retainFor });
+      this.priorVersions.set(id, versions);
+    }
     if (before) {
       this.records.delete(before.id);
       for (const index of this.indexes.values()) index.remove(before.id, before.doc, before.view);
@@ -69,6 +90,33 @@ export class Collection {
     if (after) {
       this.records.set(after.id, after);
       for (const index of this.indexes.values()) index.add(after.id, after.doc, after.view);
+    }
+  }
+
+  /**
+   * The documents as of the snapshot that a later commit changed: the version each had then (the
+   * current one of an unchanged document is the one in {@link records}).
+   */
+  *versionsReplacedAfter(snapshot: number): Generator<StoredDocument> {
+    for (const versions of this.priorVersions.values()) {
+      const first = versions.find((version) => version.replacedAt > snapshot);
+      if (first?.prior) yield first.prior;
+    }
+  }
+
+  /** Whether a commit after the snapshot changed (wrote or deleted) the document. */
+  changedAfter(id: string, snapshot: number): boolean {
+    const current = this.records.get(id);
+    if (current && current.version > snapshot) return true;
+    return this.priorVersions.get(id)?.some((version) => version.replacedAt > snapshot) ?? false;
+  }
+
+  /** Drops the kept versions no snapshot at or after `oldest` needs (all of them when no transaction runs). */
+  dropVersionsBefore(oldest: number | undefined): void {
+    for (const [id, versions] of this.priorVersions) {
+      const needed = oldest === undefined ? [] : versions.filter((version) => version.replacedAt > oldest);
+      if (needed.length === 0) this.priorVersions.delete(id);
+      else if (needed.length < versions.length) this.priorVersions.set(id, needed);
     }
   }
 
