@@ -1,16 +1,29 @@
 import type { Document } from 'bson';
 import type { Engine } from './engine.js';
-import { writeConflict } from './errors.js';
+import { CommandError, ErrorCode, writeConflict } from './errors.js';
 import { compileFilter } from './query/mingo.js';
 import type { CollectionResolver } from './query/mingo.js';
 import { validateNamespace } from './storage/catalog.js';
 import { Collection, storedDocument } from './storage/collection.js';
 import type { StoredDocument } from './storage/collection.js';
 import { candidateDocuments } from './storage/planner.js';
+import { isPlainObject } from './values/kinds.js';
 import { copyView } from './values/view.js';
 import { namespaceOf } from './storage/write-op.js';
 import type { WriteKind, WriteOp } from './storage/write-op.js';
 import type { PendingWrites, Transaction } from './transactions.js';
+
+/** An `_id` may be a document, but not one with `$`-prefixed fields (MongoDB refuses to store it). */
+function checkStorableId(id: unknown): void {
+  if (!isPlainObject(id)) return;
+  const field = Object.keys(id).find((key) => key.startsWith('$'));
+  if (field !== undefined) {
+    throw new CommandError(
+      ErrorCode.DollarPrefixedFieldName,
+      `_id fields may not contain '$'-prefixed fields: ${field} is not valid for storage.`,
+    );
+  }
+}
 
 /**
  * Reads and writes as one command sees them. Outside a transaction: the latest committed data, and
@@ -20,10 +33,13 @@ import type { PendingWrites, Transaction } from './transactions.js';
 export class DataAccess {
   private readonly engine: Engine;
   private readonly transaction: Transaction | undefined;
+  /** The command's `let` variables (view form), read as `$$name` in its filters and pipelines. */
+  readonly variables: Document | undefined;
 
-  constructor(engine: Engine, transaction: Transaction | undefined) {
+  constructor(engine: Engine, transaction: Transaction | undefined, variables?: Document) {
     this.engine = engine;
     this.transaction = transaction;
+    this.variables = variables;
   }
 
   /** The collection as the command sees it: committed, or created by its own transaction. */
@@ -55,7 +71,7 @@ export class DataAccess {
     const collection = this.collection(db, coll);
     const pending = this.pending(db, coll)?.documents;
     const snapshot = this.transaction?.snapshot;
-    const matcher = compileFilter(filter);
+    const matcher = compileFilter(filter, this.variables);
     const found: StoredDocument[] = [];
     if (collection) {
       for (const record of candidateDocuments(collection, filter)) {
@@ -81,6 +97,7 @@ export class DataAccess {
   }
 
   insert(db: string, coll: string, doc: Document): StoredDocument {
+    checkStorableId(doc._id);
     const collection = this.writableCollection(db, coll);
     const record = storedDocument(doc, 0);
     collection.validate(record);

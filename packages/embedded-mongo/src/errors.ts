@@ -14,6 +14,7 @@ export const ErrorCode = {
   IndexNotFound: 27,
   CursorNotFound: 43,
   NamespaceExists: 48,
+  DollarPrefixedFieldName: 52,
   StaleShardVersion: 63,
   CommandNotFound: 59,
   ImmutableField: 66,
@@ -45,6 +46,7 @@ export const ErrorCode = {
   NotPrimaryNoSecondaryOk: 13435,
   NotPrimaryOrSecondary: 13436,
   UnrecognizedPipelineStage: 40324,
+  IDLUnknownField: 40415,
   ChangeStreamNotFirstStage: 40602,
 } as const;
 
@@ -52,6 +54,7 @@ export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Codes without a symbolic name in the server are reported as `Location<code>`. */
 const LOCATION_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.IDLUnknownField,
   ErrorCode.UnrecognizedPipelineStage,
   ErrorCode.ChangeStreamNotFirstStage,
 ]);
@@ -61,6 +64,8 @@ const CODE_NAMES = new Map<number, string>(
 );
 
 export const TRANSIENT_TRANSACTION_ERROR = 'TransientTransactionError';
+/** The label that tells drivers not to resume a change stream after this error. */
+export const NON_RESUMABLE_CHANGE_STREAM_ERROR = 'NonResumableChangeStreamError';
 
 /** An error reported to the client as a MongoDB command failure (`ok: 0`) or a write error. */
 export class CommandError extends Error {

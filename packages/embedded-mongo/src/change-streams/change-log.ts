@@ -1,7 +1,7 @@
 import { Long } from 'bson';
 import type { Document, Timestamp } from 'bson';
 import type { ClusterTick } from '../cluster-time.js';
-import { CommandError, ErrorCode } from '../errors.js';
+import { CommandError, ErrorCode, NON_RESUMABLE_CHANGE_STREAM_ERROR } from '../errors.js';
 
 export type ChangeKind = 'insert' | 'update' | 'replace' | 'delete' | 'drop' | 'dropDatabase';
 
@@ -112,6 +112,7 @@ export class ChangeLog {
       throw new CommandError(
         ErrorCode.ChangeStreamHistoryLost,
         'Resume of change stream was not possible, as the resume point may no longer be in the oplog.',
+        { labels: [NON_RESUMABLE_CHANGE_STREAM_ERROR] },
       );
     }
     let low = 0;

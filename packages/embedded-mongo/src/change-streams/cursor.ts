@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { CursorBatch, ServerCursor } from '../cursors.js';
 import type { Engine } from '../engine.js';
-import { CommandError, ErrorCode } from '../errors.js';
+import { CommandError, ErrorCode, NON_RESUMABLE_CHANGE_STREAM_ERROR } from '../errors.js';
 import { canonicalKey } from '../values/canonical.js';
 import { restoreTypes, toView } from '../values/view.js';
 import { comparePositions, resumeToken } from './change-log.js';
@@ -108,6 +108,7 @@ export class ChangeStreamCursor implements ServerCursor {
         throw new CommandError(
           ErrorCode.ChangeStreamFatalError,
           'Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.',
+          { labels: [NON_RESUMABLE_CHANGE_STREAM_ERROR] },
         );
       }
       return restored;

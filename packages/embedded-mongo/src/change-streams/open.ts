@@ -2,7 +2,7 @@ import type { Document, Timestamp } from 'bson';
 import type { CommandContext } from '../commands/context.js';
 import { serveBatch } from '../cursors.js';
 import { CommandError, ErrorCode } from '../errors.js';
-import { compilePipeline } from '../query/mingo.js';
+import { compilePipeline, isPipelineStage } from '../query/mingo.js';
 import { bsonType, isPlainObject } from '../values/kinds.js';
 import { toView } from '../values/view.js';
 import { parseResumeToken, positionBefore } from './change-log.js';
@@ -48,6 +48,9 @@ export function openChangeStream(
         ErrorCode.ChangeStreamNotFirstStage,
         '$changeStream is only valid as the first stage in a pipeline',
       );
+    }
+    if (!isPipelineStage(name)) {
+      throw new CommandError(ErrorCode.UnrecognizedPipelineStage, `Unrecognized pipeline stage name: '${name}'`);
     }
     if (!ALLOWED_STAGES.has(name)) {
       throw new CommandError(ErrorCode.IllegalOperation, `${name} is not permitted in a $changeStream pipeline`);

@@ -60,7 +60,9 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
       ? []
       : context.data.find(context.db, coll, toView(leadingMatch ?? {})).map((record) => record.view);
   const stages = leadingMatch ? rest : pipeline;
-  const results = runPipeline(input, toView(stages), context.data.resolver(context.db)).map(restoreTypes);
+  const results = runPipeline(input, toView(stages), context.data.resolver(context.db), context.data.variables).map(
+    restoreTypes,
+  );
   const cursor = new ArrayCursor(`${context.db}.${coll ?? '$cmd.aggregate'}`, results);
   return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
 }

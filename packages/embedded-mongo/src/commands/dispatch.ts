@@ -10,6 +10,8 @@ import { aggregateCommands } from './aggregate.js';
 import type { CommandTable, ConnectionInfo } from './context.js';
 import { failPointCommands } from './fail-point.js';
 import { findAndModifyCommands } from './find-and-modify.js';
+import { isPlainObject } from '../values/kinds.js';
+import { toView } from '../values/view.js';
 import { handshakeCommands, topologyVersion } from './handshake.js';
 import { indexCommands } from './indexes.js';
 import { namespaceCommands } from './namespaces.js';
@@ -90,7 +92,7 @@ export async function runCommand(
         connection,
         injectedError(fault, isRetryableWrite(name, session), topologyVersion(engine)),
       );
-    const data = new DataAccess(engine, transaction);
+    const data = new DataAccess(engine, transaction, isPlainObject(command.let) ? toView(command.let) : undefined);
     const reply = await handler(command, { engine, db, data, session: session.session, transaction, connection });
     const failedWrites = Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0;
     if (transaction?.state === 'active' && failedWrites && !TRANSACTION_OUTCOME_COMMANDS.has(name)) {

@@ -50,14 +50,18 @@ function findAndModify(command: Document, context: CommandContext): Document {
     if (optionalBoolean(command, 'upsert') !== true) {
       return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
     }
-    const inserted = context.data.insert(context.db, coll, withLeadingId(upsertDocument(filter, spec, arrayFilters)));
+    const inserted = context.data.insert(
+      context.db,
+      coll,
+      withLeadingId(upsertDocument(filter, spec, arrayFilters, context.data.variables)),
+    );
     return {
       lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted.doc._id },
       value: returnNew ? shown(inserted) : null,
       ok: 1,
     };
   }
-  const after = applyUpdate(target, spec, filterView, arrayFilters);
+  const after = applyUpdate(target, spec, filterView, arrayFilters, context.data.variables);
   const updated = after
     ? context.data.update(context.db, coll, target, after, isReplacement(spec) ? 'replace' : 'update')
     : target;

@@ -36,6 +36,10 @@ function updateSpec(statement: Document): UpdateSpec {
 function update(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
   const statements = documentArray(command, 'updates');
+  // A sort in update statements arrived with MongoDB 8.0; the 7.0 this server speaks refuses the field.
+  if (statements.some((statement) => statement.sort !== undefined)) {
+    throw new CommandError(ErrorCode.IDLUnknownField, "BSON field 'update.updates.sort' is an unknown field.");
+  }
   let matched = 0;
   let modified = 0;
   const upserted: Document[] = [];
@@ -52,7 +56,7 @@ function update(command: Document, context: CommandContext): Document {
     const found = context.data.find(context.db, coll, filterView);
     const targets = multi ? found : found.slice(0, 1);
     if (targets.length === 0 && optionalBoolean(statement, 'upsert') === true) {
-      const document = upsertDocument(filter, spec, arrayFilters);
+      const document = upsertDocument(filter, spec, arrayFilters, context.data.variables);
       context.data.insert(context.db, coll, document);
       matched += 1;
       upserted.push({ index, _id: document._id });
@@ -60,7 +64,7 @@ function update(command: Document, context: CommandContext): Document {
     }
     for (const target of targets) {
       matched += 1;
-      const after = applyUpdate(target, spec, filterView, arrayFilters);
+      const after = applyUpdate(target, spec, filterView, arrayFilters, context.data.variables);
       if (!after) continue;
       context.data.update(context.db, coll, target, after, isReplacement(spec) ? 'replace' : 'update');
       modified += 1;

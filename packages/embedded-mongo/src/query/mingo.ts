@@ -27,8 +27,31 @@ const CONTEXT = Context.init({
   window: windowOperators,
 });
 
-export function mingoOptions(resolveCollection?: CollectionResolver): Partial<Options> {
+/** Options for mingo; `variables` are the command's `let` variables (view form), read as `$$name`. */
+/** Stages the server itself implements (or refuses by name), beside mingo's. */
+const SERVER_STAGES = new Set([
+  '$changeStream',
+  '$out',
+  '$merge',
+  '$collStats',
+  '$indexStats',
+  '$currentOp',
+  '$listSessions',
+  '$listLocalSessions',
+  '$documents',
+  '$search',
+  '$searchMeta',
+  '$planCacheStats',
+]);
+
+/** Whether MongoDB knows a pipeline stage of this name (an unknown one is UnrecognizedPipelineStage). */
+export function isPipelineStage(name: string): boolean {
+  return Object.hasOwn(pipelineOperators, name) || SERVER_STAGES.has(name);
+}
+
+export function mingoOptions(resolveCollection?: CollectionResolver, variables?: Document): Partial<Options> {
   return {
+    ...(variables ? { variables } : {}),
     context: CONTEXT,
     idKey: '_id',
     useStrictMode: true,
@@ -96,9 +119,9 @@ export interface Filter {
   test(view: Document): boolean;
 }
 
-export function compileFilter(filter: Document): Filter {
+export function compileFilter(filter: Document, variables?: Document): Filter {
   if (Object.keys(filter).length === 0) return { test: () => true };
-  const query = withQueryErrors(() => new Query(filter, mingoOptions()));
+  const query = withQueryErrors(() => new Query(filter, mingoOptions(undefined, variables)));
   return { test: (view) => withQueryErrors(() => query.test(view)) };
 }
 
@@ -107,17 +130,19 @@ export function runPipeline(
   views: Document[],
   pipeline: Document[],
   resolveCollection?: CollectionResolver,
+  variables?: Document,
 ): Document[] {
-  return compilePipeline(pipeline, resolveCollection)(views);
+  return compilePipeline(pipeline, resolveCollection, variables)(views);
 }
 
 /** A pipeline checked once and run many times (change streams apply theirs to every event). */
 export function compilePipeline(
   pipeline: Document[],
   resolveCollection?: CollectionResolver,
+  variables?: Document,
 ): (views: Document[]) => Document[] {
   if (pipeline.length === 0) return (views) => views;
-  const aggregator = withQueryErrors(() => new Aggregator(pipeline, mingoOptions(resolveCollection)));
+  const aggregator = withQueryErrors(() => new Aggregator(pipeline, mingoOptions(resolveCollection, variables)));
   return (views) => withQueryErrors(() => aggregator.run(views.map(copyView)));
 }
 

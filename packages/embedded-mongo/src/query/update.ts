@@ -7,7 +7,7 @@ import { canonicalKey } from '../values/canonical.js';
 import { isPlainObject } from '../values/kinds.js';
 import { setPath } from '../values/paths.js';
 import { cloneDocument, restoreUpdatedTypes, toView } from '../values/view.js';
-import { mingoOptions, withQueryErrors } from './mingo.js';
+import { mingoOptions, runPipeline, withQueryErrors } from './mingo.js';
 
 /** An update as sent in update/findAndModify: operators, a replacement document, or a pipeline. */
 export type UpdateSpec = Document | Document[];
@@ -17,6 +17,9 @@ export type UpdateSpec = Document | Document[];
  * type; the others compute on numbers and get their operands in view form.
  */
 const VERBATIM_OPERAND_OPERATORS = new Set(['$set', '$setOnInsert', '$push', '$addToSet']);
+
+/** The only stages MongoDB allows in an update pipeline. */
+const UPDATE_PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
 
 export function isReplacement(update: UpdateSpec): update is Document {
   return !Array.isArray(update) && !Object.keys(update).some((key) => key.startsWith('$'));
@@ -31,10 +34,16 @@ export function applyUpdate(
   update: UpdateSpec,
   filter: Document,
   arrayFilters: Document[] | undefined,
+  variables?: Document,
 ): Document | undefined {
   if (isReplacement(update)) return replaceDocument(before.doc, update);
+  if (Array.isArray(update)) {
+    const after = pipelineUpdate(before.view, before.doc, update, variables);
+    if (canonicalKey(after._id) !== canonicalKey(before.doc._id)) throw alteredIdError(after._id);
+    return canonicalKey(after) === canonicalKey(before.doc) ? undefined : after;
+  }
   const working = [cloneDocument(before.view)];
-  const modifier = Array.isArray(update) ? toView(update) : operatorModifier(update, before.doc._id, false);
+  const modifier = operatorModifier(update, before.doc._id, false);
   if (!Array.isArray(modifier) && Object.keys(modifier).length === 0) return undefined;
   const result = withQueryErrors(() =>
     updateOne(working, filter, modifier, arrayFilters ? { arrayFilters: toView(arrayFilters) } : {}, mingoOptions()),
@@ -43,6 +52,23 @@ export function applyUpdate(
   const after = restoreUpdatedTypes(working[0] as Document, before.doc);
   if (canonicalKey(after._id) !== canonicalKey(before.doc._id)) throw alteredIdError(after._id);
   return after;
+}
+
+/**
+ * Runs an update pipeline over one document, as MongoDB does: only the stages an update may use,
+ * the command's `let` variables, and the `_id` kept when the pipeline leaves it out.
+ */
+function pipelineUpdate(view: Document, original: Document, pipeline: Document[], variables?: Document): Document {
+  for (const stage of pipeline) {
+    const name = Object.keys(stage)[0] ?? '';
+    if (!UPDATE_PIPELINE_STAGES.has(name)) {
+      throw new CommandError(ErrorCode.InvalidOptions, `${name} is not allowed to be used within an update`);
+    }
+  }
+  const [result] = runPipeline([cloneDocument(view)], toView(pipeline), undefined, variables);
+  const after = restoreUpdatedTypes((result ?? {}) as Document, original);
+  if (after._id !== undefined || original._id === undefined) return after;
+  return { _id: original._id, ...after };
 }
 
 function replaceDocument(before: Document, replacement: Document): Document | undefined {
@@ -60,24 +86,32 @@ function replaceDocument(before: Document, replacement: Document): Document | un
  * The document an upsert inserts: the filter's equality fields, then the update applied with
  * $setOnInsert, with a generated ObjectId unless the filter or update sets `_id`.
  */
-export function upsertDocument(filter: Document, update: UpdateSpec, arrayFilters: Document[] | undefined): Document {
+export function upsertDocument(
+  filter: Document,
+  update: UpdateSpec,
+  arrayFilters: Document[] | undefined,
+  variables?: Document,
+): Document {
   const seed = equalityFields(filter);
   let inserted: Document;
   if (isReplacement(update)) {
     inserted = { ...update };
     if (inserted._id === undefined && seed._id !== undefined) inserted._id = seed._id;
+  } else if (Array.isArray(update)) {
+    inserted = pipelineUpdate(toView(seed), seed, update, variables);
   } else {
-    const explicitId = Array.isArray(update) ? undefined : explicitInsertId(update);
+    const explicitId = explicitInsertId(update);
     if (explicitId !== undefined) seed._id = explicitId;
     const working = [cloneDocument(toView(seed))];
-    const modifier = Array.isArray(update) ? toView(update) : operatorModifier(update, undefined, true);
+    const modifier = operatorModifier(update, undefined, true);
     withQueryErrors(() =>
       updateOne(working, {}, modifier, arrayFilters ? { arrayFilters: toView(arrayFilters) } : {}, mingoOptions()),
     );
     inserted = restoreUpdatedTypes(working[0] as Document, seed);
   }
+  // `_id: null` in the filter or the update is a value like any other: only a missing _id is generated.
   const { _id: id, ...rest } = inserted;
-  return { _id: id ?? new ObjectId(), ...rest };
+  return { _id: id === undefined ? new ObjectId() : id, ...rest };
 }
 
 /** An `_id` set by the update itself ($set or $setOnInsert), which mingo would refuse to set. */

@@ -1,0 +1,146 @@
+import { MongoServerError } from 'mongodb';
+import type { Collection, Document } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import { useMongo } from './harness.js';
+
+/**
+ * Behaviours of MongoDB 7.0 as its manual describes them, checked through the official driver;
+ * each group once answered differently here.
+ */
+const mongo = useMongo();
+
+type Doc = Document & { _id?: string | number | null | Record<string, number> };
+
+function coll(name: string): Collection<Doc> {
+  return mongo.db.collection<Doc>(name);
+}
+
+async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(MongoServerError);
+  return error as MongoServerError;
+}
+
+describe('field names with dots and dollars (MongoDB 5.0+)', () => {
+  it('stores them as given in inserts and replacements', async () => {
+    const items = coll('fid_names');
+    await items.insertOne({ _id: 1, 'a.b': 1, $price: 2 });
+    expect(await items.findOne({ _id: 1 })).toEqual({ _id: 1, 'a.b': 1, $price: 2 });
+    await items.replaceOne({ _id: 1 }, { 'c.d': 3 });
+    expect(await items.findOne({ _id: 1 })).toEqual({ _id: 1, 'c.d': 3 });
+  });
+
+  it('sets one with $setField in a pipeline update, where $set would follow the path', async () => {
+    const items = coll('fid_setfield');
+    await items.insertOne({ _id: 1 });
+    await items.updateOne({ _id: 1 }, [
+      { $replaceWith: { $setField: { field: 'price.usd', input: '$$ROOT', value: 5 } } },
+    ]);
+    await items.updateOne({ _id: 1 }, { $set: { 'price.eur': 4 } });
+    expect(await items.findOne({ _id: 1 })).toEqual({ _id: 1, 'price.usd': 5, price: { eur: 4 } });
+  });
+});
+
+describe('updates', () => {
+  it('keeps _id when an update pipeline leaves it out', async () => {
+    const items = coll('fid_pipeline_id');
+    await items.insertOne({ _id: 'k', a: 1, b: 2 });
+    await items.updateOne({ _id: 'k' }, [{ $project: { _id: 0, a: 1 } }]);
+    expect(await items.findOne({ _id: 'k' })).toEqual({ _id: 'k', a: 1 });
+    await items.updateOne({ _id: 'k' }, [{ $replaceWith: { c: 3 } }]);
+    expect(await items.findOne({ _id: 'k' })).toEqual({ _id: 'k', c: 3 });
+  });
+
+  it('refuses a stage an update pipeline may not use, and changes nothing', async () => {
+    const items = coll('fid_pipeline_stage');
+    await items.insertOne({ _id: 1, a: 1 });
+    const error = await serverError(items.updateOne({ _id: 1 }, [{ $match: { a: 1 } }]));
+    expect(error.code).toBe(72);
+    expect(await items.findOne({ _id: 1 })).toEqual({ _id: 1, a: 1 });
+  });
+
+  it('stores _id: null from an upsert or a replacement upsert, rather than generating one', async () => {
+    const updated = coll('fid_null_upsert');
+    const result = await updated.updateOne({ _id: null }, { $set: { a: 1 } }, { upsert: true });
+    expect(result.upsertedCount).toBe(1);
+    expect(await updated.find().toArray()).toEqual([{ _id: null, a: 1 }]);
+    const replaced = coll('fid_null_replace');
+    await replaced.replaceOne({ _id: null }, { b: 2 }, { upsert: true });
+    expect(await replaced.find().toArray()).toEqual([{ _id: null, b: 2 }]);
+  });
+
+  it('refuses sort in an update statement, as 7.0 does, and changes nothing', async () => {
+    const items = coll('fid_update_sort');
+    await items.insertMany([
+      { _id: 1, n: 2 },
+      { _id: 2, n: 1 },
+    ]);
+    const error = await serverError(
+      mongo.db.command({ update: 'fid_update_sort', updates: [{ q: {}, u: { $set: { hit: true } }, sort: { n: 1 } }] }),
+    );
+    expect(error.code).toBe(40415);
+    expect(await items.countDocuments({ hit: true })).toBe(0);
+  });
+
+  it('refuses an _id holding $-prefixed fields', async () => {
+    const items = coll('fid_dollar_id');
+    const error = await serverError(items.insertOne({ _id: { $bad: 1 } }));
+    expect(error.code).toBe(52);
+    expect(await items.countDocuments()).toBe(0);
+  });
+});
+
+describe('let variables', () => {
+  it('are read as $$name in find, aggregate, update and delete', async () => {
+    const items = coll('fid_let');
+    await items.insertMany([
+      { _id: 1, size: 'S' },
+      { _id: 2, size: 'L' },
+    ]);
+    const wanted = { $expr: { $eq: ['$size', '$$wanted'] } };
+    expect(await items.find(wanted, { let: { wanted: 'L' } }).toArray()).toEqual([{ _id: 2, size: 'L' }]);
+    expect(
+      await items
+        .aggregate([{ $match: wanted }, { $project: { _id: 1, tag: '$$tag' } }], { let: { wanted: 'S', tag: 'x' } })
+        .toArray(),
+    ).toEqual([{ _id: 1, tag: 'x' }]);
+    await items.updateOne(wanted, [{ $set: { seen: '$$stamp' } }], { let: { wanted: 'S', stamp: 7 } });
+    expect(await items.findOne({ _id: 1 })).toEqual({ _id: 1, size: 'S', seen: 7 });
+    await items.deleteMany(wanted, { let: { wanted: 'L' } });
+    expect(await items.countDocuments()).toBe(1);
+  });
+});
+
+describe('collation', () => {
+  it('accepts the simple collation, which compares binary as without one', async () => {
+    const items = coll('fid_collation');
+    await items.insertMany([{ name: 'b' }, { name: 'B' }, { name: 'a' }]);
+    const names = await items
+      .find({}, { collation: { locale: 'simple' }, projection: { _id: 0 } })
+      .sort({ name: 1 })
+      .toArray();
+    expect(names.map((doc) => doc.name)).toEqual(['B', 'a', 'b']);
+  });
+});
+
+describe('change stream errors', () => {
+  it('answers an unknown stage with 40324', async () => {
+    const stream = coll('fid_cs').watch([{ $unknownStage: {} }]);
+    const error = await serverError(stream.tryNext());
+    expect(error.code).toBe(40324);
+    await stream.close();
+  });
+
+  it('labels an error no resume can fix NonResumableChangeStreamError', async () => {
+    const stream = coll('fid_cs_label').watch([{ $project: { _id: 0 } }], { maxAwaitTimeMS: 200 });
+    expect(await stream.tryNext()).toBeNull();
+    await coll('fid_cs_label').insertOne({ x: 1 });
+    const error = await serverError(stream.next());
+    expect(error.code).toBe(280);
+    expect(error.hasErrorLabel('NonResumableChangeStreamError')).toBe(true);
+    await stream.close();
+  });
+});
