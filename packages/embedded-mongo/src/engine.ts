@@ -4,10 +4,10 @@ import { ChangeLog, transactionMarker } from './change-streams/change-log.js';
 import type { ChangeInput } from './change-streams/change-log.js';
 import { ClusterClock } from './cluster-time.js';
 import { CursorRegistry } from './cursors.js';
-import { writeConflict } from './errors.js';
+import { CommandError, ErrorCode, writeConflict } from './errors.js';
 import { FailPoints } from './fail-points.js';
 import type { CommitRecord, CommitSink, RecordOp, RecordedTick } from './persistence/commit-record.js';
-import { Catalog } from './storage/catalog.js';
+import { Catalog, validateNamespace } from './storage/catalog.js';
 import type { Collection } from './storage/collection.js';
 import { withVersion } from './storage/collection.js';
 import { describeIndex } from './storage/index-spec.js';
@@ -51,6 +51,34 @@ export class Engine {
   /** From now on every change to the data, indexes or catalog is recorded in the sink as it is made. */
   recordCommitsIn(sink: CommitSink): void {
     this.sink = sink;
+  }
+
+  /** renameCollection: checked here, applied (as at replay) by {@link renameInCatalog}. */
+  renameCollection(rename: RenameOp): void {
+    const source = this.catalog.collection(rename.db, rename.coll);
+    if (!source) {
+      throw new CommandError(
+        ErrorCode.NamespaceNotFound,
+        `Source collection ${rename.db}.${rename.coll} does not exist`,
+      );
+    }
+    if (rename.db === rename.toDb && rename.coll === rename.toColl) {
+      throw new CommandError(ErrorCode.IllegalOperation, "Can't rename a collection to itself");
+    }
+    validateNamespace(rename.toDb, rename.toColl);
+    if (this.catalog.collection(rename.toDb, rename.toColl) && !rename.dropTarget) {
+      throw new CommandError(ErrorCode.NamespaceExists, 'target namespace exists');
+    }
+    const tick = this.clock.tick();
+    this.changes.append(tick, renameInCatalog(this.catalog, rename));
+    this.record({ tick: recordedTick(tick), ops: [rename] });
+  }
+
+  /** collMod: new validation options and/or new options of one index; returns the index's options before. */
+  modifyCollection(collection: Collection, options: Document, index: CollModIndex | undefined): Document {
+    const before = modifyInCatalog(collection, options, index);
+    this.record({ ops: [{ op: 'collMod', db: collection.db, coll: collection.name, options, index }] });
+    return before;
   }
 
   /**
@@ -223,6 +251,39 @@ export class Engine {
 
 function changeOf(op: WriteOp): ChangeInput {
   return { kind: op.kind, db: op.db, coll: op.coll, before: op.before?.doc ?? null, after: op.after?.doc ?? null };
+}
+
+export type RenameOp = Extract<RecordOp, { op: 'rename' }>;
+export type CollModIndex = { readonly name: string; readonly options: Document };
+
+/** Moves the collection to its new namespace (dropping what was there, if asked); returns its change events. */
+export function renameInCatalog(catalog: Catalog, rename: RenameOp): ChangeInput[] {
+  const changes: ChangeInput[] = [];
+  const target = rename.dropTarget ? catalog.dropCollection(rename.toDb, rename.toColl) : undefined;
+  if (target) changes.push(dropChange(target));
+  const source = catalog.dropCollection(rename.db, rename.coll) as Collection;
+  catalog.adopt(source.renamed(rename.toDb, rename.toColl));
+  changes.push({
+    kind: 'rename',
+    db: rename.db,
+    coll: rename.coll,
+    before: null,
+    after: null,
+    to: { db: rename.toDb, coll: rename.toColl },
+  });
+  return changes;
+}
+
+/** Applies collMod's changes to the collection; returns the changed index's options before (empty without one). */
+export function modifyInCatalog(collection: Collection, options: Document, index: CollModIndex | undefined): Document {
+  if (Object.keys(options).length > 0) collection.modify(options);
+  if (!index) return {};
+  const table = collection.indexes.get(index.name);
+  if (!table)
+    throw new CommandError(ErrorCode.IndexNotFound, `cannot find index ${index.name} for ns ${collection.namespace}`);
+  const before = table.spec.options;
+  table.spec = { ...table.spec, options: { ...before, ...index.options } };
+  return before;
 }
 
 export function dropChange(collection: Collection): ChangeInput {

@@ -43,9 +43,11 @@ export const ErrorCode = {
   DuplicateKey: 11000,
   InterruptedAtShutdown: 11600,
   InterruptedDueToReplStateChange: 11602,
+  MergeStageNoMatchingDocument: 13113,
   NotPrimaryNoSecondaryOk: 13435,
   NotPrimaryOrSecondary: 13436,
   UnrecognizedPipelineStage: 40324,
+  OutputStageNotLast: 40601,
   IDLUnknownField: 40415,
   ChangeStreamNotFirstStage: 40602,
 } as const;
@@ -54,8 +56,10 @@ export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Codes without a symbolic name in the server are reported as `Location<code>`. */
 const LOCATION_CODES: ReadonlySet<number> = new Set([
+  ErrorCode.MergeStageNoMatchingDocument,
   ErrorCode.IDLUnknownField,
   ErrorCode.UnrecognizedPipelineStage,
+  ErrorCode.OutputStageNotLast,
   ErrorCode.ChangeStreamNotFirstStage,
 ]);
 

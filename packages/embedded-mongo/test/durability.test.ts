@@ -161,6 +161,27 @@ describe('durability in a data directory', () => {
     await resumed.close();
   });
 
+  it('replays renameCollection and collMod', async () => {
+    const first = await start();
+    const db = first.client.db('app');
+    await db.createCollection('before', { validator: { n: { $type: 'number' } } });
+    await db.collection<AnyDoc>('before').insertOne({ _id: 1, n: 1 });
+    await first.client.db('admin').command({ renameCollection: 'app.before', to: 'app.after' });
+    await db.command({ collMod: 'after', validator: { n: { $type: 'string' } } });
+    await stop(first.server, first.client);
+    const second = await start();
+    const after = second.client.db('app').collection<AnyDoc>('after');
+    expect(await after.find().toArray()).toEqual([{ _id: 1, n: 1 }]);
+    await expect(after.insertOne({ _id: 2, n: 2 })).rejects.toMatchObject({ code: 121 });
+    expect(
+      await second.client
+        .db('app')
+        .listCollections()
+        .map((c) => c.name)
+        .toArray(),
+    ).toEqual(['after']);
+  });
+
   it('keeps TTL indexes working after a restart', async () => {
     const first = await start();
     await first.client.db('app').collection<AnyDoc>('sessions').createIndex({ at: 1 }, { expireAfterSeconds: 60 });

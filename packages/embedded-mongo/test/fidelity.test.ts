@@ -144,3 +144,95 @@ describe('change stream errors', () => {
     await stream.close();
   });
 });
+
+describe('renameCollection and collMod', () => {
+  it('renames a collection with its documents and indexes, and refuses an existing target unless dropTarget', async () => {
+    const source = coll('fid_rename_from');
+    await source.insertOne({ _id: 1, k: 'a' });
+    await source.createIndex({ k: 1 }, { unique: true, name: 'k_unique' });
+    await coll('fid_rename_busy').insertOne({ _id: 'busy' });
+    const admin = mongo.client.db('admin');
+    const rename = (to: string, dropTarget?: boolean) =>
+      admin.command({
+        renameCollection: `${mongo.db.databaseName}.fid_rename_from`,
+        to: `${mongo.db.databaseName}.${to}`,
+        ...(dropTarget === undefined ? {} : { dropTarget }),
+      });
+    expect((await serverError(rename('fid_rename_busy'))).code).toBe(48);
+    await rename('fid_rename_to');
+    const renamed = coll('fid_rename_to');
+    expect(await renamed.find().toArray()).toEqual([{ _id: 1, k: 'a' }]);
+    expect((await renamed.indexes()).map((index) => index.name)).toEqual(['_id_', 'k_unique']);
+    expect(await mongo.db.listCollections({ name: 'fid_rename_from' }).toArray()).toEqual([]);
+    await admin.command({
+      renameCollection: `${mongo.db.databaseName}.fid_rename_to`,
+      to: `${mongo.db.databaseName}.fid_rename_busy`,
+      dropTarget: true,
+    });
+    expect(await coll('fid_rename_busy').find().toArray()).toEqual([{ _id: 1, k: 'a' }]);
+    expect((await serverError(rename('anything'))).code).toBe(26);
+  });
+
+  it('changes the validator and an index expireAfterSeconds with collMod', async () => {
+    await mongo.db.createCollection('fid_collmod', { validator: { n: { $type: 'number' } } });
+    const items = coll('fid_collmod');
+    await items.createIndex({ at: 1 }, { expireAfterSeconds: 60, name: 'at_ttl' });
+    await mongo.db.command({ collMod: 'fid_collmod', validator: { n: { $type: 'string' } } });
+    await items.insertOne({ n: 'now a string' });
+    expect((await serverError(items.insertOne({ n: 1 }))).code).toBe(121);
+    const reply = await mongo.db.command({
+      collMod: 'fid_collmod',
+      index: { name: 'at_ttl', expireAfterSeconds: 120 },
+    });
+    expect(reply).toMatchObject({ expireAfterSeconds_old: 60, expireAfterSeconds_new: 120 });
+    expect((await items.indexes()).find((index) => index.name === 'at_ttl')).toMatchObject({ expireAfterSeconds: 120 });
+  });
+});
+
+describe('$out and $merge', () => {
+  it('$out replaces the target collection with the results', async () => {
+    const source = coll('fid_out_source');
+    await source.insertMany([
+      { _id: 1, n: 1 },
+      { _id: 2, n: 2 },
+      { _id: 3, n: 3 },
+    ]);
+    await coll('fid_out_target').insertOne({ _id: 'old' });
+    const returned = await source.aggregate([{ $match: { n: { $gte: 2 } } }, { $out: 'fid_out_target' }]).toArray();
+    expect(returned).toEqual([]);
+    expect(await coll('fid_out_target').find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 2, n: 2 },
+      { _id: 3, n: 3 },
+    ]);
+  });
+
+  it('$merge inserts new documents and merges matched ones by _id', async () => {
+    const source = coll('fid_merge_source');
+    await source.insertMany([
+      { _id: 1, total: 10 },
+      { _id: 2, total: 20 },
+    ]);
+    const target = coll('fid_merge_target');
+    await target.insertOne({ _id: 1, name: 'kept', total: 0 });
+    await source.aggregate([{ $merge: { into: 'fid_merge_target' } }]).toArray();
+    expect(await target.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 1, name: 'kept', total: 10 },
+      { _id: 2, total: 20 },
+    ]);
+    await source
+      .aggregate([{ $merge: { into: 'fid_merge_target', whenMatched: 'replace', whenNotMatched: 'discard' } }])
+      .toArray();
+    expect(await target.findOne({ _id: 1 })).toEqual({ _id: 1, total: 10 });
+    const failing = source.aggregate([{ $merge: { into: 'fid_merge_target', whenMatched: 'fail' } }]).toArray();
+    expect((await serverError(failing)).code).toBe(11000);
+  });
+
+  it('refuses $out anywhere but last', async () => {
+    const error = await serverError(
+      coll('fid_out_source')
+        .aggregate([{ $out: 'x' }, { $match: {} }])
+        .toArray(),
+    );
+    expect(error.code).toBe(40601);
+  });
+});

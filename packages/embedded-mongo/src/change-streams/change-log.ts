@@ -3,7 +3,7 @@ import type { Document, Timestamp } from 'bson';
 import type { ClusterTick } from '../cluster-time.js';
 import { CommandError, ErrorCode, NON_RESUMABLE_CHANGE_STREAM_ERROR } from '../errors.js';
 
-export type ChangeKind = 'insert' | 'update' | 'replace' | 'delete' | 'drop' | 'dropDatabase';
+export type ChangeKind = 'insert' | 'update' | 'replace' | 'delete' | 'drop' | 'dropDatabase' | 'rename';
 
 /** Where an event sits in the log: its commit's cluster time and its index within the commit. */
 export interface LogPosition {
@@ -23,9 +23,11 @@ export interface ChangeEntry {
   readonly before: Document | null;
   readonly after: Document | null;
   readonly transaction: { readonly lsid: Document; readonly txnNumber: Long } | undefined;
+  /** The new namespace of a rename. */
+  readonly to?: { readonly db: string; readonly coll: string };
 }
 
-export type ChangeInput = Pick<ChangeEntry, 'kind' | 'db' | 'coll' | 'before' | 'after'>;
+export type ChangeInput = Pick<ChangeEntry, 'kind' | 'db' | 'coll' | 'before' | 'after' | 'to'>;
 
 /** A position after every event of a commit: what a stream has seen once it read up to that commit. */
 const END_OF_COMMIT = 0xffffffff;

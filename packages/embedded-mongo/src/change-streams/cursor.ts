@@ -92,7 +92,7 @@ export class ChangeStreamCursor implements ServerCursor {
   private eventsFor(entry: ChangeEntry): Document[] {
     const events = this.transform(renderEvent(entry, this.options, this.lookup));
     const invalidates =
-      (this.scope.coll !== undefined && entry.kind === 'drop') ||
+      (this.scope.coll !== undefined && (entry.kind === 'drop' || entry.kind === 'rename')) ||
       (this.scope.coll === undefined && this.scope.db !== undefined && entry.kind === 'dropDatabase');
     if (invalidates) {
       this.finished = true;

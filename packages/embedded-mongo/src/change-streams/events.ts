@@ -27,6 +27,7 @@ export function renderEvent(entry: ChangeEntry, options: EventOptions, lookup: D
   const fullDocument = fullDocumentOf(entry, options, lookup, id);
   if (fullDocument !== undefined) event.fullDocument = fullDocument;
   event.ns = entry.coll === undefined ? { db: entry.db } : { db: entry.db, coll: entry.coll };
+  if (entry.to) event.to = entry.to;
   if (id !== undefined) event.documentKey = { _id: id };
   if (entry.kind === 'update' && entry.before && entry.after)
     event.updateDescription = describeUpdate(entry.before, entry.after);

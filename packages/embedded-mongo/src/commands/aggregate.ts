@@ -5,11 +5,9 @@ import { CommandError, ErrorCode } from '../errors.js';
 import { runPipeline } from '../query/mingo.js';
 import { restoreTypes, toView } from '../values/view.js';
 import { documentArray, optionalDocument, optionalNumber, rejectCollation } from './arguments.js';
+import { OUTPUT_STAGES, writeOutput } from './aggregate-output.js';
 import type { CommandContext, CommandTable } from './context.js';
 import { DEFAULT_FIRST_BATCH_SIZE } from './reads.js';
-
-/** Stages that write to collections; mingo would only write into its in-memory inputs. */
-const WRITING_STAGES = new Set(['$out', '$merge']);
 
 function stageName(stage: Document): string {
   return Object.keys(stage)[0] ?? '';
@@ -35,7 +33,7 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
   if (first && stageName(first) === '$changeStream') {
     return openChangeStream(first.$changeStream, rest, { db: context.db, coll }, batchSize, context);
   }
-  for (const stage of pipeline) {
+  for (const [index, stage] of pipeline.entries()) {
     const name = stageName(stage);
     if (name === '$changeStream') {
       throw new CommandError(
@@ -43,10 +41,12 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
         '$changeStream is only valid as the first stage in a pipeline',
       );
     }
-    if (WRITING_STAGES.has(name)) {
-      throw new CommandError(ErrorCode.CommandNotSupported, `${name} is not supported by the embedded MongoDB server`);
+    if (OUTPUT_STAGES.has(name) && index !== pipeline.length - 1) {
+      throw new CommandError(ErrorCode.OutputStageNotLast, `${name} can only be the final stage in the pipeline`);
     }
   }
+  const last = pipeline.at(-1);
+  const output = last && OUTPUT_STAGES.has(stageName(last)) ? last : undefined;
   if (coll === undefined && target !== 1) {
     throw new CommandError(
       ErrorCode.InvalidNamespace,
@@ -59,10 +59,14 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
     coll === undefined
       ? []
       : context.data.find(context.db, coll, toView(leadingMatch ?? {})).map((record) => record.view);
-  const stages = leadingMatch ? rest : pipeline;
+  const stages = (leadingMatch ? rest : pipeline).slice(0, output ? -1 : undefined);
   const results = runPipeline(input, toView(stages), context.data.resolver(context.db), context.data.variables).map(
     restoreTypes,
   );
+  if (output) {
+    writeOutput(output, results, context);
+    results.length = 0;
+  }
   const cursor = new ArrayCursor(`${context.db}.${coll ?? '$cmd.aggregate'}`, results);
   return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
 }

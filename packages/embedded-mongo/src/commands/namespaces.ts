@@ -3,6 +3,7 @@ import { ArrayCursor, serveBatch } from '../cursors.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import { compileFilter } from '../query/mingo.js';
 import type { Collection } from '../storage/collection.js';
+import { canonicalKey } from '../values/canonical.js';
 import { toView } from '../values/view.js';
 import { collectionName, commandOptions, optionalBoolean, optionalDocument, optionalNumber } from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
@@ -67,10 +68,85 @@ function dropDatabase(_command: Document, context: CommandContext): Document {
   return { dropped: context.db, ok: 1 };
 }
 
+function splitNamespace(value: unknown, field: string): { db: string; coll: string } {
+  const dot = typeof value === 'string' ? value.indexOf('.') : -1;
+  if (typeof value !== 'string' || dot <= 0 || dot === value.length - 1) {
+    throw new CommandError(ErrorCode.InvalidNamespace, `Invalid ${field} namespace: ${String(value)}`);
+  }
+  return { db: value.slice(0, dot), coll: value.slice(dot + 1) };
+}
+
+/** `{ renameCollection: 'db.from', to: 'db.to', dropTarget }`, run against admin as on mongod. */
+function renameCollection(command: Document, context: CommandContext): Document {
+  if (context.db !== 'admin') {
+    throw new CommandError(ErrorCode.Unauthorized, 'renameCollection may only be run against the admin database.');
+  }
+  const source = splitNamespace(command.renameCollection, 'source');
+  const target = splitNamespace(command.to, 'target');
+  const dropTarget = optionalBoolean(command, 'dropTarget') ?? false;
+  context.engine.renameCollection({ op: 'rename', ...source, toDb: target.db, toColl: target.coll, dropTarget });
+  return { ok: 1 };
+}
+
+const COLL_MOD_OPTIONS = new Set(['validator', 'validationLevel', 'validationAction']);
+const COLL_MOD_INDEX_OPTIONS = new Set(['expireAfterSeconds', 'hidden']);
+
+/** collMod: the validator, validation level and action, and an index's expireAfterSeconds or hidden flag. */
+function collMod(command: Document, context: CommandContext): Document {
+  const name = collectionName(command);
+  const collection = context.engine.catalog.collection(context.db, name);
+  if (!collection) throw new CommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${context.db}.${name}`);
+  const options: Document = {};
+  for (const [field, value] of Object.entries(commandOptions(command, 'collMod'))) {
+    if (field === 'index') continue;
+    if (!COLL_MOD_OPTIONS.has(field)) {
+      throw new CommandError(
+        ErrorCode.InvalidOptions,
+        `collMod option '${field}' is not supported by the embedded MongoDB server`,
+      );
+    }
+    options[field] = value;
+  }
+  const index = optionalDocument(command, 'index');
+  const change = index && indexChange(collection, index);
+  const before = context.engine.modifyCollection(collection, options, change);
+  const reply: Document = {};
+  for (const [field, value] of Object.entries(change?.options ?? {})) {
+    reply[`${field}_old`] = before[field];
+    reply[`${field}_new`] = value;
+  }
+  return { ...reply, ok: 1 };
+}
+
+/** The index a collMod names (by name or key pattern) and its options to change. */
+function indexChange(collection: Collection, index: Document): { name: string; options: Document } {
+  const table =
+    typeof index.name === 'string'
+      ? collection.indexes.get(index.name)
+      : [...collection.indexes.values()].find(
+          (candidate) => canonicalKey(candidate.spec.key) === canonicalKey(index.keyPattern),
+        );
+  if (!table) throw new CommandError(ErrorCode.IndexNotFound, `cannot find index for ns ${collection.namespace}`);
+  const options: Document = {};
+  for (const [field, value] of Object.entries(index)) {
+    if (field === 'name' || field === 'keyPattern') continue;
+    if (!COLL_MOD_INDEX_OPTIONS.has(field)) {
+      throw new CommandError(
+        ErrorCode.InvalidOptions,
+        `collMod index option '${field}' is not supported by the embedded MongoDB server`,
+      );
+    }
+    options[field] = value;
+  }
+  return { name: table.spec.name, options };
+}
+
 export const namespaceCommands: CommandTable = {
   listDatabases,
   listCollections,
   create,
   drop,
   dropDatabase,
+  renameCollection,
+  collMod,
 };

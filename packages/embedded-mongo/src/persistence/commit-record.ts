@@ -22,6 +22,21 @@ export type RecordOp =
   | { readonly op: 'drop'; readonly db: string; readonly coll: string }
   | { readonly op: 'dropDatabase'; readonly db: string }
   | {
+      readonly op: 'rename';
+      readonly db: string;
+      readonly coll: string;
+      readonly toDb: string;
+      readonly toColl: string;
+      readonly dropTarget: boolean;
+    }
+  | {
+      readonly op: 'collMod';
+      readonly db: string;
+      readonly coll: string;
+      readonly options: Document;
+      readonly index: { readonly name: string; readonly options: Document } | undefined;
+    }
+  | {
       readonly op: 'insert' | 'update' | 'replace';
       readonly db: string;
       readonly coll: string;

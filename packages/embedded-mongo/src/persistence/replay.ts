@@ -2,7 +2,7 @@ import type { Binary, Document } from 'bson';
 import { transactionMarker } from '../change-streams/change-log.js';
 import type { ChangeInput } from '../change-streams/change-log.js';
 import type { Engine } from '../engine.js';
-import { dropChange, dropDatabaseChanges } from '../engine.js';
+import { dropChange, dropDatabaseChanges, modifyInCatalog, renameInCatalog } from '../engine.js';
 import type { Collection } from '../storage/collection.js';
 import { storedDocument } from '../storage/collection.js';
 import { parseIndexSpec } from '../storage/index-spec.js';
@@ -60,6 +60,11 @@ function applyOp(engine: Engine, op: RecordOp, version: number): ChangeInput[] {
     }
     case 'dropDatabase':
       return dropDatabaseChanges(op.db, engine.catalog.dropDatabase(op.db));
+    case 'rename':
+      return renameInCatalog(engine.catalog, op);
+    case 'collMod':
+      modifyInCatalog(existing(engine, op.db, op.coll), op.options, op.index ?? undefined);
+      return [];
     case 'delete': {
       const collection = existing(engine, op.db, op.coll);
       const before = collection.records.get(canonicalKey(op.id)) ?? null;

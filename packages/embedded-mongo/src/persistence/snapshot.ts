@@ -74,6 +74,7 @@ function changeDocument(entry: ChangeEntry): Document {
   };
   if (entry.coll !== undefined) change.c = entry.coll;
   if (entry.transaction) change.x = entry.transaction;
+  if (entry.to) change.r = entry.to;
   return change;
 }
 
@@ -89,6 +90,7 @@ function changeEntry(change: Document): ChangeEntry {
     before: change.b as Document | null,
     after: change.a as Document | null,
     transaction: change.x as ChangeEntry['transaction'],
+    ...(change.r ? { to: change.r as ChangeEntry['to'] } : {}),
   };
 }
 

@@ -32,6 +32,11 @@ interface PriorVersion {
   readonly replacedAt: number;
 }
 
+function compileValidator(options: Document): Filter | undefined {
+  const enforced = options.validationLevel !== 'off' && options.validationAction !== 'warn';
+  return options.validator && enforced ? compileFilter(options.validator as Document) : undefined;
+}
+
 /** Collection options this server can honour; anything else is refused at create time. */
 const SUPPORTED_OPTIONS = new Set(['validator', 'validationLevel', 'validationAction', 'comment']);
 
@@ -39,7 +44,7 @@ export class Collection {
   readonly db: string;
   readonly name: string;
   readonly uuid: UUID;
-  readonly options: Document;
+  options: Document;
   /** Documents by the canonical key of their `_id`: the `_id_` index. */
   readonly records = new Map<string, StoredDocument>();
   readonly indexes = new Map<string, IndexTable>();
@@ -48,7 +53,7 @@ export class Collection {
    * until no running transaction's snapshot predates them.
    */
   private readonly priorVersions = new Map<string, PriorVersion[]>();
-  private readonly validator: Filter | undefined;
+  private validator: Filter | undefined;
 
   constructor(db: string, name: string, options: Document = {}, uuid = new UUID()) {
     for (const option of Object.keys(options)) {
@@ -63,8 +68,22 @@ export class Collection {
     this.name = name;
     this.options = options;
     this.uuid = uuid;
-    const enforced = options.validationLevel !== 'off' && options.validationAction !== 'warn';
-    this.validator = options.validator && enforced ? compileFilter(options.validator as Document) : undefined;
+    this.validator = compileValidator(options);
+  }
+
+  /** The same collection under another name: its documents, indexes, options and UUID. */
+  renamed(db: string, name: string): Collection {
+    const moved = new Collection(db, name, this.options, this.uuid);
+    for (const [id, record] of this.records) moved.records.set(id, record);
+    for (const [indexName, table] of this.indexes) moved.indexes.set(indexName, table);
+    return moved;
+  }
+
+  /** Changes the validation options (collMod); the others are kept. */
+  modify(changes: Document): void {
+    const options = { ...this.options, ...changes };
+    this.validator = compileValidator(options);
+    this.options = options;
   }
 
   get namespace(): string {

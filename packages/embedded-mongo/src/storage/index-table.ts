@@ -20,7 +20,7 @@ const MAX_LOOKUP_COMBINATIONS = 1000;
  * equality on any leading prefix of the fields is a map lookup. Array values index each element.
  */
 export class IndexTable {
-  readonly spec: IndexSpec;
+  spec: IndexSpec;
   private readonly levels: Map<string, Set<string>>[];
   private readonly partialFilter: Filter | undefined;
 
