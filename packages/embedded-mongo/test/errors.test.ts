@@ -55,16 +55,17 @@ describe('errors are MongoDB-shaped', () => {
     });
   });
 
-  it.skipIf(!embedded)('refuses stages that would write elsewhere rather than ignoring them', async () => {
+  it.skipIf(!embedded)('refuses a $merge it cannot honour rather than merging differently', async () => {
     await expect(
       mongo.db
         .collection('errors_a')
-        .aggregate([{ $out: 'elsewhere' }])
+        .aggregate([{ $merge: { into: 'elsewhere', on: 'slug' } }])
         .toArray(),
     ).rejects.toMatchObject({
       code: 115,
-      message: expect.stringContaining('$out'),
+      message: expect.stringContaining('$merge'),
     });
+    expect(await mongo.db.listCollections({ name: 'elsewhere' }).toArray()).toEqual([]);
   });
 
   it.skipIf(!embedded)('survives garbage on a socket and keeps serving other clients', async () => {
