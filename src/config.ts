@@ -27,6 +27,8 @@ export interface Config {
   seed: boolean;
   logLevel: LogLevel;
   gatewaySecret: string | undefined;
+  /** Undefined: /metrics answers loopback clients only; else it requires `Authorization: Bearer <it>`. */
+  metricsToken: string | undefined;
   /** How long identity data is cached; changes apply at once through the identity feed, this is its fallback. */
   membershipCacheTtlMs: number;
   /** How long export events are kept (a TTL index on their time); older cursors cannot be resumed. */
@@ -67,7 +69,7 @@ export class ConfigError extends Error {
 }
 
 /** Their values never appear in an error message, which ends up in logs. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(['MONGODB_URI', 'GATEWAY_SECRET']);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['MONGODB_URI', 'GATEWAY_SECRET', 'METRICS_TOKEN']);
 const AUTH_VARIABLES = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const;
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -133,6 +135,9 @@ const EnvSchema = z.object({
   SEED: variable(flag),
   LOG_LEVEL: variable(z.enum(LOG_LEVELS, `expected one of ${LOG_LEVELS.join(', ')}`)),
   GATEWAY_SECRET: variable(z.string().min(16, 'expected at least 16 characters')),
+  METRICS_TOKEN: variable(
+    z.string().regex(/^[\x21-\x7e]{16,}$/, 'expected at least 16 printable characters, no spaces'),
+  ),
   MEMBERSHIP_CACHE_TTL_MS: variable(integer(0, 60_000)),
   EVENT_RETENTION_DAYS: variable(integer(1, 3650)),
   EXPORT_BUFFER_EVENTS: variable(integer(1, 1_000_000)),
@@ -177,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seed: values.SEED ?? values.MONGODB_URI === undefined,
     logLevel: values.LOG_LEVEL ?? 'info',
     gatewaySecret: values.GATEWAY_SECRET,
+    metricsToken: values.METRICS_TOKEN,
     membershipCacheTtlMs: values.MEMBERSHIP_CACHE_TTL_MS ?? 5000,
     eventRetentionDays: values.EVENT_RETENTION_DAYS ?? 7,
     exportBufferEvents: values.EXPORT_BUFFER_EVENTS ?? 1000,

@@ -162,6 +162,8 @@ describe('loadConfig refusals', () => {
     expect(uri.message).toBe('MONGODB_URI: expected a mongodb:// or mongodb+srv:// URI');
     const secret = errorFor({ GATEWAY_SECRET: 'hunter2' });
     expect(secret.message).toBe('GATEWAY_SECRET: expected at least 16 characters');
+    const metrics = errorFor({ METRICS_TOKEN: 'hunter2 hunter2 hunter2' });
+    expect(metrics.message).toBe('METRICS_TOKEN: expected at least 16 printable characters, no spaces');
   });
 
   it('reports the first bad variable when there are several', () => {

@@ -36,6 +36,8 @@ export interface RunningApp {
   /** e.g. `http://127.0.0.1:4000`; the GraphQL endpoint is `${url}/graphql`. */
   url: string;
   port: number;
+  /** The listening HTTP server (GraphQL, WebSocket and the operator routes). */
+  httpServer: Server;
   services: Services;
   metrics: Metrics;
   /** Stops accepting, lets in-flight requests finish, then closes the database (and the embedded server). */
@@ -180,6 +182,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   return {
     url,
     port: address.port,
+    httpServer,
     services,
     metrics,
     async stop() {

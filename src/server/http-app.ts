@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import { httpHeaderLookup } from './http-headers.js';
 import { refuseEmptyBuckets } from './early-refusal.js';
 import { throttledRequestContext } from './throttled-context.js';
+import { metricsAccess } from './metrics-access.js';
 
 export interface HttpAppOptions {
   services: Services;
@@ -73,7 +74,7 @@ export function createHttpApp({ services, apollo, metrics, devJwks, devRoutes, s
     const ready = await services.database.ping();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unavailable' });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', metricsAccess(services.config.metricsToken), async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   if (devJwks) {
