@@ -1,5 +1,5 @@
-import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
 import { startApp } from './server/app.js';
 
 function configOrExit() {
@@ -13,7 +13,7 @@ function configOrExit() {
 }
 
 const config = configOrExit();
-const logger = pino({ level: config.logLevel });
+const logger = createLogger(config);
 const app = await startApp(config, logger);
 
 let stopping = false;
