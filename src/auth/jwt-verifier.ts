@@ -1,5 +1,6 @@
-import { errors, jwtVerify } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { JWSAlgorithm, JWTVerifyGetKey } from 'jose';
+import type { Logger } from 'pino';
 import { unauthenticated } from '../errors.js';
 import type { AppError } from '../errors.js';
 
@@ -49,9 +50,11 @@ export interface JwtVerifierOptions {
   keys: JWTVerifyGetKey;
   issuer: string;
   audience: string;
+  /** Every refusal is logged (info) with its reason and the library's finding. */
+  logger?: Logger;
 }
 
-export function createJwtVerifier({ keys, issuer, audience }: JwtVerifierOptions): JwtVerifier {
+export function createJwtVerifier({ keys, issuer, audience, logger }: JwtVerifierOptions): JwtVerifier {
   return {
     async verify(token) {
       let payload;
@@ -64,7 +67,9 @@ export function createJwtVerifier({ keys, issuer, audience }: JwtVerifierOptions
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
         }));
       } catch (error) {
-        throw withCause(unauthenticated(reasonFor(error)), error);
+        const reason = reasonFor(error);
+        logger?.info({ reason, ...failureDetail(error, token) }, `token refused: ${reason}`);
+        throw withCause(unauthenticated(reason), error);
       }
       const { iss, sub, exp, email, email_verified: emailVerified, tenant } = payload;
       // jose ensures both are present and exp is a number, but not that sub is a usable string.
@@ -104,6 +109,29 @@ function reasonFor(error: unknown): string {
     default:
       return 'Token malformed';
   }
+}
+
+/**
+ * What the operator needs to fix a refusal: the library's code and message, the token's `kid`, and
+ * for a refused `iss` or `aud` the value the token carries (it passed the signature check).
+ */
+function failureDetail(error: unknown, token: string): Record<string, unknown> {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    kid = undefined;
+  }
+  const detail: Record<string, unknown> = {
+    kid: typeof kid === 'string' ? kid : null,
+    error: error instanceof errors.JOSEError ? error.code : String((error as Error | null)?.name),
+    detail: (error as Error | null)?.message ?? String(error),
+  };
+  if (error instanceof errors.JWTClaimValidationFailed && (error.claim === 'iss' || error.claim === 'aud')) {
+    detail.claim = error.claim;
+    detail.got = error.payload[error.claim] ?? null;
+  }
+  return detail;
 }
 
 function claimReason({ claim, reason }: errors.JWTClaimValidationFailed): string {

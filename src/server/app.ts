@@ -49,14 +49,15 @@ interface Identity {
   devIssuer: DevIssuer | null;
 }
 
-async function createIdentity(config: Config): Promise<Identity> {
+async function createIdentity(config: Config, logger: Logger): Promise<Identity> {
   if (config.auth.mode === 'oidc') {
     const { jwksUrl, issuer, audience } = config.auth;
-    return { verifier: createJwtVerifier({ keys: createRemoteJwks(jwksUrl), issuer, audience }), devIssuer: null };
+    const keys = createRemoteJwks(jwksUrl, logger);
+    return { verifier: createJwtVerifier({ keys, issuer, audience, logger }), devIssuer: null };
   }
   const dev = await loadOrCreateDevIssuer(config.auth.dataDir);
   return {
-    verifier: createJwtVerifier({ keys: dev.keys, issuer: dev.issuer, audience: dev.audience }),
+    verifier: createJwtVerifier({ keys: dev.keys, issuer: dev.issuer, audience: dev.audience, logger }),
     devIssuer: dev,
   };
 }
@@ -91,7 +92,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   const { database, stopEmbedded } = await openDatabase(config, metrics, logger);
   await database.ensureIndexes();
   if (config.seed) await seedDemoData(database, demoDataSteps);
-  const { verifier, devIssuer } = await createIdentity(config);
+  const { verifier, devIssuer } = await createIdentity(config, logger);
   const identity = new IdentityDirectory(database, config.membershipCacheTtlMs);
   // Every instance applies every committed membership, user and API-key change at once (caches, live
   // WebSocket connections); the cache TTL only bounds staleness while this stream is down.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadOrCreateDevIssuer, type DevIssuer } from '../../src/auth/dev-issuer.js';
 import { loadConfig } from '../../src/config.js';
 import { startApp, type RunningApp } from '../../src/server/app.js';
@@ -46,7 +46,10 @@ export interface TestServer {
  * A real server on a free loopback port, seeded with the demo data, on its own database of the test
  * MongoDB (embedded, or MONGODB_URI's), in dev-issuer mode with a temporary DATA_DIR.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestServer> {
   const mongo: TestMongo = await startTestMongo();
   const dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-test-'));
   const config = loadConfig({
@@ -58,7 +61,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await startApp(config, pino({ level: 'silent' }));
+  const app = await startApp(config, options.logger ?? pino({ level: 'silent' }));
   return serving(app, dataDir, async () => {
     await app.stop();
     await mongo.stop();
