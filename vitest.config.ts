@@ -9,7 +9,7 @@ export default defineConfig({
   },
   // Workspace packages are consumed from their TypeScript sources (their `development` export), even when
   // NODE_ENV=production; vitest hands the same conditions to its worker processes.
-  ssr: { resolve: { conditions: ['development', 'module', 'node'] } },
+  ssr: { resolve: { conditions: ['development', 'node'] } },
   test: {
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 30_000,

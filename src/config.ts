@@ -15,6 +15,13 @@ export type AuthConfig =
   | { mode: 'dev'; dataDir: string }
   | { mode: 'oidc'; jwksUrl: string; issuer: string; audience: string };
 
+/** OpenTelemetry tracing, on when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+export interface TracingConfig {
+  serviceName: string;
+  /** A span per non-trivial resolver: detailed, and many spans per request. */
+  resolverSpans: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -55,6 +62,8 @@ export interface Config {
   rateLimitSyncMs: number;
   /** How often the usage ledger is written, in ms. */
   usageFlushMs: number;
+  /** Null: no tracing. */
+  tracing: TracingConfig | null;
 }
 
 /** A bad environment value. The message is one line: the variable, then the problem. */
@@ -162,6 +171,11 @@ const EnvSchema = z.object({
   AUTH_FAILURE_RETRY_SECONDS: variable(integer(1, 3600)),
   RATE_LIMIT_SYNC_MS: variable(integer(10, 10_000)),
   USAGE_FLUSH_MS: variable(integer(10, 60_000)),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable(
+    z.string().refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), 'expected an http(s):// URL'),
+  ),
+  OTEL_SERVICE_NAME: variable(text),
+  TRACE_GRAPHQL_RESOLVERS: variable(flag),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -197,6 +211,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailures: { burst: values.AUTH_FAILURE_BURST ?? 20, retrySeconds: values.AUTH_FAILURE_RETRY_SECONDS ?? 5 },
     rateLimitSyncMs: values.RATE_LIMIT_SYNC_MS ?? 250,
     usageFlushMs: values.USAGE_FLUSH_MS ?? 5000,
+    tracing:
+      values.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+        ? null
+        : {
+            serviceName: values.OTEL_SERVICE_NAME ?? 'tenantgraph',
+            resolverSpans: values.TRACE_GRAPHQL_RESOLVERS ?? false,
+          },
   };
 }
 

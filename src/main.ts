@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { startApp } from './server/app.js';
 
 function configOrExit() {
   try {
@@ -14,6 +13,9 @@ function configOrExit() {
 
 const config = configOrExit();
 const logger = createLogger(config);
+// Tracing patches `http` and `graphql` as they load: it starts before the server's modules are imported.
+const tracing = config.tracing ? (await import('./telemetry/tracing.js')).startTracing(config.tracing) : null;
+const { startApp } = await import('./server/app.js');
 const app = await startApp(config, logger);
 
 let stopping = false;
@@ -21,13 +23,16 @@ const shutdown = (signal: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down: finishing in-flight requests');
-  app.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'unclean shutdown');
-      process.exit(1);
-    },
-  );
+  app
+    .stop()
+    .then(() => tracing?.shutdown())
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'unclean shutdown');
+        process.exit(1);
+      },
+    );
 };
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);

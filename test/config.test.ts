@@ -30,6 +30,7 @@ describe('loadConfig defaults', () => {
       seed: true,
       logLevel: 'info',
       gatewaySecret: undefined,
+      metricsToken: undefined,
       membershipCacheTtlMs: 5000,
       eventRetentionDays: 7,
       exportBufferEvents: 1000,
@@ -43,7 +44,27 @@ describe('loadConfig defaults', () => {
       authFailures: { burst: 20, retrySeconds: 5 },
       rateLimitSyncMs: 250,
       usageFlushMs: 5000,
+      tracing: null,
     });
+  });
+
+  it('traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, without resolver spans unless asked', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }).tracing).toEqual({
+      serviceName: 'tenantgraph',
+      resolverSpans: false,
+    });
+    expect(
+      loadConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otlp.example.com',
+        OTEL_SERVICE_NAME: 'tenantgraph-eu',
+        TRACE_GRAPHQL_RESOLVERS: 'true',
+      }).tracing,
+    ).toEqual({ serviceName: 'tenantgraph-eu', resolverSpans: true });
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'tenantgraph-eu' }).tracing).toBeNull();
+  });
+
+  it('reads METRICS_TOKEN', () => {
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metricsToken).toBe('scrape-token-0123456789');
   });
 
   it('does not seed a real database unless asked', () => {
@@ -151,6 +172,11 @@ describe('loadConfig refusals', () => {
     [{ EXPORT_BUFFER_EVENTS: '0' }, 'EXPORT_BUFFER_EVENTS: expected an integer from 1 to 1000000, got "0"'],
     [{ INTROSPECTION: 'on' }, 'INTROSPECTION: expected true, false, 1 or 0, got "on"'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV: expected one of development, test, production, got "staging"'],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' },
+      'OTEL_EXPORTER_OTLP_ENDPOINT: expected an http(s):// URL, got "collector:4318"',
+    ],
+    [{ TRACE_GRAPHQL_RESOLVERS: 'yes' }, 'TRACE_GRAPHQL_RESOLVERS: expected true, false, 1 or 0, got "yes"'],
   ])('%j → %s', (env, message) => {
     const error = errorFor(env);
     expect(error.message).toBe(message);

@@ -30,6 +30,7 @@ import { limitsPlugin } from './plugins/limits.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import { persistedQueryPlugin } from './plugins/persisted-queries.js';
 import { buildSubgraph } from './schema.js';
+import { tenantSpanPlugin } from './plugins/tenant-span.js';
 import { attachWebSocketServer } from './websocket.js';
 
 export interface RunningApp {
@@ -164,6 +165,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       }),
       limitsPlugin(limits),
       observabilityPlugin(metrics, logger),
+      tenantSpanPlugin(),
     ],
   });
   await apollo.start();
