@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
@@ -46,6 +47,10 @@ export function startTracing(config: TracingConfig, exporter?: SpanExporter): Tr
       }),
     ],
   });
+  // Load graphql through CommonJS `require` now, so that its modules are patched even when the
+  // application's ESM imports of it would go through a loader's hooks (tsx) instead of `require`:
+  // those imports then get this already-patched module from the cache.
+  createRequire(import.meta.url)('graphql');
   return {
     async shutdown() {
       unregister();
