@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateDevIssuer } from '../src/auth/dev-issuer.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { connectDatabase } from '../src/data/database.js';
+import { collections } from '../src/modules/application.js';
 import { DEMO_USERS } from '../src/seed/demo-identities.js';
 import type { UserDocument } from '../src/tenancy/identity-documents.js';
 
@@ -60,11 +61,14 @@ function devConfig(env: NodeJS.ProcessEnv): Config & { auth: { mode: 'dev' } } {
 async function isKnownUser(email: string, config: Config): Promise<boolean> {
   if (DEMO_USERS.some((user) => user.email === email)) return true;
   if (config.mongodbUri === undefined) return false;
-  const database = await connectDatabase({ uri: config.mongodbUri, dbName: config.mongodbDb });
+  let database;
   try {
+    database = await connectDatabase({ uri: config.mongodbUri, dbName: config.mongodbDb, collections });
     return (await database.platform.collection<UserDocument>('users').findOne({ subject: email })) !== null;
+  } catch (error) {
+    throw new Refusal(`cannot look ${email} up in MONGODB_URI's database: ${(error as Error).message.split('\n')[0]}`);
   } finally {
-    await database.close();
+    await database?.close();
   }
 }
 

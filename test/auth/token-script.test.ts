@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevIssuer } from '../../src/auth/dev-issuer.js';
 import { createJwtVerifier } from '../../src/auth/jwt-verifier.js';
 import { connectDatabase } from '../../src/data/database.js';
+import { collections } from '../../src/modules/application.js';
 import { tokenCommand, type TokenOutcome } from '../../scripts/token-command.js';
 import { startTestMongo, uniqueDbName, type TestMongo } from '../support/mongo.js';
 
@@ -95,7 +96,7 @@ describe('the token command', () => {
 
   it('with MONGODB_URI, also knows the users stored in that database, and only them', async () => {
     const env = { MONGODB_URI: mongo.uri, MONGODB_DB: uniqueDbName('token') };
-    const database = await connectDatabase({ uri: env.MONGODB_URI, dbName: env.MONGODB_DB });
+    const database = await connectDatabase({ uri: env.MONGODB_URI, dbName: env.MONGODB_DB, collections });
     await database.platform.collection('users').insertOne({
       _id: 'a1b2c3d4e5f6a1b2c3d4e5f6',
       subject: 'new.member@example.com',
@@ -109,6 +110,14 @@ describe('the token command', () => {
     expect(await run(['--user', 'eve@example.com'], env)).toEqual({
       refusal: `unknown user eve@example.com: not one of the demo users or database ${env.MONGODB_DB}`,
     });
+  });
+  it('refuses with one line when that database does not answer', async () => {
+    const env = { MONGODB_URI: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&directConnection=true' };
+    const outcome = await run(['--user', 'new.member@example.com'], env);
+    expect(outcome).toEqual({
+      refusal: expect.stringMatching(/^cannot look new\.member@example\.com up in MONGODB_URI's database: /),
+    });
+    expect((outcome as { refusal: string }).refusal).not.toContain('\n');
   });
 });
 
