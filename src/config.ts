@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TenantHostPattern } from './tenancy/host-pattern.js';
 import type { AuthThrottleOptions } from './limits/auth-throttle.js';
 import { PlansOverride, resolvePlans, type Plans } from './limits/plans.js';
+import { TRACING_VARIABLES, tracingConfig, type TracingConfig } from './telemetry/tracing-config.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -14,13 +15,6 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 export type AuthConfig =
   | { mode: 'dev'; dataDir: string }
   | { mode: 'oidc'; jwksUrl: string; issuer: string; audience: string };
-
-/** OpenTelemetry tracing, on when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
-export interface TracingConfig {
-  serviceName: string;
-  /** A span per non-trivial resolver: detailed, and many spans per request. */
-  resolverSpans: boolean;
-}
 
 export interface Config {
   port: number;
@@ -171,11 +165,7 @@ const EnvSchema = z.object({
   AUTH_FAILURE_RETRY_SECONDS: variable(integer(1, 3600)),
   RATE_LIMIT_SYNC_MS: variable(integer(10, 10_000)),
   USAGE_FLUSH_MS: variable(integer(10, 60_000)),
-  OTEL_EXPORTER_OTLP_ENDPOINT: variable(
-    z.string().refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), 'expected an http(s):// URL'),
-  ),
-  OTEL_SERVICE_NAME: variable(text),
-  TRACE_GRAPHQL_RESOLVERS: variable(flag),
+  ...TRACING_VARIABLES,
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -211,13 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailures: { burst: values.AUTH_FAILURE_BURST ?? 20, retrySeconds: values.AUTH_FAILURE_RETRY_SECONDS ?? 5 },
     rateLimitSyncMs: values.RATE_LIMIT_SYNC_MS ?? 250,
     usageFlushMs: values.USAGE_FLUSH_MS ?? 5000,
-    tracing:
-      values.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
-        ? null
-        : {
-            serviceName: values.OTEL_SERVICE_NAME ?? 'tenantgraph',
-            resolverSpans: values.TRACE_GRAPHQL_RESOLVERS ?? false,
-          },
+    tracing: tracingConfig(values),
   };
 }
 

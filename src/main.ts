@@ -1,5 +1,11 @@
-import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { tracingFromEnv } from './telemetry/tracing-config.js';
+
+// Tracing patches `http` and `graphql` as they load: it starts before any module that imports them
+// (the configuration already does), so everything else is imported after it.
+const tracingConfig = tracingFromEnv(process.env);
+const tracing = tracingConfig ? (await import('./telemetry/tracing.js')).startTracing(tracingConfig) : null;
+const { ConfigError, loadConfig } = await import('./config.js');
+const { createLogger } = await import('./logger.js');
 
 function configOrExit() {
   try {
@@ -13,8 +19,6 @@ function configOrExit() {
 
 const config = configOrExit();
 const logger = createLogger(config);
-// Tracing patches `http` and `graphql` as they load: it starts before the server's modules are imported.
-const tracing = config.tracing ? (await import('./telemetry/tracing.js')).startTracing(config.tracing) : null;
 const { startApp } = await import('./server/app.js');
 const app = await startApp(config, logger);
 
