@@ -69,7 +69,7 @@ export async function runPage(
   blocks: readonly CodeBlock[],
   baseUrl: string,
   env: Record<string, string>,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ): Promise<PageRun> {
   const log = await mkdtemp(join(tmpdir(), 'tenantgraph-docs-'));
   try {
