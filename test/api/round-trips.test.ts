@@ -21,7 +21,9 @@ const pageOf = (first: number) => `{
 }`;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // The limiter's reconciliation and the usage ledger write on their own timers through the same
+  // client: slowed far past this test, so that every command counted is the request's own.
+  server = await startTestServer({ RATE_LIMIT_SYNC_MS: '10000', USAGE_FLUSH_MS: '60000' });
   for (let i = 0; i < 20; i += 1) {
     const park = await server.as<{ createPark: { id: string } }>(
       'alice@example.com',
