@@ -201,10 +201,18 @@ function valueAt(row: unknown, path: readonly string[]): unknown {
 }
 
 /** One CSV field, RFC 4180: quoted when it holds a comma, a quote, CR or LF, quotes doubled. */
+/**
+ * A text a spreadsheet would read as a formula (OWASP's CSV injection list): `=`, `+`, `-`, `@`, a tab
+ * or a carriage return first. Such a cell is written with a leading `'`, which spreadsheets show as
+ * text; numbers and booleans are written as they are (a negative number is data, not a formula).
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const safe = typeof value !== 'number' && typeof value !== 'boolean' && FORMULA_START.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 /** RFC 4180 lines end in CRLF. */

@@ -23,6 +23,21 @@ describe('csvField (RFC 4180)', () => {
     expect(csvField(value)).toBe(field);
   });
 
+  it.each([
+    ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`],
+    ['+1+2', "'+1+2"],
+    ['-2+3', "'-2+3"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\tindented', "'\tindented"],
+    ['\rfirst', `"'\rfirst"`],
+  ])('neutralises a text a spreadsheet would run as a formula: %j → %j', (value, field) => {
+    expect(csvField(value)).toBe(field);
+  });
+
+  it('leaves numbers as data, a negative one included, and formula characters after the first', () => {
+    expect([-5, -0.5, 'a=b', 'x-y@z'].map(csvField)).toEqual(['-5', '-0.5', 'a=b', 'x-y@z']);
+  });
+
   it('writes null as an empty field, numbers and booleans as text, lists as JSON', () => {
     expect([null, undefined, 0, 12.5, true, ['a', 'b,c']].map(csvField)).toEqual([
       '',
