@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  TENANT_SUSPENDED: 'TENANT_SUSPENDED',
   NOT_FOUND: 'NOT_FOUND',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   RATE_LIMITED: 'RATE_LIMITED',
@@ -36,6 +37,9 @@ export const unauthenticated = (message = 'Authentication required') =>
 
 export const forbidden = (message = 'Not allowed') => new AppError(ErrorCode.FORBIDDEN, message);
 
+export const tenantSuspended = (message = 'This tenant is suspended') =>
+  new AppError(ErrorCode.TENANT_SUSPENDED, message);
+
 export const notFound = (what = 'Object') => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
 
 /** Bad input naming the offending field, e.g. `badUserInput('input.capacity', 'must be ≥ 0')`. */
@@ -47,7 +51,12 @@ export const badUserInput = (field: string, problem: string) =>
  * (refused credentials: 401; a tenant the caller may not act in: 403).
  */
 export function withHttpStatus(error: AppError): AppError {
-  const status = error.code === ErrorCode.UNAUTHENTICATED ? 401 : error.code === ErrorCode.FORBIDDEN ? 403 : 400;
+  const status =
+    error.code === ErrorCode.UNAUTHENTICATED
+      ? 401
+      : error.code === ErrorCode.FORBIDDEN || error.code === ErrorCode.TENANT_SUSPENDED
+        ? 403
+        : 400;
   return new AppError(error.code, error.message, { ...error.extensions, http: { status } });
 }
 

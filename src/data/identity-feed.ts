@@ -3,7 +3,7 @@ import { openChangeStream } from './change-stream.js';
 
 /**
  * The collections whose changes alter who a caller is or what they may do (a tenant's plan sets its
- * limits: a plan change must apply on every instance within a second).
+ * limits: a plan change must apply on every instance within a second; a suspension ends its requests).
  */
 export const IDENTITY_COLLECTIONS = ['memberships', 'users', 'apiKeys', 'tenants'] as const;
 

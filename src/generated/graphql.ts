@@ -152,6 +152,13 @@ export type Member = {
   user: User;
 };
 
+/** An invitation as a tenant admin sent it: the same whether or not the address belongs to a user yet. */
+export type MemberInvitation = {
+  __typename?: 'MemberInvitation';
+  email: Scalars['String']['output'];
+  roles: Array<Role>;
+};
+
 export type Membership = {
   __typename?: 'Membership';
   roles: Array<Role>;
@@ -171,6 +178,11 @@ export type Mutation = {
   createReservation: Reservation;
   /** Deletes the park and returns its id. A park that still has reservations cannot be deleted. */
   deletePark: Scalars['ID']['output'];
+  /**
+   * Adds a member to the active tenant (ADMIN): the user with this address becomes one at once, or at
+   * their first sign-in when nobody has the address yet. The answer is the same either way.
+   */
+  inviteMember: MemberInvitation;
   /**
    * Adds a trusted operation of the active tenant (ADMIN). `document` holds exactly one query
    * operation, named `name`, valid against the schema and within the query limits.
@@ -222,6 +234,12 @@ export type MutationCreateReservationArgs = {
 
 export type MutationDeleteParkArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationInviteMemberArgs = {
+  email: Scalars['String']['input'];
+  roles: Array<Role>;
 };
 
 
@@ -643,6 +661,7 @@ export type ResolversTypes = ResolversObject<{
   ExportLink: ResolverTypeWrapper<ExportLink>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Member: ResolverTypeWrapper<Member>;
+  MemberInvitation: ResolverTypeWrapper<MemberInvitation>;
   Membership: ResolverTypeWrapper<Omit<Membership, 'tenant'> & { tenant: ResolversTypes['Tenant'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -689,6 +708,7 @@ export type ResolversParentTypes = ResolversObject<{
   ExportLink: ExportLink;
   JSON: Scalars['JSON']['output'];
   Member: Member;
+  MemberInvitation: MemberInvitation;
   Membership: Omit<Membership, 'tenant'> & { tenant: ResolversParentTypes['Tenant'] };
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
@@ -791,6 +811,11 @@ export type MemberResolvers<ContextType = RequestContext, ParentType extends Res
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
 
+export type MemberInvitationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MemberInvitation'] = ResolversParentTypes['MemberInvitation']> = ResolversObject<{
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+}>;
+
 export type MembershipResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Membership'] = ResolversParentTypes['Membership']> = ResolversObject<{
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
@@ -803,6 +828,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   createPark?: Resolver<ResolversTypes['Park'], ParentType, ContextType, RequireFields<MutationCreateParkArgs, 'input'>>;
   createReservation?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationCreateReservationArgs, 'input'>>;
   deletePark?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteParkArgs, 'id'>>;
+  inviteMember?: Resolver<ResolversTypes['MemberInvitation'], ParentType, ContextType, RequireFields<MutationInviteMemberArgs, 'email' | 'roles'>>;
   registerTrustedOperation?: Resolver<ResolversTypes['TrustedOperation'], ParentType, ContextType, RequireFields<MutationRegisterTrustedOperationArgs, 'document' | 'name'>>;
   removeTrustedOperation?: Resolver<ResolversTypes['TrustedOperation'], ParentType, ContextType, RequireFields<MutationRemoveTrustedOperationArgs, 'name'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
@@ -939,6 +965,7 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ExportLink?: ExportLinkResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Member?: MemberResolvers<ContextType>;
+  MemberInvitation?: MemberInvitationResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

@@ -4,6 +4,7 @@ import { coreModule } from './core/module.js';
 import { exportEventsModule } from './export-events/module.js';
 import { limitsModule } from './limits/module.js';
 import { membersModule } from './members/module.js';
+import { operatorsModule } from './operators/module.js';
 import { parksModule } from './parks/module.js';
 import { reservationsModule } from './reservations/module.js';
 import { tenantsModule } from './tenants/module.js';
@@ -24,4 +25,5 @@ export const MODULES = [
   exportEventsModule,
   biModule,
   limitsModule,
+  operatorsModule,
 ] as const;

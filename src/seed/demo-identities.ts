@@ -14,6 +14,8 @@ export const DEMO_USERS: ReadonlyArray<{
   email: string;
   memberships: Partial<Record<DemoTenantSlug, Role[]>>;
   activeTenant: DemoTenantSlug | null;
+  /** Holds the platform OPERATOR role (src/admin/): a member of no tenant. */
+  operator?: boolean;
 }> = [
   { email: 'alice@example.com', memberships: { texas: ['ADMIN'], washington: ['VIEWER'] }, activeTenant: 'texas' },
   { email: 'bob@example.com', memberships: { washington: ['EDITOR'] }, activeTenant: 'washington' },
@@ -22,4 +24,5 @@ export const DEMO_USERS: ReadonlyArray<{
   { email: 'erin@example.com', memberships: { texas: ['ANALYST'] }, activeTenant: 'texas' },
   { email: 'frank@example.com', memberships: { texas: ['INTEGRATOR'] }, activeTenant: 'texas' },
   { email: 'mallory@example.com', memberships: {}, activeTenant: null },
+  { email: 'olivia@example.com', memberships: {}, activeTenant: null, operator: true },
 ];

@@ -34,6 +34,7 @@ export async function seedDemoData(database: Database, moduleSteps: readonly Dem
       email: user.email,
       activeTenantId: user.activeTenant ? (tenantIds.get(user.activeTenant) ?? null) : null,
       createdAt: now,
+      ...(user.operator ? { platformRoles: ['OPERATOR' as const] } : {}),
     });
     for (const [slug, roles] of Object.entries(user.memberships)) {
       const tenantId = tenantIds.get(slug);

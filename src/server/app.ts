@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { pino, type Logger } from 'pino';
+import { createAdminApi } from './admin-routes.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { loadOrCreateDevIssuer, type DevIssuer } from '../auth/dev-issuer.js';
 import { recordKeyUse } from '../tenancy/tenant-api-keys.js';
@@ -169,6 +170,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     ],
   });
   await apollo.start();
+  const adminApi = await createAdminApi(services, formatError);
   // The IDE and the dev token endpoint are development tools: in production their module (and its
   // dev dependencies) is never even loaded.
   const devRoutes =
@@ -176,7 +178,10 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       ? null
       : (await import('./ide/routes.js')).ideRoutes({ devIssuer, identity, logger });
   const devJwks = devIssuer?.jwks ?? null;
-  httpServer.on('request', createHttpApp({ services, apollo, metrics, devJwks, devRoutes, schema, sdl }));
+  httpServer.on(
+    'request',
+    createHttpApp({ services, apollo, metrics, devJwks, devRoutes, adminRoutes: adminApi.router, schema, sdl }),
+  );
   const address = await listen(httpServer, config.port, config.host);
   const url = `http://${config.host}:${address.port}`;
   listeningUrl = url;
@@ -190,6 +195,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     metrics,
     async stop() {
       await apollo.stop();
+      await adminApi.stop();
       await exportFeed.stop();
       await limits.stop();
       await identityFeed.stop();

@@ -65,7 +65,8 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
       const tenant = await services.identity.tenantById(claims.tenantId);
       const held = tenant ? await creatorRolesNow(services.identity, claims.createdBy, tenant._id) : [];
       const roles = claims.roles.filter((role) => held.includes(role));
-      if (!tenant || roles.length === 0) {
+      // A suspended tenant's links stop working with it (and work again when it resumes).
+      if (!tenant || tenant.suspendedAt || roles.length === 0) {
         linkRefused(res);
         return;
       }

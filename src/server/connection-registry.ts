@@ -33,11 +33,13 @@ export interface WatchedSocket {
 
 /** The rights a context was built with: what a live operation of the connection relies on. */
 interface Grant {
+  tenantId: string | null;
   tenantSlug: string | null;
   roles: ReadonlySet<Role>;
 }
 
 const grantOf = (context: RequestContext): Grant => ({
+  tenantId: context.tenant?.id ?? null,
   tenantSlug: context.tenant?.slug ?? null,
   roles: context.roles,
 });
@@ -146,10 +148,15 @@ export class ConnectionRegistry {
   /** Called by the IdentityDirectory after it forgot a committed change. */
   onIdentityChange(notice: IdentityNotice): void {
     this.#version += 1;
-    // A tenant's own document (its name, its plan) grants and withdraws no right of a connection.
-    if (notice.kind === 'tenant') return;
     const affected =
-      notice.kind === 'everyone' ? [...this.#byKey.values()] : [...(this.#byHolder.get(noticeKey(notice)) ?? [])];
+      notice.kind === 'everyone'
+        ? [...this.#byKey.values()]
+        : notice.kind === 'tenant'
+          ? // The tenant itself changed (suspended, say): every connection with an operation in it.
+            [...this.#byKey.values()].filter((watched) =>
+              [...watched.grants.values()].some((grant) => grant.tenantId === notice.tenantId),
+            )
+          : [...(this.#byHolder.get(noticeKey(notice)) ?? [])];
     for (const watched of affected) this.#recheck(watched);
   }
 

@@ -23,6 +23,8 @@ export interface HttpAppOptions {
   devJwks: JSONWebKeySet | null;
   /** Development only: the GraphQL IDE and the dev token endpoint (src/server/ide/). */
   devRoutes: Router | null;
+  /** `POST /admin/graphql`, the operator API (src/admin/): its own schema, operators' tokens only. */
+  adminRoutes: Router;
   /** The executable schema, for the BI exports (variable types and row shapes of trusted operations). */
   schema: GraphQLSchema;
   /** What `_service { sdl }` answers, served to a gateway that carries GATEWAY_SECRET. */
@@ -60,7 +62,8 @@ const answerAsGraphQLError =
   };
 
 /** The HTTP routes of the contract (section 2): GraphQL, health, readiness, metrics and the dev JWKS. */
-export function createHttpApp({ services, apollo, metrics, devJwks, devRoutes, schema, sdl }: HttpAppOptions): Express {
+export function createHttpApp(options: HttpAppOptions): Express {
+  const { services, apollo, metrics, devJwks, devRoutes, adminRoutes, schema, sdl } = options;
   const app = express();
   app.disable('x-powered-by');
   // Express would put a weak ETag on every answer and turn a matching If-None-Match into 304, whoever
@@ -112,6 +115,7 @@ export function createHttpApp({ services, apollo, metrics, devJwks, devRoutes, s
   );
   // CSV/NDJSON exports of trusted operations and export links (bi-routes.ts); data, so gated like /graphql.
   app.use('/bi', ...(secret ? [requireGatewaySecret(secret)] : []), biRoutes({ services, apollo, schema }));
+  app.use('/admin/graphql', adminRoutes);
   app.use(answerAsGraphQLError(services));
   return app;
 }

@@ -1,7 +1,7 @@
 import type { Authentication } from '../auth/authenticator.js';
 import type { ApiKeyPrincipal, UserPrincipal } from '../auth/principal.js';
 import type { Role } from '../authz/roles.js';
-import { forbidden } from '../errors.js';
+import { forbidden, tenantSuspended } from '../errors.js';
 import { DEFAULT_PLAN, isPlanName, type PlanName } from '../limits/plans.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import type { TenantDocument } from './identity-documents.js';
@@ -33,6 +33,15 @@ export const toActive = (tenant: TenantDocument): ActiveTenant => ({
 });
 
 /**
+ * The tenant a request acts in, once the caller is known to belong to it: a suspended tenant serves
+ * no request (TENANT_SUSPENDED), which only its own members and keys are told.
+ */
+function serving(tenant: TenantDocument, roles: Iterable<Role>): TenantScope {
+  if (tenant.suspendedAt) throw tenantSuspended();
+  return { tenant: toActive(tenant), roles: new Set(roles) };
+}
+
+/**
  * The active tenant of a request and the caller's roles in it: the `X-Tenant-ID` slug, else the slug
  * the user's token prefers, else the user's stored active tenant, else the API key's own tenant.
  * A named tenant the caller does not belong to is FORBIDDEN, exactly as one that does not exist. An
@@ -62,7 +71,7 @@ async function apiKeyScope(
   if (!tenant || (requestedSlug !== null && requestedSlug !== tenant.slug)) throw forbidden(NOT_A_MEMBER);
   const roles = await keyRolesNow(identity, key);
   if (roles.length === 0) throw forbidden('This API key holds no role its creator still holds');
-  return { tenant: toActive(tenant), roles: new Set(roles) };
+  return serving(tenant, roles);
 }
 
 async function userScope(
@@ -76,10 +85,10 @@ async function userScope(
     const tenant = await identity.tenantBySlug(requestedSlug);
     const membership = tenant && memberships.find((m) => m.tenantId === tenant._id);
     if (!tenant || !membership || membership.roles.length === 0) throw forbidden(NOT_A_MEMBER);
-    return { tenant: toActive(tenant), roles: new Set(membership.roles) };
+    return serving(tenant, membership.roles);
   }
   const membership = storedTenantId && memberships.find((m) => m.tenantId === storedTenantId);
   if (!membership || membership.roles.length === 0) return NO_TENANT;
   const tenant = await identity.tenantById(membership.tenantId);
-  return tenant ? { tenant: toActive(tenant), roles: new Set(membership.roles) } : NO_TENANT;
+  return tenant ? serving(tenant, membership.roles) : NO_TENANT;
 }

@@ -1,3 +1,4 @@
+import type { PlatformRole } from '../admin/platform-roles.js';
 import type { Role } from '../authz/roles.js';
 import type { PlanName } from '../limits/plans.js';
 
@@ -14,6 +15,8 @@ export interface UserDocument {
   /** The tenant the user last switched to, used when a request names none. */
   activeTenantId: string | null;
   createdAt: Date;
+  /** Roles outside any tenant (src/admin/platform-roles.ts); absent: none. */
+  platformRoles?: PlatformRole[];
 }
 
 export interface TenantDocument {
@@ -23,6 +26,9 @@ export interface TenantDocument {
   /** Absent on tenants created before plans: they have the default plan. */
   plan?: PlanName;
   createdAt: Date;
+  /** Set while an operator has the tenant suspended: it then serves no request (nothing is deleted). */
+  suspendedAt?: Date;
+  suspendReason?: string;
 }
 
 /** The roles of one user in one tenant. Read on every request (through a short cache), never from tokens. */

@@ -3,6 +3,7 @@ import type { PlatformDb } from '../data/platform-db.js';
 import { badUserInput, notFound } from '../errors.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import type { MembershipDocument, UserDocument } from './identity-documents.js';
+import { inviteMember } from './invitations.js';
 
 export interface Member {
   user: UserDocument;
@@ -21,6 +22,11 @@ export interface TenantMembers {
    * both succeed: the check and the write touch different documents.)
    */
   setRoles(email: string, roles: readonly Role[]): Promise<Member>;
+  /**
+   * Invites an address with these roles (src/tenancy/invitations.ts): a member at once when a user has
+   * it, else at that address's first verified sign-in. `invitedBy` is the inviter's principal label.
+   */
+  invite(email: string, roles: readonly Role[], invitedBy: string): Promise<{ email: string; roles: Role[] }>;
 }
 
 /**
@@ -54,6 +60,16 @@ export function tenantMembers(platform: PlatformDb, identity: IdentityDirectory,
       }
       identity.forgetMemberships(user._id);
       return { user, roles: wanted };
+    },
+    async invite(email, roles, invitedBy) {
+      const address = email.trim().toLowerCase();
+      if (!/^[^\s@]+@[^\s@]+$/.test(address) || address.length > 254)
+        throw badUserInput('email', 'is not an email address');
+      const wanted = [...new Set(roles)];
+      if (wanted.length === 0) throw badUserInput('roles', 'must name at least one role');
+      const { userId } = await inviteMember(platform, { tenantId, email: address, roles: wanted, invitedBy });
+      if (userId !== null) identity.forgetMemberships(userId);
+      return { email: address, roles: wanted };
     },
   };
 }

@@ -37,6 +37,7 @@ describe('the indexes the modules declare', () => {
         'trustedOperations:tenantId,name',
         'trustedOperations:tenantId,hash',
         'exportLinkSecrets:tenantId',
+        'invitations:email,tenantId',
         'users:email',
         'users:subject',
       ].sort(),

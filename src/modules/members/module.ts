@@ -20,7 +20,8 @@ export const membersModule = defineModule({
   ],
   permissions: {
     Query: { members: can('manageTenant') },
-    Mutation: { setMemberRoles: can('manageTenant') },
+    Mutation: { setMemberRoles: can('manageTenant'), inviteMember: can('manageTenant') },
     Member: allOf(can('manageTenant'), 'user', 'roles'),
+    MemberInvitation: allOf(can('manageTenant'), 'email', 'roles'),
   },
 });

@@ -1,0 +1,127 @@
+import type { AuditEntry } from './audit-log.js';
+import type { AdminContext } from './admin-context.js';
+import type { TenantDocument } from '../tenancy/identity-documents.js';
+
+/**
+ * The operator API's own schema (`POST /admin/graphql`): never part of the subgraph's SDL, so a
+ * gateway cannot compose it and no tenant credential can reach it.
+ */
+export const adminTypeDefs = /* GraphQL */ `
+  "A plan sets a tenant's limits (cost, rate, concurrency)."
+  enum Plan {
+    free
+    standard
+    enterprise
+  }
+
+  enum Role {
+    VIEWER
+    ANALYST
+    EDITOR
+    INTEGRATOR
+    ADMIN
+  }
+
+  "MEMBER: the address belonged to a user, who is a member now; PENDING: it becomes one at first sign-in."
+  enum InvitationOutcome {
+    MEMBER
+    PENDING
+  }
+
+  type Tenant {
+    id: ID!
+    slug: String!
+    name: String!
+    plan: Plan!
+    suspended: Boolean!
+    "ISO 8601; null unless suspended."
+    suspendedAt: String
+    suspendReason: String
+    createdAt: String!
+  }
+
+  type Invitation {
+    tenant: Tenant!
+    email: String!
+    roles: [Role!]!
+    outcome: InvitationOutcome!
+  }
+
+  "One operator action: who, what, when, and which tenant (by slug)."
+  type AuditEntry {
+    at: String!
+    actor: String!
+    action: String!
+    tenant: String
+    "The action's arguments, as JSON."
+    details: String!
+  }
+
+  type Operator {
+    email: String!
+  }
+
+  type Query {
+    tenants: [Tenant!]!
+    tenant(slug: String!): Tenant
+    "Newest first; \`tenant\` narrows to one slug; at most \`first\` (1 to 500) entries."
+    auditLog(tenant: String, first: Int = 50): [AuditEntry!]!
+    operators: [Operator!]!
+  }
+
+  type Mutation {
+    createTenant(slug: String!, name: String!, plan: Plan = standard): Tenant!
+    "The first ADMIN of a new tenant is invited this way."
+    inviteMember(tenant: String!, email: String!, roles: [Role!]!): Invitation!
+    suspendTenant(slug: String!, reason: String!): Tenant!
+    resumeTenant(slug: String!): Tenant!
+    setTenantPlan(slug: String!, plan: Plan!): Tenant!
+  }
+`;
+
+const iso = (date: Date | null | undefined) => date?.toISOString() ?? null;
+
+type Args = Record<string, unknown>;
+const str = (args: Args, name: string) => args[name] as string;
+
+export const adminResolvers = {
+  Query: {
+    tenants: (_parent: unknown, _args: Args, ctx: AdminContext) => ctx.console.listTenants(),
+    tenant: (_parent: unknown, args: Args, ctx: AdminContext) => ctx.console.tenant(str(args, 'slug')),
+    auditLog: (_parent: unknown, args: Args, ctx: AdminContext) =>
+      ctx.console.auditLog({ tenant: (args.tenant as string | null) ?? null, first: args.first as number | null }),
+    operators: (_parent: unknown, _args: Args, ctx: AdminContext) => ctx.console.listOperators(),
+  },
+  Mutation: {
+    createTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
+      ctx.console.createTenant(ctx.actor, {
+        slug: str(args, 'slug'),
+        name: str(args, 'name'),
+        plan: str(args, 'plan'),
+      }),
+    inviteMember: (_parent: unknown, args: Args, ctx: AdminContext) =>
+      ctx.console.inviteMember(ctx.actor, {
+        tenant: str(args, 'tenant'),
+        email: str(args, 'email'),
+        roles: args.roles as string[],
+      }),
+    suspendTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
+      ctx.console.suspendTenant(ctx.actor, str(args, 'slug'), str(args, 'reason')),
+    resumeTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
+      ctx.console.resumeTenant(ctx.actor, str(args, 'slug')),
+    setTenantPlan: (_parent: unknown, args: Args, ctx: AdminContext) =>
+      ctx.console.setTenantPlan(ctx.actor, str(args, 'slug'), str(args, 'plan')),
+  },
+  Tenant: {
+    id: (tenant: TenantDocument) => tenant._id,
+    plan: (tenant: TenantDocument) => tenant.plan ?? 'standard',
+    suspended: (tenant: TenantDocument) => tenant.suspendedAt != null,
+    suspendedAt: (tenant: TenantDocument) => iso(tenant.suspendedAt),
+    suspendReason: (tenant: TenantDocument) => tenant.suspendReason ?? null,
+    createdAt: (tenant: TenantDocument) => tenant.createdAt.toISOString(),
+  },
+  AuditEntry: {
+    at: (entry: AuditEntry) => entry.at.toISOString(),
+    details: (entry: AuditEntry) => JSON.stringify(entry.details),
+  },
+};

@@ -1,0 +1,150 @@
+import { isRole, type Role } from '../authz/roles.js';
+import { isDuplicateKeyError } from '../data/errors.js';
+import type { PlatformDb } from '../data/platform-db.js';
+import { badUserInput, notFound } from '../errors.js';
+import type { TenantDocument } from '../tenancy/identity-documents.js';
+import { type AuditEntry, AUDIT_PAGE_MAX, AuditLog } from './audit-log.js';
+import { inviteMember, type InvitationOutcome } from '../tenancy/invitations.js';
+import { isPlanName, type PlanName } from '../limits/plans.js';
+import { listOperators, setOperator } from './platform-roles.js';
+
+/** A tenant slug: one DNS label, so that it can name the tenant in a host name (TENANT_HOST_PATTERN). */
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const REASON_MAX = 500;
+
+const text = (field: string, value: string, max: number): string => {
+  const trimmed = value.trim();
+  if (trimmed.length < 1 || trimmed.length > max) throw badUserInput(field, `must be 1 to ${max} characters`);
+  return trimmed;
+};
+
+/**
+ * The operator plane's operations, the same for `POST /admin/graphql` and `npm run admin`: each one
+ * validates, acts on platform data, and records who did what to which tenant in the audit log.
+ * `actor` is the operator's address, or `cli:<os user>` for the command line.
+ */
+export class OperatorConsole {
+  readonly #platform: PlatformDb;
+  readonly #audit: AuditLog;
+
+  constructor(platform: PlatformDb) {
+    this.#platform = platform;
+    this.#audit = new AuditLog(platform);
+  }
+
+  #tenants() {
+    return this.#platform.collection<TenantDocument>('tenants');
+  }
+
+  listTenants(): Promise<TenantDocument[]> {
+    return this.#tenants().find({}, { sort: { slug: 1 } });
+  }
+
+  tenant(slug: string): Promise<TenantDocument | null> {
+    return this.#tenants().findOne({ slug });
+  }
+
+  async #existing(slug: string): Promise<TenantDocument> {
+    const tenant = await this.tenant(slug);
+    if (!tenant) throw notFound('Tenant');
+    return tenant;
+  }
+
+  async createTenant(actor: string, input: { slug: string; name: string; plan: string }): Promise<TenantDocument> {
+    const slug = input.slug.trim().toLowerCase();
+    if (!SLUG.test(slug)) throw badUserInput('slug', 'must be 1 to 63 lower-case letters, digits or inner hyphens');
+    const name = text('name', input.name, 100);
+    const plan = this.#plan(input.plan);
+    let tenant: TenantDocument;
+    try {
+      tenant = await this.#tenants().insertOne({ slug, name, plan, createdAt: new Date() });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw badUserInput('slug', `${slug} is taken`);
+      throw error;
+    }
+    await this.#audit.record({ actor, action: 'createTenant', tenant: slug, details: { name, plan } });
+    return tenant;
+  }
+
+  async inviteMember(
+    actor: string,
+    input: { tenant: string; email: string; roles: readonly string[] },
+  ): Promise<{ tenant: TenantDocument; email: string; roles: Role[]; outcome: InvitationOutcome }> {
+    const tenant = await this.#existing(input.tenant);
+    const email = input.email.trim().toLowerCase();
+    if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 254) throw badUserInput('email', 'is not an email address');
+    const roles = [...new Set(input.roles)].filter(isRole);
+    if (roles.length === 0 || roles.length !== new Set(input.roles).size) {
+      throw badUserInput('roles', 'must name at least one tenant role');
+    }
+    const { outcome } = await inviteMember(this.#platform, { tenantId: tenant._id, email, roles, invitedBy: actor });
+    await this.#audit.record({
+      actor,
+      action: 'inviteMember',
+      tenant: tenant.slug,
+      details: { email, roles, outcome },
+    });
+    return { tenant, email, roles, outcome };
+  }
+
+  /**
+   * Suspends a tenant: every request in it gets TENANT_SUSPENDED, its streams end, its keys and links
+   * stop working (src/tenancy/active-tenant.ts); nothing is deleted. Every instance learns it from the
+   * identity change stream within a second.
+   */
+  async suspendTenant(actor: string, slug: string, reason: string): Promise<TenantDocument> {
+    const why = text('reason', reason, REASON_MAX);
+    await this.#existing(slug);
+    const tenant = await this.#tenants().updateOne({ slug }, { $set: { suspendedAt: new Date(), suspendReason: why } });
+    await this.#audit.record({ actor, action: 'suspendTenant', tenant: slug, details: { reason: why } });
+    return tenant ?? this.#existing(slug);
+  }
+
+  async resumeTenant(actor: string, slug: string): Promise<TenantDocument> {
+    await this.#existing(slug);
+    const tenant = await this.#tenants().updateOne({ slug }, { $unset: { suspendedAt: '', suspendReason: '' } });
+    await this.#audit.record({ actor, action: 'resumeTenant', tenant: slug, details: {} });
+    return tenant ?? this.#existing(slug);
+  }
+
+  async setTenantPlan(actor: string, slug: string, plan: string): Promise<TenantDocument> {
+    const chosen = this.#plan(plan);
+    const before = await this.#existing(slug);
+    const tenant = await this.#tenants().updateOne({ slug }, { $set: { plan: chosen } });
+    await this.#audit.record({
+      actor,
+      action: 'setTenantPlan',
+      tenant: slug,
+      details: { from: before.plan ?? null, to: chosen },
+    });
+    return tenant ?? this.#existing(slug);
+  }
+
+  async setOperator(actor: string, email: string, operator: boolean) {
+    const user = await setOperator(this.#platform, email, operator);
+    await this.#audit.record({
+      actor,
+      action: operator ? 'grantOperator' : 'revokeOperator',
+      tenant: null,
+      details: { email: user.email },
+    });
+    return user;
+  }
+
+  listOperators() {
+    return listOperators(this.#platform);
+  }
+
+  auditLog(query: { tenant?: string | null; first?: number | null }): Promise<AuditEntry[]> {
+    const first = query.first ?? 50;
+    if (!Number.isSafeInteger(first) || first < 1 || first > AUDIT_PAGE_MAX) {
+      throw badUserInput('first', `must be 1 to ${AUDIT_PAGE_MAX}`);
+    }
+    return this.#audit.list({ tenant: query.tenant ?? null, first });
+  }
+
+  #plan(plan: string): PlanName {
+    if (!isPlanName(plan)) throw badUserInput('plan', 'must be free, standard or enterprise');
+    return plan;
+  }
+}

@@ -1,0 +1,57 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Router } from 'express';
+import type { GraphQLFormattedError } from 'graphql';
+import { isAppError, withHttpStatus } from '../errors.js';
+import { httpHeaderLookup } from './http-headers.js';
+import type { Services } from '../services.js';
+import { type AdminContext, operatorContext } from '../admin/admin-context.js';
+import { adminResolvers, adminTypeDefs } from '../admin/admin-schema.js';
+import { OperatorConsole } from '../admin/operator-console.js';
+
+export interface AdminApi {
+  router: Router;
+  stop(): Promise<void>;
+}
+
+/**
+ * `POST /admin/graphql`: the operator API, an Apollo server of its own over the admin schema, with
+ * the subgraph's error formatting. Not behind GATEWAY_SECRET (a gateway never routes here) and not
+ * reachable with it: every request needs an operator's token.
+ */
+export async function createAdminApi(
+  services: Services,
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
+): Promise<AdminApi> {
+  const operations = new OperatorConsole(services.database.platform);
+  const apollo = new ApolloServer<AdminContext>({
+    typeDefs: adminTypeDefs,
+    resolvers: adminResolvers,
+    introspection: services.config.introspection,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: true,
+    allowBatchedHttpRequests: false,
+    stopOnTerminationSignals: false,
+    csrfPrevention: false,
+    formatError,
+    logger: services.logger,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+  const router = express.Router();
+  router.post(
+    '/',
+    express.json({ limit: '100kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        try {
+          return await operatorContext(services, operations, httpHeaderLookup(req));
+        } catch (error) {
+          throw isAppError(error) ? withHttpStatus(error) : error;
+        }
+      },
+    }),
+  );
+  return { router, stop: () => apollo.stop() };
+}

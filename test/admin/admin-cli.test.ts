@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startApp, type RunningApp } from '../../src/server/app.js';
+import { codes, startTestServer, type TestServer } from '../support/server.js';
+
+/** `npm run admin` (CONTRACT.md section 1): the operator API's operations on the command line. */
+const run = promisify(execFile);
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+async function admin(env: Record<string, string>, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=development', 'scripts/admin.ts', ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env }, timeout: 60_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('npm run admin against MONGODB_URI', () => {
+  let server: TestServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const { config } = server.app.services;
+    env = { MONGODB_URI: config.mongodbUri!, MONGODB_DB: config.mongodbDb };
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('grants OPERATOR by email, recorded in the audit log as the command line’s user', async () => {
+    const refused = await fetch(`${server.url}/admin/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await server.token('mallory@example.com')}`,
+      },
+      body: JSON.stringify({ query: '{ tenants { slug } }' }),
+    });
+    expect(refused.status).toBe(403);
+
+    const granted = await admin(env, 'operator', 'grant', 'Mallory@Example.com');
+    expect(granted).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(granted.stdout)).toEqual({ email: 'mallory@example.com', operator: true });
+
+    const allowed = await fetch(`${server.url}/admin/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await server.token('mallory@example.com')}`,
+      },
+      body: JSON.stringify({ query: '{ auditLog(first: 1) { actor action details } }' }),
+    });
+    const body = (await allowed.json()) as { data: { auditLog: Array<{ actor: string; action: string }> } };
+    expect(body.data.auditLog[0]).toMatchObject({ actor: `cli:${userInfo().username}`, action: 'grantOperator' });
+  });
+
+  it('suspends and resumes a tenant; refuses bad input with a one-line message and changes nothing', async () => {
+    const [usage, unknown, suspended] = await Promise.all([
+      admin(env, 'tenant', 'suspend', 'texas'),
+      admin(env, 'tenant', 'resume', 'atlantis'),
+      admin(env, 'tenant', 'suspend', 'texas', '--reason', 'contract ended'),
+    ]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^admin: tenant suspend needs --reason/);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('admin: Tenant not found\n');
+    expect(suspended.code).toBe(0);
+    expect(JSON.parse(suspended.stdout)).toMatchObject({ slug: 'texas', suspendReason: 'contract ended' });
+    expect(codes(await server.as('alice@example.com', '{ parks { nodes { id } } }', { tenant: 'texas' }))).toEqual([
+      'TENANT_SUSPENDED',
+    ]);
+    expect((await admin(env, 'tenant', 'resume', 'texas')).code).toBe(0);
+    expect(
+      (await server.as('alice@example.com', '{ parks { nodes { id } } }', { tenant: 'texas' })).errors,
+    ).toBeUndefined();
+  });
+});
+
+describe('npm run admin against the embedded default of DATA_DIR', () => {
+  let dataDir: string;
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-admin-'));
+    app = await startApp(
+      loadConfig({ PORT: '0', DATA_DIR: dataDir, SEED: 'true', LOG_LEVEL: 'silent' }),
+      pino({ level: 'silent' }),
+    );
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('finds the running server through the data directory and acts on its database', async () => {
+    const created = await admin(
+      { DATA_DIR: dataDir },
+      'tenant',
+      'create',
+      'utah',
+      'Utah State Parks',
+      '--plan',
+      'free',
+    );
+    expect(created.stderr).toBe('');
+    expect(JSON.parse(created.stdout)).toMatchObject({ slug: 'utah', plan: 'free' });
+    const stored = await app.services.database.platform.collection('tenants').findOne({ slug: 'utah' });
+    expect(stored).toMatchObject({ name: 'Utah State Parks', plan: 'free' });
+  });
+});
