@@ -21,6 +21,7 @@ const USAGE = `usage: npm run -s admin -- <command>
   tenant create <slug> <name> [--plan free|standard|enterprise]
   tenant suspend <slug> --reason <text> | tenant resume <slug>
   tenant plan <slug> <free|standard|enterprise>
+  tenant purge <slug> --confirm <slug>   (a suspended tenant only)
   invite <tenant-slug> <email> <ROLE[,ROLE…]>
   audit [--tenant <slug>] [--first <n>]`;
 
@@ -37,6 +38,7 @@ function parse() {
         reason: { type: 'string' },
         tenant: { type: 'string' },
         first: { type: 'string' },
+        confirm: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -84,6 +86,11 @@ function operationOf({ positionals: [group, verb, ...rest], values }: ReturnType
       const [slug] = args(1);
       return (ops, actor) => ops.resumeTenant(actor, slug!);
     }
+    case 'tenant purge': {
+      const [slug] = args(1);
+      if (values.confirm === undefined) fail('tenant purge needs --confirm <the same slug>');
+      return (ops, actor) => ops.purgeTenant(actor, slug!, values.confirm!);
+    }
     case 'tenant plan': {
       const [slug, plan] = args(2);
       return (ops, actor) => ops.setTenantPlan(actor, slug!, plan!);
@@ -124,7 +131,7 @@ const target = await databaseUri(config);
 const database = await connectDatabase({ uri: target.uri, dbName: config.mongodbDb, collections });
 try {
   await database.ensureIndexes();
-  const result = await operation(new OperatorConsole(database.platform), `cli:${userInfo().username}`);
+  const result = await operation(new OperatorConsole(database, collections), `cli:${userInfo().username}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (error) {
   process.exitCode = 1;

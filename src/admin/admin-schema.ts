@@ -76,6 +76,20 @@ export const adminTypeDefs = /* GraphQL */ `
     suspendTenant(slug: String!, reason: String!): Tenant!
     resumeTenant(slug: String!): Tenant!
     setTenantPlan(slug: String!, plan: Plan!): Tenant!
+    "Deletes every document of a suspended tenant; \`confirm\` must repeat the slug."
+    purgeTenant(slug: String!, confirm: String!): PurgeReport!
+  }
+
+  type PurgeCount {
+    collection: String!
+    deleted: Int!
+  }
+
+  "What a purge deleted, by collection (those it deleted nothing from are left out)."
+  type PurgeReport {
+    tenant: String!
+    deleted: [PurgeCount!]!
+    total: Int!
   }
 `;
 
@@ -109,6 +123,8 @@ export const adminResolvers = {
       ctx.console.suspendTenant(ctx.actor, str(args, 'slug'), str(args, 'reason')),
     resumeTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
       ctx.console.resumeTenant(ctx.actor, str(args, 'slug')),
+    purgeTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
+      ctx.console.purgeTenant(ctx.actor, str(args, 'slug'), str(args, 'confirm')),
     setTenantPlan: (_parent: unknown, args: Args, ctx: AdminContext) =>
       ctx.console.setTenantPlan(ctx.actor, str(args, 'slug'), str(args, 'plan')),
   },

@@ -1,5 +1,7 @@
 import { isRole, type Role } from '../authz/roles.js';
 import { isDuplicateKeyError } from '../data/errors.js';
+import type { CollectionCatalog } from '../data/collection-catalog.js';
+import type { Database } from '../data/database.js';
 import type { PlatformDb } from '../data/platform-db.js';
 import { badUserInput, notFound } from '../errors.js';
 import type { TenantDocument } from '../tenancy/identity-documents.js';
@@ -7,6 +9,7 @@ import { type AuditEntry, AUDIT_PAGE_MAX, AuditLog } from './audit-log.js';
 import { inviteMember, type InvitationOutcome } from '../tenancy/invitations.js';
 import { isPlanName, type PlanName } from '../limits/plans.js';
 import { listOperators, setOperator } from './platform-roles.js';
+import { type PurgeCount, purgeTenantData } from './tenant-purge.js';
 
 /** A tenant slug: one DNS label, so that it can name the tenant in a host name (TENANT_HOST_PATTERN). */
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -24,12 +27,17 @@ const text = (field: string, value: string, max: number): string => {
  * `actor` is the operator's address, or `cli:<os user>` for the command line.
  */
 export class OperatorConsole {
+  readonly #database: Database;
   readonly #platform: PlatformDb;
+  readonly #catalog: CollectionCatalog;
   readonly #audit: AuditLog;
 
-  constructor(platform: PlatformDb) {
-    this.#platform = platform;
-    this.#audit = new AuditLog(platform);
+  /** `catalog`: every collection the modules declare (src/modules/application.ts), for the purge. */
+  constructor(database: Database, catalog: CollectionCatalog) {
+    this.#database = database;
+    this.#platform = database.platform;
+    this.#catalog = catalog;
+    this.#audit = new AuditLog(database.platform);
   }
 
   #tenants() {
@@ -118,6 +126,25 @@ export class OperatorConsole {
       details: { from: before.plan ?? null, to: chosen },
     });
     return tenant ?? this.#existing(slug);
+  }
+
+  /**
+   * Deletes every document of a suspended tenant, in every collection, and the tenant itself; refused
+   * unless the tenant is suspended and `confirm` repeats its slug. The audit log keeps the record.
+   */
+  async purgeTenant(
+    actor: string,
+    slug: string,
+    confirm: string,
+  ): Promise<{ tenant: string; deleted: PurgeCount[]; total: number }> {
+    const tenant = await this.#existing(slug);
+    if (confirm !== slug) throw badUserInput('confirm', 'must repeat the tenant slug');
+    if (!tenant.suspendedAt) throw badUserInput('slug', 'names a tenant that is not suspended: suspend it first');
+    const deleted = (await purgeTenantData(this.#database, this.#catalog, tenant._id)).filter((c) => c.deleted > 0);
+    await this.#tenants().deleteOne({ _id: tenant._id });
+    const total = deleted.reduce((sum, count) => sum + count.deleted, 0);
+    await this.#audit.record({ actor, action: 'purgeTenant', tenant: slug, details: { deleted, total } });
+    return { tenant: slug, deleted, total };
   }
 
   async setOperator(actor: string, email: string, operator: boolean) {

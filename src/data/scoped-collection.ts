@@ -33,6 +33,8 @@ export interface DataCollection<TDoc extends StoredDocument, TNew = NewDocument<
   upsertOne(filter: Filter, update: Update): Promise<TDoc>;
   /** The deleted document, or null when nothing matched. */
   deleteOne(filter: Filter): Promise<TDoc | null>;
+  /** Deletes every document the filter matches (within the scope); the number deleted. */
+  deleteMany(filter: Filter): Promise<number>;
   aggregate<TOut = Record<string, unknown>>(pipeline: Pipeline): Promise<TOut[]>;
 }
 
@@ -144,6 +146,11 @@ export class ScopedCollection<TDoc extends StoredDocument, TNew = NewDocument<TD
   async deleteOne(filter: Filter): Promise<TDoc | null> {
     const scoped = this.#scope.filter(filter);
     return (await this.#collection.findOneAndDelete(scoped, { session: this.#session })) as TDoc | null;
+  }
+
+  async deleteMany(filter: Filter): Promise<number> {
+    const scoped = this.#scope.filter(filter);
+    return (await this.#collection.deleteMany(scoped, { session: this.#session })).deletedCount;
   }
 
   async aggregate<TOut = Record<string, unknown>>(pipeline: Pipeline): Promise<TOut[]> {

@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import { type AdminContext, operatorContext } from '../admin/admin-context.js';
 import { adminResolvers, adminTypeDefs } from '../admin/admin-schema.js';
 import { OperatorConsole } from '../admin/operator-console.js';
+import { collections } from '../modules/application.js';
 
 export interface AdminApi {
   router: Router;
@@ -24,7 +25,7 @@ export async function createAdminApi(
   services: Services,
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
 ): Promise<AdminApi> {
-  const operations = new OperatorConsole(services.database.platform);
+  const operations = new OperatorConsole(services.database, collections);
   const apollo = new ApolloServer<AdminContext>({
     typeDefs: adminTypeDefs,
     resolvers: adminResolvers,

@@ -1,0 +1,91 @@
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, type GraphQLResponse, startTestServer, type TestServer } from '../support/server.js';
+
+/** CONTRACT.md section 10: purgeTenant deletes every document of the tenant, from every collection. */
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function asOlivia<T = Record<string, unknown>>(query: string): Promise<GraphQLResponse<T>> {
+  const response = await fetch(`${server.url}/admin/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await server.token('olivia@example.com')}`,
+    },
+    body: JSON.stringify({ query }),
+  });
+  return { status: response.status, headers: response.headers, ...((await response.json()) as object) } as never;
+}
+
+/** Reads the database directly: every collection that exists, the documents naming this tenant id. */
+async function documentsOf(tenantId: string): Promise<Record<string, number>> {
+  const { mongodbUri, mongodbDb } = server.app.services.config;
+  const client = new MongoClient(mongodbUri!);
+  try {
+    const db = client.db(mongodbDb);
+    const found: Record<string, number> = {};
+    for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
+      const count = await db.collection(name).countDocuments({ $or: [{ tenantId }, { _id: tenantId as never }] });
+      if (count > 0) found[name] = count;
+    }
+    return found;
+  } finally {
+    await client.close();
+  }
+}
+
+describe('purgeTenant', () => {
+  it('is refused while the tenant is active, and without the slug repeated, deleting nothing', async () => {
+    expect(codes(await asOlivia('mutation { purgeTenant(slug: "colorado", confirm: "colorado") { total } }'))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    await asOlivia('mutation { suspendTenant(slug: "colorado", reason: "offboarding") { slug } }');
+    expect(codes(await asOlivia('mutation { purgeTenant(slug: "colorado", confirm: "texas") { total } }'))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    const carol = await server.app.services.database.platform.collection('tenants').findOne({ slug: 'colorado' });
+    expect(Object.keys(await documentsOf(carol!._id as string)).length).toBeGreaterThan(2);
+  });
+
+  it('deletes every document of the tenant in every collection (read back from the database), and nothing of others', async () => {
+    const platform = server.app.services.database.platform;
+    const tenant = await platform.collection('tenants').findOne({ slug: 'washington' });
+    const tenantId = tenant!._id as string;
+    // Data in as many collections as the API writes: a key, a park (and its event), an export link secret.
+    await server.as('bob@example.com', 'mutation { createPark(input: { name: "Last One" }) { id } }');
+    await platform
+      .collection('memberships')
+      .upsertOne({ tenantId, userId: 'someone' }, { $set: { roles: ['VIEWER'] } });
+    const before = await documentsOf(tenantId);
+    const texasBefore = await documentsOf(
+      (await platform.collection('tenants').findOne({ slug: 'texas' }))!._id as string,
+    );
+    expect(Object.keys(before)).toEqual(expect.arrayContaining(['parks', 'reservations', 'memberships', 'tenants']));
+
+    await asOlivia('mutation { suspendTenant(slug: "washington", reason: "offboarding") { slug } }');
+    const purged = await asOlivia<{
+      purgeTenant: { tenant: string; total: number; deleted: Array<{ collection: string; deleted: number }> };
+    }>(
+      'mutation { purgeTenant(slug: "washington", confirm: "washington") { tenant total deleted { collection deleted } } }',
+    );
+    expect(purged.errors).toBeUndefined();
+    const report = Object.fromEntries(purged.data!.purgeTenant.deleted.map((c) => [c.collection, c.deleted]));
+    const { tenants: _tenant, ...owned } = before;
+    expect(report).toEqual(owned);
+
+    expect(await documentsOf(tenantId)).toEqual({});
+    const texasId = (await platform.collection('tenants').findOne({ slug: 'texas' }))!._id as string;
+    expect(await documentsOf(texasId)).toEqual(texasBefore);
+    const log = await asOlivia<{ auditLog: Array<{ action: string; tenant: string }> }>(
+      '{ auditLog(first: 1) { action tenant } }',
+    );
+    expect(log.data!.auditLog[0]).toEqual({ action: 'purgeTenant', tenant: 'washington' });
+  });
+});
