@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth/authenticator.js';
+import type { VerifiedScopeCache } from './auth/verified-scopes.js';
 import type { BiServices } from './bi/index.js';
 import type { Config } from './config.js';
 import type { Database } from './data/database.js';
@@ -13,6 +14,8 @@ export interface Services {
   database: Database;
   identity: IdentityDirectory;
   authenticator: Authenticator;
+  /** Credentials verified recently, dropped on every identity change that concerns them. */
+  verifiedScopes: VerifiedScopeCache;
   /** The live export events of this instance, fanned out by tenant to exportEvents subscribers. */
   exportFeed: ExportFeed;
   /** Trusted persisted operations, CSV/NDJSON exports and export links (src/bi). */

@@ -64,7 +64,7 @@ export class Authenticator {
     if (!key || !secretMatches(key.secretHash, parsed.secretHash)) throw unauthenticated('Invalid API key');
     if (key.revokedAt) throw unauthenticated('API key revoked');
     if (key.expiresAt && key.expiresAt <= now) throw unauthenticated('API key expired');
-    this.#noteUse({ keyId: key._id, tenantId: key.tenantId }, now);
+    this.noteUse({ keyId: key._id, tenantId: key.tenantId }, now);
     return {
       kind: 'apiKey',
       keyId: key._id,
@@ -78,7 +78,8 @@ export class Authenticator {
     };
   }
 
-  #noteUse(key: { keyId: string; tenantId: string }, at: Date): void {
+  /** Records that a key was used (at most once a minute), also when its verification was cached. */
+  noteUse(key: { keyId: string; tenantId: string }, at: Date): void {
     const last = this.#lastUseWritten.get(key.keyId) ?? 0;
     if (at.getTime() - last < LAST_USE_RESOLUTION_MS) return;
     this.#lastUseWritten.set(key.keyId, at.getTime());

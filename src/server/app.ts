@@ -6,6 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { pino, type Logger } from 'pino';
 import { createAdminApi } from './admin-routes.js';
 import { Authenticator } from '../auth/authenticator.js';
+import { VerifiedScopeCache } from '../auth/verified-scopes.js';
 import { loadOrCreateDevIssuer, type DevIssuer } from '../auth/dev-issuer.js';
 import { recordKeyUse } from '../tenancy/tenant-api-keys.js';
 import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier.js';
@@ -96,6 +97,10 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   if (config.seed) await seedDemoData(database, demoDataSteps);
   const { verifier, devIssuer } = await createIdentity(config, logger);
   const identity = new IdentityDirectory(database, config.membershipCacheTtlMs);
+  // Subscribed first, so that every later listener (live WebSocket connections re-verifying their
+  // credentials) already finds the changed callers' verified scopes gone.
+  const verifiedScopes = new VerifiedScopeCache(config.membershipCacheTtlMs);
+  identity.onChange((notice) => verifiedScopes.forget(notice));
   // Every instance applies every committed membership, user and API-key change at once (caches, live
   // WebSocket connections); the cache TTL only bounds staleness while this stream is down.
   const identityFeed = await database.watchIdentity((change) => identity.applyChange(change), {
@@ -125,7 +130,17 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   });
   await database.limits.ensureIndexes();
   limits.start();
-  const services: Services = { config, database, identity, authenticator, exportFeed, bi, limits, logger };
+  const services: Services = {
+    config,
+    database,
+    identity,
+    authenticator,
+    verifiedScopes,
+    exportFeed,
+    bi,
+    limits,
+    logger,
+  };
 
   const httpServer = createServer();
   const validationRules = queryLimitRules();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readCredential, type HeaderLookup } from '../auth/credentials.js';
+import { VerifiedScopeCache } from '../auth/verified-scopes.js';
 import { principalKey, principalRef, type Principal } from '../auth/principal.js';
 import { tenantApiKeys } from '../tenancy/tenant-api-keys.js';
 import type { Role } from '../authz/roles.js';
@@ -18,8 +19,8 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /**
  * The one function that turns a request into its context, whatever the transport: credentials are
- * verified, the active tenant and roles are read from the database, and fresh capabilities and
- * loaders are bound to that tenant. Throws UNAUTHENTICATED or FORBIDDEN before anything executes.
+ * verified, the active tenant and roles are read from the database (or taken from the verified-scope
+ * cache, src/auth/verified-scopes.ts), and fresh capabilities and loaders are bound to that tenant. Throws UNAUTHENTICATED or FORBIDDEN before anything executes.
  * A token's unknown user is created (just in time) unless `enroll` is false: the re-check of an
  * admitted WebSocket connection, where a deleted user must stay deleted.
  */
@@ -32,14 +33,23 @@ export async function buildRequestContext(
   const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
   const credential = readCredential(header);
   if (!credential) throw unauthenticated();
-  const authentication = await services.authenticator.authenticate(credential, options);
-  const hostSlug = services.config.tenantHostPattern?.slugOf(header('host')) ?? null;
-  const { tenant, roles } = await resolveTenantScope(
-    services.identity,
-    authentication,
-    requestedTenantSlug(header('x-tenant-id')?.trim() || null, hostSlug),
-  );
-  return contextFor(services, { requestId, principal: authentication.principal, tenant, roles });
+  const key = VerifiedScopeCache.keyOf(credential, [header('x-tenant-id'), header('host')]);
+  const { verified, hit } = await services.verifiedScopes.resolve(key, async () => {
+    const authentication = await services.authenticator.authenticate(credential, options);
+    const hostSlug = services.config.tenantHostPattern?.slugOf(header('host')) ?? null;
+    const scope = await resolveTenantScope(
+      services.identity,
+      authentication,
+      requestedTenantSlug(header('x-tenant-id')?.trim() || null, hostSlug),
+    );
+    return { authentication, scope };
+  });
+  const { principal } = verified.authentication;
+  if (hit && principal.kind === 'apiKey') {
+    services.authenticator.noteUse({ keyId: principal.keyId, tenantId: principal.tenantId }, new Date());
+  }
+  const { tenant, roles } = verified.scope;
+  return contextFor(services, { requestId, principal, tenant, roles });
 }
 
 /** What a context holds that is not derived: who, in which tenant, with which roles. */

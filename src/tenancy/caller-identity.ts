@@ -64,7 +64,7 @@ export function callerIdentity(
       await platform
         .collection<UserDocument>('users')
         .updateOne({ _id: principal.userId }, { $set: { activeTenantId: target._id } });
-      identity.forgetUser(principal.subject);
+      identity.forgetUser({ subject: principal.subject, userId: principal.userId });
       return { tenant: toActive(target), roles: membership.roles };
     },
   };

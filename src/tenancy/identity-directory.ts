@@ -88,16 +88,24 @@ export class IdentityDirectory {
     return user;
   }
 
-  forgetUser(subject: string): void {
-    this.#users.forget(subject);
+  /*
+   * A writer's own instance forgets at once what it changed, without waiting for the change stream,
+   * and tells the listeners as the stream will (the verified-scope cache drops the caller's scope).
+   */
+
+  forgetUser(user: { subject: string; userId: string }): void {
+    this.#users.forget(user.subject);
+    this.#notify({ kind: 'user', userId: user.userId });
   }
 
   forgetMemberships(userId: string): void {
     this.#memberships.forget(userId);
+    this.#notify({ kind: 'user', userId });
   }
 
   forgetApiKey(keyId: string): void {
     this.#apiKeys.forget(keyId);
+    this.#notify({ kind: 'apiKey', keyId });
   }
 
   /**

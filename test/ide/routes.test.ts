@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
+import { seedId } from '../../src/seed/seed.js';
 
 /**
  * The development IDE's HTTP side: the page for browsers only, `/` redirecting to it, and the dev
@@ -96,7 +97,10 @@ describe('in development', () => {
 
   it('refuses a demo user whose record is not in the database', async () => {
     await dev.app.services.database.platform.collection('users').deleteOne({ subject: 'mallory@example.com' });
-    dev.app.services.identity.forgetUser('mallory@example.com');
+    dev.app.services.identity.forgetUser({
+      subject: 'mallory@example.com',
+      userId: seedId('user:mallory@example.com'),
+    });
     const response = await requestToken(dev, { email: 'mallory@example.com' });
     expect(response.status).toBe(404);
   });
