@@ -3,13 +3,16 @@ import { applyMiddleware } from 'graphql-middleware';
 import { deny, shield, type IRule } from 'graphql-shield';
 import { forbidden, internalError, isAppError } from '../errors.js';
 import { assertEveryFieldHasARule, type PermissionMap } from './coverage.js';
+import { assertEveryFieldGuarded, fieldsToGuard } from './guard-plan.js';
 import { can } from './rules.js';
 
 /*
  * What the permission map protects, and what it does not:
- * - Every field of every object type runs its rule before its resolver, root fields and nested ones
- *   alike, whatever path led to the object (a `Reservation` reached through `Park.reservations`, a
- *   mutation result or `_entities` is checked the same way).
+ * - Every field of every object type has a rule, and that rule holds wherever the field resolves,
+ *   whatever path led to the object (a `Reservation` reached through `Park.reservations`, a mutation
+ *   result or `_entities` alike). Root fields run theirs when they resolve, once per operation; a
+ *   nested field runs its own only when some way into its type does not already imply it (see
+ *   guard-plan.ts, whose start-up check proves the rest).
  * - `_entities` is guarded as a field, but federation loads each entity through the type's
  *   `__resolveReference`, which is not a field resolver, so shield never wraps it (graphql-shield
  *   #1387). A `__resolveReference` therefore runs for any tenant member and must itself scope to the
@@ -99,10 +102,23 @@ export function buildPermissions(map: PermissionMap) {
 }
 
 /**
- * The schema with the permissions applied. Checks first that every field has a rule, so a field
- * added without one stops the start-up instead of being silently denied at run time.
+ * The schema with the permissions applied where they must run (guard-plan.ts): shield's middleware
+ * on the root fields, on the fields whose rule may depend on the row and on those whose rule is more
+ * than the fields leading to them ask (personal data); every other field resolves unwrapped, its rule
+ * implied by the fields above it. Checks first that every field has a rule, so a field added without
+ * one stops the start-up instead of being silently denied at run time, and then that the fields left
+ * unwrapped are implied on every path into their type.
  */
 export function applyPermissions(schema: GraphQLSchema, map: PermissionMap): GraphQLSchema {
   assertEveryFieldHasARule(schema, map);
-  return applyMiddleware(schema, buildPermissions(map));
+  const guarded = fieldsToGuard(schema, map);
+  assertEveryFieldGuarded(schema, map, guarded);
+  const middleware = buildPermissions(map).generate(schema) as Record<string, Record<string, unknown>>;
+  const kept = Object.fromEntries(
+    Object.entries(middleware).map(([type, fields]) => [
+      type,
+      Object.fromEntries(Object.entries(fields).filter(([field]) => guarded.has(`${type}.${field}`))),
+    ]),
+  );
+  return applyMiddleware(schema, kept as never);
 }

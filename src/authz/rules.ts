@@ -24,14 +24,33 @@ export interface RuleContext {
   roles: ReadonlySet<Role>;
 }
 
+/**
+ * What a scope rule asks of the verified scope, as data: every scope rule needs a verified caller;
+ * `user` asks for an end user, `roles` for an active tenant and one of these roles in it. Read by
+ * `implies` to decide which fields need no check of their own (guard-plan.ts).
+ */
+interface ScopeRequirement {
+  user: boolean;
+  roles: readonly Role[] | null;
+}
+
+/**
+ * The rules that read nothing but the verified scope (never the parent object, the arguments or the
+ * row): their answer is the same for every field of one operation. A rule not listed here is
+ * treated as depending on the row.
+ */
+const scopeRequirements = new Map<IRule, ScopeRequirement>();
+
 /** A verified caller (a user, an API key or an export link). */
 export const isAuthenticated = rule(
   'isAuthenticated',
   CONTEXTUAL,
 )((_parent, _args, ctx: RuleContext) => ctx.principal != null);
+scopeRequirements.set(isAuthenticated, { user: false, roles: null });
 
 /** An end user (not an API key): only users have a `User`, memberships and a stored active tenant. */
 export const isUser = rule('isUser', CONTEXTUAL)((_parent, _args, ctx: RuleContext) => ctx.principal?.kind === 'user');
+scopeRequirements.set(isUser, { user: true, roles: null });
 
 const abilityRules = new Map<Ability, IRule>();
 
@@ -49,9 +68,31 @@ export function can(ability: Ability): IRule {
   const created = rule(
     `can(${ability})`,
     CONTEXTUAL,
-  )((_parent, _args, ctx: RuleContext) => ctx.tenant != null && roles.some((role) => ctx.roles.has(role)));
+  )(
+    (_parent, _args, ctx: RuleContext) =>
+      ctx.principal != null && ctx.tenant != null && roles.some((role) => ctx.roles.has(role)),
+  );
   abilityRules.set(ability, created);
+  scopeRequirements.set(created, { user: false, roles });
   return created;
+}
+
+/** True when `rule` reads only the verified scope: one answer per operation, whatever the row. */
+export const readsScopeOnly = (rule: IRule): boolean => scopeRequirements.has(rule);
+
+/**
+ * True when every caller that `held` lets through, `implied` lets through too: both read the scope
+ * only, `implied` asks for an end user only if `held` does, and for roles only if `held` asks for
+ * some of them all (`can('write')` implies `can('readTenantData')`: every writer reads).
+ */
+export function implies(held: IRule, implied: IRule): boolean {
+  const a = scopeRequirements.get(held);
+  const b = scopeRequirements.get(implied);
+  if (!a || !b) return false;
+  if (b.user && !a.user) return false;
+  if (b.roles === null) return true;
+  const required = b.roles;
+  return a.roles?.every((role) => required.includes(role)) ?? false;
 }
 
 /** Every field under one rule: the map stays field by field, so a new field still needs a line. */

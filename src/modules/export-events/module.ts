@@ -29,7 +29,8 @@ export const exportEventsModule = defineModule({
   ],
   permissions: {
     // The rule guards `subscribe` (the field has no `resolve`, see src/events/subscription.ts), so it
-    // runs once when the subscription starts, before anything is read; the fields, on every event.
+    // runs once when the subscription starts, before anything is read; the event's fields ask for
+    // the same ability, so they need no check of their own (src/authz/guard-plan.ts).
     Subscription: { exportEvents: can('exportEvents') },
     ExportEvent: allOf(
       can('exportEvents'),
