@@ -10,9 +10,17 @@ import { resolvers } from '../src/modules/application.js';
 import { contextFor } from '../src/server/request-context.js';
 import { buildSchema } from '../src/server/schema.js';
 import { loadTypeDefs } from '../src/schema/type-defs.js';
-import { addParks, startBenchApp } from './bench-app.js';
+import { addParks, addReservations, startBenchApp } from './bench-app.js';
 
-const QUERY = '{ parks(first: 100) { nodes { id name region capacity __typename } } }';
+/** The two shapes of the issue: a flat list, and a nested one of 1,000 nodes. */
+const SHAPES = [
+  { name: '100 parks × 5 fields', query: '{ parks(first: 100) { nodes { id name region capacity __typename } } }' },
+  {
+    name: '100 parks × 10 reservations × 5 fields',
+    query:
+      '{ parks(first: 100) { nodes { id reservations(first: 10) { nodes { id visitorName partySize date status } } } } }',
+  },
+] as const;
 const DURATION_SECONDS = 4;
 const CONNECTIONS = 8;
 
@@ -21,14 +29,14 @@ interface Run {
   p99: number;
 }
 
-async function load(url: string, headers: Record<string, string>): Promise<Run> {
+async function load(url: string, headers: Record<string, string>, query: string): Promise<Run> {
   const result = await autocannon({
     url,
     method: 'POST',
     connections: CONNECTIONS,
     duration: DURATION_SECONDS,
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query: QUERY }),
+    body: JSON.stringify({ query }),
   });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
@@ -36,14 +44,14 @@ async function load(url: string, headers: Record<string, string>): Promise<Run> 
 }
 
 /**
- * A 100-park list with 5 fields through the full stack (JWT, tenancy, shield, scoped data) against
+ * A 100-park list with 5 fields, and the same parks with 10 reservations each, through the full stack (JWT, tenancy, shield, scoped data) against
  * the same resolvers on a bare subgraph with no auth and no shield, on one embedded database, with
  * the two runs interleaved twice so that warm-up and machine noise fall on both sides.
  */
 export async function run(): Promise<void> {
   const bench = await startBenchApp();
   const { app, token, texasId: texas, texas: db } = bench;
-  await addParks(db, 100);
+  await addReservations(db, await addParks(db, 100), 10);
 
   const fixedContext = async (): Promise<RequestContext> =>
     contextFor(app.services, {
@@ -75,29 +83,29 @@ export async function run(): Promise<void> {
     (await app.metrics.databaseCommands.get()).values.reduce((sum, v) => sum + v.value, 0);
   const countRequests = async () => (await app.metrics.requests.get()).values.reduce((sum, v) => sum + v.value, 0);
 
-  const full: Run[] = [];
-  const plain: Run[] = [];
-  const shieldOnly: Run[] = [];
-  let commands = 0;
-  let requests = 0;
-  for (let round = 0; round < 2; round += 1) {
-    const commandsBefore = await countCommands();
-    const requestsBefore = await countRequests();
-    full.push(await load(`${app.url}/graphql`, { authorization: `Bearer ${token}` }));
-    commands += (await countCommands()) - commandsBefore;
-    requests += (await countRequests()) - requestsBefore;
-    plain.push(await load(bare.url, {}));
-    shieldOnly.push(await load(shielded.url, {}));
-  }
-  const commandsPerRequest = commands / requests;
-
   const mean = (runs: Run[], key: keyof Run) => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
-  console.log('api overhead: 100 parks × 5 fields, full stack vs bare subgraph (same resolvers, same database)');
-  console.log(`  requests/s full/bare: ${(mean(full, 'rps') / mean(plain, 'rps')).toFixed(2)}x`);
-  console.log(`  p99 latency full/bare: ${(mean(full, 'p99') / mean(plain, 'p99')).toFixed(2)}x`);
-  console.log(`  requests/s shield only/bare: ${(mean(shieldOnly, 'rps') / mean(plain, 'rps')).toFixed(2)}x`);
-  console.log(`  p99 latency shield only/bare: ${(mean(shieldOnly, 'p99') / mean(plain, 'p99')).toFixed(2)}x`);
-  console.log(`  database round trips per full-stack request: ${commandsPerRequest.toFixed(2)}`);
+  for (const shape of SHAPES) {
+    const full: Run[] = [];
+    const plain: Run[] = [];
+    const shieldOnly: Run[] = [];
+    let commands = 0;
+    let requests = 0;
+    for (let round = 0; round < 2; round += 1) {
+      const commandsBefore = await countCommands();
+      const requestsBefore = await countRequests();
+      full.push(await load(`${app.url}/graphql`, { authorization: `Bearer ${token}` }, shape.query));
+      commands += (await countCommands()) - commandsBefore;
+      requests += (await countRequests()) - requestsBefore;
+      plain.push(await load(bare.url, {}, shape.query));
+      shieldOnly.push(await load(shielded.url, {}, shape.query));
+    }
+    console.log(`api overhead: ${shape.name}, full stack vs bare subgraph (same resolvers, same database)`);
+    console.log(`  requests/s full/bare: ${(mean(full, 'rps') / mean(plain, 'rps')).toFixed(2)}x`);
+    console.log(`  p99 latency full/bare: ${(mean(full, 'p99') / mean(plain, 'p99')).toFixed(2)}x`);
+    console.log(`  requests/s shield only/bare: ${(mean(shieldOnly, 'rps') / mean(plain, 'rps')).toFixed(2)}x`);
+    console.log(`  p99 latency shield only/bare: ${(mean(shieldOnly, 'p99') / mean(plain, 'p99')).toFixed(2)}x`);
+    console.log(`  database round trips per full-stack request: ${(commands / requests).toFixed(2)}`);
+  }
 
   await bare.server.stop();
   await shielded.server.stop();

@@ -65,12 +65,34 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<B
   }
 }
 
-/** Adds `count` parks to a tenant, so that a list query has a realistic page to render. */
-export async function addParks(db: TenantDb, count: number): Promise<void> {
+/** Adds `count` parks to a tenant, so that a list query has a realistic page to render; returns their ids. */
+export async function addParks(db: TenantDb, count: number): Promise<string[]> {
+  const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const now = new Date();
-    await db
+    const park = await db
       .collection('parks')
       .insertOne({ name: `Bench Park ${i}`, region: 'Bench', capacity: i, createdAt: now, updatedAt: now });
+    ids.push(park._id as string);
+  }
+  return ids;
+}
+
+/** Adds `perPark` reservations to each of these parks, for nested list queries. */
+export async function addReservations(db: TenantDb, parkIds: readonly string[], perPark: number): Promise<void> {
+  const now = new Date();
+  for (const parkId of parkIds) {
+    for (let i = 0; i < perPark; i += 1) {
+      await db.collection('reservations').insertOne({
+        parkId,
+        visitorName: `Visitor ${i}`,
+        visitorEmail: `visitor${i}@example.com`,
+        partySize: 1 + (i % 4),
+        date: `2026-06-${String(1 + i).padStart(2, '0')}`,
+        status: 'CONFIRMED',
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
   }
 }

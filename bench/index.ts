@@ -19,7 +19,14 @@ const BENCHMARKS: Record<string, BenchModule> = {
   'noisy-neighbour': noisyNeighbour,
 };
 
+// `npm run bench -- api-overhead persisted-query` runs those alone; no name runs them all.
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in BENCHMARKS));
+if (unknown.length > 0)
+  throw new Error(`Unknown benchmark ${unknown.join(', ')}: ${Object.keys(BENCHMARKS).join(', ')}`);
+
 for (const [name, bench] of Object.entries(BENCHMARKS)) {
+  if (chosen.length > 0 && !chosen.includes(name)) continue;
   console.log(`\n# ${name}`);
   await bench.run();
 }
