@@ -55,3 +55,17 @@ export async function latestPosition(db: TenantDb): Promise<number> {
     published = after;
   }
 }
+
+/**
+ * The tenant's latest committed position exactly, or null when the sequencer published some of its
+ * events while it was being read. Publishing moves events from the outbox to `events` and raises the
+ * counter in one transaction, and the counter only grows: when it reads the same before and after
+ * the outbox is counted, the count was taken at that counter, and their sum counts every change
+ * committed by then. A version of the tenant's data (src/server/plugins/revalidation.ts) must never
+ * count too few, unlike `latestPosition`'s fallback.
+ */
+export async function exactLatestPosition(db: TenantDb): Promise<number | null> {
+  const published = await publishedPosition(db);
+  const staged = await outbox(db).count({});
+  return (await publishedPosition(db)) === published ? published + staged : null;
+}

@@ -38,6 +38,22 @@ export const eventCatalog = new EventCatalog(
   ),
 );
 
+/**
+ * The fields whose answers change only together with an export event of the tenant: every field of
+ * a module that declares event types (each change of its data records its event in the change's own
+ * transaction, docs/events.md), and Relay's PageInfo, computed from the page it belongs to. A
+ * persisted GET that selects nothing else is revalidated from the tenant's latest event position
+ * (src/server/plugins/revalidation.ts).
+ */
+export const eventVersionedFields: ReadonlySet<string> = new Set([
+  ...modules
+    .filter((module) => (module.events ?? []).length > 0)
+    .flatMap((module) =>
+      Object.entries(module.permissions).flatMap(([type, fields]) => Object.keys(fields).map((f) => `${type}.${f}`)),
+    ),
+  ...Object.keys(permissionMap.PageInfo ?? {}).map((field) => `PageInfo.${field}`),
+]);
+
 const loaderFactories = modules.flatMap((module) => (module.loaders ? [module.loaders] : []));
 
 /** Fresh loaders of every module for one request over its tenant's data (null: none, every load refused). */

@@ -19,7 +19,7 @@ import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { ExportFeed } from '../events/feed.js';
 import { Limits } from '../limits/limits.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
-import { collections, demoDataSteps } from '../modules/application.js';
+import { collections, demoDataSteps, eventVersionedFields } from '../modules/application.js';
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
@@ -31,6 +31,7 @@ import { httpSubscriptionsPlugin } from './plugins/http-subscriptions.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import { persistedQueryPlugin } from './plugins/persisted-queries.js';
+import { EventVersioning } from './plugins/revalidation.js';
 import { buildSubgraph } from './schema.js';
 import { tenantSpanPlugin } from './plugins/tenant-span.js';
 import { attachWebSocketServer } from './websocket.js';
@@ -178,6 +179,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
         registry: bi.trustedOperations,
         automatic: createDocumentCache(),
         cacheMaxAgeSeconds: config.biCacheMaxAgeSeconds,
+        versioning: new EventVersioning(schema, eventVersionedFields),
       }),
       limitsPlugin(limits),
       observabilityPlugin(metrics, logger),

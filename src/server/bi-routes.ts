@@ -13,7 +13,7 @@ import type { Services } from '../services.js';
 import { httpHeaderLookup } from './http-headers.js';
 import { toActive } from '../tenancy/active-tenant.js';
 import { answerError, formatAppError, sendErrors, streamExport } from './bi-export.js';
-import { CACHE_VARY } from './plugins/persisted-queries.js';
+import { CACHE_VARY } from './plugins/revalidation.js';
 import { buildRequestContext, contextFor } from './request-context.js';
 
 /*

@@ -7,7 +7,7 @@ import { safelistOf } from '../../bi/safelist.js';
 import type { TrustedOperation, TrustedOperationRegistry } from '../../bi/trusted-operations.js';
 import { isRecord } from '../../bi/is-record.js';
 import type { DocumentCache } from './apq-cache.js';
-import { principalKey } from '../../auth/principal.js';
+import { type EventVersioning, revalidationListener } from './revalidation.js';
 
 /*
  * Why an Apollo plugin, and why at `requestDidStart`.
@@ -41,15 +41,14 @@ import { principalKey } from '../../auth/principal.js';
 /** Stands in for a refused client document: never executed, it only carries the refusal through Apollo. */
 const REFUSED_DOCUMENT = 'query PersistedQueryRefused { __typename }';
 
-/** Shared caches must keep one caller's persisted response apart from another's (ETag binds them too). */
-export const CACHE_VARY = 'Authorization, X-API-Key, X-Tenant-ID';
-
 export interface PersistedQueryPluginOptions {
   registry: TrustedOperationRegistry;
   /** Automatic persisted queries (register-on-miss), kept apart per tenant (apq-cache.ts). */
   automatic: DocumentCache;
   /** `max-age` of GET responses of trusted operations (BI_CACHE_MAX_AGE_SECONDS). */
   cacheMaxAgeSeconds: number;
+  /** Which trusted operations a GET revalidates without running (revalidation.ts). */
+  versioning: EventVersioning;
 }
 
 type Decision =
@@ -133,42 +132,12 @@ function withoutPersistedQuery(request: GraphQLRequest): GraphQLRequest['extensi
   return rest;
 }
 
-/** True when an `If-None-Match` header names this ETag (weak comparison, as RFC 9110 asks for GET). */
-export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const bare = (tag: string) => tag.trim().replace(/^W\//, '');
-  return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
-}
-
-/**
- * GET answers of a trusted operation: cacheable by the caller's own cache only (`private`), for
- * `cacheMaxAgeSeconds`, with an ETag over the caller, the tenant, the operation and the body, so that no
- * cache can validate one caller's copy with another's; `If-None-Match` on it gets 304 without a body.
- */
-function cacheListener(operation: TrustedOperation, maxAge: number): GraphQLRequestListener<RequestContext> {
-  return {
-    async willSendResponse({ request, response, contextValue }) {
-      if (request.http?.method !== 'GET' || response.body.kind !== 'single' || response.body.singleResult.errors)
-        return;
-      const body = JSON.stringify(response.body.singleResult);
-      const tag = sha256Hex(
-        [principalKey(contextValue.principal), contextValue.tenant?.id ?? '', operation.hash, body].join('\n'),
-      );
-      const etag = `"${tag}"`;
-      const headers = response.http.headers;
-      headers.set('cache-control', `private, max-age=${maxAge}`);
-      headers.set('etag', etag);
-      headers.set('vary', CACHE_VARY);
-      if (ifNoneMatchHits(request.http.headers.get('if-none-match'), etag)) response.http.status = 304;
-    },
-  };
-}
-
 /** Trusted persisted operations and the per-credential safelist, ahead of Apollo's own APQ. */
 export function persistedQueryPlugin({
   registry,
   automatic,
   cacheMaxAgeSeconds,
+  versioning,
 }: PersistedQueryPluginOptions): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ request, contextValue }) {
@@ -204,7 +173,7 @@ export function persistedQueryPlugin({
           request.query = decision.operation.body;
           request.operationName = decision.operation.name;
           request.extensions = withoutPersistedQuery(request);
-          return cacheListener(decision.operation, cacheMaxAgeSeconds);
+          return revalidationListener(decision.operation, cacheMaxAgeSeconds, versioning);
         case 'refuse':
           return refuse(request, decision.error);
       }
