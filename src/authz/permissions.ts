@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { deny, shield, type IRule } from 'graphql-shield';
-import { forbidden, internalError, isAppError } from '../errors.js';
+import { forbidden, toClientError } from '../errors.js';
 import { assertEveryFieldHasARule, type PermissionMap } from './coverage.js';
 import { assertEveryFieldGuarded, fieldsToGuard } from './guard-plan.js';
 import { can } from './rules.js';
@@ -25,7 +25,7 @@ import { can } from './rules.js';
  *   `isAuthenticated`: `User.email` is the caller's own address (Viewer.user) or, for admins, a
  *   member's (Member.user behind `members`/`setMemberRoles`).
  * - Scalars, enums, unions and input types have no resolvers and need no rules.
- * - Error masking (`toClientError`) sees only what a field resolver throws or its promise rejects
+ * - Error masking (`maskError`) sees only what a field resolver throws or its promise rejects
  *   with. A rejected promise inside a returned list escapes it, and `_entities` returns exactly such
  *   a list when `__resolveReference` is async: that error reaches graphql-js with its own message.
  *   The server's error formatter must therefore mask every error that is not an AppError as well.
@@ -70,27 +70,19 @@ export function piiFieldsOf(map: PermissionMap, type: string): string[] {
 
 /**
  * Maps what reaches shield's error hook: `null` when a rule denied, else what a resolver threw
- * (allowExternalErrors is off, so every resolver error passes here). Our own errors carry a code
- * and a safe message and go out unchanged; anything else is masked, its original kept as `cause`
- * for the server's error formatter to log.
+ * (allowExternalErrors is off, so every resolver error passes here), turned into the client's
+ * error by src/errors.ts: our own errors unchanged, a database that did not answer
+ * SERVICE_UNAVAILABLE, anything else masked with its original kept as `cause` for the log.
  */
-function toClientError(thrown: unknown): Error {
-  if (thrown === null) {
-    return forbidden();
-  }
-  if (isAppError(thrown)) {
-    return thrown;
-  }
-  const masked = internalError();
-  masked.cause = thrown;
-  return masked;
+function maskError(thrown: unknown): Error {
+  return thrown === null ? forbidden() : toClientError(thrown);
 }
 
 /** The shield middleware for a permission map: deny by default, no error detail leaks. */
 export function buildPermissions(map: PermissionMap) {
   return shield(map as Record<string, Record<string, IRule>>, {
     fallbackRule: deny,
-    fallbackError: toClientError,
+    fallbackError: maskError,
     allowExternalErrors: false,
     debug: false,
     // Called only for rules with the 'strict' cache, which rules.ts never uses: should one appear,

@@ -1,3 +1,13 @@
+import {
+  MongoClientClosedError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+
 /**
  * A query, update or pipeline this layer refuses because it could reach beyond its scope (another
  * tenant's documents, server-side JavaScript, a protected field). It is a programming error, not a
@@ -16,4 +26,40 @@ export class UnsafeQueryError extends Error {
  */
 export function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/**
+ * Server codes of a deployment that is electing, stepping down or shutting down, or of an operation
+ * that ran out of its time: the request may succeed if retried later, nothing is wrong with it.
+ */
+const UNAVAILABLE_SERVER_CODES: ReadonlySet<number> = new Set([
+  50, // MaxTimeMSExpired
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+/**
+ * True when the database did not answer in time or could not be reached (no server selected within
+ * the timeout, the connection lost, the operation's time budget spent, the client closed by a
+ * shutdown): the caller gets SERVICE_UNAVAILABLE and may retry, rather than an internal error.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNetworkError ||
+    error instanceof MongoOperationTimeoutError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoClientClosedError
+  ) {
+    return true;
+  }
+  return (
+    error instanceof MongoServerError && typeof error.code === 'number' && UNAVAILABLE_SERVER_CODES.has(error.code)
+  );
 }

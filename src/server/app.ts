@@ -23,7 +23,7 @@ import { collections, demoDataSteps, eventVersionedFields } from '../modules/app
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
-import { createFormatError } from './format-error.js';
+import { createFormatError, errorStatusPlugin } from './format-error.js';
 import { createHttpApp } from './http-app.js';
 import { createMetrics, trackExportFeed, type Metrics } from './metrics.js';
 import { createDocumentCache } from './plugins/apq-cache.js';
@@ -145,7 +145,10 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
 
   const httpServer = createServer();
   const validationRules = queryLimitRules();
-  const formatError = createFormatError((error) => logger.error({ err: error }, 'unexpected error'));
+  const formatError = createFormatError({
+    unexpected: (error) => logger.error({ err: error }, 'unexpected error'),
+    unavailable: (error) => logger.warn({ err: error }, 'database unavailable'),
+  });
   const webSocket = attachWebSocketServer(httpServer, { schema, services, validationRules, formatError });
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -184,6 +187,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       limitsPlugin(limits),
       observabilityPlugin(metrics, logger),
       tenantSpanPlugin(),
+      errorStatusPlugin(),
     ],
   });
   await apollo.start();

@@ -7,7 +7,7 @@ import { OperationDocumentError } from '../bi/manifest.js';
 import { csvHeader, csvRows, ndjsonRows, pageOf, tabularShape, type TabularShape } from '../bi/tabular.js';
 import { documentOf, type TrustedOperation } from '../bi/trusted-operations.js';
 import type { RequestContext } from '../context.js';
-import { AppError, ErrorCode, isAppError } from '../errors.js';
+import { AppError, ErrorCode, httpStatusOf, isErrorCode, toClientError } from '../errors.js';
 
 /** Rows one export returns at most; past it the download is cut (an error for the client, never a silent truncation). */
 export const MAX_EXPORT_ROWS = 100_000;
@@ -17,20 +17,14 @@ const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   NDJSON: 'application/x-ndjson; charset=utf-8',
 };
 
-const STATUS_OF_CODE: Readonly<Record<string, number>> = {
-  [ErrorCode.UNAUTHENTICATED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
-  [ErrorCode.NOT_FOUND]: 404,
-  [ErrorCode.PERSISTED_QUERY_NOT_FOUND]: 404,
-  [ErrorCode.BAD_USER_INPUT]: 400,
-  [ErrorCode.PERSISTED_QUERY_REQUIRED]: 400,
-  [ErrorCode.RATE_LIMITED]: 429,
-};
-
-/** The HTTP status of a failed export: that of its first error's code. */
+/**
+ * The HTTP status of a failed export: that of its first error's code, except that an export of an
+ * operation that does not exist is a file that does not exist (404), not an APQ hash to send again.
+ */
 export const statusOfErrors = (errors: readonly GraphQLFormattedError[]): number => {
   const code = errors[0]?.extensions?.code;
-  return (typeof code === 'string' && STATUS_OF_CODE[code]) || 500;
+  if (code === ErrorCode.PERSISTED_QUERY_NOT_FOUND) return 404;
+  return isErrorCode(code) ? httpStatusOf(code) : 500;
 };
 
 /** An error answer of the BI routes, shaped like a GraphQL response so that clients read one format. */
@@ -161,10 +155,7 @@ export function answerError(res: Response, error: unknown, report: (error: unkno
     res.destroy();
     return;
   }
-  if (isAppError(error)) {
-    sendErrors(res, [formatAppError(error)]);
-    return;
-  }
-  report(error);
-  sendErrors(res, [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }], 500);
+  const clientError = toClientError(error);
+  if (clientError.code === ErrorCode.INTERNAL_SERVER_ERROR) report(clientError.cause ?? error);
+  sendErrors(res, [formatAppError(clientError)]);
 }

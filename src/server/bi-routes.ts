@@ -8,11 +8,11 @@ import { creatorRolesNow } from '../bi/link-creator.js';
 import { variablesFromSearchParams } from '../bi/query-variables.js';
 import { documentOf, type TrustedOperation } from '../bi/trusted-operations.js';
 import type { RequestContext } from '../context.js';
-import { AppError, ErrorCode, isAppError, notFound } from '../errors.js';
+import { AppError, ErrorCode, notFound } from '../errors.js';
 import type { Services } from '../services.js';
 import { httpHeaderLookup } from './http-headers.js';
 import { toActive } from '../tenancy/active-tenant.js';
-import { answerError, formatAppError, sendErrors, streamExport } from './bi-export.js';
+import { answerError, sendErrors, streamExport } from './bi-export.js';
 import { CACHE_VARY } from './plugins/revalidation.js';
 import { buildRequestContext, contextFor } from './request-context.js';
 
@@ -113,16 +113,7 @@ export function biRoutes({ services, apollo, schema }: BiRoutesOptions): Router 
       const match = FILE.exec(req.params.file);
       const format = FORMAT_OF_EXTENSION[match?.[2] ?? ''];
       if (!match?.[1] || !format) throw notFound('Export');
-      let ctx: RequestContext;
-      try {
-        ctx = await buildRequestContext(services, httpHeaderLookup(req));
-      } catch (error) {
-        if (isAppError(error)) {
-          sendErrors(res, [formatAppError(error)]);
-          return;
-        }
-        throw error;
-      }
+      const ctx = await buildRequestContext(services, httpHeaderLookup(req));
       // Without an active tenant, the repository's operations still answer (and then their roles refuse).
       const operation = await services.bi.trustedOperations.byName(ctx.db, match[1]);
       const node = operation && operationNode(operation);

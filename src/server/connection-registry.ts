@@ -2,13 +2,11 @@ import type { Logger } from 'pino';
 import { principalKey, refKey, type Principal } from '../auth/principal.js';
 import type { Role } from '../authz/roles.js';
 import type { RequestContext } from '../context.js';
-import { ErrorCode, isAppError } from '../errors.js';
+import { closeCodeOf, ErrorCode, forbidden, isAppError } from '../errors.js';
 import type { IdentityNotice } from '../tenancy/identity-directory.js';
 
 /** graphql-ws's `Forbidden`: the contract's close code for refused, expired and revoked credentials. */
-export const CLOSE_FORBIDDEN = 4403;
-/** The rights of a connection could not be checked again (the database did not answer): fail closed. */
-export const CLOSE_INTERNAL_ERROR = 1011;
+export const CLOSE_FORBIDDEN = closeCodeOf(forbidden());
 
 export const CloseReason = {
   expired: 'Credentials expired',
@@ -214,12 +212,13 @@ export class ConnectionRegistry {
       try {
         context = await watched.socket.rebuild(tenantSlug);
       } catch (error) {
+        // Refused now: 4403. Not checkable (the database did not answer): fail closed, 1013 or 1011.
         if (!isAppError(error)) {
           this.#logger.warn({ err: error, holder: watched.holder }, 'could not check a connection again: closing it');
-          this.#close(watched, CLOSE_INTERNAL_ERROR, CloseReason.unverifiable);
+          this.#close(watched, closeCodeOf(error), CloseReason.unverifiable);
         } else {
           const reason = error.code === ErrorCode.UNAUTHENTICATED ? CloseReason.revoked : CloseReason.rightsChanged;
-          this.#close(watched, CLOSE_FORBIDDEN, reason);
+          this.#close(watched, closeCodeOf(error), reason);
         }
         return;
       }

@@ -5,7 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { JSONWebKeySet } from 'jose';
 import { biRoutes } from './bi-routes.js';
 import type { RequestContext } from '../context.js';
-import { ErrorCode, isAppError, withHttpStatus } from '../errors.js';
+import { ErrorCode, httpStatusOf, refusal, toClientError } from '../errors.js';
 import type { Services } from '../services.js';
 import { serveSdlToGateway } from './gateway-introspection.js';
 import { requireGatewaySecret } from './gateway-secret.js';
@@ -55,9 +55,10 @@ const answerAsGraphQLError =
       res.status(status).json({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
       return;
     }
-    services.logger.error({ err: error }, 'unexpected error');
-    res.status(500).json({
-      errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }],
+    const clientError = toClientError(error);
+    if (clientError.code === ErrorCode.INTERNAL_SERVER_ERROR) services.logger.error({ err: error }, 'unexpected error');
+    res.status(httpStatusOf(clientError.code)).json({
+      errors: [{ message: clientError.message, extensions: { code: clientError.code } }],
     });
   };
 
@@ -107,8 +108,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
           }
           return context;
         } catch (error) {
-          // A throttled address's RATE_LIMITED comes with its own status (429) and Retry-After.
-          throw isAppError(error) && !error.extensions.http ? withHttpStatus(error) : error;
+          // A throttled address's RATE_LIMITED keeps its own status (429) and Retry-After.
+          throw refusal(error);
         }
       },
     }),

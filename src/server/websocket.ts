@@ -14,11 +14,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { safelistOf } from '../bi/safelist.js';
 import type { RequestContext } from '../context.js';
-import { AppError, ErrorCode, internalError, isAppError } from '../errors.js';
+import { AppError, closeCodeOf, ErrorCode, isAppError, toClientError } from '../errors.js';
 import { stripSuggestions } from '../limits/hide-suggestions.js';
 import { parseOperation } from '../limits/query-limits.js';
 import type { Services } from '../services.js';
-import { CLOSE_FORBIDDEN, CLOSE_INTERNAL_ERROR, CloseReason, ConnectionRegistry } from './connection-registry.js';
+import { CloseReason, ConnectionRegistry } from './connection-registry.js';
 import { gatewaySecretMatches } from './gateway-secret.js';
 import type { HeaderLookup } from '../auth/credentials.js';
 import { buildRequestContext } from './request-context.js';
@@ -119,8 +119,8 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
           context = await throttledRequestContext(services, headers, extra.request.socket.remoteAddress);
         } catch (error) {
           // Refused credentials: graphql-ws closes with 4403. Anything else (the database did not
-          // answer) is no verdict on the caller: 1011, which a client may retry.
-          if (!isAppError(error)) closeSocket(extra.socket, CLOSE_INTERNAL_ERROR, CloseReason.unverifiable);
+          // answer: 1013, try again later) is no verdict on the caller.
+          if (!isAppError(error)) closeSocket(extra.socket, closeCodeOf(error), CloseReason.unverifiable);
           return false;
         }
         if (extra.socket.readyState !== extra.socket.OPEN) return false;
@@ -161,15 +161,15 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         try {
           contextValue = await buildRequestContext(services, connectionLookup(ctx));
         } catch (error) {
-          const refused = isAppError(error);
-          const reason = !refused
+          const clientError = toClientError(error);
+          const reason = !isAppError(error)
             ? CloseReason.unverifiable
             : error.code === ErrorCode.UNAUTHENTICATED
               ? CloseReason.revoked
               : CloseReason.rightsChanged;
           registry.forget(ctx);
-          closeSocket(ctx.extra.socket, refused ? CLOSE_FORBIDDEN : CLOSE_INTERNAL_ERROR, reason);
-          return [refused ? error : internalError()];
+          closeSocket(ctx.extra.socket, closeCodeOf(clientError), reason);
+          return [clientError];
         }
         const variableValues = payload.variables ?? undefined;
         const operationName = payload.operationName ?? undefined;
@@ -190,28 +190,16 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         };
       },
       // graphql-ws sends execution errors as graphql-js made them: without a contract code, with
-      // "Did you mean" suggestions, and with the message of any unexpected error. Apollo's formatter
-      // puts them in shape; errors of an operation that could not start (variables that do not
-      // coerce: no `data`, no `path`) are the caller's, as Apollo reports them over HTTP.
+      // "Did you mean" suggestions, and with the message of any unexpected error. The HTTP
+      // transport's formatter puts them in shape (errors of an operation that could not start, such
+      // as variables that do not coerce, are the caller's there too).
       onNext: (_ctx, _id, _payload, args, result) => {
         const { tenant } = args.contextValue as RequestContext;
         if (tenant && result.data && getOperationAST(args.document, args.operationName)?.operation === 'subscription') {
           services.limits.usage.record(tenant.id, { eventsDelivered: 1 });
         }
         if (!result.errors) return undefined;
-        const notStarted = !('data' in result);
-        return {
-          ...result,
-          errors: result.errors.map((error) =>
-            notStarted && !error.path && !isAppError(error)
-              ? {
-                  message: stripSuggestions(error.message),
-                  locations: error.locations,
-                  extensions: { code: ErrorCode.BAD_USER_INPUT },
-                }
-              : formatError(error.toJSON(), error),
-          ),
-        };
+        return { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) };
       },
     },
     wss,

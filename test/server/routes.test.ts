@@ -112,10 +112,11 @@ describe('with the database unreachable', () => {
     expect((await fetch(`${isolated.url}/healthz`)).status).toBe(200);
   });
 
-  it('a request that reaches the database answers INTERNAL_SERVER_ERROR without the driver’s message', async () => {
+  it('a request that reaches the database answers 503 SERVICE_UNAVAILABLE without the driver’s message', async () => {
     const response = await isolated.as('alice@example.com', '{ parks { nodes { id name } } }');
-    expect(codes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
-    expect(response.errors?.[0]?.message).toBe('Internal server error');
+    expect(response.status).toBe(503);
+    expect(codes(response)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(response.errors?.[0]?.message).toBe('Service unavailable: the database did not answer');
     expectNoLeak(response.errors);
   });
 
@@ -126,7 +127,7 @@ describe('with the database unreachable', () => {
     try {
       const outcome = await runOnce(client, { query: '{ parks { nodes { id name } } }' });
       expect(outcome.error).toBeUndefined();
-      expect(wsErrorCodes(outcome.result?.errors)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(wsErrorCodes(outcome.result?.errors)).toEqual(['SERVICE_UNAVAILABLE']);
       expectNoLeak(outcome.result);
     } finally {
       await client.dispose();
@@ -135,7 +136,8 @@ describe('with the database unreachable', () => {
 
   it('so does one that fails while its context is built (uncached user)', async () => {
     const response = await isolated.as('carol@example.com', '{ viewer { roles } }');
-    expect(codes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(response.status).toBe(503);
+    expect(codes(response)).toEqual(['SERVICE_UNAVAILABLE']);
     expectNoLeak(response.errors);
   });
 });
