@@ -24,6 +24,14 @@ export interface Config {
   mongodbDb: string;
   /** Where the embedded server keeps its data (used only without MONGODB_URI); ':memory:' keeps nothing. */
   embeddedDbDir: string;
+  /**
+   * How long the database may take at each stage of an operation (server selection, pool, socket) and
+   * a transaction's retries. Past it a request fails with SERVICE_UNAVAILABLE, and start-up exits
+   * naming the host.
+   */
+  mongodbTimeoutMs: number;
+  /** After SIGTERM, how long requests in flight may take before their connections are closed. */
+  shutdownGraceMs: number;
   auth: AuthConfig;
   seed: boolean;
   logLevel: LogLevel;
@@ -127,6 +135,8 @@ const EnvSchema = z.object({
   PORT: variable(integer(0, 65_535)),
   HOST: variable(text),
   MONGODB_URI: variable(z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, 'expected a mongodb:// or mongodb+srv:// URI')),
+  MONGODB_TIMEOUT_MS: variable(integer(100, 600_000)),
+  SHUTDOWN_GRACE_MS: variable(integer(0, 600_000)),
   MONGODB_DB: variable(
     z.string().regex(/^[^/\\. "$*<>:|?]{1,63}$/, 'expected 1 to 63 characters, none of /\\. "$*<>:|?'),
   ),
@@ -182,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUri: values.MONGODB_URI,
     mongodbDb: values.MONGODB_DB ?? 'tenantgraph',
     embeddedDbDir: values.EMBEDDED_DB_DIR ?? join(values.DATA_DIR ?? '.data', 'db'),
+    mongodbTimeoutMs: values.MONGODB_TIMEOUT_MS ?? 5000,
+    shutdownGraceMs: values.SHUTDOWN_GRACE_MS ?? 10_000,
     auth: authConfig(values),
     seed: values.SEED ?? values.MONGODB_URI === undefined,
     logLevel: values.LOG_LEVEL ?? 'info',
@@ -227,4 +239,14 @@ function toConfigError(error: z.ZodError, env: NodeJS.ProcessEnv): ConfigError {
   const raw = env[name];
   const got = raw === undefined || SECRET_VARIABLES.has(name) ? '' : `, got ${JSON.stringify(raw)}`;
   return new ConfigError(name, `${issue?.message ?? 'invalid'}${got}`);
+}
+
+/**
+ * The hosts of a MongoDB URI as `host:port` list, without credentials or options: what start-up
+ * names when the database cannot be reached (the URI itself may hold a password).
+ */
+export function databaseHosts(uri: string): string {
+  const afterScheme = uri.replace(/^mongodb(\+srv)?:\/\//, '');
+  const authority = afterScheme.split(/[/?]/, 1)[0] ?? '';
+  return authority.slice(authority.lastIndexOf('@') + 1);
 }

@@ -20,7 +20,20 @@ function configOrExit() {
 const config = configOrExit();
 const logger = createLogger(config);
 const { startApp } = await import('./server/app.js');
-const app = await startApp(config, logger);
+const { StartupError } = await import('./server/startup-error.js');
+
+/** Start-up that cannot complete (no database within MONGODB_TIMEOUT_MS, a port in use): one line, exit 1. */
+async function startOrExit() {
+  try {
+    return await startApp(config, logger);
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    process.stderr.write(`tenantgraph: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+const app = await startOrExit();
 
 let stopping = false;
 const shutdown = (signal: NodeJS.Signals) => {

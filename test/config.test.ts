@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, databaseHosts, loadConfig } from '../src/config.js';
 import { DEFAULT_PLANS } from '../src/limits/plans.js';
 
 const OIDC = {
@@ -26,6 +26,8 @@ describe('loadConfig defaults', () => {
       mongodbUri: undefined,
       mongodbDb: 'tenantgraph',
       embeddedDbDir: '.data/db',
+      mongodbTimeoutMs: 5000,
+      shutdownGraceMs: 10_000,
       auth: { mode: 'dev', dataDir: '.data' },
       seed: true,
       logLevel: 'info',
@@ -163,6 +165,9 @@ describe('loadConfig refusals', () => {
       { LOG_LEVEL: 'verbose' },
       'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "verbose"',
     ],
+    [{ MONGODB_TIMEOUT_MS: '0' }, 'MONGODB_TIMEOUT_MS: expected an integer from 100 to 600000, got "0"'],
+    [{ MONGODB_TIMEOUT_MS: '5s' }, 'MONGODB_TIMEOUT_MS: expected an integer from 100 to 600000, got "5s"'],
+    [{ SHUTDOWN_GRACE_MS: '-5' }, 'SHUTDOWN_GRACE_MS: expected an integer from 0 to 600000, got "-5"'],
     [{ MEMBERSHIP_CACHE_TTL_MS: '1.5' }, 'MEMBERSHIP_CACHE_TTL_MS: expected an integer from 0 to 60000, got "1.5"'],
     [
       { MEMBERSHIP_CACHE_TTL_MS: '3600000' },
@@ -212,5 +217,13 @@ describe('PLANS', () => {
     ['a number that is not a positive integer', '{"free":{"bucketSize":0}}'],
   ])('refuses %s, naming PLANS', (_case, value) => {
     expect(errorFor({ PLANS: value }).variable).toBe('PLANS');
+  });
+});
+
+describe('databaseHosts', () => {
+  it('names the hosts of a URI, never its credentials or options', () => {
+    expect(databaseHosts('mongodb://127.0.0.1:27017/?replicaSet=rs0')).toBe('127.0.0.1:27017');
+    expect(databaseHosts('mongodb://app:s3cr%40t@db1:27017,db2:27018/tg?authSource=admin')).toBe('db1:27017,db2:27018');
+    expect(databaseHosts('mongodb+srv://app:pw@cluster0.example.net')).toBe('cluster0.example.net');
   });
 });

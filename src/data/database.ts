@@ -25,6 +25,13 @@ export interface DatabaseOptions {
    * for round-trip counts in tests and metrics. Runs inside the driver: it must be quick and not throw.
    */
   onCommand?: (commandName: string) => void;
+  /**
+   * How long the driver waits for each stage of an operation: finding a server, a connection from
+   * the pool, a reply on the socket; and how long a transaction keeps retrying. Default 5000 ms. Past
+   * it the operation fails with an error that src/errors.ts calls SERVICE_UNAVAILABLE, and
+   * `connectDatabase` itself rejects.
+   */
+  timeoutMs?: number;
   /** How long ping() waits for the server before answering false; default 2000 ms. */
   pingTimeoutMs?: number;
   /** The lifetime of export events, for their TTL index; default 7 days. */
@@ -59,11 +66,21 @@ export interface Database {
 }
 
 export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
-  const { uri, dbName, collections, onCommand, pingTimeoutMs = 2000, eventRetentionSeconds = 7 * 24 * 3600 } = options;
+  const { uri, dbName, collections, onCommand, timeoutMs = 5000, pingTimeoutMs = 2000 } = options;
+  const { eventRetentionSeconds = 7 * 24 * 3600 } = options;
   // ignoreUndefined: an absent optional field is left out of the document rather than stored as null.
   // Filters never reach the driver with undefined values (query-guards.ts refuses them), so this
   // cannot turn `{ _id: undefined }` into a filter matching everything.
-  const client = new MongoClient(uri, { ignoreUndefined: true, monitorCommands: onCommand !== undefined });
+  // Per-stage timeouts: the driver's single `timeoutMS` (CSOT) is a no-op since 7.8. Without them a
+  // request would wait 30 s for an unreachable server, and forever for one that stopped answering.
+  const client = new MongoClient(uri, {
+    ignoreUndefined: true,
+    monitorCommands: onCommand !== undefined,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    waitQueueTimeoutMS: timeoutMs,
+    socketTimeoutMS: timeoutMs,
+  });
   if (onCommand !== undefined) client.on('commandStarted', (event) => onCommand(event.commandName));
   try {
     await client.connect();

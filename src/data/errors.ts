@@ -7,6 +7,7 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
+import { TransactionDeadlineError } from './transactions.js';
 
 /**
  * A query, update or pipeline this layer refuses because it could reach beyond its scope (another
@@ -45,10 +46,12 @@ const UNAVAILABLE_SERVER_CODES: ReadonlySet<number> = new Set([
 
 /**
  * True when the database did not answer in time or could not be reached (no server selected within
- * the timeout, the connection lost, the operation's time budget spent, the client closed by a
- * shutdown): the caller gets SERVICE_UNAVAILABLE and may retry, rather than an internal error.
+ * the timeout, the connection lost or silent, a transaction still failing on transient errors when
+ * its time was up, the client closed by a shutdown): the caller gets SERVICE_UNAVAILABLE and may
+ * retry, rather than an internal error.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof TransactionDeadlineError) return true;
   if (
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNetworkError ||

@@ -11,10 +11,11 @@ import { loadOrCreateDevIssuer, type DevIssuer } from '../auth/dev-issuer.js';
 import { recordKeyUse } from '../tenancy/tenant-api-keys.js';
 import { createJwtVerifier, type JwtVerifier } from '../auth/jwt-verifier.js';
 import { createRemoteJwks } from '../auth/remote-jwks.js';
-import type { Config } from '../config.js';
+import { databaseHosts, type Config } from '../config.js';
 import type { RequestContext } from '../context.js';
 import { createBiServices } from '../bi/index.js';
 import { connectDatabase } from '../data/database.js';
+import { isDatabaseUnavailable } from '../data/errors.js';
 import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { ExportFeed } from '../events/feed.js';
 import { Limits } from '../limits/limits.js';
@@ -25,6 +26,7 @@ import type { Services } from '../services.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { createFormatError, errorStatusPlugin } from './format-error.js';
 import { createHttpApp } from './http-app.js';
+import { StartupError } from './startup-error.js';
 import { createMetrics, trackExportFeed, type Metrics } from './metrics.js';
 import { createDocumentCache } from './plugins/apq-cache.js';
 import { httpSubscriptionsPlugin } from './plugins/http-subscriptions.js';
@@ -74,19 +76,44 @@ async function openDatabase(config: Config, metrics: Metrics, logger: Logger) {
   } else if (embedded) {
     logger.info({ uri: embedded.uri }, 'embedded MongoDB-compatible server started in memory: nothing is kept');
   }
-  const database = await connectDatabase({
-    uri: config.mongodbUri ?? embedded!.uri,
-    dbName: config.mongodbDb,
-    collections,
-    onCommand: (command) => metrics.databaseCommands.inc({ command }),
-    eventRetentionSeconds: config.eventRetentionDays * 24 * 60 * 60,
-  });
-  return { database, stopEmbedded: embedded?.stop ?? null };
+  const uri = config.mongodbUri ?? embedded!.uri;
+  const host = databaseHosts(uri);
+  logger.info({ host }, `connecting to ${host}`);
+  try {
+    const database = await connectDatabase({
+      uri,
+      dbName: config.mongodbDb,
+      collections,
+      timeoutMs: config.mongodbTimeoutMs,
+      onCommand: (command) => metrics.databaseCommands.inc({ command }),
+      eventRetentionSeconds: config.eventRetentionDays * 24 * 60 * 60,
+    });
+    return { database, stopEmbedded: embedded?.stop ?? null };
+  } catch (error) {
+    await embedded?.stop();
+    throw new StartupError(
+      isDatabaseUnavailable(error)
+        ? `cannot reach the database at ${host} within ${config.mongodbTimeoutMs} ms (MONGODB_TIMEOUT_MS)`
+        : `cannot connect to the database at ${host}: ${oneLine(error)}`,
+      { cause: error },
+    );
+  }
 }
+
+const oneLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split('\n')[0];
 
 const listen = (server: Server, port: number, host: string) =>
   new Promise<AddressInfo>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new StartupError(
+          error.code === 'EADDRINUSE'
+            ? `cannot listen on ${host}:${port}: the port is already in use (PORT, HOST)`
+            : `cannot listen on ${host}:${port}: ${oneLine(error)}`,
+          { cause: error },
+        ),
+      ),
+    );
     server.listen(port, host, () => resolve(server.address() as AddressInfo));
   });
 
@@ -203,25 +230,25 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     'request',
     createHttpApp({ services, apollo, metrics, devJwks, devRoutes, adminRoutes: adminApi.router, schema, sdl }),
   );
-  const address = await listen(httpServer, config.port, config.host);
+  const stop = async () => {
+    await apollo.stop();
+    await adminApi.stop();
+    await exportFeed.stop();
+    await limits.stop();
+    await identityFeed.stop();
+    await database.close();
+    await stopEmbedded?.();
+  };
+  let address: AddressInfo;
+  try {
+    address = await listen(httpServer, config.port, config.host);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   const url = `http://${config.host}:${address.port}`;
   listeningUrl = url;
   logger.info({ url: `${url}/graphql`, auth: config.auth.mode }, 'tenantgraph listening');
 
-  return {
-    url,
-    port: address.port,
-    httpServer,
-    services,
-    metrics,
-    async stop() {
-      await apollo.stop();
-      await adminApi.stop();
-      await exportFeed.stop();
-      await limits.stop();
-      await identityFeed.stop();
-      await database.close();
-      await stopEmbedded?.();
-    },
-  };
+  return { url, port: address.port, httpServer, services, metrics, stop };
 }

@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import {
   GraphQLError,
   getOperationAST,
@@ -100,7 +101,13 @@ function closeSocket(socket: WebSocket, code: number, reason: string): void {
 export function attachWebSocketServer(httpServer: Server, options: WebSocketOptions) {
   const { schema, services, validationRules, formatError, keepAliveMs = KEEP_ALIVE_MS } = options;
   const secret = services.config.gatewaySecret;
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // Upgrades are handed over here rather than given the HTTP server (`server` option): ws would re-emit
+  // that server's own errors (a port in use) on the WebSocket server, where graphql-ws prints them
+  // with their stack. They are the HTTP server's to report (src/server/app.ts).
+  const wss = new WebSocketServer({ noServer: true, path: '/graphql' });
+  const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  httpServer.on('upgrade', upgrade);
   // Apollo enforces `introspection: false` on HTTP only; the WebSocket path needs the rule itself.
   const introspection = services.config.introspection ? [] : [NoSchemaIntrospectionCustomRule];
   const rules = [...specifiedRules, ...validationRules, ...introspection];
@@ -211,6 +218,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
       return registry.size;
     },
     async close() {
+      httpServer.off('upgrade', upgrade);
       stopWatching();
       registry.dispose();
       await server.dispose();

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { get } from 'node:http';
-import { connect } from 'node:net';
+import { createServer, get } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -281,5 +281,60 @@ describe('a bad environment value', () => {
     expect(stderrLines).toHaveLength(1);
     expect(stderrLines[0]).toMatch(/\bGATEWAY_SECRET\b/);
     expect(stderrLines[0]).not.toContain('hunter2');
+  });
+});
+
+describe('start-up that cannot complete', () => {
+  const failing = async (env: Record<string, string>) => {
+    const started = performance.now();
+    const child = startMain({ LOG_LEVEL: 'info', DATA_DIR: join(tmpdir(), 'tenantgraph-never-created'), ...env });
+    const { code } = await child.exited;
+    return {
+      code,
+      ms: performance.now() - started,
+      lines: child.lines,
+      stderrLines: child
+        .stderr()
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    };
+  };
+
+  it('a database that cannot be reached: "connecting to" its host, then one line naming it, exit 1, within the timeout', async () => {
+    // A port nothing listens on: taken from a server that is closed again.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const host = `127.0.0.1:${closed}`;
+    const { code, ms, lines, stderrLines } = await failing({
+      MONGODB_URI: `mongodb://app:hunter2-secret@${host}/?replicaSet=rs0`,
+      MONGODB_TIMEOUT_MS: '1000',
+    });
+    expect(code).toBe(1);
+    expect(lines.some((line) => line.msg === `connecting to ${host}`)).toBe(true);
+    expect(stderrLines).toEqual([
+      `tenantgraph: cannot reach the database at ${host} within 1000 ms (MONGODB_TIMEOUT_MS)`,
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('hunter2');
+    // Loading the TypeScript sources takes a few seconds of its own on a busy machine.
+    expect(ms).toBeLessThan(1000 + 8000);
+  });
+
+  it('a port in use: one line naming it, exit 1, no stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stderrLines } = await failing({ PORT: String(port) });
+      expect(code).toBe(1);
+      expect(stderrLines).toEqual([
+        `tenantgraph: cannot listen on 127.0.0.1:${port}: the port is already in use (PORT, HOST)`,
+      ]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

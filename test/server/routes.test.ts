@@ -89,12 +89,13 @@ describe('with the database unreachable', () => {
 
   beforeAll(async () => {
     dead = await startEmbeddedMongo();
-    const uri = new URL(dead.uri);
-    // The driver otherwise waits 30 s for a server before failing an operation.
-    uri.searchParams.set('serverSelectionTimeoutMS', '1500');
     // A long identity cache, so that after the database dies a request gets past authentication
     // (served from the cache) and fails inside a resolver, on a driver error.
-    isolated = await startTestServer({ MONGODB_URI: uri.toString(), MEMBERSHIP_CACHE_TTL_MS: '60000' });
+    isolated = await startTestServer({
+      MONGODB_URI: dead.uri,
+      MONGODB_TIMEOUT_MS: '1500',
+      MEMBERSHIP_CACHE_TTL_MS: '60000',
+    });
     expect((await fetch(`${isolated.url}/readyz`)).status).toBe(200);
     expect((await isolated.as('alice@example.com', '{ parks { nodes { id } } }')).errors).toBeUndefined();
     await dead.stop();
