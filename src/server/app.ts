@@ -201,7 +201,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     formatError,
     logger,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       { serverWillStart: async () => ({ drainServer: () => webSocket.close() }) },
       ApolloServerPluginLandingPageDisabled(),
       httpSubscriptionsPlugin(),
