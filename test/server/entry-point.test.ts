@@ -1,127 +1,22 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, get } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevIssuer } from '../../src/auth/dev-issuer.js';
-import { uniqueDbName } from '../support/mongo.js';
+import { type Child, refusesConnections, startInFlightRequest, startServerProcess } from '../support/child-process.js';
 
 /**
- * `npm start`'s entry point, src/main.ts, as a child process: start-up on PORT=0, JSON logs with the
- * request's identity, a graceful SIGTERM that finishes an in-flight request, and a bad variable
- * stopping the process with one line.
+ * The entry point, src/main.ts, as a child process from its TypeScript sources (as `npm run dev` runs
+ * it; test/server/production-process.test.ts runs the compiled one): start-up on PORT=0, JSON logs
+ * with the request's identity, a graceful SIGTERM that finishes an in-flight request, and a bad
+ * variable, an unreachable database or a port in use stopping the process with one line.
  */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const startMain = (env: Record<string, string>): Child =>
+  startServerProcess(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], env);
 
-interface Child {
-  process: ChildProcessWithoutNullStreams;
-  lines: Array<Record<string, unknown>>;
-  /** stdout lines that are not JSON (there must be none). */
-  stray: string[];
-  stderr: () => string;
-  /** The first log line (already written or still to come) that satisfies `test`. */
-  line(test: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startMain(env: Record<string, string>): Child {
-  const external = process.env.MONGODB_URI;
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      // Against a real MongoDB (MONGODB_URI=… npm test), a database of its own, seeded.
-      ...(external ? { MONGODB_URI: external, MONGODB_DB: uniqueDbName('main'), SEED: 'true' } : {}),
-      ...env,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  const stray: string[] = [];
-  const waiters: Array<{
-    test: (line: Record<string, unknown>) => boolean;
-    resolve: (line: Record<string, unknown>) => void;
-  }> = [];
-  let pending = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    const complete = pending.split('\n');
-    pending = complete.pop() ?? '';
-    for (const text of complete) {
-      if (text.trim() === '') continue;
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        stray.push(text);
-        continue;
-      }
-      lines.push(line);
-      for (const waiter of waiters.filter((candidate) => candidate.test(line))) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(line);
-      }
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    process: child,
-    lines,
-    stray,
-    stderr: () => stderr,
-    exited,
-    line(test, timeoutMs = 15_000) {
-      const found = lines.find(test);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(`no such log line within ${timeoutMs} ms; stderr: ${stderr}; stdout: ${JSON.stringify(lines)}`),
-            ),
-          timeoutMs,
-        );
-        waiters.push({
-          test,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        });
-        void exited.then(() => reject(new Error(`exited before the log line; stderr: ${stderr}`)));
-      });
-    },
-  };
-}
-
-/** Resolves when a new TCP connection to the port is refused (the server stopped accepting). */
-async function refusesConnections(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const refused = await new Promise<boolean>((resolve) => {
-      const request = get({ host: '127.0.0.1', port, path: '/healthz', agent: false }, (response) => {
-        response.resume();
-        resolve(false);
-      });
-      request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-    });
-    if (refused) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('the server still accepts connections');
-}
-
-describe('npm start (src/main.ts)', () => {
+describe('the server process (src/main.ts)', () => {
   let dataDir: string;
   let main: Child;
   let port: number;
@@ -206,44 +101,18 @@ describe('npm start (src/main.ts)', () => {
   it('on SIGTERM stops accepting, finishes a request already in flight, and exits 0', async () => {
     const issuer = await loadOrCreateDevIssuer(dataDir);
     const token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 600);
-    const body = JSON.stringify({ query: 'query InFlight { viewer { user { email } } }' });
-    const socket = connect({ host: '127.0.0.1', port });
-    let received = '';
-    const continued = new Promise<void>((resolve, reject) => {
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk: string) => {
-        received += chunk;
-        if (received.startsWith('HTTP/1.1 100')) resolve();
-      });
-      socket.on('error', reject);
+    const inFlight = await startInFlightRequest(port, {
+      authorization: `Bearer ${token}`,
+      'x-request-id': 'in-flight-1',
+      body: JSON.stringify({ query: 'query InFlight { viewer { user { email } } }' }),
     });
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    // The headers, not the body: with Expect: 100-continue the server answers 100 once it has the
-    // request, which is then in flight (Node has dispatched it) while its body is still to come.
-    socket.write(
-      [
-        'POST /graphql HTTP/1.1',
-        `Host: 127.0.0.1:${port}`,
-        'Content-Type: application/json',
-        `Authorization: Bearer ${token}`,
-        'X-Request-ID: in-flight-1',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        'Expect: 100-continue',
-        'Connection: close',
-        '',
-        '',
-      ].join('\r\n'),
-    );
-    await continued;
 
     main.process.kill('SIGTERM');
     await main.line((line) => typeof line.msg === 'string' && /shutting down/i.test(line.msg));
     await refusesConnections(port);
     expect(main.process.exitCode).toBeNull();
 
-    socket.write(body);
-    await closed;
-    const [head = '', payload = ''] = received.replace(/^HTTP\/1\.1 100[^\r]*\r\n\r\n/, '').split('\r\n\r\n');
+    const { head, payload } = await inFlight.finish();
     expect(head).toMatch(/^HTTP\/1\.1 200 /);
     expect(JSON.parse(payload).data).toEqual({ viewer: { user: { email: 'alice@example.com' } } });
 
