@@ -25,6 +25,7 @@ import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { createFormatError, errorStatusPlugin } from './format-error.js';
+import { createDrain } from './drain.js';
 import { createHttpApp } from './http-app.js';
 import { StartupError } from './startup-error.js';
 import { createMetrics, trackExportFeed, type Metrics } from './metrics.js';
@@ -46,7 +47,10 @@ export interface RunningApp {
   httpServer: Server;
   services: Services;
   metrics: Metrics;
-  /** Stops accepting, lets in-flight requests finish, then closes the database (and the embedded server). */
+  /**
+   * Drains (src/server/drain.ts), stops accepting, closes WebSocket connections with 1001, lets
+   * in-flight requests finish within SHUTDOWN_GRACE_MS, then closes the database (and the embedded server).
+   */
   stop(): Promise<void>;
 }
 
@@ -226,11 +230,15 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       ? null
       : (await import('./ide/routes.js')).ideRoutes({ devIssuer, identity, logger });
   const devJwks = devIssuer?.jwks ?? null;
+  const drain = createDrain();
   httpServer.on(
     'request',
-    createHttpApp({ services, apollo, metrics, devJwks, devRoutes, adminRoutes: adminApi.router, schema, sdl }),
+    drain.guard(
+      createHttpApp({ services, apollo, metrics, devJwks, devRoutes, adminRoutes: adminApi.router, schema, sdl }),
+    ),
   );
   const stop = async () => {
+    drain.start();
     await apollo.stop();
     await adminApi.stop();
     await exportFeed.stop();

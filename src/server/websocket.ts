@@ -221,7 +221,13 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
       httpServer.off('upgrade', upgrade);
       stopWatching();
       registry.dispose();
+      // graphql-ws closes every connection with 1001 (going away) and waits for the peers' answers;
+      // one that does not answer must not hold the shutdown past the close grace.
+      const stragglers = setTimeout(() => {
+        for (const socket of wss.clients) socket.terminate();
+      }, CLOSE_GRACE_MS);
       await server.dispose();
+      clearTimeout(stragglers);
     },
   };
 }
