@@ -9,10 +9,11 @@ export interface IndexDeclaration {
   unique?: boolean;
   /**
    * A TTL index: the server deletes a document once the date in the index's one field is older than
-   * the event retention given to ensureIndexes. MongoDB honours TTL on single-field indexes only, so
-   * such an index cannot start with tenantId: it serves the server's expiry, never a tenant query.
+   * the event retention given to ensureIndexes (`eventRetention`), or once that date has passed
+   * (`theDate`). MongoDB honours TTL on single-field indexes only, so such an index cannot start with
+   * tenantId: it serves the server's expiry, never a tenant query.
    */
-  expireAfter?: 'eventRetention';
+  expireAfter?: 'eventRetention' | 'theDate';
 }
 
 /** A collection as a module declares it (src/modules/<name>/module.ts). */

@@ -40,6 +40,8 @@ export async function ensureIndexes(db: Db, indexes: readonly CatalogIndex[], op
           indexes.map((index) => ({ key: { ...index.key }, ...(index.unique === true && { unique: true }) })),
         ),
     ),
-    ...ttl.map((index) => ensureTtlIndex(db, index, options.eventRetentionSeconds)),
+    ...ttl.map((index) =>
+      ensureTtlIndex(db, index, index.expireAfter === 'eventRetention' ? options.eventRetentionSeconds : 0),
+    ),
   ]);
 }

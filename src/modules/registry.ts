@@ -2,6 +2,7 @@ import { apiKeysModule } from './api-keys/module.js';
 import { biModule } from './bi/module.js';
 import { coreModule } from './core/module.js';
 import { exportEventsModule } from './export-events/module.js';
+import { idempotencyModule } from './idempotency/module.js';
 import { limitsModule } from './limits/module.js';
 import { membersModule } from './members/module.js';
 import { operatorsModule } from './operators/module.js';
@@ -26,4 +27,5 @@ export const MODULES = [
   biModule,
   limitsModule,
   operatorsModule,
+  idempotencyModule,
 ] as const;

@@ -31,6 +31,7 @@ import { StartupError } from './startup-error.js';
 import { createMetrics, trackExportFeed, type Metrics } from './metrics.js';
 import { createDocumentCache } from './plugins/apq-cache.js';
 import { httpSubscriptionsPlugin } from './plugins/http-subscriptions.js';
+import { idempotencyPlugin } from './plugins/idempotency.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import { persistedQueryPlugin } from './plugins/persisted-queries.js';
@@ -219,6 +220,8 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       observabilityPlugin(metrics, logger),
       tenantSpanPlugin(),
       errorStatusPlugin(),
+      // After errorStatusPlugin: the status it sets is the one a key stores and replays.
+      idempotencyPlugin(),
     ],
   });
   await apollo.start();

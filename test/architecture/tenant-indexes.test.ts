@@ -22,14 +22,14 @@ describe('every index of a tenant collection starts with tenantId (queries stay 
   it.each(collections.names('tenant'))('%s', async (collection) => {
     const indexes = await client.db(env.dbName).collection(collection).listIndexes().toArray();
     // A TTL index serves the server's expiry, never a query, and MongoDB honours TTL on single-field
-    // indexes only: the one exemption is such an index on the `time` of export events (retention).
-    const isEventTtl = (index: Record<string, unknown>) =>
-      collection === 'events' &&
-      typeof index.expireAfterSeconds === 'number' &&
-      JSON.stringify(index.key) === '{"time":1}';
+    // indexes only: the exemptions are such indexes on the `time` of export events (retention) and
+    // on the `expiresAt` of idempotency keys (24 hours).
+    const TTL_FIELDS: Readonly<Record<string, string>> = { events: '{"time":1}', idempotencyKeys: '{"expiresAt":1}' };
+    const isDeclaredTtl = (index: Record<string, unknown>) =>
+      typeof index.expireAfterSeconds === 'number' && JSON.stringify(index.key) === TTL_FIELDS[collection];
     const offending = indexes
       .filter(
-        (index) => index.name !== '_id_' && !isEventTtl(index) && Object.keys(index.key as object)[0] !== 'tenantId',
+        (index) => index.name !== '_id_' && !isDeclaredTtl(index) && Object.keys(index.key as object)[0] !== 'tenantId',
       )
       .map((index) => index.name as string);
     expect(offending).toEqual([]);

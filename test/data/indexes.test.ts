@@ -13,9 +13,12 @@ describe('the indexes the modules declare', () => {
     }
   });
 
-  it('has one TTL index, on the time of export events, single-field as MongoDB requires', () => {
+  it('has two TTL indexes, single-field as MongoDB requires: export events’ time, idempotency keys’ expiry', () => {
     const ttl = INDEXES.filter((index) => index.expireAfter !== undefined);
-    expect(ttl).toEqual([{ collection: 'events', key: { time: 1 }, expireAfter: 'eventRetention' }]);
+    expect(ttl).toEqual([
+      { collection: 'events', key: { time: 1 }, expireAfter: 'eventRetention' },
+      { collection: 'idempotencyKeys', key: { expiresAt: 1 }, expireAfter: 'theDate' },
+    ]);
   });
 
   it('declares at least one index for every collection', () => {
@@ -25,7 +28,7 @@ describe('the indexes the modules declare', () => {
     }
   });
 
-  it('declares the unique identities of platform data and of event positions', () => {
+  it('declares the unique identities of platform data, of event positions and of idempotency keys', () => {
     const unique = INDEXES.filter((index) => index.unique).map(
       (i) => `${i.collection}:${Object.keys(i.key).join(',')}`,
     );
@@ -38,6 +41,7 @@ describe('the indexes the modules declare', () => {
         'trustedOperations:tenantId,hash',
         'exportLinkSecrets:tenantId',
         'invitations:email,tenantId',
+        'idempotencyKeys:tenantId,credential,key',
         'users:email',
         'users:subject',
       ].sort(),

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isDuplicateKeyError } from '../../data/errors.js';
+import type { TenantDb } from '../../data/tenant-db.js';
+
+/** How long a stored response is replayed for a key (the contract: 24 hours). */
+export const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** A response as it was sent, to send again: its HTTP status and its JSON body, as text. */
+export interface StoredResponse {
+  status: number;
+  body: string;
+}
+
+/** One request's key: who sent it (a principal label), the key, and what the request was. */
+export interface KeyScope {
+  credential: string;
+  key: string;
+  /** A digest of the operation and its variables: a reuse of the key for another request differs. */
+  fingerprint: string;
+}
+
+export interface KeyStoreOptions {
+  /**
+   * How long a claim stays its owner's without a renewal; the owner renews it while the request runs
+   * (every third of it), so it expires only when the owner died. Then a waiting duplicate takes over.
+   */
+  leaseMs?: number;
+  /** The first and the longest pause of a duplicate that waits for the first request to complete. */
+  pollMs?: { first: number; max: number };
+}
+
+/** The request owns the key: it executes, then stores its response (or gives the key up). */
+export interface OwnedKey {
+  complete(response: StoredResponse): Promise<void>;
+  /** Gives the key up without a response (nothing was done, or what was is unknown): a retry executes. */
+  release(): Promise<void>;
+}
+
+export type KeyDecision =
+  | { kind: 'execute'; owned: OwnedKey }
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'conflict' };
+
+interface KeyDocument {
+  _id: string;
+  tenantId: string;
+  credential: string;
+  key: string;
+  fingerprint: string;
+  state: 'pending' | 'completed';
+  owner: string;
+  leaseUntil: Date;
+  response?: StoredResponse;
+  createdAt: Date;
+  /** The TTL index removes the document after this; a read that finds it later ignores it. */
+  expiresAt: Date;
+}
+
+const COLLECTION = 'idempotencyKeys';
+
+/**
+ * Idempotency keys of one tenant (contract section 11), in its own collection through the tenant-bound
+ * data layer: a unique index on (tenant, credential, key) lets exactly one request insert the claim,
+ * the others read it. A completed claim replays its response; a pending one is waited for (polling
+ * with back-off) until it completes, or until its lease expires because its owner died, when one
+ * waiter takes it over.
+ */
+export async function claimKey(db: TenantDb, scope: KeyScope, options: KeyStoreOptions = {}): Promise<KeyDecision> {
+  const { leaseMs = 10_000, pollMs = { first: 20, max: 250 } } = options;
+  const keys = db.collection<KeyDocument>(COLLECTION);
+  const owner = randomUUID();
+  const lease = () => new Date(Date.now() + leaseMs);
+  let pause = pollMs.first;
+  for (;;) {
+    const now = new Date();
+    try {
+      const claimed = await keys.insertOne({
+        credential: scope.credential,
+        key: scope.key,
+        fingerprint: scope.fingerprint,
+        state: 'pending',
+        owner,
+        leaseUntil: lease(),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + REPLAY_WINDOW_MS),
+      });
+      return { kind: 'execute', owned: ownKey(db, claimed._id, owner, leaseMs) };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const existing = await keys.findOne({ credential: scope.credential, key: scope.key });
+    if (existing === null) continue;
+    if (existing.expiresAt <= now) {
+      await keys.deleteOne({ _id: existing._id, expiresAt: existing.expiresAt });
+      continue;
+    }
+    if (existing.fingerprint !== scope.fingerprint) return { kind: 'conflict' };
+    if (existing.state === 'completed' && existing.response) return { kind: 'replay', response: existing.response };
+    if (existing.leaseUntil <= now) {
+      const taken = await keys.updateOne(
+        { _id: existing._id, state: 'pending', owner: existing.owner, leaseUntil: existing.leaseUntil },
+        { $set: { owner, leaseUntil: lease() } },
+      );
+      if (taken !== null) return { kind: 'execute', owned: ownKey(db, existing._id, owner, leaseMs) };
+      continue;
+    }
+    await sleep(pause);
+    pause = Math.min(pause * 2, pollMs.max);
+  }
+}
+
+function ownKey(db: TenantDb, id: string, owner: string, leaseMs: number): OwnedKey {
+  const keys = db.collection<KeyDocument>(COLLECTION);
+  const mine = { _id: id, owner, state: 'pending' };
+  // A failed renewal is left to the next one; if they all fail the lease lapses, as for a dead owner.
+  const renewal = setInterval(() => {
+    keys.updateOne(mine, { $set: { leaseUntil: new Date(Date.now() + leaseMs) } }).catch(() => {});
+  }, leaseMs / 3);
+  renewal.unref();
+  return {
+    async complete(response) {
+      clearInterval(renewal);
+      await keys.updateOne(mine, { $set: { state: 'completed', response } });
+    },
+    async release() {
+      clearInterval(renewal);
+      await keys.deleteOne(mine);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/data/ids.js';
+import type { TenantDb } from '../../src/data/tenant-db.js';
+import { claimKey, REPLAY_WINDOW_MS } from '../../src/modules/idempotency/key-store.js';
+import { startTestDatabase, type TestDatabase } from '../data/test-database.js';
+
+/**
+ * The key store on the real driver: what happens to a claim whose owner died (its lease lapses and a
+ * waiting duplicate takes over), and to a key past its 24 hours (a new request executes).
+ */
+let env: TestDatabase;
+let db: TenantDb;
+
+beforeAll(async () => {
+  env = await startTestDatabase();
+  await env.database.ensureIndexes();
+  db = env.database.forTenant(newId());
+});
+
+afterAll(async () => {
+  await env?.stop();
+});
+
+const scope = (key: string, fingerprint = 'body-a') => ({ credential: 'user:1', key, fingerprint });
+const FAST = { leaseMs: 300, pollMs: { first: 10, max: 50 } };
+
+describe('claimKey', () => {
+  it('a claim whose owner died (no renewal, no response) is taken over by one waiter once its lease lapses', async () => {
+    // The pending claim of a process that died mid-request: nobody renews it.
+    const now = Date.now();
+    await db.collection('idempotencyKeys').insertOne({
+      ...scope('died-1'),
+      state: 'pending',
+      owner: 'a process that died',
+      leaseUntil: new Date(now + 200),
+      createdAt: new Date(now),
+      expiresAt: new Date(now + REPLAY_WINDOW_MS),
+    });
+    const decisions = [claimKey(db, scope('died-1'), FAST), claimKey(db, scope('died-1'), FAST)];
+    const taker = await Promise.race(decisions);
+    expect(Date.now() - now).toBeGreaterThanOrEqual(200);
+    if (taker.kind !== 'execute') throw new Error(`expected a waiter to take the key over, got ${taker.kind}`);
+    await taker.owned.complete({ status: 200, body: '{"data":{"n":1}}' });
+    const kinds = (await Promise.all(decisions)).map((decision) => decision.kind);
+    expect(kinds.sort()).toEqual(['execute', 'replay']);
+  });
+
+  it('a live owner keeps its claim past the lease by renewing it; duplicates wait and then replay', async () => {
+    const owner = await claimKey(db, scope('slow-1'), FAST);
+    if (owner.kind !== 'execute') throw new Error('expected to own the key');
+    const waiting = claimKey(db, scope('slow-1'), FAST);
+    // Time itself is what is under test: three leases pass while the owner is still at work.
+    await new Promise((resolve) => setTimeout(resolve, 3 * FAST.leaseMs));
+    await owner.owned.complete({ status: 200, body: '{"data":{"slow":true}}' });
+    expect(await waiting).toEqual({ kind: 'replay', response: { status: 200, body: '{"data":{"slow":true}}' } });
+  });
+
+  it('a released key (nothing done) is free again; a different body is a conflict only while the key lives', async () => {
+    const first = await claimKey(db, scope('released-1'), FAST);
+    if (first.kind !== 'execute') throw new Error('expected to own the key');
+    expect(await claimKey(db, scope('released-1', 'body-b'), FAST)).toEqual({ kind: 'conflict' });
+    await first.owned.release();
+    expect((await claimKey(db, scope('released-1', 'body-b'), FAST)).kind).toBe('execute');
+  });
+
+  it('a key older than 24 hours is forgotten: the same request executes again', async () => {
+    const past = new Date(Date.now() - REPLAY_WINDOW_MS - 60_000);
+    await db.collection('idempotencyKeys').insertOne({
+      credential: 'user:1',
+      key: 'old-1',
+      fingerprint: 'body-a',
+      state: 'completed',
+      owner: 'gone',
+      leaseUntil: past,
+      response: { status: 200, body: '{"data":{"old":true}}' },
+      createdAt: past,
+      expiresAt: new Date(past.getTime() + REPLAY_WINDOW_MS),
+    });
+    expect((await claimKey(db, scope('old-1'), FAST)).kind).toBe('execute');
+  });
+});
