@@ -49,14 +49,14 @@ describe.skipIf(process.env.MONGODB_URI !== undefined)('the database stopped mid
       body,
     };
   };
-  const read = () => post('{ parks(first: 5) { nodes { id name } } }');
+  const read = () => post('{ parks(first: 100) { nodes { id name } } }');
   const write = (name: string) =>
     post('mutation ($input: CreateParkInput!) { createPark(input: $input) { id name } }', { input: { name } });
 
   beforeAll(async () => {
-    mongo = await startEmbeddedMongo();
-    port = Number(new URL(mongo.uri).port);
     dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-outage-'));
+    mongo = await startEmbeddedMongo({ dir: join(dataDir, 'db') });
+    port = Number(new URL(mongo.uri).port);
     app = await startApp(
       loadConfig({
         PORT: '0',
@@ -102,8 +102,8 @@ describe.skipIf(process.env.MONGODB_URI !== undefined)('the database stopped mid
     }
     expect((await fetch(`${app.url}/readyz`)).status).toBe(503);
 
-    // The same port again: the same process recovers without a restart.
-    mongo = await startEmbeddedMongo({ port });
+    // The same port and data again: the same process recovers without a restart.
+    mongo = await startEmbeddedMongo({ port, dir: join(dataDir, 'db') });
     const deadline = performance.now() + 10_000;
     while ((await fetch(`${app.url}/readyz`)).status !== 200) {
       expect(performance.now()).toBeLessThan(deadline);
@@ -114,5 +114,6 @@ describe.skipIf(process.env.MONGODB_URI !== undefined)('the database stopped mid
     const listed = await read();
     expect(listed).toMatchObject({ status: 200, codes: [] });
     expect(JSON.stringify(listed.body)).toContain('After the outage');
+    expect(JSON.stringify(listed.body)).toContain('Before the outage');
   });
 });
