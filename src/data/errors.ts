@@ -45,6 +45,21 @@ const UNAVAILABLE_SERVER_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /**
+ * Socket errors the driver lets through unwrapped: writing a command on a connection the server has
+ * just closed fails with Node's own EPIPE ("This socket has been ended by the other party"), not a
+ * MongoNetworkError. Only the data layer's sockets reach here: resolvers talk to nothing else.
+ */
+const SOCKET_ERROR_CODES: ReadonlySet<unknown> = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/**
  * True when the database did not answer in time or could not be reached (no server selected within
  * the timeout, the connection lost or silent, a transaction still failing on transient errors when
  * its time was up, the client closed by a shutdown): the caller gets SERVICE_UNAVAILABLE and may
@@ -52,6 +67,7 @@ const UNAVAILABLE_SERVER_CODES: ReadonlySet<number> = new Set([
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof TransactionDeadlineError) return true;
+  if (error instanceof Error && SOCKET_ERROR_CODES.has((error as NodeJS.ErrnoException).code)) return true;
   if (
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNetworkError ||

@@ -48,6 +48,8 @@ describe('toClientError', () => {
       new MongoNetworkError('connection 4 to 10.1.2.3:27017 closed'),
       new MongoOperationTimeoutError('Timed out during socket read (5000ms)'),
       new MongoServerError({ code: 91, errmsg: 'The server is in quiesce mode and will shut down' }),
+      // What the driver lets through when it writes on a connection the server just closed.
+      Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' }),
     ];
     for (const failure of failures) {
       const client = toClientError(failure);
