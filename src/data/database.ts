@@ -89,6 +89,10 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     throw error;
   }
   const connection: Connection = { client, db: client.db(dbName) };
+  // The change streams and the sequencer have clients of their own: they give up on an absent server
+  // within the same time (so a shutdown with the database away ends), but have no socket timeout, as a
+  // change stream's getMore waits on the server by design.
+  const own = { uri, dbName, clientOptions: { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs } };
   return {
     forTenant: (tenantId) => createTenantDb(connection, collections, tenantId),
     platform: createPlatformDb(connection, collections),
@@ -102,9 +106,9 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       }
     },
     ensureIndexes: () => ensureIndexes(connection.db, collections.indexes, { eventRetentionSeconds }),
-    watchEvents: (handlers, feedOptions) => watchEvents({ uri, dbName }, handlers, feedOptions),
-    startEventSequencer: (sequencerOptions) => startEventSequencer({ uri, dbName, ...sequencerOptions }),
-    watchIdentity: (onChange, feedOptions) => watchIdentityChanges({ uri, dbName }, onChange, feedOptions),
+    watchEvents: (handlers, feedOptions) => watchEvents(own, handlers, feedOptions),
+    startEventSequencer: (sequencerOptions) => startEventSequencer({ ...own, ...sequencerOptions }),
+    watchIdentity: (onChange, feedOptions) => watchIdentityChanges(own, onChange, feedOptions),
     close: () => client.close(),
   };
 }

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { MongoClient, type ClientSession, type Collection, type Document, type Timestamp } from 'mongodb';
+import {
+  MongoClient,
+  type ClientSession,
+  type Collection,
+  type Document,
+  type MongoClientOptions,
+  type Timestamp,
+} from 'mongodb';
 import { openChangeStream, type ResumableChangeStream } from './change-stream.js';
 import type { RawDocument } from './connection.js';
 import { TRANSACTION_OPTIONS } from './transactions.js';
@@ -63,6 +70,8 @@ interface Queued {
 export interface SequencerOptions {
   uri: string;
   dbName: string;
+  /** Options of the sequencer's own client (its timeouts, database.ts). */
+  clientOptions?: MongoClientOptions;
   /** How long a lease lasts without renewal (EVENT_SEQUENCER_LEASE_MS). */
   leaseMs: number;
   /** Failures of the stream or of a publishing transaction (both are retried). */
@@ -112,7 +121,7 @@ async function ensureStartPoint(client: MongoClient, state: Collection<Sequencer
  * publishes. On its own MongoDB client, out of the request pool and the per-request command counts.
  */
 export async function startEventSequencer(options: SequencerOptions): Promise<EventSequencer> {
-  const client = new MongoClient(options.uri, { ignoreUndefined: true });
+  const client = new MongoClient(options.uri, { ignoreUndefined: true, ...options.clientOptions });
   await client.connect();
   try {
     const sequencer = new Sequencer(client, options);
