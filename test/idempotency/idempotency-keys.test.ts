@@ -137,7 +137,7 @@ describe('Idempotency-Key on mutations', () => {
     const first = await post(aliceToken, 'query-1', query);
     const second = await post(aliceToken, 'query-1', query);
     expect([first.replayed, second.replayed]).toEqual([null, null]);
-    expect(second.body).toEqual({ data: { viewer: { user: { email: 'alice@example.com' } } } });
+    expect(second.body.data).toEqual({ viewer: { user: { email: 'alice@example.com' } } });
   });
 
   it.each([

@@ -77,7 +77,7 @@ describe.each([
     const { head, payload } = await inFlight.finish();
     expect(head).toMatch(/^HTTP\/1\.1 200 /);
     expect(head).toMatch(/^connection: close$/im);
-    expect(JSON.parse(payload)).toEqual({ data: { viewer: { user: { email: 'alice@example.com' } } } });
+    expect(JSON.parse(payload).data).toEqual({ viewer: { user: { email: 'alice@example.com' } } });
     expect(await server.exited).toEqual({ code: 0, signal: null });
     await refusesConnections(port);
   });
