@@ -61,12 +61,6 @@ export const notFound = (what = 'Object') => new AppError(ErrorCode.NOT_FOUND, `
 export const badUserInput = (field: string, problem: string) =>
   new AppError(ErrorCode.BAD_USER_INPUT, `${field} ${problem}`, { field });
 
-/** Refused for now; `Retry-After` (whole seconds, at least 1) says when to try again. */
-export const rateLimited = (message: string, retryAfterSeconds: number) =>
-  withHttpStatus(new AppError(ErrorCode.RATE_LIMITED, message), {
-    'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
-  });
-
 /** The database did not answer in time; the thing that failed is kept as `cause`, for the log only. */
 export const serviceUnavailable = (cause?: unknown) => {
   const error = new AppError(ErrorCode.SERVICE_UNAVAILABLE, 'Service unavailable: the database did not answer');

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '../errors.js';
+import { AppError, ErrorCode, withHttpStatus } from '../errors.js';
 
 /** Why an operation was not admitted. */
 export type Refusal = 'cost' | 'inFlight' | 'subscriptions' | 'authentication';
@@ -16,10 +16,10 @@ const MESSAGES: Readonly<Record<Refusal, string>> = {
  */
 export function rateLimited(refusal: Refusal, retryAfterSeconds: number, cost?: number): AppError {
   const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
-  return new AppError(ErrorCode.RATE_LIMITED, `${MESSAGES[refusal]}: retry after ${retryAfter} s`, {
+  const error = new AppError(ErrorCode.RATE_LIMITED, `${MESSAGES[refusal]}: retry after ${retryAfter} s`, {
     retryAfter,
     ...(cost === undefined ? {} : { cost }),
-    // Read by Apollo as its HeaderMap (a Map of lower-case names); removed by the error formatter.
-    http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) },
   });
+  // The status and header are read by Apollo; the error formatter removes them from what the client sees.
+  return withHttpStatus(error, { 'retry-after': String(retryAfter) });
 }

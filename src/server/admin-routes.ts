@@ -3,7 +3,8 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Router } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
-import { isAppError, withHttpStatus } from '../errors.js';
+import { refusal } from '../errors.js';
+import { errorStatusPlugin } from './format-error.js';
 import { httpHeaderLookup } from './http-headers.js';
 import type { Services } from '../services.js';
 import { type AdminContext, operatorContext } from '../admin/admin-context.js';
@@ -18,7 +19,7 @@ export interface AdminApi {
 
 /**
  * `POST /admin/graphql`: the operator API, an Apollo server of its own over the admin schema, with
- * the subgraph's error formatting. Not behind GATEWAY_SECRET (a gateway never routes here) and not
+ * the subgraph's error formatting and statuses (src/errors.ts). Not behind GATEWAY_SECRET (a gateway never routes here) and not
  * reachable with it: every request needs an operator's token.
  */
 export async function createAdminApi(
@@ -37,7 +38,7 @@ export async function createAdminApi(
     csrfPrevention: false,
     formatError,
     logger: services.logger,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), errorStatusPlugin()],
   });
   await apollo.start();
   const router = express.Router();
@@ -49,7 +50,7 @@ export async function createAdminApi(
         try {
           return await operatorContext(services, operations, httpHeaderLookup(req));
         } catch (error) {
-          throw isAppError(error) ? withHttpStatus(error) : error;
+          throw refusal(error);
         }
       },
     }),

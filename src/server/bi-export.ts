@@ -24,7 +24,7 @@ const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
 export const statusOfErrors = (errors: readonly GraphQLFormattedError[]): number => {
   const code = errors[0]?.extensions?.code;
   if (code === ErrorCode.PERSISTED_QUERY_NOT_FOUND) return 404;
-  return isErrorCode(code) ? httpStatusOf(code) : 500;
+  return httpStatusOf(isErrorCode(code) ? code : ErrorCode.INTERNAL_SERVER_ERROR);
 };
 
 /** An error answer of the BI routes, shaped like a GraphQL response so that clients read one format. */
@@ -81,7 +81,7 @@ async function runPage(
     return {
       ok: false,
       errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }],
-      status: 500,
+      status: httpStatusOf(ErrorCode.INTERNAL_SERVER_ERROR),
     };
   }
   const { data, errors } = response.body.singleResult;

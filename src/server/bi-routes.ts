@@ -37,7 +37,7 @@ const LINK = /^([\w-]+\.[\w-]+)\.([a-z]+)$/;
 
 /** Every refusal of a link is this one answer: a tampered, expired, revoked or foreign link reveals nothing. */
 const linkRefused = (res: Response) =>
-  sendErrors(res, [{ message: 'This link is not valid', extensions: { code: ErrorCode.FORBIDDEN } }], 403);
+  sendErrors(res, [{ message: 'This link is not valid', extensions: { code: ErrorCode.FORBIDDEN } }]);
 
 const operationNode = (operation: TrustedOperation) =>
   documentOf(operation).definitions.find(

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { httpStatusOf } from '../errors.js';
 import type { Limits } from '../limits/limits.js';
 import { callerKey } from '../limits/limits.js';
 import { rateLimitHeaders } from '../limits/rate-limit-headers.js';
@@ -23,7 +24,7 @@ export function refuseEmptyBuckets(limits: Limits): RequestHandler {
     const { retryAfter } = error.extensions;
     const { remaining, restoreRate, maximum } = status;
     res
-      .status(429)
+      .status(httpStatusOf(error.code))
       .set('retry-after', String(retryAfter))
       .json({
         errors: [{ message: error.message, extensions: { code: error.code, retryAfter } }],

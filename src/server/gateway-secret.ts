@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, httpStatusOf } from '../errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -21,7 +21,7 @@ export function requireGatewaySecret(secret: string): RequestHandler {
       next();
       return;
     }
-    res.status(401).json({
+    res.status(httpStatusOf(ErrorCode.UNAUTHENTICATED)).json({
       errors: [{ message: 'Requests must come through the gateway', extensions: { code: ErrorCode.UNAUTHENTICATED } }],
     });
   };

@@ -10,11 +10,11 @@ import {
   httpStatusOf,
   internalError,
   notFound,
-  rateLimited,
   tenantSuspended,
   toClientError,
   unauthenticated,
 } from '../../src/errors.js';
+import { rateLimited } from '../../src/limits/limit-errors.js';
 import { createFormatError } from '../../src/server/format-error.js';
 
 /** Every error, whatever threw it, through the one module that says what the client sees. */
@@ -126,7 +126,7 @@ describe('the contract’s statuses and close codes, in one table', () => {
   });
 
   it('a rate limit carries Retry-After in whole seconds, at least one', () => {
-    const error = rateLimited('Too many requests', 0.2);
+    const error = rateLimited('cost', 0.2);
     expect(error.extensions.http).toEqual({ status: 429, headers: new Map([['retry-after', '1']]) });
   });
 });

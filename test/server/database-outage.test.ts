@@ -12,7 +12,8 @@ import { expectNoLeak } from './helpers.js';
 /**
  * The database stops while requests are being served, then comes back on the same port: every
  * request meanwhile fails within MONGODB_TIMEOUT_MS with 503 SERVICE_UNAVAILABLE (not 30 s later, not
- * INTERNAL_SERVER_ERROR), and the same process serves again once the database answers. It stops the
+ * INTERNAL_SERVER_ERROR), on the tenant API and the operator API alike, and the same process serves
+ * again once the database answers. It stops the
  * database server itself, so it runs on the embedded one only.
  */
 const TIMEOUT_MS = 1500;
@@ -33,6 +34,7 @@ describe.skipIf(process.env.MONGODB_URI !== undefined)('the database stopped mid
   let dataDir: string;
   let issuer: DevIssuer;
   let token: string;
+  let operatorToken: string;
 
   const post = async (query: string, variables?: Record<string, unknown>): Promise<Outcome> => {
     const started = performance.now();
@@ -48,6 +50,17 @@ describe.skipIf(process.env.MONGODB_URI !== undefined)('the database stopped mid
       ms: performance.now() - started,
       body,
     };
+  };
+  const operatorRead = async (): Promise<Outcome> => {
+    const started = performance.now();
+    const response = await fetch(`${app.url}/admin/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
+      body: JSON.stringify({ query: '{ tenants { slug } }' }),
+    });
+    const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: unknown } }> };
+    const codes = (body.errors ?? []).map((error) => error.extensions?.code);
+    return { status: response.status, codes, ms: performance.now() - started, body };
   };
   const read = () => post('{ parks(first: 100) { nodes { id name } } }');
   const write = (name: string) =>
@@ -71,6 +84,7 @@ describe.skipIf(process.env.MONGODB_URI !== undefined)('the database stopped mid
     );
     issuer = await loadOrCreateDevIssuer(dataDir);
     token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 600);
+    operatorToken = await issuer.sign({ subject: 'olivia@example.com', email: 'olivia@example.com' }, 600);
   });
 
   afterAll(async () => {
@@ -82,11 +96,19 @@ describe.skipIf(process.env.MONGODB_URI !== undefined)('the database stopped mid
   it('answers 503 SERVICE_UNAVAILABLE within the timeout while it is down, and serves again when it is back', async () => {
     expect((await read()).codes).toEqual([]);
     expect((await write('Before the outage')).codes).toEqual([]);
+    expect(await operatorRead()).toMatchObject({ status: 200, codes: [] });
 
     // Traffic of reads and writes, then the database goes away under it.
     const during = Array.from({ length: 6 }, (_, index) => (index % 2 === 0 ? read() : write(`During ${index}`)));
     await mongo.stop();
-    const afterStop = await Promise.all([read(), write('While down'), read(), write('While down too')]);
+    const afterStop = await Promise.all([
+      read(),
+      write('While down'),
+      read(),
+      write('While down too'),
+      // The operator API goes through the same error module.
+      operatorRead(),
+    ]);
     const inFlight = await Promise.all(during);
 
     for (const outcome of afterStop) {
@@ -111,6 +133,7 @@ describe.skipIf(process.env.MONGODB_URI !== undefined)('the database stopped mid
     }
     const written = await write('After the outage');
     expect(written).toMatchObject({ status: 200, codes: [] });
+    expect(await operatorRead()).toMatchObject({ status: 200, codes: [] });
     const listed = await read();
     expect(listed).toMatchObject({ status: 200, codes: [] });
     expect(JSON.stringify(listed.body)).toContain('After the outage');

@@ -1,6 +1,6 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequest, type GraphQLRequestListener } from '@apollo/server';
 import type { RequestContext } from '../../context.js';
-import { AppError, ErrorCode } from '../../errors.js';
+import { AppError, ErrorCode, httpStatusOf, refusal as clientRefusal, withHttpStatus } from '../../errors.js';
 import { SHA256_HEX, sha256Hex } from '../../bi/manifest.js';
 import { holds } from '../../authz/abilities.js';
 import { safelistOf } from '../../bi/safelist.js';
@@ -57,15 +57,18 @@ type Decision =
   | { kind: 'trusted'; operation: TrustedOperation }
   | { kind: 'refuse'; error: AppError };
 
-const refusal = (code: ErrorCode, message: string, status: number, headers?: HeaderMap): Decision => ({
+const refusal = (code: ErrorCode, message: string): Decision => ({
   kind: 'refuse',
-  error: new AppError(code, message, { http: { status, ...(headers && { headers }) } }),
+  error: withHttpStatus(new AppError(code, message)),
 });
 
 /** As Apollo answers an unknown hash: 200, so that APQ clients send the document next, and not cached. */
 const notFoundError = () =>
   new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound', {
-    http: { status: 200, headers: new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]) },
+    http: {
+      status: httpStatusOf(ErrorCode.PERSISTED_QUERY_NOT_FOUND),
+      headers: new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]),
+    },
   });
 const notFound = (): Decision => ({ kind: 'refuse', error: notFoundError() });
 
@@ -91,38 +94,34 @@ async function decide(
   const persisted = request.extensions?.persistedQuery;
   if (persisted === undefined || persisted === null) {
     return safelist.trustedOnly
-      ? refusal(ErrorCode.PERSISTED_QUERY_REQUIRED, 'This credential runs trusted persisted operations only', 400)
+      ? refusal(ErrorCode.PERSISTED_QUERY_REQUIRED, 'This credential runs trusted persisted operations only')
       : { kind: 'apollo' };
   }
   if (!isRecord(persisted) || persisted.version !== 1) {
-    return refusal(ErrorCode.BAD_USER_INPUT, 'extensions.persistedQuery.version must be 1', 400);
+    return refusal(ErrorCode.BAD_USER_INPUT, 'extensions.persistedQuery.version must be 1');
   }
   const hash = persisted.sha256Hash;
   if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) {
-    return refusal(
-      ErrorCode.BAD_USER_INPUT,
-      'extensions.persistedQuery.sha256Hash must be a lower-case hex SHA-256',
-      400,
-    );
+    return refusal(ErrorCode.BAD_USER_INPUT, 'extensions.persistedQuery.sha256Hash must be a lower-case hex SHA-256');
   }
   if (typeof request.query === 'string' && sha256Hex(request.query) !== hash) {
-    return refusal(ErrorCode.BAD_USER_INPUT, 'provided sha does not match query', 400);
+    return refusal(ErrorCode.BAD_USER_INPUT, 'provided sha does not match query');
   }
   const operation = await registry.byHash(ctx.db, hash);
   if (!operation) {
     if (!safelist.trustedOnly) return { kind: 'automatic', hash };
     return typeof request.query === 'string'
-      ? refusal(ErrorCode.PERSISTED_QUERY_REQUIRED, 'This credential runs trusted persisted operations only', 400)
+      ? refusal(ErrorCode.PERSISTED_QUERY_REQUIRED, 'This credential runs trusted persisted operations only')
       : notFound();
   }
   if (safelist.operations && !safelist.operations.has(operation.name)) {
-    return refusal(ErrorCode.FORBIDDEN, `This API key may not run ${operation.name}`, 403);
+    return refusal(ErrorCode.FORBIDDEN, `This API key may not run ${operation.name}`);
   }
   if (!holds(ctx.roles, 'analyze')) {
-    return refusal(ErrorCode.FORBIDDEN, 'Trusted operations need the ANALYST, EDITOR or ADMIN role', 403);
+    return refusal(ErrorCode.FORBIDDEN, 'Trusted operations need the ANALYST, EDITOR or ADMIN role');
   }
   if (request.operationName != null && request.operationName !== operation.name) {
-    return refusal(ErrorCode.BAD_USER_INPUT, `operationName must be ${operation.name}, the persisted operation's`, 400);
+    return refusal(ErrorCode.BAD_USER_INPUT, `operationName must be ${operation.name}, the persisted operation's`);
   }
   return { kind: 'trusted', operation };
 }
@@ -146,7 +145,7 @@ export function persistedQueryPlugin({
         decision = await decide(request, contextValue, registry);
       } catch (error) {
         contextValue.logger.error({ err: error }, 'persisted query lookup failed');
-        decision = refusal(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error', 500);
+        decision = { kind: 'refuse', error: clientRefusal(error) };
       }
       switch (decision.kind) {
         case 'apollo':
