@@ -96,7 +96,8 @@ export class DataAccess {
     return (name) => this.find(db, name, {}).map((record) => copyView(record.view));
   }
 
-  insert(db: string, coll: string, doc: Document): StoredDocument {
+  /** `received`: the document's bytes as the client sent them, journaled as they are. */
+  insert(db: string, coll: string, doc: Document, received?: Uint8Array): StoredDocument {
     checkStorableId(doc._id);
     const collection = this.writableCollection(db, coll);
     const record = storedDocument(doc, 0);
@@ -104,7 +105,7 @@ export class DataAccess {
     this.checkWritable(collection, record.id);
     if (this.visible(collection, record.id)) throw collection.duplicateIdError(doc._id);
     this.checkUnique(collection, record);
-    this.apply({ kind: 'insert', db, coll, before: null, after: record });
+    this.apply({ kind: 'insert', db, coll, before: null, after: record, received });
     return record;
   }
 

@@ -1,7 +1,8 @@
-import { ObjectId } from 'bson';
+import { Binary, ObjectId } from 'bson';
 import type { Document } from 'bson';
 import { ChangeLog, transactionMarker } from './change-streams/change-log.js';
 import type { ChangeInput } from './change-streams/change-log.js';
+import { createChange, indexChange, modifyChange } from './change-streams/ddl-changes.js';
 import { ClusterClock } from './cluster-time.js';
 import { CursorRegistry } from './cursors.js';
 import { CommandError, ErrorCode, writeConflict } from './errors.js';
@@ -42,6 +43,8 @@ export class Engine {
   private readonly ttlMonitor = setInterval(() => this.expireDocuments(), TTL_MONITOR_INTERVAL_MS).unref();
   /** The journal every commit is recorded in; none when the server keeps nothing. */
   private sink: CommitSink | undefined;
+  /** The commits of the work under way in {@link commitsTogether}, journaled when it ends. */
+  private grouped: CommitRecord[] | undefined;
 
   constructor(identity: ServerIdentity, options: { testCommands: boolean } = { testCommands: false }) {
     this.identity = identity;
@@ -76,8 +79,13 @@ export class Engine {
 
   /** collMod: new validation options and/or new options of one index; returns the index's options before. */
   modifyCollection(collection: Collection, options: Document, index: CollModIndex | undefined): Document {
-    const before = modifyInCatalog(collection, options, index);
-    this.record({ ops: [{ op: 'collMod', db: collection.db, coll: collection.name, options, index }] });
+    const { before, change } = modifyInCatalog(collection, options, index);
+    const tick = this.clock.tick();
+    this.changes.append(tick, [change]);
+    this.record({
+      tick: recordedTick(tick),
+      ops: [{ op: 'collMod', db: collection.db, coll: collection.name, options, index }],
+    });
     return before;
   }
 
@@ -91,7 +99,9 @@ export class Engine {
 
   createCollection(db: string, name: string, options: Document = {}): Collection {
     const collection = this.catalog.createCollection(db, name, options);
-    this.record({ ops: [createOp(collection)] });
+    const tick = this.clock.tick();
+    this.changes.append(tick, [createChange(collection)]);
+    this.record({ tick: recordedTick(tick), ops: [createOp(collection)] });
     return collection;
   }
 
@@ -102,28 +112,42 @@ export class Engine {
 
   /** Builds the indexes that do not exist yet; returns how many it built. */
   createIndexes(collection: Collection, specs: readonly IndexSpec[]): number {
-    const built: RecordOp[] = [];
+    const built: Extract<RecordOp, { op: 'createIndex' }>[] = [];
     try {
       for (const spec of specs) {
         if (collection.createIndex(spec))
           built.push({ op: 'createIndex', db: collection.db, coll: collection.name, spec: describeIndex(spec) });
       }
     } finally {
-      if (built.length > 0) this.record({ ops: built });
+      this.recordDdl(
+        built,
+        built.map((op) => indexChange('createIndexes', collection, op.spec)),
+      );
     }
     return built.length;
   }
 
   dropIndexes(collection: Collection, names: readonly string[]): void {
     const dropped: RecordOp[] = [];
+    const changes: ChangeInput[] = [];
     try {
       for (const name of names) {
+        const spec = collection.indexes.get(name)?.spec;
         collection.dropIndex(name);
         dropped.push({ op: 'dropIndex', db: collection.db, coll: collection.name, name });
+        if (spec) changes.push(indexChange('dropIndexes', collection, describeIndex(spec)));
       }
     } finally {
-      if (dropped.length > 0) this.record({ ops: dropped });
+      this.recordDdl(dropped, changes);
     }
+  }
+
+  /** Index DDL that was applied, if any: one commit, with its change events. */
+  private recordDdl(ops: readonly RecordOp[], changes: readonly ChangeInput[]): void {
+    if (ops.length === 0) return;
+    const tick = this.clock.tick();
+    this.changes.append(tick, changes);
+    this.record({ tick: recordedTick(tick), ops });
   }
 
   dropCollection(db: string, name: string): Collection | undefined {
@@ -162,7 +186,7 @@ export class Engine {
     const id = (op.after ?? op.before)?.id as string;
     const retainFor = this.transactions.anyActive ? tick.sequence : undefined;
     collection.write(collection.records.get(id) ?? null, op.after && withVersion(op.after, tick.sequence), retainFor);
-    this.changes.append(tick, [changeOf(op)]);
+    this.changes.append(tick, [changeOf(op, collection)]);
     this.record({ tick: recordedTick(tick), ops: [writeRecordOp(op)] });
   }
 
@@ -182,9 +206,15 @@ export class Engine {
       throw writeConflict();
     }
     const created: RecordOp[] = [];
+    const creations: ChangeInput[] = [];
     for (const collection of transaction.createdCollections.values()) {
       this.catalog.adopt(collection);
-      created.push(createOp(collection), ...indexOps(collection));
+      const indexes = indexOps(collection);
+      created.push(createOp(collection), ...indexes);
+      creations.push(
+        createChange(collection),
+        ...indexes.map((op) => indexChange('createIndexes', collection, op.spec)),
+      );
     }
     const tick = this.clock.tick();
     const retainFor = this.transactions.othersActive(transaction) ? tick.sequence : undefined;
@@ -197,7 +227,8 @@ export class Engine {
     }
     const { lsid } = transaction.session;
     const marker = transactionMarker(lsid, transaction.txnNumber);
-    this.changes.append(tick, transaction.ops.map(changeOf), marker);
+    const writes = transaction.ops.map((op) => changeOf(op, this.catalog.collection(op.db, op.coll)));
+    this.changes.append(tick, [...creations, ...writes], marker);
     this.record({
       tick: recordedTick(tick),
       txn: { lsid, txnNumber: transaction.txnNumber },
@@ -238,8 +269,30 @@ export class Engine {
     return { $clusterTime: this.clock.gossip(), operationTime: this.clock.current() };
   }
 
+  /**
+   * Runs synchronous work (a write command's statements) whose commits are journaled as one record
+   * when it ends: one frame, one checksum and one encoding for all of them. Nothing else runs in
+   * between, so nobody sees those commits before they are in the journal's queue.
+   */
+  commitsTogether(work: () => void): void {
+    if (!this.sink || this.grouped) {
+      work();
+      return;
+    }
+    const grouped: CommitRecord[] = [];
+    this.grouped = grouped;
+    try {
+      work();
+    } finally {
+      this.grouped = undefined;
+      if (grouped.length === 1) this.sink.append(grouped[0] as CommitRecord);
+      else if (grouped.length > 1) this.sink.append({ commits: grouped });
+    }
+  }
+
   private record(record: CommitRecord): void {
-    this.sink?.append(record);
+    if (this.grouped) this.grouped.push(record);
+    else this.sink?.append(record);
   }
 
   close(): void {
@@ -249,8 +302,17 @@ export class Engine {
   }
 }
 
-function changeOf(op: WriteOp): ChangeInput {
-  return { kind: op.kind, db: op.db, coll: op.coll, before: op.before?.doc ?? null, after: op.after?.doc ?? null };
+/** A write's change event; its collection says the UUID and whether pre- and post-images are kept. */
+function changeOf(op: WriteOp, collection: Collection | undefined): ChangeInput {
+  return {
+    kind: op.kind,
+    db: op.db,
+    coll: op.coll,
+    before: op.before?.doc ?? null,
+    after: op.after?.doc ?? null,
+    uuid: collection?.uuid,
+    images: collection?.recordsImages,
+  };
 }
 
 export type RenameOp = Extract<RecordOp, { op: 'rename' }>;
@@ -263,31 +325,51 @@ export function renameInCatalog(catalog: Catalog, rename: RenameOp): ChangeInput
   if (target) changes.push(dropChange(target));
   const source = catalog.dropCollection(rename.db, rename.coll) as Collection;
   catalog.adopt(source.renamed(rename.toDb, rename.toColl));
+  const to = { db: rename.toDb, coll: rename.toColl };
   changes.push({
     kind: 'rename',
     db: rename.db,
     coll: rename.coll,
     before: null,
     after: null,
-    to: { db: rename.toDb, coll: rename.toColl },
+    to,
+    uuid: source.uuid,
+    description: target ? { to, dropTarget: target.uuid } : { to },
   });
   return changes;
 }
 
-/** Applies collMod's changes to the collection; returns the changed index's options before (empty without one). */
-export function modifyInCatalog(collection: Collection, options: Document, index: CollModIndex | undefined): Document {
-  if (Object.keys(options).length > 0) collection.modify(options);
-  if (!index) return {};
-  const table = collection.indexes.get(index.name);
-  if (!table)
+/**
+ * Applies collMod's changes to the collection; returns the changed index's options before (empty
+ * without one) and the modify event.
+ */
+export function modifyInCatalog(
+  collection: Collection,
+  options: Document,
+  index: CollModIndex | undefined,
+): { before: Document; change: ChangeInput } {
+  const optionsBefore = pick(collection.options, Object.keys(options));
+  const table = index && collection.indexes.get(index.name);
+  if (index && !table)
     throw new CommandError(ErrorCode.IndexNotFound, `cannot find index ${index.name} for ns ${collection.namespace}`);
-  const before = table.spec.options;
-  table.spec = { ...table.spec, options: { ...before, ...index.options } };
-  return before;
+  if (Object.keys(options).length > 0) collection.modify(options);
+  const before = table?.spec.options ?? {};
+  if (table && index) table.spec = { ...table.spec, options: { ...before, ...index.options } };
+  const change = modifyChange(
+    collection,
+    { options, index: index && { name: index.name, ...index.options } },
+    { options: optionsBefore, index: index && pick(before, Object.keys(index.options)) },
+  );
+  return { before, change };
+}
+
+/** The fields of a document that are among the names. */
+function pick(document: Document, names: readonly string[]): Document {
+  return Object.fromEntries(names.filter((name) => name in document).map((name) => [name, document[name]]));
 }
 
 export function dropChange(collection: Collection): ChangeInput {
-  return { kind: 'drop', db: collection.db, coll: collection.name, before: null, after: null };
+  return { kind: 'drop', db: collection.db, coll: collection.name, before: null, after: null, uuid: collection.uuid };
 }
 
 /** The events of a database drop: one drop per collection, then the dropDatabase itself. */
@@ -303,7 +385,7 @@ function createOp(collection: Collection): RecordOp {
   return { op: 'create', db: collection.db, coll: collection.name, options: collection.options, uuid: collection.uuid };
 }
 
-function indexOps(collection: Collection): RecordOp[] {
+function indexOps(collection: Collection): Extract<RecordOp, { op: 'createIndex' }>[] {
   return [...collection.indexes.values()].map((table) => ({
     op: 'createIndex',
     db: collection.db,
@@ -313,6 +395,7 @@ function indexOps(collection: Collection): RecordOp[] {
 }
 
 function writeRecordOp(op: WriteOp): RecordOp {
+  if (op.received) return { op: 'insert', db: op.db, coll: op.coll, received: new Binary(op.received) };
   if (op.after) return { op: op.kind as 'insert' | 'update' | 'replace', db: op.db, coll: op.coll, doc: op.after.doc };
   return { op: 'delete', db: op.db, coll: op.coll, id: op.before?.doc._id };
 }

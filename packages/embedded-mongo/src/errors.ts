@@ -13,6 +13,7 @@ export const ErrorCode = {
   NamespaceNotFound: 26,
   IndexNotFound: 27,
   CursorNotFound: 43,
+  NoMatchingDocument: 47,
   NamespaceExists: 48,
   DollarPrefixedFieldName: 52,
   StaleShardVersion: 63,
@@ -70,6 +71,8 @@ const CODE_NAMES = new Map<number, string>(
 export const TRANSIENT_TRANSACTION_ERROR = 'TransientTransactionError';
 /** The label that tells drivers not to resume a change stream after this error. */
 export const NON_RESUMABLE_CHANGE_STREAM_ERROR = 'NonResumableChangeStreamError';
+/** The label that tells drivers to resume a change stream after this error. */
+export const RESUMABLE_CHANGE_STREAM_ERROR = 'ResumableChangeStreamError';
 
 /** An error reported to the client as a MongoDB command failure (`ok: 0`) or a write error. */
 export class CommandError extends Error {

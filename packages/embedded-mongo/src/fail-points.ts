@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { CommandError, ErrorCode } from './errors.js';
+import { CommandError, ErrorCode, RESUMABLE_CHANGE_STREAM_ERROR } from './errors.js';
 import { isPlainObject } from './values/kinds.js';
 import { numericValue } from './values/view.js';
 
@@ -14,6 +14,14 @@ const RETRYABLE_WRITE_CODES: ReadonlySet<number> = new Set([
  */
 const STATE_CHANGE_CODES: ReadonlySet<number> = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
 
+/**
+ * The errors after which a change stream can be resumed: a change stream's getMore failing with
+ * one of them is labelled ResumableChangeStreamError, as mongod (4.4+) labels it.
+ */
+const RESUMABLE_CHANGE_STREAM_CODES: ReadonlySet<number> = new Set([
+  6, 7, 43, 63, 89, 91, 133, 150, 189, 234, 262, 9001, 10107, 11600, 11602, 13388, 13435, 13436,
+]);
+
 /** How a command fails while the `failCommand` fail point is on (its `data` document). */
 export interface InjectedFault {
   readonly errorCode: number | undefined;
@@ -23,14 +31,25 @@ export interface InjectedFault {
   readonly writeConcernError: Document | undefined;
 }
 
-interface FailCommand extends InjectedFault {
-  readonly commands: ReadonlySet<string>;
-  readonly appName: string | undefined;
+interface Activations {
   /** Activations left; undefined while alwaysOn. */
   remaining: number | undefined;
   /** Matching commands to let through before the first activation. */
   skip: number;
 }
+
+interface FailCommand extends InjectedFault, Activations {
+  readonly commands: ReadonlySet<string>;
+  readonly appName: string | undefined;
+}
+
+/** failGetMoreAfterCursorCheckout: a getMore fails with the error code once it holds its cursor. */
+interface FailGetMore extends Activations {
+  readonly errorCode: number;
+}
+
+const FAIL_POINT_NAMES = ['failCommand', 'failGetMoreAfterCursorCheckout'] as const;
+type FailPointName = (typeof FAIL_POINT_NAMES)[number];
 
 function badValue(message: string): CommandError {
   return new CommandError(ErrorCode.BadValue, message);
@@ -72,28 +91,28 @@ function parseFailCommand(data: Document, mode: { remaining: number | undefined;
 }
 
 /**
- * The `failCommand` fail point of `configureFailPoint`, for tests that need injected faults:
+ * The fail points of `configureFailPoint`, for tests that need injected faults. `failCommand`:
  * listed commands (of clients with the given appName, if any) fail with an error code and labels,
  * lose their connection, or are held up, for a number of times or until turned off.
+ * `failGetMoreAfterCursorCheckout`: getMore fails with the error code after finding its cursor,
+ * which a change stream's getMore reports as resumable when the code is.
  */
 export class FailPoints {
   private failCommand: FailCommand | undefined;
-  private entered = 0;
+  private failGetMore: FailGetMore | undefined;
+  private readonly entered = new Map<FailPointName, number>();
 
   /** Applies a configureFailPoint command; returns its reply. */
   configure(command: Document): Document {
     const name = command.configureFailPoint;
-    if (name !== 'failCommand') throw badValue(`Unknown fail point: ${String(name)}`);
+    if (!FAIL_POINT_NAMES.includes(name)) throw badValue(`Unknown fail point: ${String(name)}`);
     const mode = parseMode(command.mode);
-    const count = this.entered;
-    this.entered = 0;
-    if (mode === 'off') {
-      this.failCommand = undefined;
-    } else {
-      const data = command.data;
-      if (!isPlainObject(data)) throw badValue("'data' must be an object");
-      this.failCommand = parseFailCommand(data, mode);
-    }
+    const count = this.entered.get(name) ?? 0;
+    this.entered.set(name, 0);
+    const data = command.data ?? {};
+    if (mode !== 'off' && !isPlainObject(data)) throw badValue("'data' must be an object");
+    if (name === 'failCommand') this.failCommand = mode === 'off' ? undefined : parseFailCommand(data, mode);
+    else this.failGetMore = mode === 'off' ? undefined : parseFailGetMore(data, mode);
     return { count, ok: 1 };
   }
 
@@ -102,17 +121,39 @@ export class FailPoints {
     const point = this.failCommand;
     if (!point?.commands.has(commandName)) return undefined;
     if (point.appName !== undefined && point.appName !== appName) return undefined;
-    if (point.skip > 0) {
-      point.skip -= 1;
-      return undefined;
-    }
-    this.entered += 1;
-    if (point.remaining !== undefined) {
-      point.remaining -= 1;
-      if (point.remaining <= 0) this.failCommand = undefined;
-    }
+    if (!this.activate('failCommand', point)) return undefined;
+    if (point.remaining === 0) this.failCommand = undefined;
     return point;
   }
+
+  /** The error a getMore that found its cursor fails with, if failGetMoreAfterCursorCheckout is on. */
+  takeGetMoreError(changeStream: boolean): CommandError | undefined {
+    const point = this.failGetMore;
+    if (!point || !this.activate('failGetMoreAfterCursorCheckout', point)) return undefined;
+    if (point.remaining === 0) this.failGetMore = undefined;
+    const labels =
+      changeStream && RESUMABLE_CHANGE_STREAM_CODES.has(point.errorCode) ? [RESUMABLE_CHANGE_STREAM_ERROR] : [];
+    return new CommandError(point.errorCode, "Failing getMore via 'failGetMoreAfterCursorCheckout' failpoint", {
+      labels,
+    });
+  }
+
+  /** Whether the fail point fires this time (after its skips), counting the activation. */
+  private activate(name: FailPointName, point: Activations): boolean {
+    if (point.skip > 0) {
+      point.skip -= 1;
+      return false;
+    }
+    this.entered.set(name, (this.entered.get(name) ?? 0) + 1);
+    if (point.remaining !== undefined) point.remaining -= 1;
+    return true;
+  }
+}
+
+function parseFailGetMore(data: Document, mode: Activations): FailGetMore {
+  const errorCode = numericValue(data.errorCode);
+  if (errorCode === undefined) throw badValue("'errorCode' must be a number");
+  return { errorCode, ...mode };
 }
 
 /**

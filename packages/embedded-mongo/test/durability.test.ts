@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
+import { EJSON } from 'bson';
+import { Double, Int32, Long, MongoClient } from 'mongodb';
 import type { Document, ResumeToken } from 'mongodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IN_MEMORY, runningServerUri, startEmbeddedMongo } from '../src/index.js';
 import type { EmbeddedMongo, EmbeddedMongoOptions } from '../src/index.js';
 
@@ -28,6 +29,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const client of clients.splice(0)) await client.close();
   for (const server of running.splice(0)) await server.stop();
   await rm(dir, { recursive: true, force: true });
@@ -147,6 +149,10 @@ describe('durability in a data directory', () => {
     await stream.close();
     await stop(first.server, first.client);
 
+    // Restarted in a later second than the writes (as a restart usually is): their replayed events
+    // keep the cluster times the token refers to.
+    const realNow = Date.now;
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 5_000);
     const second = await start();
     const again = second.client.db('feed').collection<AnyDoc>('events');
     const resumed = again.watch([], { resumeAfter: token });
@@ -159,6 +165,36 @@ describe('durability in a data directory', () => {
     ]);
     expect(next[1]).toMatchObject({ updateDescription: { updatedFields: { x: 1 } } });
     await resumed.close();
+  });
+
+  it('replays DDL change events, pre-images and collection UUIDs as they were first reported', async () => {
+    const first = await start();
+    const db = first.client.db('feed');
+    await db.createCollection('ddl', { changeStreamPreAndPostImages: { enabled: true } });
+    const stream = db.watch([], {
+      showExpandedEvents: true,
+      fullDocumentBeforeChange: 'required',
+      maxAwaitTimeMS: 200,
+    });
+    expect(await stream.tryNext()).toBeNull();
+    const token = stream.resumeToken as ResumeToken;
+    await db.collection<AnyDoc>('ddl').createIndex({ k: 1 }, { name: 'k_1' });
+    await db.collection<AnyDoc>('ddl').insertOne({ _id: 1, k: 'a' });
+    await db.collection<AnyDoc>('ddl').updateOne({ _id: 1 }, { $set: { k: 'b' } });
+    const before = [await stream.next(), await stream.next(), await stream.next()];
+    await stream.close();
+    await stop(first.server, first.client);
+
+    const second = await start();
+    const resumed = second.client.db('feed').watch([], {
+      showExpandedEvents: true,
+      fullDocumentBeforeChange: 'required',
+      resumeAfter: token,
+    });
+    const after = [await resumed.next(), await resumed.next(), await resumed.next()];
+    await resumed.close();
+    expect(after.map((event) => event.operationType)).toEqual(['createIndexes', 'insert', 'update']);
+    expect(after).toEqual(before);
   });
 
   it('replays renameCollection and collMod', async () => {
@@ -231,6 +267,38 @@ describe('durability in a data directory', () => {
 
     const third = await start();
     expect(await third.client.db('app').collection<AnyDoc>('items').countDocuments()).toBe(10);
+  });
+
+  it('restores inserted documents exactly: _id first, every value type kept, however the client ordered them', async () => {
+    const first = await start();
+    const items = first.client.db('app').collection<AnyDoc>('typed');
+    const generated: Document = { kind: 'id added by the driver, last' };
+    await items.insertMany([
+      {
+        kind: 'id not first',
+        _id: 'b',
+        n: new Int32(7),
+        d: new Double(2),
+        l: Long.fromNumber(5),
+        nested: { a: [1, 'x'] },
+      },
+      generated as AnyDoc,
+    ]);
+    await items.insertOne({ kind: 'single', _id: 'c', when: new Date(0) });
+    const exactly = async (client: MongoClient) =>
+      EJSON.stringify(
+        await client.db('app').collection('typed').find({}, { promoteValues: false }).sort({ kind: 1 }).toArray(),
+        { relaxed: false },
+      );
+    const before = await exactly(first.client);
+    await stop(first.server, first.client);
+
+    const second = await start();
+    expect(await exactly(second.client)).toBe(before);
+    const restored = await second.client.db('app').collection('typed').find().sort({ kind: 1 }).toArray();
+    expect(restored.map((doc) => Object.keys(doc)[0])).toEqual(['_id', '_id', '_id']);
+    expect(restored.map((doc) => doc._id)).toEqual([generated._id, 'b', 'c']);
+    expect(before).toContain('"d":{"$numberDouble":"2.0"}');
   });
 
   it('drops a damaged frame at the end of the journal, whatever its damage', async () => {

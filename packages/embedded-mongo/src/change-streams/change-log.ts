@@ -1,9 +1,23 @@
 import { Long } from 'bson';
-import type { Document, Timestamp } from 'bson';
+import type { Document, Timestamp, UUID } from 'bson';
 import type { ClusterTick } from '../cluster-time.js';
 import { CommandError, ErrorCode, NON_RESUMABLE_CHANGE_STREAM_ERROR } from '../errors.js';
 
-export type ChangeKind = 'insert' | 'update' | 'replace' | 'delete' | 'drop' | 'dropDatabase' | 'rename';
+export type ChangeKind =
+  | 'insert'
+  | 'update'
+  | 'replace'
+  | 'delete'
+  | 'drop'
+  | 'dropDatabase'
+  | 'rename'
+  | 'create'
+  | 'createIndexes'
+  | 'dropIndexes'
+  | 'modify';
+
+/** DDL events a change stream shows only with `showExpandedEvents` (MongoDB 6.0+). */
+export const EXPANDED_KINDS: ReadonlySet<ChangeKind> = new Set(['create', 'createIndexes', 'dropIndexes', 'modify']);
 
 /** Where an event sits in the log: its commit's cluster time and its index within the commit. */
 export interface LogPosition {
@@ -25,9 +39,20 @@ export interface ChangeEntry {
   readonly transaction: { readonly lsid: Document; readonly txnNumber: Long } | undefined;
   /** The new namespace of a rename. */
   readonly to?: { readonly db: string; readonly coll: string };
+  /** The UUID of the collection the change happened to (collectionUUID of expanded events). */
+  readonly uuid?: UUID;
+  /** What a DDL event's operationDescription says (expanded events). */
+  readonly description?: Document;
+  /** The options a collMod changed, as they were before it (a modify event's stateBeforeChange). */
+  readonly stateBefore?: Document;
+  /** Whether the write's pre- and post-images were kept (its collection had changeStreamPreAndPostImages). */
+  readonly images?: boolean;
 }
 
-export type ChangeInput = Pick<ChangeEntry, 'kind' | 'db' | 'coll' | 'before' | 'after' | 'to'>;
+export type ChangeInput = Pick<
+  ChangeEntry,
+  'kind' | 'db' | 'coll' | 'before' | 'after' | 'to' | 'uuid' | 'description' | 'stateBefore' | 'images'
+>;
 
 /** A position after every event of a commit: what a stream has seen once it read up to that commit. */
 const END_OF_COMMIT = 0xffffffff;

@@ -4,7 +4,7 @@ import type { Engine } from '../engine.js';
 import { CommandError, ErrorCode, NON_RESUMABLE_CHANGE_STREAM_ERROR } from '../errors.js';
 import { canonicalKey } from '../values/canonical.js';
 import { restoreTypes, toView } from '../values/view.js';
-import { comparePositions, resumeToken } from './change-log.js';
+import { comparePositions, EXPANDED_KINDS, resumeToken } from './change-log.js';
 import type { ChangeEntry, LogPosition } from './change-log.js';
 import { invalidateEvent, renderEvent } from './events.js';
 import type { DocumentLookup, EventOptions } from './events.js';
@@ -90,7 +90,8 @@ export class ChangeStreamCursor implements ServerCursor {
 
   /** The stream's output for an entry: its event if the pipeline keeps it, then an invalidate when the watched namespace is gone. */
   private eventsFor(entry: ChangeEntry): Document[] {
-    const events = this.transform(renderEvent(entry, this.options, this.lookup));
+    const shown = this.options.showExpandedEvents || !EXPANDED_KINDS.has(entry.kind);
+    const events = shown ? this.transform(renderEvent(entry, this.options, this.lookup)) : [];
     const invalidates =
       (this.scope.coll !== undefined && (entry.kind === 'drop' || entry.kind === 'rename')) ||
       (this.scope.coll === undefined && this.scope.db !== undefined && entry.kind === 'dropDatabase');

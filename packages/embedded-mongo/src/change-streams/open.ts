@@ -3,6 +3,7 @@ import type { CommandContext } from '../commands/context.js';
 import { serveBatch } from '../cursors.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import { compilePipeline, isPipelineStage } from '../query/mingo.js';
+import { optionalBoolean } from '../commands/arguments.js';
 import { bsonType, isPlainObject } from '../values/kinds.js';
 import { toView } from '../values/view.js';
 import { parseResumeToken, positionBefore } from './change-log.js';
@@ -58,10 +59,11 @@ export function openChangeStream(
   }
   const fullDocument = optionalMode(stageOptions, 'fullDocument', FULL_DOCUMENT_MODES) ?? 'default';
   const fullDocumentBeforeChange = optionalMode(stageOptions, 'fullDocumentBeforeChange', PRE_IMAGE_MODES) ?? 'off';
+  const showExpandedEvents = optionalBoolean(stageOptions, 'showExpandedEvents') ?? false;
   const cursor = new ChangeStreamCursor(
     context.engine,
     stageOptions.allChangesForCluster === true ? { db: undefined, coll: undefined } : scope,
-    { fullDocument, fullDocumentBeforeChange },
+    { fullDocument, fullDocumentBeforeChange, showExpandedEvents },
     compilePipeline(toView(pipeline)),
     startPosition(stageOptions, context),
   );

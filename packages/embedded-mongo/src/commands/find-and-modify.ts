@@ -14,7 +14,7 @@ import {
   rejectCollation,
 } from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
-import { withLeadingId } from './write-batch.js';
+import { withLeadingId } from '../storage/leading-id.js';
 
 function updateArgument(command: Document): UpdateSpec | undefined {
   const update: unknown = command.update;

@@ -88,7 +88,7 @@ function renameCollection(command: Document, context: CommandContext): Document 
   return { ok: 1 };
 }
 
-const COLL_MOD_OPTIONS = new Set(['validator', 'validationLevel', 'validationAction']);
+const COLL_MOD_OPTIONS = new Set(['validator', 'validationLevel', 'validationAction', 'changeStreamPreAndPostImages']);
 const COLL_MOD_INDEX_OPTIONS = new Set(['expireAfterSeconds', 'hidden']);
 
 /** collMod: the validator, validation level and action, and an index's expireAfterSeconds or hidden flag. */

@@ -1,6 +1,7 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
 import { compare } from 'mingo/util';
+import { ChangeStreamCursor } from '../change-streams/cursor.js';
 import { ArrayCursor, serveBatch } from '../cursors.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import { readDocuments } from '../query/read.js';
@@ -45,7 +46,14 @@ function cursorId(value: unknown): Long {
 function getMore(command: Document, context: CommandContext): Promise<Document> {
   const id = cursorId(command.getMore);
   const batchSize = optionalNumber(command, 'batchSize');
-  return serveBatch(context.engine.cursors, context.engine.cursors.get(id), {
+  const cursor = context.engine.cursors.get(id);
+  const injected = context.engine.failPoints.takeGetMoreError(cursor instanceof ChangeStreamCursor);
+  if (injected) {
+    // A getMore that fails ends its cursor.
+    context.engine.cursors.kill(id);
+    throw injected;
+  }
+  return serveBatch(context.engine.cursors, cursor, {
     id,
     batchSize: batchSize === 0 ? undefined : batchSize,
     maxTimeMS: optionalNumber(command, 'maxTimeMS'),

@@ -13,14 +13,18 @@ import {
   rejectCollation,
 } from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
-import { runWriteBatch, withLeadingId, writeReply } from './write-batch.js';
+import { withLeadingId } from '../storage/leading-id.js';
+import { takeReceivedBytes } from '../values/codec.js';
+import { runWriteBatch, writeReply } from './write-batch.js';
 
 function insert(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
   const documents = documentArray(command, 'documents');
   let inserted = 0;
   const writeErrors = runWriteBatch(documents, command.ordered !== false, context, (document) => {
-    context.data.insert(context.db, coll, withLeadingId(document));
+    // Only a document that came with its _id is stored exactly as those bytes (with _id moved first).
+    const received = document._id === undefined ? undefined : takeReceivedBytes(document);
+    context.data.insert(context.db, coll, withLeadingId(document), received);
     inserted += 1;
   });
   return writeReply({ n: inserted }, writeErrors);

@@ -1,4 +1,4 @@
-import type { Document, UUID } from 'bson';
+import type { Binary, Document, UUID } from 'bson';
 
 /** The cluster time, wall-clock time and sequence number of a commit that advanced the clock. */
 export interface RecordedTick {
@@ -42,6 +42,13 @@ export type RecordOp =
       readonly coll: string;
       readonly doc: Document;
     }
+  | {
+      /** An insert journaled as the bytes the client sent: stored with its `_id` moved first. */
+      readonly op: 'insert';
+      readonly db: string;
+      readonly coll: string;
+      readonly received: Binary;
+    }
   | { readonly op: 'delete'; readonly db: string; readonly coll: string; readonly id: unknown };
 
 /**
@@ -54,9 +61,14 @@ export interface CommitRecord {
   readonly ops: readonly RecordOp[];
 }
 
+/** Commits made by one command one after the other (its statements outside a transaction), journaled as one record. */
+export interface CommitGroup {
+  readonly commits: readonly CommitRecord[];
+}
+
 /** Where a commit's records go: the journal of a durable server (nowhere for an in-memory one). */
 export interface CommitSink {
-  append(record: CommitRecord): void;
+  append(record: CommitRecord | CommitGroup): void;
   /** Settles once every record appended so far is on disk; undefined when it already is. */
   durable(): Promise<void> | undefined;
 }

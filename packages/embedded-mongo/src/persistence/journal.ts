@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { serialize } from 'bson';
-import type { CommitRecord } from './commit-record.js';
+import type { CommitGroup, CommitRecord } from './commit-record.js';
 import { journalPath, syncDirectory } from './files.js';
 import { encodeFrame } from './frames.js';
 
@@ -60,7 +60,7 @@ export class Journal {
     return this.segmentBytes;
   }
 
-  append(record: CommitRecord): number {
+  append(record: CommitRecord | CommitGroup): number {
     if (this.failure) throw this.failure;
     this.lastLsn += 1;
     const frame = encodeFrame(serialize({ lsn: this.lastLsn, ...record }));

@@ -1,7 +1,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { serialize, Timestamp } from 'bson';
-import type { Document, UUID } from 'bson';
+import type { Binary, Document, UUID } from 'bson';
 import type { ChangeEntry, ChangeKind, LogPosition } from '../change-streams/change-log.js';
 import type { Engine } from '../engine.js';
 import type { StoredDocument } from '../storage/collection.js';
@@ -75,6 +75,10 @@ function changeDocument(entry: ChangeEntry): Document {
   if (entry.coll !== undefined) change.c = entry.coll;
   if (entry.transaction) change.x = entry.transaction;
   if (entry.to) change.r = entry.to;
+  if (entry.uuid) change.u = entry.uuid;
+  if (entry.description) change.d = entry.description;
+  if (entry.stateBefore) change.s = entry.stateBefore;
+  if (entry.images) change.p = true;
   return change;
 }
 
@@ -91,6 +95,10 @@ function changeEntry(change: Document): ChangeEntry {
     after: change.a as Document | null,
     transaction: change.x as ChangeEntry['transaction'],
     ...(change.r ? { to: change.r as ChangeEntry['to'] } : {}),
+    ...(change.u ? { uuid: (change.u as Binary).toUUID() } : {}),
+    ...(change.d ? { description: change.d as Document } : {}),
+    ...(change.s ? { stateBefore: change.s as Document } : {}),
+    ...(change.p ? { images: true } : {}),
   };
 }
 

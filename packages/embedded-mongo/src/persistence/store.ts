@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, truncate } from 'node:fs/promises';
 import type { Engine } from '../engine.js';
 import { decodeDocument } from '../values/codec.js';
-import type { CommitRecord, CommitSink } from './commit-record.js';
+import type { CommitGroup, CommitRecord, CommitSink } from './commit-record.js';
 import { listDirectory, lockDirectory, syncDirectory } from './files.js';
 import type { NumberedFile } from './files.js';
 import { decodeFrames } from './frames.js';
@@ -75,7 +75,7 @@ export class DurableStore implements CommitSink {
     }
   }
 
-  append(record: CommitRecord): void {
+  append(record: CommitRecord | CommitGroup): void {
     this.journal.append(record);
     if (!this.snapshotting && this.journal.bytesInSegment >= Math.max(this.snapshotAfterBytes, this.lastSnapshotBytes))
       this.snapshotting = this.snapshot();
@@ -151,7 +151,7 @@ async function recover(engine: Engine, dir: string): Promise<{ recovery: Recover
       const lsn = record.lsn as number;
       if (lsn <= lastLsn) continue;
       if (lsn !== lastLsn + 1) throw new Error(`The embedded database journal misses records before LSN ${lsn}`);
-      replayRecord(engine, record as unknown as CommitRecord);
+      replayRecord(engine, record as unknown as CommitRecord | CommitGroup);
       lastLsn = lsn;
       replayedRecords += 1;
     }

@@ -38,7 +38,26 @@ function compileValidator(options: Document): Filter | undefined {
 }
 
 /** Collection options this server can honour; anything else is refused at create time. */
-const SUPPORTED_OPTIONS = new Set(['validator', 'validationLevel', 'validationAction', 'comment']);
+const SUPPORTED_OPTIONS = new Set([
+  'validator',
+  'validationLevel',
+  'validationAction',
+  'comment',
+  'changeStreamPreAndPostImages',
+]);
+
+/** `changeStreamPreAndPostImages` must be `{ enabled: <bool> }`, as MongoDB 6.0+ takes it. */
+export function checkPreAndPostImagesOption(options: Document): void {
+  const value: unknown = options.changeStreamPreAndPostImages;
+  if (value === undefined) return;
+  const enabled = (value as { enabled?: unknown } | null)?.enabled;
+  if (typeof value !== 'object' || value === null || typeof enabled !== 'boolean' || Object.keys(value).length !== 1) {
+    throw new CommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'changeStreamPreAndPostImages' must be a document of the form { enabled: <bool> }",
+    );
+  }
+}
 
 export class Collection {
   readonly db: string;
@@ -64,6 +83,7 @@ export class Collection {
         );
       }
     }
+    checkPreAndPostImagesOption(options);
     this.db = db;
     this.name = name;
     this.options = options;
@@ -80,7 +100,13 @@ export class Collection {
   }
 
   /** Changes the validation options (collMod); the others are kept. */
+  /** Whether change streams get the pre- and post-images of its writes (changeStreamPreAndPostImages). */
+  get recordsImages(): boolean {
+    return (this.options.changeStreamPreAndPostImages as { enabled?: boolean } | undefined)?.enabled === true;
+  }
+
   modify(changes: Document): void {
+    checkPreAndPostImagesOption(changes);
     const options = { ...this.options, ...changes };
     this.validator = compileValidator(options);
     this.options = options;

@@ -9,6 +9,8 @@ export interface WriteOp {
   readonly coll: string;
   readonly before: StoredDocument | null;
   readonly after: StoredDocument | null;
+  /** An inserted document's bytes as the client sent them (its `_id` anywhere), when it sent one. */
+  readonly received?: Uint8Array;
 }
 
 export function namespaceOf(db: string, coll: string): string {

@@ -17,6 +17,27 @@ export function decodeDocument(bytes: Uint8Array): Document {
   return normalizeValue(deserialize(bytes, DECODE_OPTIONS)) as Document;
 }
 
+/** The bytes documents of a command's document sequences were decoded from, until a write takes them. */
+const receivedBytes = new WeakMap<Document, Uint8Array>();
+
+/** Decodes a document a client sent, remembering its bytes for {@link takeReceivedBytes}. */
+export function decodeReceivedDocument(bytes: Uint8Array): Document {
+  const document = decodeDocument(bytes);
+  receivedBytes.set(document, bytes);
+  return document;
+}
+
+/**
+ * The bytes a document arrived as (undefined when it was not received as such): a write journals
+ * them instead of encoding the document again. Taken once, so that no stored document keeps the
+ * request's buffer alive.
+ */
+export function takeReceivedBytes(document: Document): Uint8Array | undefined {
+  const bytes = receivedBytes.get(document);
+  receivedBytes.delete(document);
+  return bytes;
+}
+
 export function encodeDocument(document: Document): Uint8Array {
   return serialize(document);
 }

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { decodeDocument, encodeDocument } from '../values/codec.js';
+import { decodeDocument, decodeReceivedDocument, encodeDocument } from '../values/codec.js';
 import { encodeFrame, OpCode } from './framing.js';
 
 /** OP_MSG flag bits. */
@@ -51,7 +51,7 @@ function decodeSequence(section: Buffer): [string, Document[]] {
     const size = section.readInt32LE(offset);
     if (size < 5 || offset + size > section.length)
       throw new Error(`document of invalid size ${size} in sequence ${identifier}`);
-    documents.push(decodeDocument(section.subarray(offset, offset + size)));
+    documents.push(decodeReceivedDocument(section.subarray(offset, offset + size)));
     offset += size;
   }
   return [identifier, documents];
