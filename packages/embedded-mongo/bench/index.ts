@@ -1,3 +1,4 @@
+import * as changeLog from './change-log.js';
 import * as durability from './durability.js';
 import * as findById from './find-by-id.js';
 
@@ -9,6 +10,7 @@ interface BenchModule {
 const BENCHMARKS: Record<string, BenchModule> = {
   durability,
   'find-by-id': findById,
+  'change-log': changeLog,
 };
 
 for (const [name, bench] of Object.entries(BENCHMARKS)) {

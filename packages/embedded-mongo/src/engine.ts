@@ -1,7 +1,7 @@
 import { Binary, ObjectId } from 'bson';
 import type { Document } from 'bson';
 import { ChangeLog, transactionMarker } from './change-streams/change-log.js';
-import type { ChangeInput } from './change-streams/change-log.js';
+import type { ChangeHistoryWindow, ChangeInput } from './change-streams/change-log.js';
 import { createChange, indexChange, modifyChange } from './change-streams/ddl-changes.js';
 import { ClusterClock } from './cluster-time.js';
 import { CursorRegistry } from './cursors.js';
@@ -30,7 +30,7 @@ export interface ServerIdentity {
 export class Engine {
   readonly catalog = new Catalog();
   readonly clock = new ClusterClock();
-  readonly changes = new ChangeLog();
+  readonly changes: ChangeLog;
   readonly transactions = new TransactionRegistry(() => this.dropUnneededVersions());
   readonly cursors = new CursorRegistry();
   readonly identity: ServerIdentity;
@@ -46,9 +46,13 @@ export class Engine {
   /** The commits of the work under way in {@link commitsTogether}, journaled when it ends. */
   private grouped: CommitRecord[] | undefined;
 
-  constructor(identity: ServerIdentity, options: { testCommands: boolean } = { testCommands: false }) {
+  constructor(
+    identity: ServerIdentity,
+    options: { testCommands: boolean; changeHistory?: ChangeHistoryWindow } = { testCommands: false },
+  ) {
     this.identity = identity;
     this.testCommands = options.testCommands;
+    this.changes = new ChangeLog(options.changeHistory);
   }
 
   /** From now on every change to the data, indexes or catalog is recorded in the sink as it is made. */

@@ -1,7 +1,9 @@
+import type { ChangeHistoryWindow } from './change-streams/change-log.js';
 import type { RecoveryReport } from './persistence/store.js';
 import { lockHolder } from './persistence/files.js';
 import { connectionString, EmbeddedServer } from './server.js';
 
+export type { ChangeHistoryWindow } from './change-streams/change-log.js';
 export type { RecoveryReport } from './persistence/store.js';
 
 export interface EmbeddedMongoOptions {
@@ -23,6 +25,12 @@ export interface EmbeddedMongoOptions {
    * `failCommand` fail point) for injecting faults. Off by default: the command is then unknown.
    */
   enableTestCommands?: boolean;
+  /**
+   * How far back change streams can resume, like an oplog's size and retention: at most
+   * `maxEvents` events (default 100,000), none older than `maxAgeSeconds` (default 24 hours).
+   * Resuming from before it fails with ChangeStreamHistoryLost.
+   */
+  changeHistory?: ChangeHistoryWindow;
 }
 
 export interface EmbeddedMongo {
@@ -63,6 +71,7 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     dir,
     snapshotAfterBytes: options.snapshotAfterBytes,
     testCommands: options.enableTestCommands ?? false,
+    changeHistory: options.changeHistory,
   });
   return {
     uri: connectionString(port, replSetName),

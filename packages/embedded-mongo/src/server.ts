@@ -1,3 +1,4 @@
+import type { ChangeHistoryWindow } from './change-streams/change-log.js';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import type { Document } from 'bson';
@@ -151,6 +152,7 @@ export interface ListenOptions {
   readonly snapshotAfterBytes: number | undefined;
   /** Whether test-only commands (configureFailPoint) are accepted, like mongod's enableTestCommands. */
   readonly testCommands: boolean;
+  readonly changeHistory: ChangeHistoryWindow | undefined;
 }
 
 /** The TCP listener and its connections, around one engine. */
@@ -177,7 +179,7 @@ export class EmbeddedServer {
     const { port } = this.server.address() as AddressInfo;
     const engine = new Engine(
       { host: options.host, port, replSetName: options.replSetName },
-      { testCommands: options.testCommands },
+      { testCommands: options.testCommands, changeHistory: options.changeHistory },
     );
     try {
       if (options.dir !== undefined) {

@@ -81,27 +81,45 @@ export function positionBefore(time: Timestamp): LogPosition {
   return { t: time.t, i: time.i, index: -1 };
 }
 
-/** The most recent events kept for change streams (resuming from before them fails with ChangeStreamHistoryLost). */
-const DEFAULT_CAPACITY = 100_000;
+/** How much history change streams can resume from, like an oplog's size and retention. */
+export interface ChangeHistoryWindow {
+  /** The most events kept (default 100,000). */
+  readonly maxEvents?: number;
+  /** The longest time an event is kept, in seconds (default 24 hours). */
+  readonly maxAgeSeconds?: number;
+}
+
+const DEFAULT_MAX_EVENTS = 100_000;
+const DEFAULT_MAX_AGE_SECONDS = 24 * 60 * 60;
+/** Entries per chunk: the oldest chunk is dropped whole once every entry in it has been trimmed. */
+const CHUNK = 4096;
 
 /**
- * The change events in commit order, bounded. Readers waiting for new events are woken on append
- * rather than polling.
+ * The change events in commit order, within a window bounded by count and age: the oldest are
+ * trimmed as new ones arrive, and resuming from before what is kept fails with
+ * ChangeStreamHistoryLost. Entries are kept in fixed-size chunks, so trimming moves an offset
+ * (and drops a chunk now and then) instead of shifting the whole history. Readers waiting for new
+ * events are woken on append rather than polling.
  */
 export class ChangeLog {
-  private entries: ChangeEntry[] = [];
+  private chunks: ChangeEntry[][] = [];
+  /** Entries of the first chunk already trimmed. */
+  private head = 0;
+  private count = 0;
   private lost: LogPosition | undefined;
   private readonly waiters = new Set<() => void>();
-  private readonly capacity: number;
+  private readonly maxEvents: number;
+  private readonly maxAgeMs: number;
 
-  constructor(capacity = DEFAULT_CAPACITY) {
-    this.capacity = capacity;
+  constructor(window: ChangeHistoryWindow = {}) {
+    this.maxEvents = window.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.maxAgeMs = (window.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS) * 1000;
   }
 
   append(tick: ClusterTick, changes: readonly ChangeInput[], transaction?: ChangeEntry['transaction']): void {
     const { t, i } = tick.clusterTime;
     changes.forEach((change, index) => {
-      this.entries.push({
+      this.push({
         ...change,
         position: { t, i, index },
         clusterTime: tick.clusterTime,
@@ -109,23 +127,25 @@ export class ChangeLog {
         transaction,
       });
     });
-    // Trimming in chunks keeps appends amortised O(1) instead of shifting the array on every commit.
-    if (this.entries.length > this.capacity + Math.ceil(this.capacity / 10)) {
-      const dropped = this.entries.splice(0, this.entries.length - this.capacity);
-      this.lost = dropped[dropped.length - 1]?.position;
-    }
+    this.trim(Date.now() - this.maxAgeMs);
     this.wake();
   }
 
   /** The retained history and the position of the last event dropped from it, for a snapshot. */
   retained(): { entries: readonly ChangeEntry[]; lost: LogPosition | undefined } {
-    return { entries: this.entries.slice(), lost: this.lost };
+    const entries: ChangeEntry[] = [];
+    for (let index = 0; index < this.count; index++) entries.push(this.at(index) as ChangeEntry);
+    return { entries, lost: this.lost };
   }
 
   /** Takes over the history of a snapshot (at start-up, before anything is appended). */
-  restore(entries: ChangeEntry[], lost: LogPosition | undefined): void {
-    this.entries = entries;
+  restore(entries: readonly ChangeEntry[], lost: LogPosition | undefined): void {
+    this.chunks = [];
+    this.head = 0;
+    this.count = 0;
+    for (const entry of entries) this.push(entry);
     this.lost = lost;
+    this.trim(Date.now() - this.maxAgeMs);
   }
 
   /** The position after everything logged so far at the given latest cluster time. */
@@ -143,21 +163,48 @@ export class ChangeLog {
       );
     }
     let low = 0;
-    let high = this.entries.length;
+    let high = this.count;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (comparePositions((this.entries[middle] as ChangeEntry).position, position) <= 0) low = middle + 1;
+      if (comparePositions((this.at(middle) as ChangeEntry).position, position) <= 0) low = middle + 1;
       else high = middle;
     }
     return low;
   }
 
   at(index: number): ChangeEntry | undefined {
-    return this.entries[index];
+    if (index < 0 || index >= this.count) return undefined;
+    const offset = this.head + index;
+    return this.chunks[Math.floor(offset / CHUNK)]?.[offset % CHUNK];
   }
 
   get length(): number {
-    return this.entries.length;
+    return this.count;
+  }
+
+  private push(entry: ChangeEntry): void {
+    let last = this.chunks[this.chunks.length - 1];
+    if (!last || last.length === CHUNK) {
+      last = [];
+      this.chunks.push(last);
+    }
+    last.push(entry);
+    this.count += 1;
+  }
+
+  /** Drops the oldest entries beyond the window: more than maxEvents, or written before `oldest` (ms). */
+  private trim(oldest: number): void {
+    while (this.count > 0) {
+      const first = this.at(0) as ChangeEntry;
+      if (this.count <= this.maxEvents && first.wallTime.getTime() >= oldest) break;
+      this.lost = first.position;
+      this.head += 1;
+      this.count -= 1;
+      if (this.head === CHUNK) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
   }
 
   /** Resolves on the next append, after the timeout, or on abort, whichever comes first. */
