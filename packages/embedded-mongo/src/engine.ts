@@ -7,7 +7,7 @@ import { ClusterClock } from './cluster-time.js';
 import { CursorRegistry } from './cursors.js';
 import { CommandError, ErrorCode, writeConflict } from './errors.js';
 import { FailPoints } from './fail-points.js';
-import type { CommitRecord, CommitSink, RecordOp, RecordedTick } from './persistence/commit-record.js';
+import type { CommitRecord, CommitSink, RecordOp, RecordedTick, RetryableWrite } from './persistence/commit-record.js';
 import { Catalog, validateNamespace } from './storage/catalog.js';
 import type { Collection } from './storage/collection.js';
 import { withVersion } from './storage/collection.js';
@@ -233,12 +233,13 @@ export class Engine {
     const marker = transactionMarker(lsid, transaction.txnNumber);
     const writes = transaction.ops.map((op) => changeOf(op, this.catalog.collection(op.db, op.coll)));
     this.changes.append(tick, [...creations, ...writes], marker);
+    // Committed before it is journaled: appending may start a snapshot, which must see it so.
+    this.transactions.finish(transaction, 'committed');
     this.record({
       tick: recordedTick(tick),
       txn: { lsid, txnNumber: transaction.txnNumber },
       ops: [...created, ...transaction.ops.map(writeRecordOp)],
     });
-    this.transactions.finish(transaction, 'committed');
   }
 
   /** Whether another client created a collection of the same name since the transaction created its own. */
@@ -274,22 +275,27 @@ export class Engine {
   }
 
   /**
-   * Runs synchronous work (a write command's statements) whose commits are journaled as one record
-   * when it ends: one frame, one checksum and one encoding for all of them. Nothing else runs in
-   * between, so nobody sees those commits before they are in the journal's queue.
+   * Runs synchronous work (a write command) whose commits are journaled as one record when it ends:
+   * one frame, one checksum and one encoding for all of them, and with `retryable`, the outcome of
+   * the retryable write the work was. Nothing else runs in between, so nobody sees those commits
+   * before they are in the journal's queue.
    */
-  commitsTogether(work: () => void): void {
-    if (!this.sink || this.grouped) {
-      work();
-      return;
-    }
+  commitsTogether<T>(work: () => T, retryable?: (result: T) => RetryableWrite | undefined): T {
+    if (!this.sink || this.grouped) return work();
     const grouped: CommitRecord[] = [];
     this.grouped = grouped;
+    let outcome: RetryableWrite | undefined;
     try {
-      work();
+      const result = work();
+      outcome = grouped.length > 0 ? retryable?.(result) : undefined;
+      return result;
     } finally {
       this.grouped = undefined;
-      if (grouped.length === 1) this.sink.append(grouped[0] as CommitRecord);
+      if (outcome) {
+        // Known before the record is appended, which may start a snapshot that must include it.
+        this.transactions.rememberRetryableWrite(outcome);
+        this.sink.append({ commits: grouped, retryable: outcome });
+      } else if (grouped.length === 1) this.sink.append(grouped[0] as CommitRecord);
       else if (grouped.length > 1) this.sink.append({ commits: grouped });
     }
   }

@@ -1,3 +1,4 @@
+import type { CommittedTransaction, RetryableWrite } from './persistence/commit-record.js';
 import type { Document } from 'bson';
 import { CommandError, ErrorCode, TRANSIENT_TRANSACTION_ERROR } from './errors.js';
 import type { Collection, StoredDocument } from './storage/collection.js';
@@ -160,6 +161,45 @@ export class TransactionRegistry {
     }
     transaction.touch();
     return { session, transaction };
+  }
+
+  /** The transaction each session committed last, when nothing newer ran on it, for a snapshot. */
+  committedTransactions(): CommittedTransaction[] {
+    const committed: CommittedTransaction[] = [];
+    for (const session of this.sessions.values()) {
+      const { transaction } = session;
+      if (transaction?.state === 'committed' && transaction.txnNumber === session.txnNumber)
+        committed.push({ lsid: session.lsid, txnNumber: transaction.txnNumber });
+    }
+    return committed;
+  }
+
+  /** A journaled transaction commit (at start-up): a retry of its commitTransaction succeeds. */
+  rememberCommittedTransaction(committed: CommittedTransaction): void {
+    const session = this.session(committed.lsid);
+    if (committed.txnNumber < session.txnNumber) return;
+    session.txnNumber = committed.txnNumber;
+    const transaction = new Transaction(session, committed.txnNumber, 0);
+    transaction.state = 'committed';
+    session.transaction = transaction;
+  }
+
+  /** The latest retryable write of every session that made one, for a snapshot. */
+  retryableWrites(): RetryableWrite[] {
+    const writes: RetryableWrite[] = [];
+    for (const session of this.sessions.values()) {
+      const latest = session.lastRetryableWrite;
+      if (latest) writes.push({ lsid: session.lsid, txnNumber: latest.txnNumber, reply: latest.reply });
+    }
+    return writes;
+  }
+
+  /** A retryable write's outcome (as made, or journaled at start-up): a retry of it gets its reply. */
+  rememberRetryableWrite(write: RetryableWrite): void {
+    const session = this.session(write.lsid);
+    if (write.txnNumber < session.txnNumber) return;
+    session.txnNumber = write.txnNumber;
+    session.lastRetryableWrite = { txnNumber: write.txnNumber, reply: write.reply };
   }
 
   private session(lsid: Document): Session {

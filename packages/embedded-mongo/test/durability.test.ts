@@ -197,6 +197,67 @@ describe('durability in a data directory', () => {
     expect(after).toEqual(before);
   });
 
+  it.each<[string, EmbeddedMongoOptions]>([
+    ['the journal', {}],
+    ['a snapshot and the journal', { snapshotAfterBytes: 1 }],
+  ])(
+    'answers a retryable write retried after a restart (from %s) with its first reply instead of applying it again',
+    async (_, options) => {
+      const first = await start(options);
+      const port = Number(new URL(first.server.uri).port);
+      const db = first.client.db('app');
+      // Two sessions, each with its latest write: the one a driver retries after a network error.
+      const inserting = first.client.startSession();
+      const incrementing = first.client.startSession();
+      const insert = { insert: 'retried', documents: [{ _id: 1, n: 0 }], txnNumber: Long.fromNumber(7) };
+      const increment = {
+        update: 'retried',
+        updates: [{ q: { _id: 1 }, u: { $inc: { n: 1 } } }],
+        txnNumber: Long.fromNumber(3),
+      };
+      expect(await db.command(insert, { session: inserting })).toMatchObject({ n: 1, ok: 1 });
+      expect(await db.command(increment, { session: incrementing })).toMatchObject({ n: 1, nModified: 1 });
+      // The server goes away (as in a crash before the driver got its replies) and comes back on the
+      // same port, where the same client retries the same writes of the same sessions.
+      await first.server.stop();
+      running.splice(running.indexOf(first.server), 1);
+      const second = await startEmbeddedMongo({ dir, port });
+      running.push(second);
+      if (options.snapshotAfterBytes) expect(second.recovery?.snapshotLsn).toBeGreaterThan(0);
+
+      const retriedInsert = await db.command(insert, { session: inserting });
+      expect(retriedInsert).toMatchObject({ n: 1, ok: 1 });
+      expect(retriedInsert.writeErrors).toBeUndefined();
+      expect(await db.command(increment, { session: incrementing })).toMatchObject({ n: 1, nModified: 1 });
+      expect(await db.collection<AnyDoc>('retried').find().toArray()).toEqual([{ _id: 1, n: 1 }]);
+      await inserting.endSession();
+      await incrementing.endSession();
+    },
+  );
+
+  it.each<[string, EmbeddedMongoOptions]>([
+    ['the journal', {}],
+    ['a snapshot and the journal', { snapshotAfterBytes: 1 }],
+  ])('succeeds again when a committed transaction is committed again after a restart (from %s)', async (_, options) => {
+    const first = await start(options);
+    const port = Number(new URL(first.server.uri).port);
+    const items = first.client.db('app').collection<AnyDoc>('committed');
+    const session = first.client.startSession();
+    session.startTransaction();
+    await items.insertOne({ _id: 1 }, { session });
+    await session.commitTransaction();
+    await first.server.stop();
+    running.splice(running.indexOf(first.server), 1);
+    const second = await startEmbeddedMongo({ dir, port });
+    running.push(second);
+    if (options.snapshotAfterBytes) expect(second.recovery?.snapshotLsn).toBeGreaterThan(0);
+
+    // What the driver does when a commit's reply was lost: the same commitTransaction again.
+    await session.commitTransaction();
+    expect(await items.find().toArray()).toEqual([{ _id: 1 }]);
+    await session.endSession();
+  });
+
   it('replays renameCollection and collMod', async () => {
     const first = await start();
     const db = first.client.db('app');

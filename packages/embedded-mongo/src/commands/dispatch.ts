@@ -93,7 +93,15 @@ export async function runCommand(
         injectedError(fault, isRetryableWrite(name, session), topologyVersion(engine)),
       );
     const data = new DataAccess(engine, transaction, isPlainObject(command.let) ? toView(command.let) : undefined);
-    const reply = await handler(command, { engine, db, data, session: session.session, transaction, connection });
+    const run = () => handler(command, { engine, db, data, session: session.session, transaction, connection });
+    const { retryableTxnNumber } = session;
+    const lsid = session.session?.lsid;
+    // A retryable write's outcome is journaled with its commits: a retry after a restart is answered, not applied again.
+    const reply = await (lsid && retryableTxnNumber !== undefined
+      ? engine.commitsTogether(run, (result) =>
+          result instanceof Promise ? undefined : { lsid, txnNumber: retryableTxnNumber, reply: result },
+        )
+      : run());
     const failedWrites = Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0;
     if (transaction?.state === 'active' && failedWrites && !TRANSACTION_OUTCOME_COMMANDS.has(name)) {
       engine.transactions.finish(transaction, 'aborted');

@@ -61,9 +61,27 @@ export interface CommitRecord {
   readonly ops: readonly RecordOp[];
 }
 
-/** Commits made by one command one after the other (its statements outside a transaction), journaled as one record. */
+/** A session's committed transaction: a commitTransaction retried for it succeeds again. */
+export interface CommittedTransaction {
+  readonly lsid: Document;
+  readonly txnNumber: number;
+}
+
+/** A retryable write's outcome: its session and number, and the reply a retry of it gets. */
+export interface RetryableWrite {
+  readonly lsid: Document;
+  readonly txnNumber: number;
+  readonly reply: Document;
+}
+
+/**
+ * Commits made by one command one after the other (its statements outside a transaction),
+ * journaled as one record; for a retryable write, with its outcome, so that a retry after a restart
+ * is answered rather than applied again.
+ */
 export interface CommitGroup {
   readonly commits: readonly CommitRecord[];
+  readonly retryable?: RetryableWrite;
 }
 
 /** Where a commit's records go: the journal of a durable server (nowhere for an in-memory one). */

@@ -22,6 +22,8 @@ export function restoreSnapshot(engine: Engine, snapshot: Snapshot): void {
     for (const doc of saved.documents) collection.write(null, storedDocument(doc, 0));
   }
   engine.changes.restore(snapshot.changes, snapshot.lost);
+  for (const write of snapshot.retryableWrites) engine.transactions.rememberRetryableWrite(write);
+  for (const committed of snapshot.committedTransactions) engine.transactions.rememberCommittedTransaction(committed);
   engine.clock.restore(snapshot.clock.t, snapshot.clock.i, snapshot.clock.seq);
 }
 
@@ -29,6 +31,7 @@ export function restoreSnapshot(engine: Engine, snapshot: Snapshot): void {
 export function replayRecord(engine: Engine, record: CommitRecord | CommitGroup): void {
   if ('commits' in record) {
     for (const commit of record.commits) replayCommit(engine, commit);
+    if (record.retryable) engine.transactions.rememberRetryableWrite(record.retryable);
   } else {
     replayCommit(engine, record);
   }
@@ -42,6 +45,7 @@ function replayCommit(engine: Engine, record: CommitRecord): void {
   const { tick } = record;
   if (!tick) return;
   engine.clock.restore(tick.t, tick.i, tick.seq);
+  if (record.txn) engine.transactions.rememberCommittedTransaction(record.txn);
   const marker = record.txn && transactionMarker(record.txn.lsid, record.txn.txnNumber);
   // The commit's own cluster time, not the clock's: a clock started in a later second is ahead of it.
   const clusterTime = new Timestamp({ t: tick.t, i: tick.i });

@@ -7,6 +7,7 @@ import type { Engine } from '../engine.js';
 import type { StoredDocument } from '../storage/collection.js';
 import { describeIndex } from '../storage/index-spec.js';
 import { decodeDocument } from '../values/codec.js';
+import type { CommittedTransaction, RetryableWrite } from './commit-record.js';
 import { snapshotPath, syncDirectory } from './files.js';
 import { decodeFrames, encodeFrame } from './frames.js';
 
@@ -30,6 +31,10 @@ export interface Snapshot {
   readonly collections: SnapshotCollection[];
   readonly changes: ChangeEntry[];
   readonly lost: LogPosition | undefined;
+  /** The latest retryable write of each session, answered again if a driver retries it. */
+  readonly retryableWrites: RetryableWrite[];
+  /** The transaction each session committed last, whose commit a driver may retry. */
+  readonly committedTransactions: CommittedTransaction[];
 }
 
 interface CapturedCollection extends Omit<SnapshotCollection, 'documents'> {
@@ -58,7 +63,17 @@ export function captureState(engine: Engine, lsn: number): CapturedState {
   }
   const time = engine.clock.current();
   const { entries, lost } = engine.changes.retained();
-  return { lsn, clock: { t: time.t, i: time.i, seq: engine.clock.sequence }, collections, changes: entries, lost };
+  const clock = { t: time.t, i: time.i, seq: engine.clock.sequence };
+  const { transactions } = engine;
+  return {
+    lsn,
+    clock,
+    collections,
+    changes: entries,
+    lost,
+    retryableWrites: transactions.retryableWrites(),
+    committedTransactions: transactions.committedTransactions(),
+  };
 }
 
 function changeDocument(entry: ChangeEntry): Document {
@@ -126,6 +141,14 @@ function* snapshotFrames(state: CapturedState): Generator<Buffer> {
     yield encodeFrame(serialize({ kind: 'changes', entries: entries.map(changeDocument) }));
     frames += 1;
   }
+  for (const writes of chunks(state.retryableWrites)) {
+    yield encodeFrame(serialize({ kind: 'retryableWrites', writes }));
+    frames += 1;
+  }
+  for (const committed of chunks(state.committedTransactions)) {
+    yield encodeFrame(serialize({ kind: 'committedTransactions', committed }));
+    frames += 1;
+  }
   yield encodeFrame(serialize({ kind: 'end', frames }));
 }
 
@@ -165,12 +188,17 @@ export async function readSnapshot(path: string): Promise<Snapshot | undefined> 
   if (header?.kind !== 'header' || end?.kind !== 'end' || end.frames !== payloads.length - 1) return undefined;
   const collections: SnapshotCollection[] = [];
   const changes: ChangeEntry[] = [];
+  const retryableWrites: RetryableWrite[] = [];
+  const committedTransactions: CommittedTransaction[] = [];
   for (const frame of rest) {
     if (frame.kind === 'collection') {
       const uuid = (frame.uuid as { toUUID(): UUID }).toUUID();
       collections.push({ ...(frame as SnapshotCollection), uuid, documents: [] });
     } else if (frame.kind === 'documents') collections.at(-1)?.documents.push(...(frame.docs as Document[]));
     else if (frame.kind === 'changes') changes.push(...(frame.entries as Document[]).map(changeEntry));
+    else if (frame.kind === 'retryableWrites') retryableWrites.push(...(frame.writes as RetryableWrite[]));
+    else if (frame.kind === 'committedTransactions')
+      committedTransactions.push(...(frame.committed as CommittedTransaction[]));
   }
   return {
     lsn: header.lsn as number,
@@ -178,5 +206,7 @@ export async function readSnapshot(path: string): Promise<Snapshot | undefined> 
     collections,
     changes,
     lost: header.lost as LogPosition | undefined,
+    retryableWrites,
+    committedTransactions,
   };
 }
