@@ -66,7 +66,26 @@ export interface Config {
   usageFlushMs: number;
   /** Null: no tracing. */
   tracing: TracingConfig | null;
+  /** Where import and export files are staged: GridFS in the database, or an S3-compatible bucket. */
+  staging: StagingConfig;
 }
+
+export type StagingConfig = {
+  /** The default size limit of an upload through a valet URL, in bytes. */
+  maxUploadBytes: number;
+  /** The default lifetime of a valet URL, in seconds. */
+  urlTtlSeconds: number;
+} & (
+  | { store: 'gridfs' }
+  | {
+      store: 's3';
+      bucket: string;
+      endpoint: string | undefined;
+      region: string;
+      forcePathStyle: boolean;
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    }
+);
 
 /** A bad environment value. The message is one line: the variable, then the problem. */
 export class ConfigError extends Error {
@@ -80,7 +99,12 @@ export class ConfigError extends Error {
 }
 
 /** Their values never appear in an error message, which ends up in logs. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(['MONGODB_URI', 'GATEWAY_SECRET', 'METRICS_TOKEN']);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'MONGODB_URI',
+  'GATEWAY_SECRET',
+  'METRICS_TOKEN',
+  'STAGING_S3_SECRET_ACCESS_KEY',
+]);
 const AUTH_VARIABLES = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const;
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -175,6 +199,15 @@ const EnvSchema = z.object({
   AUTH_FAILURE_RETRY_SECONDS: variable(integer(1, 3600)),
   RATE_LIMIT_SYNC_MS: variable(integer(10, 10_000)),
   USAGE_FLUSH_MS: variable(integer(10, 60_000)),
+  STAGING_STORE: variable(z.enum(['gridfs', 's3'], 'expected gridfs or s3')),
+  STAGING_MAX_UPLOAD_BYTES: variable(integer(1, Number.MAX_SAFE_INTEGER)),
+  VALET_URL_TTL_SECONDS: variable(integer(1, 604_800)),
+  STAGING_S3_BUCKET: variable(text),
+  STAGING_S3_ENDPOINT: variable(publicUrl),
+  STAGING_S3_REGION: variable(text),
+  STAGING_S3_FORCE_PATH_STYLE: variable(flag),
+  STAGING_S3_ACCESS_KEY_ID: variable(text),
+  STAGING_S3_SECRET_ACCESS_KEY: variable(text),
   ...TRACING_VARIABLES,
 });
 
@@ -214,6 +247,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitSyncMs: values.RATE_LIMIT_SYNC_MS ?? 250,
     usageFlushMs: values.USAGE_FLUSH_MS ?? 5000,
     tracing: tracingConfig(values),
+    staging: stagingConfig(values),
+  };
+}
+
+function stagingConfig(values: Env): StagingConfig {
+  const limits = {
+    maxUploadBytes: values.STAGING_MAX_UPLOAD_BYTES ?? 100 * 1024 * 1024,
+    urlTtlSeconds: values.VALET_URL_TTL_SECONDS ?? 3600,
+  };
+  if (values.STAGING_STORE !== 's3') return { store: 'gridfs', ...limits };
+  if (values.STAGING_S3_BUCKET === undefined)
+    throw new ConfigError('STAGING_S3_BUCKET', 'required when STAGING_STORE=s3');
+  const { STAGING_S3_ACCESS_KEY_ID: accessKeyId, STAGING_S3_SECRET_ACCESS_KEY: secretAccessKey } = values;
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError(
+      accessKeyId === undefined ? 'STAGING_S3_ACCESS_KEY_ID' : 'STAGING_S3_SECRET_ACCESS_KEY',
+      'set both STAGING_S3_ACCESS_KEY_ID and STAGING_S3_SECRET_ACCESS_KEY, or neither for the AWS default credentials',
+    );
+  }
+  return {
+    store: 's3',
+    ...limits,
+    bucket: values.STAGING_S3_BUCKET,
+    endpoint: values.STAGING_S3_ENDPOINT,
+    region: values.STAGING_S3_REGION ?? 'us-east-1',
+    forcePathStyle: values.STAGING_S3_FORCE_PATH_STYLE ?? values.STAGING_S3_ENDPOINT !== undefined,
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
   };
 }
 

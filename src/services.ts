@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Database } from './data/database.js';
 import type { ExportFeed } from './events/feed.js';
 import type { Limits } from './limits/limits.js';
+import type { Staging } from './staging/staging.js';
 import type { IdentityDirectory } from './tenancy/identity-directory.js';
 
 /** The long-lived parts of a running server, shared by every request. Built once in src/server/app.ts. */
@@ -22,5 +23,7 @@ export interface Services {
   bi: BiServices;
   /** Cost, plans and rate limits of this instance (src/limits). */
   limits: Limits;
+  /** Import and export files of jobs and their valet URLs (src/staging). */
+  staging: Staging;
   logger: Logger;
 }

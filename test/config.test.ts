@@ -47,7 +47,35 @@ describe('loadConfig defaults', () => {
       rateLimitSyncMs: 250,
       usageFlushMs: 5000,
       tracing: null,
+      staging: { store: 'gridfs', maxUploadBytes: 104_857_600, urlTtlSeconds: 3600 },
     });
+  });
+
+  it('stages in an S3-compatible bucket when asked, path-style with an endpoint, and needs the bucket', () => {
+    expect(
+      loadConfig({
+        STAGING_STORE: 's3',
+        STAGING_S3_BUCKET: 'staging',
+        STAGING_S3_ENDPOINT: 'http://minio:9000',
+        STAGING_S3_ACCESS_KEY_ID: 'key',
+        STAGING_S3_SECRET_ACCESS_KEY: 'secret',
+        STAGING_MAX_UPLOAD_BYTES: '1000',
+      }).staging,
+    ).toEqual({
+      store: 's3',
+      maxUploadBytes: 1000,
+      urlTtlSeconds: 3600,
+      bucket: 'staging',
+      endpoint: 'http://minio:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+    });
+    expect(() => loadConfig({ STAGING_STORE: 's3' })).toThrow('STAGING_S3_BUCKET: required when STAGING_STORE=s3');
+    expect(() =>
+      loadConfig({ STAGING_STORE: 's3', STAGING_S3_BUCKET: 'b', STAGING_S3_SECRET_ACCESS_KEY: 'do-not-print' }),
+    ).toThrow(/^STAGING_S3_ACCESS_KEY_ID: set both/);
+    expect(() => loadConfig({ STAGING_STORE: 'ftp' })).toThrow('STAGING_STORE: expected gridfs or s3, got "ftp"');
   });
 
   it('traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, without resolver spans unless asked', () => {

@@ -1,11 +1,9 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isPrincipalRef, type PrincipalRef } from '../auth/principal.js';
 import { isRole, type Role } from '../authz/roles.js';
-import type { Database } from '../data/database.js';
-import { isDuplicateKeyError } from '../data/errors.js';
 import { isId } from '../data/ids.js';
 import type { TenantDb } from '../data/tenant-db.js';
 import { isRecord } from './is-record.js';
+import type { LinkSecrets } from './link-secrets.js';
 
 /*
  * Valet-key links (createExportLink): a URL that returns the rows of one trusted operation, with fixed
@@ -13,7 +11,7 @@ import { isRecord } from './is-record.js';
  *
  * Nothing is stored per link. The URL carries its claims (tenant, operation name and hash, variables,
  * format, the creator's roles, expiry) and an HMAC-SHA256 of them under the tenant's link secret
- * (`exportLinkSecrets`, one per tenant, created on first use). Any change to the claims, the format
+ * (link-secrets.ts). Any change to the claims, the format
  * included, breaks the signature; a link signed under another tenant's secret does not verify under
  * this one, so a link names its tenant and can reach no other. Rotating the secret
  * (rotateExportLinkSecret) revokes every link of the tenant at once, on every instance, as the
@@ -40,24 +38,8 @@ export interface ExportLinkClaims {
   expiresAt: number;
 }
 
-interface LinkSecretDocument {
-  _id: string;
-  tenantId: string;
-  /** 32 random bytes, base64url. */
-  secret: string;
-  rotatedAt: Date;
-}
-
 /** Distinguishes these MACs from any other use of the secret. */
 const MAC_CONTEXT = 'tenantgraph export link v1\n';
-
-const secrets = (db: TenantDb) => db.collection<LinkSecretDocument>('exportLinkSecrets');
-const newSecret = () => randomBytes(32).toString('base64url');
-
-const mac = (secret: string, payload: string) =>
-  createHmac('sha256', Buffer.from(secret, 'base64url'))
-    .update(MAC_CONTEXT + payload)
-    .digest();
 
 /** The claims of a decoded payload, or null for anything not exactly their shape. */
 function claimsOf(value: unknown): ExportLinkClaims | null {
@@ -90,21 +72,7 @@ function claimsOf(value: unknown): ExportLinkClaims | null {
 }
 
 export class ExportLinks {
-  constructor(private readonly database: Database) {}
-
-  /** The tenant's link secret, created on first use (a concurrent first use finds the other's). */
-  async #secret(db: TenantDb): Promise<string> {
-    const existing = await secrets(db).findOne({});
-    if (existing) return existing.secret;
-    try {
-      return (await secrets(db).upsertOne({}, { $setOnInsert: { secret: newSecret(), rotatedAt: new Date() } })).secret;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      const winner = await secrets(db).findOne({});
-      if (!winner) throw error;
-      return winner.secret;
-    }
-  }
+  constructor(private readonly secrets: LinkSecrets) {}
 
   /** The token of a link (`<claims>.<mac>`, base64url), signed with the secret of the tenant of `db`. */
   async sign(db: TenantDb, claims: Omit<ExportLinkClaims, 'tenantId'>): Promise<string> {
@@ -119,7 +87,7 @@ export class ExportLinks {
       e: claims.expiresAt,
     };
     const payload = Buffer.from(JSON.stringify(wire), 'utf8').toString('base64url');
-    return `${payload}.${mac(await this.#secret(db), payload).toString('base64url')}`;
+    return `${payload}.${await this.secrets.sign(db, MAC_CONTEXT, payload)}`;
   }
 
   /**
@@ -137,20 +105,13 @@ export class ExportLinks {
     } catch {
       return null;
     }
-    if (!claims) return null;
-    // The tenant named by unverified claims only chooses which secret to check against (like a JWT's
-    // `kid`); nothing is read for it before the MAC holds.
-    const stored = await secrets(this.database.forTenant(claims.tenantId)).findOne({});
-    if (!stored) return null;
-    const expected = mac(stored.secret, payload);
-    const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    if (!claims || !(await this.secrets.verify(claims.tenantId, MAC_CONTEXT, payload, signature))) return null;
     if (claims.expiresAt * 1000 <= now.getTime()) return null;
     return claims;
   }
 
-  /** A new secret for the tenant of `db`: every link signed before stops verifying. */
-  async rotate(db: TenantDb): Promise<void> {
-    await secrets(db).upsertOne({}, { $set: { secret: newSecret(), rotatedAt: new Date() } });
+  /** A new secret for the tenant of `db`: every link (and valet URL) signed before stops verifying. */
+  rotate(db: TenantDb): Promise<void> {
+    return this.secrets.rotate(db);
   }
 }

@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Database } from '../data/database.js';
 import { ExportLinks } from './export-links.js';
+import { LinkSecrets } from './link-secrets.js';
 import { loadManifest, type PersistedQueryManifest } from './manifest.js';
 import { TrustedOperationRegistry } from './trusted-operations.js';
 
@@ -8,6 +9,8 @@ import { TrustedOperationRegistry } from './trusted-operations.js';
 export interface BiServices {
   trustedOperations: TrustedOperationRegistry;
   exportLinks: ExportLinks;
+  /** The per-tenant secret of every self-authorizing URL: export links and the staging's valet URLs. */
+  linkSecrets: LinkSecrets;
   /** The origin export links are built on: PUBLIC_URL, else the address the server listens on. */
   publicUrl(): string;
 }
@@ -22,9 +25,11 @@ export function createBiServices(
   publicUrl: () => string,
   manifest: PersistedQueryManifest = loadManifest(),
 ): BiServices {
+  const linkSecrets = new LinkSecrets(database);
   return {
     trustedOperations: new TrustedOperationRegistry(manifest, schema),
-    exportLinks: new ExportLinks(database),
+    exportLinks: new ExportLinks(linkSecrets),
+    linkSecrets,
     publicUrl,
   };
 }

@@ -9,6 +9,7 @@ import {
   type IdentityFeed,
   type IdentityFeedOptions,
 } from './identity-feed.js';
+import { gridFsFileStore, type FileStore } from './file-store.js';
 import { ensureIndexes } from './indexes.js';
 import { createLimitsStore, type LimitsStore } from './limits-store.js';
 import { createPlatformDb, type PlatformDb } from './platform-db.js';
@@ -47,6 +48,8 @@ export interface Database {
   ping(): Promise<boolean>;
   /** Creates the indexes of the collection catalog; idempotent. */
   ensureIndexes(): Promise<void>;
+  /** A GridFS bucket of named files (file-store.ts), e.g. the staging of import and export files. */
+  files(bucketName: string): FileStore;
   /** Consumption reports and the usage ledger of the limits (src/limits); its TTL indexes are its own. */
   readonly limits: LimitsStore;
   /**
@@ -97,6 +100,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     forTenant: (tenantId) => createTenantDb(connection, collections, tenantId),
     platform: createPlatformDb(connection, collections),
     limits: createLimitsStore(connection.db),
+    files: (bucketName) => gridFsFileStore(connection.db, bucketName),
     async ping() {
       try {
         await connection.db.command({ ping: 1 }, { signal: AbortSignal.timeout(pingTimeoutMs) });

@@ -3,6 +3,7 @@ import { biModule } from './bi/module.js';
 import { coreModule } from './core/module.js';
 import { exportEventsModule } from './export-events/module.js';
 import { idempotencyModule } from './idempotency/module.js';
+import { jobsModule } from './jobs/module.js';
 import { limitsModule } from './limits/module.js';
 import { membersModule } from './members/module.js';
 import { operatorsModule } from './operators/module.js';
@@ -28,4 +29,5 @@ export const MODULES = [
   limitsModule,
   operatorsModule,
   idempotencyModule,
+  jobsModule,
 ] as const;

@@ -23,6 +23,7 @@ import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
 import { collections, demoDataSteps, eventVersionedFields } from '../modules/application.js';
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
+import { createStaging } from '../staging/index.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { createFormatError, errorStatusPlugin } from './format-error.js';
 import { createDrain } from './drain.js';
@@ -163,6 +164,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   });
   await database.limits.ensureIndexes();
   limits.start();
+  const staging = createStaging(config.staging, database, bi.linkSecrets, () => config.publicUrl ?? listeningUrl);
   const services: Services = {
     config,
     database,
@@ -172,6 +174,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     exportFeed,
     bi,
     limits,
+    staging,
     logger,
   };
 

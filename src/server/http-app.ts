@@ -14,6 +14,7 @@ import { httpHeaderLookup } from './http-headers.js';
 import { refuseEmptyBuckets } from './early-refusal.js';
 import { throttledRequestContext } from './throttled-context.js';
 import { metricsAccess } from './metrics-access.js';
+import { stagingRoutes } from './staging-routes.js';
 
 export interface HttpAppOptions {
   services: Services;
@@ -116,6 +117,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
   );
   // CSV/NDJSON exports of trusted operations and export links (bi-routes.ts); data, so gated like /graphql.
   app.use('/bi', ...(secret ? [requireGatewaySecret(secret)] : []), biRoutes({ services, apollo, schema }));
+  // Valet URLs of the staging store (staging-routes.ts): the URL is the credential; data, so gated like /bi.
+  app.use('/staging', ...(secret ? [requireGatewaySecret(secret)] : []), stagingRoutes(services));
   app.use('/admin/graphql', adminRoutes);
   app.use(answerAsGraphQLError(services));
   return app;

@@ -1,0 +1,80 @@
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GridFSBucket, type Db, type GridFSFile } from 'mongodb';
+
+/**
+ * A store of named byte streams: what the staging of import and export files needs, and nothing
+ * more. The GridFS implementation below is the default; src/staging/ has an S3-compatible one of the
+ * same shape. Names are chosen by the caller (src/staging/ puts the tenant first); a name written
+ * again replaces the earlier content once the new one is complete.
+ */
+export interface FileStore {
+  /** Writes the stream under `name` and resolves to its size; past `maxBytes` it throws FileTooLargeError and keeps nothing. */
+  put(name: string, body: Readable, options?: { maxBytes?: number }): Promise<{ size: number }>;
+  /** The content under `name`, or null when there is none. */
+  get(name: string): Promise<Readable | null>;
+  /** The size in bytes of the content under `name`, or null when there is none. */
+  size(name: string): Promise<number | null>;
+  /** Removes the content under `name`; nothing happens when there is none. */
+  delete(name: string): Promise<void>;
+}
+
+/** A stream longer than the size limit it was written with. */
+export class FileTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the file is larger than ${maxBytes} bytes`);
+    this.name = 'FileTooLargeError';
+  }
+}
+
+/** Passes the bytes through, counting them, and fails the pipeline once they exceed `maxBytes`. */
+export function byteLimit(maxBytes: number): Transform & { readonly bytes: number } {
+  let bytes = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      callback(bytes > maxBytes ? new FileTooLargeError(maxBytes) : null, chunk);
+    },
+  });
+  return Object.defineProperty(limiter, 'bytes', { get: () => bytes }) as Transform & { readonly bytes: number };
+}
+
+/** 255 KiB, GridFS's own default: a chunk stays far below the 16 MiB document limit. */
+const CHUNK_BYTES = 255 * 1024;
+
+/**
+ * GridFS (the driver's GridFSBucket), so the staging needs nothing besides the database. A file is
+ * visible under its name only once its files document is written, after its last chunk; older
+ * revisions of the name are deleted after the new one is complete.
+ */
+export function gridFsFileStore(db: Db, bucketName: string): FileStore {
+  const bucket = new GridFSBucket(db, { bucketName, chunkSizeBytes: CHUNK_BYTES });
+  const revisions = (name: string): Promise<GridFSFile[]> =>
+    bucket.find({ filename: name }, { sort: { uploadDate: -1, _id: -1 } }).toArray();
+  const remove = (file: GridFSFile) => bucket.delete(file._id).catch(() => undefined);
+  return {
+    async put(name, body, options = {}) {
+      const upload = bucket.openUploadStream(name);
+      const limit = byteLimit(options.maxBytes ?? Number.POSITIVE_INFINITY);
+      try {
+        await pipeline(body, limit, upload);
+      } catch (error) {
+        await upload.abort().catch(() => undefined);
+        throw error;
+      }
+      for (const older of await revisions(name)) if (!upload.id.equals(older._id)) await remove(older);
+      return { size: limit.bytes };
+    },
+    async get(name) {
+      const [latest] = await revisions(name);
+      return latest ? bucket.openDownloadStream(latest._id) : null;
+    },
+    async size(name) {
+      const [latest] = await revisions(name);
+      return latest ? latest.length : null;
+    },
+    async delete(name) {
+      for (const file of await revisions(name)) await remove(file);
+    },
+  };
+}
