@@ -164,7 +164,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   });
   await database.limits.ensureIndexes();
   limits.start();
-  const staging = createStaging(config.staging, database, bi.linkSecrets, () => config.publicUrl ?? listeningUrl);
+  const staging = await createStaging(config.staging, database, bi.linkSecrets, () => config.publicUrl ?? listeningUrl);
   const services: Services = {
     config,
     database,
