@@ -18,9 +18,7 @@ export async function createStaging(
   publicUrl: () => string,
 ): Promise<Staging> {
   const store =
-    config.store === 's3'
-      ? (await import('./s3-file-store.js')).s3FileStore(config)
-      : database.files(STAGING_BUCKET);
+    config.store === 's3' ? (await import('./s3-file-store.js')).s3FileStore(config) : database.files(STAGING_BUCKET);
   return new Staging(store, new ValetUrls(secrets, database), {
     publicUrl,
     maxUploadBytes: config.maxUploadBytes,
