@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 
 /**
  * Idempotency keys over real HTTP (contract section 11): a mutation with a key executes once per key,
  * credential and tenant; a repeat replays the stored response marked `Idempotent-Replayed: true`; the
- * same key with another body is BAD_USER_INPUT; concurrent duplicates wait for the first.
+ * same key with another body is BAD_USER_INPUT; concurrent duplicates wait for the first, on whichever
+ * instance they arrive.
  */
 let server: TestServer;
+/** A second instance on the same database, as a load balancer's other replica. */
+let peer: TestServer;
 let aliceToken: string;
 
 const CREATE = 'mutation ($input: CreateParkInput!) { createPark(input: $input) { id name capacity } }';
@@ -25,8 +28,9 @@ async function post(
   key: string | null,
   payload: { query: string; variables?: Record<string, unknown> },
   headers: Record<string, string> = {},
+  instance: TestServer = server,
 ): Promise<Answer> {
-  const response = await fetch(`${server.url}/graphql`, {
+  const response = await fetch(`${instance.url}/graphql`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -43,8 +47,13 @@ async function post(
   };
 }
 
-const create = (auth: string, key: string | null, name: string, headers: Record<string, string> = {}) =>
-  post(auth, key, { query: CREATE, variables: { input: { name, capacity: 10 } } }, headers);
+const create = (
+  auth: string,
+  key: string | null,
+  name: string,
+  headers: Record<string, string> = {},
+  instance: TestServer = server,
+) => post(auth, key, { query: CREATE, variables: { input: { name, capacity: 10 } } }, headers, instance);
 
 /** How many parks of the caller's tenant have this name. */
 async function parksNamed(auth: string, name: string, headers: Record<string, string> = {}): Promise<number> {
@@ -55,10 +64,12 @@ async function parksNamed(auth: string, name: string, headers: Record<string, st
 
 beforeAll(async () => {
   server = await startTestServer();
+  peer = await startPeerServer(server);
   aliceToken = await server.token('alice@example.com');
 });
 
 afterAll(async () => {
+  await peer?.stop();
   await server?.stop();
 });
 
@@ -156,5 +167,27 @@ describe('Idempotency-Key on mutations', () => {
     const answer = await create(aliceToken, key, 'Longest Key Park');
     expect(answer).toMatchObject({ status: 200, replayed: null });
     expect((await create(aliceToken, key, 'Longest Key Park')).replayed).toBe('true');
+  });
+});
+
+describe('Idempotency-Key across instances', () => {
+  it('concurrent duplicates sent to two instances execute once; each instance replays the one response', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        create(aliceToken, 'two-instances-1', 'Two Instances Park', {}, index % 2 === 0 ? server : peer),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(200));
+    expect(answers.filter((answer) => answer.replayed === null)).toHaveLength(1);
+    expect(new Set(answers.map((answer) => answer.body.data?.createPark?.id)).size).toBe(1);
+    expect(await parksNamed(aliceToken, 'Two Instances Park')).toBe(1);
+
+    const later = await create(aliceToken, 'two-instances-1', 'Two Instances Park', {}, peer);
+    // The data replayed; extensions.cost describes the tenant's bucket at the time of each answer.
+    expect(later).toMatchObject({ status: 200, replayed: 'true' });
+    expect(later.body.data).toEqual(answers[0]?.body.data);
+    const conflicting = await create(aliceToken, 'two-instances-1', 'Another Body', {}, peer);
+    expect(conflicting.body.errors?.map((error) => error.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    expect(await parksNamed(aliceToken, 'Another Body')).toBe(0);
   });
 });
