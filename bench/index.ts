@@ -1,6 +1,7 @@
 import * as apiOverhead from './api-overhead.js';
 import * as embeddedMongo from './embedded-mongo.js';
 import * as exportFanout from './export-fanout.js';
+import * as idempotencyKeys from './idempotency-keys.js';
 import * as noisyNeighbour from './noisy-neighbour.js';
 import * as persistedQuery from './persisted-query.js';
 import * as writeConcurrency from './write-concurrency.js';
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, BenchModule> = {
   'persisted-query': persistedQuery,
   'export-fanout': exportFanout,
   'write-concurrency': writeConcurrency,
+  'idempotency-keys': idempotencyKeys,
   'noisy-neighbour': noisyNeighbour,
 };
 
