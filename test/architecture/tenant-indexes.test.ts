@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collections } from '../../src/modules/application.js';
-import { startTestDatabase, type TestDatabase } from '../data/test-database.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 let env: TestDatabase;
 let client: MongoClient;

@@ -1,6 +1,6 @@
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../events/support.js';
+import { until } from '../support/wait.js';
 import { makeTexasMember, WITHIN_MS } from '../lifecycle/support.js';
 import { codes, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 

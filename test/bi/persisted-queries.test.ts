@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeCode, runOnce, wsClient, wsUrl } from '../server/helpers.js';
+import { closeCode, runOnce, wsClient, wsUrl } from '../support/graphql-ws.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { codesOf, createApiKey, createPark, hashOf, manifest, persistedGet, persistedPost } from './support.js';
 

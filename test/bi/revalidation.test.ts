@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedId } from '../../src/seed/seed.js';
-import { until } from '../events/support.js';
+import { until } from '../support/wait.js';
 import { makeTexasMember, WITHIN_MS } from '../lifecycle/support.js';
 import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 import { createPark, hashOf, persistedGet } from './support.js';

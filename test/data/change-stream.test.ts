@@ -2,7 +2,7 @@ import type { Document } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openChangeStream, type ResumableChangeStream } from '../../src/data/change-stream.js';
 import { newId } from '../../src/data/ids.js';
-import { startTestDatabase, type TestDatabase } from './test-database.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** The one change-stream primitive (src/data/change-stream.ts), against the test server through the driver. */
 let fixture: TestDatabase;

@@ -3,7 +3,7 @@ import { connectDatabase } from '../../src/data/database.js';
 import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { collections } from '../../src/modules/application.js';
 import { uniqueDbName } from '../support/mongo.js';
-import { startTestDatabase, type TestDatabase } from './test-database.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 let env: TestDatabase;
 

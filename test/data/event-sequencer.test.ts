@@ -5,8 +5,8 @@ import { newId } from '../../src/data/ids.js';
 import type { TenantDb } from '../../src/data/tenant-db.js';
 import type { EventDocument } from '../../src/events/event-document.js';
 import { recordEvent } from '../../src/events/outbox.js';
-import { until } from '../events/support.js';
-import { startTestDatabase, type TestDatabase } from './test-database.js';
+import { until } from '../support/wait.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
  * The event sequencer (src/data/event-sequencer.ts) on its own: positions in commit order, fencing by

@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IdentityChange, IdentityFeed } from '../../src/data/identity-feed.js';
 import { newId } from '../../src/data/ids.js';
-import { startTestDatabase, type TestDatabase } from './test-database.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** The identity change feed (src/data/identity-feed.ts) against the test server, through the driver. */
 let fixture: TestDatabase;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDuplicateKeyError, UnsafeQueryError } from '../../src/data/errors.js';
 import { newId } from '../../src/data/ids.js';
-import { startTestDatabase, type TestDatabase } from './test-database.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 interface Membership {
   _id: string;

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevIssuer } from '../../src/auth/dev-issuer.js';
 import { loadConfig } from '../../src/config.js';
 import { startApp, type RunningApp } from '../../src/server/app.js';
-import { tenantIdOf, until } from '../events/support.js';
+import { tenantIdOf } from '../events/support.js';
+import { until } from '../support/wait.js';
 import { startTestMongo, uniqueDbName, type TestMongo } from '../support/mongo.js';
 import { ROOT } from './markdown.js';
 

@@ -11,9 +11,9 @@ import {
   positionOf,
   subscribeEvents,
   type EventSubscription,
-  until,
 } from './support.js';
-import { scrape, metricValue } from '../server/helpers.js';
+import { until } from '../support/wait.js';
+import { scrape, metricValue } from '../support/metrics.js';
 
 /** Live delivery over graphql-ws (CONTRACT.md section 6): each type, the payload, filters, tenants. */
 let server: TestServer;

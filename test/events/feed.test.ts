@@ -5,8 +5,8 @@ import type { EventFeed } from '../../src/data/event-feed.js';
 import { newId } from '../../src/data/ids.js';
 import type { TenantDb } from '../../src/data/tenant-db.js';
 import type { EventDocument } from '../../src/events/event-document.js';
-import { startTestDatabase, type TestDatabase } from '../data/test-database.js';
-import { until } from './support.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
+import { until } from '../support/wait.js';
 
 /** database.watchEvents: the one change stream of published events per instance, and how it survives its stream ending. */
 let env: TestDatabase;

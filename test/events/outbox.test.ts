@@ -9,7 +9,7 @@ import { createPark as createParkIn } from '../../src/modules/parks/park-reposit
 import type { ReservationDocument } from '../../src/modules/reservations/reservation-document.js';
 import { cancelReservation as cancelIn } from '../../src/modules/reservations/reservation-repository.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { expectNoLeak } from '../server/helpers.js';
+import { expectNoLeak } from '../support/leaks.js';
 import {
   CANCEL_RESERVATION,
   CREATE_PARK,
@@ -20,8 +20,8 @@ import {
   mutate,
   published,
   tenantIdOf,
-  until,
 } from './support.js';
+import { until } from '../support/wait.js';
 
 /** The transactional outbox: no change without its event, no event without its change, positions in order. */
 let server: TestServer;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventDocument } from '../../src/events/event-document.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { expectNoLeak } from '../server/helpers.js';
+import { expectNoLeak } from '../support/leaks.js';
 import {
   createPark,
   positionOf,

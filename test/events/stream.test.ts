@@ -6,7 +6,7 @@ import { ExportStream, type ExportStreamOptions } from '../../src/events/export-
 import { ExportFeed, type FeedListener } from '../../src/events/feed.js';
 import { recordEvent } from '../../src/events/outbox.js';
 import { openTenantFixture, type TenantFixture } from '../modules/tenant-fixture.js';
-import { until } from './support.js';
+import { until } from '../support/wait.js';
 
 /*
  * The subscription stream at the iterator level, where the interleavings that a socket makes

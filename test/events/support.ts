@@ -1,9 +1,10 @@
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { expect } from 'vitest';
 import { latestPosition, publishedPosition } from '../../src/events/outbox.js';
 import { seedId } from '../../src/seed/seed.js';
+import { collect, wsClient, wsUrl, type WsError } from '../support/graphql-ws.js';
 import type { TestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
 
 /** Every field of ExportEvent, as an integrator would select them. */
 export const EXPORT_EVENTS = /* GraphQL */ `
@@ -25,11 +26,6 @@ export interface ExportEvent {
   data: Record<string, unknown>;
   tenant: string;
   cursor: string;
-}
-
-export interface WsError {
-  message: string;
-  extensions?: { code?: string } & Record<string, unknown>;
 }
 
 export const tenantIdOf = (slug: string) => seedId(`tenant:${slug}`);
@@ -58,17 +54,6 @@ export interface Credentials {
   tenant?: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds, failing with `what` after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 /**
  * Subscribes to exportEvents over graphql-ws with the real client and `ws`. With `active` (the
  * default) it resolves only once the server has started the stream (graphql-ws has no "subscribed"
@@ -83,85 +68,32 @@ export async function subscribeEvents(
   const feed = server.app.services.exportFeed;
   const tenantId = credentials.tenant ? tenantIdOf(credentials.tenant) : undefined;
   const before = feed.started(tenantId);
-  const client = createClient({
-    url: `${server.url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    lazy: true,
-    retryAttempts: 0,
-    shouldRetry: () => false,
+  const { client } = wsClient(wsUrl(server.url), {
     connectionParams: {
       authorization: `Bearer ${credentials.bearer}`,
       ...(credentials.tenant ? { 'x-tenant-id': credentials.tenant } : {}),
     },
   });
-  const events: ExportEvent[] = [];
-  const errors: WsError[] = [];
-  const failures: unknown[] = [];
-  const waiters = new Set<() => void>();
-  const notify = () => {
-    for (const waiter of waiters) waiter();
-  };
-  let finish!: () => void;
-  const ended = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  let isEnded = false;
-  const end = () => {
-    isEnded = true;
-    finish();
-    notify();
-  };
-  const unsubscribe = client.subscribe<{ exportEvents: ExportEvent }>(
+  const stream = collect(
+    client,
     { query: EXPORT_EVENTS, variables },
-    {
-      next: (result) => {
-        if (result.errors) errors.push(...(result.errors as WsError[]));
-        if (result.data?.exportEvents) events.push(result.data.exportEvents);
-        notify();
-      },
-      error: (error) => {
-        if (Array.isArray(error)) errors.push(...(error as WsError[]));
-        else failures.push(error);
-        end();
-      },
-      complete: end,
-    },
+    (data) => (data as { exportEvents?: ExportEvent }).exportEvents,
   );
   const subscription: EventSubscription = {
     client,
-    events,
-    errors,
-    failures,
-    ended,
-    async waitFor(count, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (events.length < count) {
-        if (isEnded)
-          throw new Error(
-            `stream ended after ${events.length} of ${count} events: ${JSON.stringify([errors, failures])}`,
-          );
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`timed out with ${events.length} of ${count} events`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          const waiter = () => {
-            clearTimeout(timer);
-            waiters.delete(waiter);
-            resolve();
-          };
-          waiters.add(waiter);
-        });
-      }
-      return events.slice(0, count);
-    },
+    events: stream.values,
+    errors: stream.errors,
+    failures: stream.failures,
+    ended: stream.ended,
+    waitFor: (count, timeoutMs) => stream.waitFor(count, timeoutMs),
     async stop() {
-      unsubscribe();
+      stream.stop();
       await client.dispose();
     },
   };
   if (options.active ?? true) {
-    await until(() => feed.started(tenantId) > before || isEnded, 'the subscription to start on the server');
-    if (isEnded) throw new Error(`subscription refused: ${JSON.stringify([errors, failures])}`);
+    await until(() => feed.started(tenantId) > before || stream.done, 'the subscription to start on the server');
+    if (stream.done) throw new Error(`subscription refused: ${JSON.stringify([stream.errors, stream.failures])}`);
   }
   return subscription;
 }

@@ -3,14 +3,13 @@ import { codes, startTestServer, type GraphQLResponse, type TestServer } from '.
 import { seedId } from '../../src/seed/seed.js';
 import {
   composeForTest,
-  sleep,
   startFederation,
   startGateway,
   subscribeThrough,
-  until,
   type Federation,
   type RunningGateway,
 } from './support.js';
+import { quietFor, until } from '../support/wait.js';
 
 /*
  * GATEWAY_SECRET (CONTRACT.md section 8) with a real gateway: the gateway that holds the secret is
@@ -117,9 +116,9 @@ describe('subscriptions through a gateway', () => {
     let streams = 0;
     const sampling = setInterval(() => (streams = Math.max(streams, feed.subscribers())), 5);
     try {
-      await sleep(500);
+      await quietFor(500);
       await createTexasPark('Not Without The Secret');
-      await sleep(300);
+      await quietFor(300);
     } finally {
       clearInterval(sampling);
     }

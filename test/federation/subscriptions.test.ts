@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedId } from '../../src/seed/seed.js';
-import {
-  sleep,
-  startFederation,
-  subscribeThrough,
-  until,
-  type Federation,
-  type GatewaySubscription,
-} from './support.js';
+import { startFederation, subscribeThrough, type Federation, type GatewaySubscription } from './support.js';
+import { quietFor, until } from '../support/wait.js';
 
 /*
  * `exportEvents` through the gateway: Hive Gateway takes the client's graphql-ws connection and
@@ -51,7 +45,7 @@ describe('exportEvents through the gateway', () => {
         },
       );
       await until(() => frank.events.length >= 1 && carol.events.length >= 1, 'one event each');
-      await sleep(300); // room for a stray delivery to show up
+      await quietFor(300); // room for a stray delivery to show up
       expect(frank.events).toEqual([
         {
           type: 'park.created',
@@ -112,13 +106,13 @@ describe('exportEvents through the gateway', () => {
     let streams = 0;
     const sampling = setInterval(() => (streams = Math.max(streams, feed.subscribers())), 5);
     try {
-      await sleep(500);
+      await quietFor(500);
       await federation.subgraph.as('carol@example.com', CREATE_PARK, { variables: { name: 'Not For Them' } });
       await federation.subgraph.as('alice@example.com', CREATE_PARK, {
         tenant: 'texas',
         variables: { name: 'Not For Them Either' },
       });
-      await sleep(300);
+      await quietFor(300);
     } finally {
       clearInterval(sampling);
     }

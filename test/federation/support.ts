@@ -1,13 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime, getGraphQLWSOptions } from '@graphql-hive/gateway-runtime';
-import { createClient, type Client } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { pino } from 'pino';
-import WebSocket, { WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { tenantgraphGatewayOptions } from '../../examples/hive-gateway/gateway.config.js';
 import { startWeatherSubgraph, type RunningWeatherSubgraph } from '../../examples/weather-subgraph/server.js';
 import { composeSupergraph, tenantgraphSubgraph, weatherSubgraph } from '../../scripts/compose-supergraph.js';
+import { collect, wsClient } from '../support/graphql-ws.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server.js';
 
 /** The supergraph of tenantgraph and the weather example, with the URLs the test servers listen on. */
@@ -106,16 +107,6 @@ export async function startFederation(env: Record<string, string> = {}, gatewayS
   };
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function until(check: () => boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 export interface ExportEvent {
   type: string;
   tenant: string;
@@ -125,8 +116,9 @@ export interface ExportEvent {
 
 export interface GatewaySubscription {
   events: ExportEvent[];
-  errors: unknown[];
-  ended: boolean;
+  /** GraphQL errors, then closes and other failures. */
+  readonly errors: unknown[];
+  readonly ended: boolean;
   client: Client;
 }
 
@@ -137,29 +129,20 @@ export function subscribeThrough(
   gateway: RunningGateway,
   connectionParams: Record<string, string>,
 ): GatewaySubscription {
-  const client = createClient({
-    url: gateway.wsUrl,
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    shouldRetry: () => false,
-    connectionParams,
-  });
-  const state: GatewaySubscription = { events: [], errors: [], ended: false, client };
-  client.subscribe<{ exportEvents: ExportEvent }>(
+  const { client } = wsClient(gateway.wsUrl, { connectionParams });
+  const stream = collect(
+    client,
     { query: PARKS_CREATED },
-    {
-      next: (result) => {
-        if (result.errors) state.errors.push(...result.errors);
-        if (result.data?.exportEvents) state.events.push(result.data.exportEvents);
-      },
-      error: (error) => {
-        state.errors.push(error);
-        state.ended = true;
-      },
-      complete: () => {
-        state.ended = true;
-      },
-    },
+    (data) => (data as { exportEvents?: ExportEvent }).exportEvents,
   );
-  return state;
+  return {
+    client,
+    events: stream.values,
+    get errors() {
+      return [...stream.errors, ...stream.failures];
+    },
+    get ended() {
+      return stream.done;
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/data/ids.js';
 import type { TenantDb } from '../../src/data/tenant-db.js';
 import { claimKey, REPLAY_WINDOW_MS } from '../../src/modules/idempotency/key-store.js';
-import { startTestDatabase, type TestDatabase } from '../data/test-database.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
  * The key store on the real driver: what happens to a claim whose owner died (its lease lapses and a

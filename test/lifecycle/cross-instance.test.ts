@@ -8,12 +8,12 @@ import {
   expectForbiddenClose,
   openStream,
   makeTexasMember,
-  queryOver,
   revokeKey,
   setRoles,
   WITHIN_MS,
   type Stream,
 } from './support.js';
+import { runOnce } from '../support/graphql-ws.js';
 
 /**
  * Two instances of the service on one database, as behind a load balancer: a revocation committed
@@ -76,7 +76,7 @@ describe('an API key revoked on another instance', () => {
     const refused = await b.gql('{ viewer { roles } }', { auth: key.secret });
     expect(refused.status).toBe(401);
     expect(await bystander.closedWithin(500)).toBeNull();
-    expect(await queryOver(bystander.client, '{ viewer { roles } }')).toEqual({
+    expect((await runOnce(bystander.client, { query: '{ viewer { roles } }' })).result).toEqual({
       data: { viewer: { roles: ['INTEGRATOR'] } },
     });
   });
@@ -108,7 +108,7 @@ describe('a role removed on another instance', () => {
     expect(await stream.closedWithin(WITHIN_MS)).toBeNull();
     // B applied the change (through the stream, not the 60 s TTL), and the connection still serves.
     expect(await frankRoles(b)).toEqual(['ANALYST', 'INTEGRATOR']);
-    expect(await queryOver(stream.client, '{ viewer { tenant { slug } } }')).toEqual({
+    expect((await runOnce(stream.client, { query: '{ viewer { tenant { slug } } }' })).result).toEqual({
       data: { viewer: { tenant: { slug: 'texas' } } },
     });
   });
@@ -121,7 +121,9 @@ describe('a role removed on another instance', () => {
     await setRoles(a, 'frank@example.com', ['VIEWER']);
     await expectForbiddenClose(frank, since);
     expect(await dave.closedWithin(500)).toBeNull();
-    expect(await queryOver(dave.client, '{ viewer { roles } }')).toEqual({ data: { viewer: { roles: ['VIEWER'] } } });
+    expect((await runOnce(dave.client, { query: '{ viewer { roles } }' })).result).toEqual({
+      data: { viewer: { roles: ['VIEWER'] } },
+    });
   });
 
   it('the instance that committed the change ends its own streams too', async () => {

@@ -6,11 +6,11 @@ import {
   expectForbiddenClose,
   expiryOf,
   openStream,
-  queryOver,
   revokeKey,
   WITHIN_MS,
   type Stream,
 } from './support.js';
+import { runOnce } from '../support/graphql-ws.js';
 
 /**
  * CONTRACT.md section 6: when a subscriber's credentials expire or are revoked, the stream ends
@@ -63,7 +63,7 @@ describe('expiry', () => {
   it('a token that has not expired keeps its connection open', async () => {
     const stream = await open(bearer(await server.token('frank@example.com', { ttlSeconds: 600 })));
     expect(await stream.closedWithin(WITHIN_MS)).toBeNull();
-    const result = await queryOver(stream.client, '{ viewer { roles } }');
+    const result = (await runOnce(stream.client, { query: '{ viewer { roles } }' })).result;
     expect(result).toEqual({ data: { viewer: { roles: ['INTEGRATOR'] } } });
   });
 });

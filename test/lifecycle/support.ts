@@ -1,8 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { expect, vi } from 'vitest';
+import { wsClient, wsUrl, type WsClose } from '../support/graphql-ws.js';
 import type { TestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
 
 /**
  * The long-running operation a stream test holds open: the contract's `exportEvents` subscription
@@ -18,12 +19,7 @@ export const HAS_EXPORT_EVENTS = existsSync(EVENTS_SDL) && /\bexportEvents\b/.te
  */
 export const WITHIN_MS = 1500;
 
-export interface Closed {
-  code: number;
-  reason: string;
-  /** Date.now() when the client saw the close. */
-  at: number;
-}
+export type Closed = WsClose;
 
 export interface Stream {
   client: Client;
@@ -39,13 +35,11 @@ export interface Stream {
   dispose(): Promise<void>;
 }
 
-const wsUrl = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/graphql`;
-
 /**
  * Connects with these `connection_init` params (no retries) and, when accepted, starts the long
  * operation (unless `subscribe` is false: for callers that may not subscribe, such as a VIEWER).
- * Resolves once the server acknowledged the connection and the subscription is running, or once
- * the connection was refused (then `closed` is already settled).
+ * Resolves once the server acknowledged the connection and started the subscription's stream, or
+ * once the connection was refused (then `closed` is already settled).
  */
 export async function openStream(
   server: TestServer,
@@ -56,20 +50,13 @@ export async function openStream(
   const closed = new Promise<Closed>((resolve) => (settleClosed = resolve));
   let acknowledged!: () => void;
   const connected = new Promise<void>((resolve) => (acknowledged = resolve));
-  const client = createClient({
-    url: wsUrl(server.url),
-    webSocketImpl: WebSocket,
+  const { client, closes } = wsClient(wsUrl(server.url), {
     connectionParams,
     lazy: false,
-    retryAttempts: 0,
-    shouldRetry: () => false,
     onNonLazyError: () => {},
     on: {
       connected: () => acknowledged(),
-      closed: (event) => {
-        const { code, reason } = event as { code: number; reason: unknown };
-        settleClosed({ code, reason: String(reason), at: Date.now() });
-      },
+      closed: () => settleClosed(closes.at(-1)!),
     },
   });
   const stream: Stream = {
@@ -86,6 +73,8 @@ export async function openStream(
   const refused = await Promise.race([connected.then(() => false), closed.then(() => true)]);
   if (refused || !HAS_EXPORT_EVENTS || !subscribe) return stream;
   stream.subscribed = true;
+  const feed = server.app.services.exportFeed;
+  const before = feed.started();
   client.subscribe(
     {
       query: 'subscription ($after: String) { exportEvents(after: $after) { id cursor type subject } }',
@@ -97,8 +86,8 @@ export async function openStream(
       complete: () => (stream.sinkError ??= 'completed'),
     },
   );
-  // The server has no "subscribed" message: give it time to start, then make sure it did not refuse.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // graphql-ws has no "subscribed" message: wait for the server's feed to start this stream.
+  await until(() => feed.started() > before || stream.sinkError !== undefined, 'the stream to start');
   expect(stream.sinkError).toBeUndefined();
   return stream;
 }
@@ -168,21 +157,4 @@ export async function revokeKey(server: TestServer, id: string): Promise<void> {
     tenant: 'texas',
   });
   expect(response.errors).toBeUndefined();
-}
-
-/** Runs one query over an open connection: its first result. */
-export function queryOver(client: Client, query: string): Promise<{ data?: unknown; errors?: unknown }> {
-  return new Promise((resolve, reject) => {
-    const stop = client.subscribe(
-      { query },
-      {
-        next: (result) => {
-          resolve(result as { data?: unknown; errors?: unknown });
-          stop();
-        },
-        error: reject,
-        complete: () => {},
-      },
-    );
-  });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PLANS } from '../../src/limits/plans.js';
-import { until } from '../events/support.js';
+import { until } from '../support/wait.js';
 import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 
 /**

@@ -1,47 +1,22 @@
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PLANS } from '../../src/limits/plans.js';
-import { tenantIdOf, until } from '../events/support.js';
-import { wsUrl } from '../server/helpers.js';
+import { tenantIdOf } from '../events/support.js';
+import { until } from '../support/wait.js';
+import { collect, wsClient, wsUrl } from '../support/graphql-ws.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 const FRANK = 'frank@example.com'; // texas integrator: may subscribe to exportEvents
 const ALICE = 'alice@example.com'; // texas admin
 const SUBSCRIPTION = 'subscription { exportEvents { type subject } }';
 
-interface Stream {
-  events: Array<{ type: string }>;
-  errors: Array<{ extensions?: { code?: string }; message: string }>;
-  stop: () => void;
-}
-
-function subscribe(client: Client): Stream {
-  const stream: Stream = { events: [], errors: [], stop: () => {} };
-  stream.stop = client.subscribe<{ exportEvents: { type: string } }>(
-    { query: SUBSCRIPTION },
-    {
-      next: (result) => {
-        if (result.data) stream.events.push(result.data.exportEvents);
-      },
-      error: (error) => {
-        if (Array.isArray(error)) stream.errors.push(...error);
-      },
-      complete: () => {},
-    },
-  );
-  return stream;
-}
+const subscribe = (client: Client) =>
+  collect(client, { query: SUBSCRIPTION }, (data) => (data as { exportEvents: { type: string } }).exportEvents);
 
 const clients: Client[] = [];
 async function connect(server: TestServer, email: string): Promise<Client> {
   const token = await server.token(email);
-  const client = createClient({
-    url: wsUrl(server.url),
-    webSocketImpl: WebSocket,
-    retryAttempts: 0,
-    connectionParams: { authorization: `Bearer ${token}` },
-  });
+  const { client } = wsClient(wsUrl(server.url), { connectionParams: { authorization: `Bearer ${token}` } });
   clients.push(client);
   return client;
 }
@@ -79,7 +54,7 @@ describe('a flood of subscriptions on one connection', () => {
     });
     expect(query).toEqual({ data: { viewer: { roles: ['INTEGRATOR'] } } });
     await createPark(server);
-    await until(() => live.every((stream) => stream.events.length === 1), 'the event on every live stream');
+    await until(() => live.every((stream) => stream.values.length === 1), 'the event on every live stream');
 
     // A stream that ends frees its place.
     live[0]!.stop();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../events/support.js';
+import { until } from '../support/wait.js';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
 
 const ERIN = 'erin@example.com'; // texas analyst

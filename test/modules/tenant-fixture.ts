@@ -1,10 +1,9 @@
 import { expect } from 'vitest';
-import { connectDatabase, type Database } from '../../src/data/database.js';
+import type { Database } from '../../src/data/database.js';
 import { newId } from '../../src/data/ids.js';
-import { collections } from '../../src/modules/application.js';
 import type { TenantDb } from '../../src/data/tenant-db.js';
 import { AppError } from '../../src/errors.js';
-import { startTestMongo, uniqueDbName } from '../support/mongo.js';
+import { startTestDatabase } from '../support/database.js';
 
 export interface TenantFixture {
   database: Database;
@@ -18,24 +17,14 @@ export interface TenantFixture {
 
 /** A fresh database on the test server with two tenants, counting the commands the driver sends. */
 export async function openTenantFixture(): Promise<TenantFixture> {
-  const mongo = await startTestMongo();
-  const commands: string[] = [];
-  const database = await connectDatabase({
-    uri: mongo.uri,
-    dbName: uniqueDbName('modules'),
-    collections,
-    onCommand: (name) => commands.push(name),
-  });
+  const { database, commands, stop } = await startTestDatabase('modules');
   await database.ensureIndexes();
   return {
     database,
     tenantA: database.forTenant(newId()),
     tenantB: database.forTenant(newId()),
     commands,
-    async close() {
-      await database.close();
-      await mongo.stop();
-    },
+    close: stop,
   };
 }
 

@@ -7,7 +7,7 @@ import { loadOrCreateDevIssuer, type DevIssuer } from '../../src/auth/dev-issuer
 import { loadConfig } from '../../src/config.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { startApp, type RunningApp } from '../../src/server/app.js';
-import { expectNoLeak } from './helpers.js';
+import { expectNoLeak } from '../support/leaks.js';
 
 /**
  * The database stops while requests are being served, then comes back on the same port: every

@@ -10,7 +10,7 @@ import { loadOrCreateDevIssuer } from '../../src/auth/dev-issuer.js';
 import { loadConfig } from '../../src/config.js';
 import { startApp, type RunningApp } from '../../src/server/app.js';
 import { startTestMongo, uniqueDbName, type TestMongo } from '../support/mongo.js';
-import { runOnce, wsClient, wsUrl } from './helpers.js';
+import { runOnce, wsClient, wsUrl } from '../support/graphql-ws.js';
 
 /**
  * A graceful shutdown (RunningApp.stop, what SIGTERM runs) under traffic on keep-alive connections: no

@@ -1,7 +1,9 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, startTestServer, type GraphQLResponse, type TestServer } from '../support/server.js';
-import { closeCode, expectNoLeak, runOnce, scrape, metricValue, wsClient, wsUrl } from './helpers.js';
+import { closeCode, runOnce, wsClient, wsUrl } from '../support/graphql-ws.js';
+import { scrape, metricValue } from '../support/metrics.js';
+import { expectNoLeak } from '../support/leaks.js';
 
 /** GATEWAY_SECRET (CONTRACT.md section 8): only requests carrying it in Router-Authorization are served. */
 const SECRET = 'router-to-subgraph-secret-0123456789';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ALIASES, MAX_DEPTH, MAX_DIRECTIVES, MAX_TOKENS } from '../../src/limits/query-limits.js';
 import { codes, startTestServer, type GraphQLResponse, type TestServer } from '../support/server.js';
-import { expectNoLeak } from './helpers.js';
+import { expectNoLeak } from '../support/leaks.js';
 
 /** GraphQL over HTTP as CONTRACT.md section 2 promises it, against a real server. */
 let server: TestServer;

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
-import { expectNoLeak, runOnce, wsClient } from './helpers.js';
+import { runOnce, wsClient } from '../support/graphql-ws.js';
+import { expectNoLeak } from '../support/leaks.js';
 
 /**
  * A server configured as in production: NODE_ENV=production and a real identity provider (a JWKS on

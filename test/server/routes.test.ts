@@ -2,7 +2,9 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
-import { expectNoLeak, runOnce, scrape, metricValue, wsClient, wsErrorCodes, wsUrl } from './helpers.js';
+import { runOnce, wsClient, wsErrorCodes, wsUrl } from '../support/graphql-ws.js';
+import { scrape, metricValue } from '../support/metrics.js';
+import { expectNoLeak } from '../support/leaks.js';
 
 /** The operator's routes of CONTRACT.md section 2: health, readiness, metrics and the dev JWKS. */
 let server: TestServer;

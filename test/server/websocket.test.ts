@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ALIASES, MAX_TOKENS } from '../../src/limits/query-limits.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { closeCode, expectNoLeak, runOnce, wsClient, wsErrorCodes, wsUrl } from './helpers.js';
+import { closeCode, runOnce, wsClient, wsErrorCodes, wsUrl } from '../support/graphql-ws.js';
+import { expectNoLeak } from '../support/leaks.js';
 
 /** graphql-transport-ws on /graphql (CONTRACT.md section 2), with the graphql-ws client and `ws`. */
 let server: TestServer;

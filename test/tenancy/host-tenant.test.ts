@@ -1,8 +1,8 @@
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { TenantHostPattern } from '../../src/tenancy/host-pattern.js';
+import { closeCode, runOnce, wsClient, wsUrl } from '../support/graphql-ws.js';
 import { rawCodes, rawPost } from '../support/raw-http.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -93,32 +93,21 @@ describe('the Host names the active tenant', () => {
   });
 
   it('over WebSocket, from the upgrade request’s Host', async () => {
-    const viewerOver = (host: string) =>
-      new Promise<{ tenant?: string; closed?: number }>((resolve) => {
-        class HostSocket extends WebSocket {
-          constructor(url: string, protocols: string[]) {
-            super(url, protocols, { headers: { host } });
-          }
+    const viewerOver = async (host: string): Promise<{ tenant?: string; closed?: number }> => {
+      class HostSocket extends WebSocket {
+        constructor(url: string, protocols: string[]) {
+          super(url, protocols, { headers: { host } });
         }
-        const client = createClient({
-          url: `${server.url.replace(/^http/, 'ws')}/graphql`,
-          webSocketImpl: HostSocket,
-          connectionParams: { authorization: alice },
-          retryAttempts: 0,
-          on: { closed: (event) => resolve({ closed: (event as { code: number }).code }) },
-        });
-        client.subscribe(
-          { query: VIEWER },
-          {
-            next: (result) => {
-              resolve({ tenant: (result.data as { viewer: { tenant: { slug: string } } }).viewer.tenant.slug });
-              void client.dispose();
-            },
-            error: () => {},
-            complete: () => {},
-          },
-        );
+      }
+      const { client } = wsClient(wsUrl(server.url), {
+        webSocketImpl: HostSocket,
+        connectionParams: { authorization: alice },
       });
+      const { result, error } = await runOnce(client, { query: VIEWER });
+      await client.dispose();
+      if (result) return { tenant: (result.data as { viewer: { tenant: { slug: string } } }).viewer.tenant.slug };
+      return { closed: closeCode(error) };
+    };
     expect(await viewerOver('washington.api.example.test')).toEqual({ tenant: 'washington' });
     expect(await viewerOver('colorado.api.example.test')).toEqual({ closed: 4403 });
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IdentityDirectory, type IdentityNotice } from '../../src/tenancy/identity-directory.js';
 import type { MembershipDocument } from '../../src/tenancy/identity-documents.js';
-import { startTestDatabase, type TestDatabase } from '../data/test-database.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
  * IdentityDirectory.applyChange: a committed change (from the identity feed) forgets exactly what

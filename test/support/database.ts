@@ -1,6 +1,6 @@
 import { connectDatabase, type Database } from '../../src/data/database.js';
 import { collections } from '../../src/modules/application.js';
-import { startTestMongo, uniqueDbName, type TestMongo } from '../support/mongo.js';
+import { startTestMongo, uniqueDbName, type TestMongo } from './mongo.js';
 
 export interface TestDatabase {
   database: Database;
@@ -12,9 +12,9 @@ export interface TestDatabase {
 }
 
 /** A Database on a fresh database name of the test server, recording the commands it sends. */
-export async function startTestDatabase(): Promise<TestDatabase> {
+export async function startTestDatabase(prefix = 'data'): Promise<TestDatabase> {
   const mongo = await startTestMongo();
-  const dbName = uniqueDbName('data');
+  const dbName = uniqueDbName(prefix);
   const commands: string[] = [];
   const database = await connectDatabase({
     uri: mongo.uri,
