@@ -27,6 +27,8 @@ export class Session {
   transaction: Transaction | undefined;
   /** The reply to the latest retryable write, returned again when the driver retries it. */
   lastRetryableWrite: { txnNumber: number; reply: Document } | undefined;
+  /** When a command last used the session. */
+  lastUse = new Date();
 
   constructor(lsid: Document) {
     this.lsid = lsid;
@@ -137,6 +139,7 @@ export class TransactionRegistry {
   forCommand(command: Document, commandName: string, snapshot: number): CommandSession {
     if (!isPlainObject(command.lsid)) return {};
     const session = this.session(command.lsid);
+    session.lastUse = new Date();
     const txnNumber = command.txnNumber === undefined ? undefined : numericValue(command.txnNumber);
     if (txnNumber === undefined) return { session };
     if (command.autocommit !== false) {
@@ -161,6 +164,11 @@ export class TransactionRegistry {
     }
     transaction.touch();
     return { session, transaction };
+  }
+
+  /** The sessions commands have used (and not ended), for $listLocalSessions. */
+  localSessions(): Session[] {
+    return [...this.sessions.values()];
   }
 
   /** The transaction each session committed last, when nothing newer ran on it, for a snapshot. */

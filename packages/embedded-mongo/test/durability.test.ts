@@ -167,8 +167,11 @@ describe('durability in a data directory', () => {
     await resumed.close();
   });
 
-  it('replays DDL change events, pre-images and collection UUIDs as they were first reported', async () => {
-    const first = await start();
+  it.each<[string, EmbeddedMongoOptions]>([
+    ['the journal', {}],
+    ['a snapshot and the journal', { snapshotAfterBytes: 1 }],
+  ])('restores DDL change events, pre-images and collection UUIDs as first reported (from %s)', async (_, options) => {
+    const first = await start(options);
     const db = first.client.db('feed');
     await db.createCollection('ddl', { changeStreamPreAndPostImages: { enabled: true } });
     const stream = db.watch([], {
@@ -186,6 +189,7 @@ describe('durability in a data directory', () => {
     await stop(first.server, first.client);
 
     const second = await start();
+    if (options.snapshotAfterBytes) expect(second.server.recovery?.snapshotLsn).toBeGreaterThan(0);
     const resumed = second.client.db('feed').watch([], {
       showExpandedEvents: true,
       fullDocumentBeforeChange: 'required',

@@ -112,6 +112,23 @@ describe('let variables', () => {
     await items.deleteMany(wanted, { let: { wanted: 'L' } });
     expect(await items.countDocuments()).toBe(1);
   });
+
+  it('are expressions, evaluated once for the command', async () => {
+    const items = coll('fid_let_expressions');
+    await items.insertMany([{ _id: 1 }, { _id: 2 }]);
+    const variables = { literal: { $literal: '$not.a.path' }, sum: { $add: [1, 2] }, random: { $rand: {} } };
+    const projected = await items
+      .aggregate([{ $project: { literal: '$$literal', sum: '$$sum', random: '$$random' } }], { let: variables })
+      .toArray();
+    expect(projected.map(({ literal, sum }) => ({ literal, sum }))).toEqual([
+      { literal: '$not.a.path', sum: 3 },
+      { literal: '$not.a.path', sum: 3 },
+    ]);
+    expect(typeof projected[0]?.random).toBe('number');
+    expect(projected[1]?.random).toBe(projected[0]?.random);
+    await items.updateMany({}, [{ $set: { stored: '$$literal' } }], { let: variables });
+    expect(await items.distinct('stored')).toEqual(['$not.a.path']);
+  });
 });
 
 describe('collation', () => {
@@ -190,6 +207,16 @@ describe('renameCollection and collMod', () => {
 });
 
 describe('$out and $merge', () => {
+  it('refuse a linearizable read concern, writing nothing', async () => {
+    const source = coll('fid_out_linearizable');
+    await source.insertOne({ _id: 1 });
+    const error = await serverError(
+      source.aggregate([{ $out: 'fid_out_linearizable_target' }], { readConcern: { level: 'linearizable' } }).toArray(),
+    );
+    expect(error.code).toBe(72);
+    expect(await coll('fid_out_linearizable_target').countDocuments()).toBe(0);
+  });
+
   it('$out replaces the target collection with the results', async () => {
     const source = coll('fid_out_source');
     await source.insertMany([
@@ -234,5 +261,29 @@ describe('$out and $merge', () => {
         .toArray(),
     );
     expect(error.code).toBe(40601);
+  });
+});
+
+describe('$listLocalSessions', () => {
+  it("lists the sessions the server has seen, this client's among them, as { _id: { id, uid }, lastUse }", async () => {
+    const session = mongo.client.startSession();
+    await mongo.db.command({ ping: 1 }, { session });
+    const sessions = await mongo.client
+      .db('admin')
+      .aggregate([{ $listLocalSessions: {} }, { $match: { '_id.id': session.id?.id } }])
+      .toArray();
+    await session.endSession();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]?._id.uid.buffer.length).toBe(32);
+    expect(sessions[0]?.lastUse).toBeInstanceOf(Date);
+  });
+
+  it('runs only as a database aggregate', async () => {
+    const error = await serverError(
+      coll('fid_sessions')
+        .aggregate([{ $listLocalSessions: {} }])
+        .toArray(),
+    );
+    expect(error.code).toBe(73);
   });
 });

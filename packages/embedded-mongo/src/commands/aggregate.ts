@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
+import { Binary } from 'bson';
 import type { Document } from 'bson';
 import { openChangeStream } from '../change-streams/open.js';
 import { ArrayCursor, serveBatch } from '../cursors.js';
 import { CommandError, ErrorCode } from '../errors.js';
 import { runPipeline } from '../query/mingo.js';
+import { isPlainObject } from '../values/kinds.js';
 import { restoreTypes, toView } from '../values/view.js';
 import { documentArray, optionalDocument, optionalNumber, rejectCollation } from './arguments.js';
 import { OUTPUT_STAGES, writeOutput } from './aggregate-output.js';
@@ -47,19 +50,27 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
   }
   const last = pipeline.at(-1);
   const output = last && OUTPUT_STAGES.has(stageName(last)) ? last : undefined;
+  if (output && (command.readConcern as Document | undefined)?.level === 'linearizable') {
+    throw new CommandError(
+      ErrorCode.InvalidOptions,
+      `${stageName(output)} cannot be used with a 'linearizable' read concern level`,
+    );
+  }
   if (coll === undefined && target !== 1) {
     throw new CommandError(
       ErrorCode.InvalidNamespace,
       "Invalid value for 'aggregate': it must be a collection name or 1",
     );
   }
+  const sessions = first && stageName(first) === '$listLocalSessions' ? localSessions(first, coll, context) : undefined;
   // A leading $match selects the input through the planner, so it can use indexes.
   const leadingMatch = first && stageName(first) === '$match' ? (first.$match as Document) : undefined;
   const input =
-    coll === undefined
+    sessions ??
+    (coll === undefined
       ? []
-      : context.data.find(context.db, coll, toView(leadingMatch ?? {})).map((record) => record.view);
-  const stages = (leadingMatch ? rest : pipeline).slice(0, output ? -1 : undefined);
+      : context.data.find(context.db, coll, toView(leadingMatch ?? {})).map((record) => record.view));
+  const stages = (leadingMatch || sessions ? rest : pipeline).slice(0, output ? -1 : undefined);
   const results = runPipeline(input, toView(stages), context.data.resolver(context.db), context.data.variables).map(
     restoreTypes,
   );
@@ -69,6 +80,24 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
   }
   const cursor = new ArrayCursor(`${context.db}.${coll ?? '$cmd.aggregate'}`, results);
   return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
+}
+
+/** Without authentication every session belongs to the same (unnamed) user: the SHA-256 of no name. */
+const NO_USER = new Binary(createHash('sha256').update('').digest());
+
+/**
+ * $listLocalSessions, first stage of a database's `aggregate: 1`: one document per session this
+ * server has seen (all of them: there is a single user), as `{ _id: { id, uid }, lastUse }`.
+ */
+function localSessions(stage: Document, coll: string | undefined, context: CommandContext): Document[] {
+  if (coll !== undefined) {
+    throw new CommandError(ErrorCode.InvalidNamespace, '$listLocalSessions must be run with {aggregate: 1}');
+  }
+  if (!isPlainObject(stage.$listLocalSessions))
+    throw new CommandError(ErrorCode.TypeMismatch, '$listLocalSessions must take an object as its argument');
+  return context.engine.transactions
+    .localSessions()
+    .map((session) => toView({ _id: { id: session.lsid.id, uid: NO_USER }, lastUse: session.lastUse }));
 }
 
 export const aggregateCommands: CommandTable = { aggregate };

@@ -10,6 +10,7 @@ import { aggregateCommands } from './aggregate.js';
 import type { CommandTable, ConnectionInfo } from './context.js';
 import { failPointCommands } from './fail-point.js';
 import { findAndModifyCommands } from './find-and-modify.js';
+import { evaluateVariables } from '../query/mingo.js';
 import { isPlainObject } from '../values/kinds.js';
 import { toView } from '../values/view.js';
 import { handshakeCommands, topologyVersion } from './handshake.js';
@@ -92,7 +93,8 @@ export async function runCommand(
         connection,
         injectedError(fault, isRetryableWrite(name, session), topologyVersion(engine)),
       );
-    const data = new DataAccess(engine, transaction, isPlainObject(command.let) ? toView(command.let) : undefined);
+    const variables = isPlainObject(command.let) ? evaluateVariables(toView(command.let)) : undefined;
+    const data = new DataAccess(engine, transaction, variables);
     const run = () => handler(command, { engine, db, data, session: session.session, transaction, connection });
     const { retryableTxnNumber } = session;
     const lsid = session.session?.lsid;

@@ -146,6 +146,15 @@ export function compilePipeline(
   return (views) => withQueryErrors(() => aggregator.run(views.map(copyView)));
 }
 
+/**
+ * The values of a command's `let` variables (view form): each is an expression, evaluated once for
+ * the whole command ({ $literal: '$x' } is the string '$x', { $rand: {} } one number).
+ */
+export function evaluateVariables(spec: Document): Document {
+  const [values] = runPipeline([{}], [{ $replaceWith: spec }]);
+  return values ?? {};
+}
+
 /** Orders views by a sort specification; $sort only reorders, so the very same view objects come back. */
 export function sortViews(views: Document[], sort: Document): Document[] {
   return withQueryErrors(() => new Aggregator([{ $sort: sort }], mingoOptions()).run(views));
