@@ -27,7 +27,8 @@ export async function operatorContext(
   if (credential.kind !== 'jwt') throw forbidden('The operator API takes an operator’s own token, not an API key');
   const { principal } = await services.authenticator.authenticate(credential, { enroll: false });
   if (principal.kind !== 'user') throw forbidden('Operators only');
-  const user = await services.identity.userBySubject(principal.subject);
+  const users = await services.identity.usersBySubject(principal.subject);
+  const user = users?.find((candidate) => candidate._id === principal.userId);
   if (!user || !isOperator(user)) throw forbidden('Operators only');
   return { actor: user.email, console: operations };
 }

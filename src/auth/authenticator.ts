@@ -41,11 +41,9 @@ export class Authenticator {
 
   async #user(token: string, enroll: boolean): Promise<Authentication> {
     const verified = await this.jwt.verify(token);
-    const known = await this.identity.userBySubject(verified.subject);
+    const known = await this.identity.userByIdentity(verified.issuer, verified.subject);
     if (!known && !enroll) throw unauthenticated('Unknown user');
     const user = known ?? (await this.identity.enroll(verified));
-    // Users stored without an issuer (the demo users) are known by their subject alone.
-    if (user.issuer !== undefined && user.issuer !== verified.issuer) throw unauthenticated('Unknown user');
     const principal: UserPrincipal = {
       kind: 'user',
       userId: user._id,

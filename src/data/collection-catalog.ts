@@ -21,6 +21,12 @@ export interface CollectionDeclaration {
   name: string;
   owner: CollectionOwner;
   indexes: readonly IndexDeclaration[];
+  /**
+   * Indexes an earlier version declared and that must go (a unique index whose identity changed, say):
+   * dropped by ensureIndexes once the declared indexes exist, so a uniqueness rule is never absent
+   * while it is replaced by its successor.
+   */
+  retiredIndexes?: readonly { key: Readonly<Record<string, 1 | -1>> }[];
 }
 
 /** An index with the collection it belongs to. */
@@ -44,10 +50,11 @@ const COLLECTION_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 export class CollectionCatalog {
   readonly #owners = new Map<string, CollectionOwner>();
   readonly #indexes: CatalogIndex[] = [];
+  readonly #retired: { collection: string; key: Readonly<Record<string, 1 | -1>> }[] = [];
 
   constructor(declarations: Iterable<CollectionDeclaration>) {
     for (const declaration of declarations) {
-      const { name, owner, indexes } = declaration;
+      const { name, owner, indexes, retiredIndexes = [] } = declaration;
       if (!COLLECTION_NAME.test(name)) throw new Error(`Collection name ${JSON.stringify(name)} is not a plain name`);
       if (this.#owners.has(name)) throw new Error(`Collection ${name} is declared twice`);
       this.#owners.set(name, owner);
@@ -61,6 +68,7 @@ export class CollectionCatalog {
         }
         this.#indexes.push({ collection: name, ...index });
       }
+      for (const retired of retiredIndexes) this.#retired.push({ collection: name, key: retired.key });
     }
   }
 
@@ -79,6 +87,11 @@ export class CollectionCatalog {
 
   get indexes(): readonly CatalogIndex[] {
     return this.#indexes;
+  }
+
+  /** The indexes to drop once the declared ones exist (CollectionDeclaration.retiredIndexes). */
+  get retiredIndexes(): readonly { collection: string; key: Readonly<Record<string, 1 | -1>> }[] {
+    return this.#retired;
   }
 
   /** Refuses a name that is not a collection of `owner` (a bug, and loud). */

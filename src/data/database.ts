@@ -109,7 +109,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
         return false;
       }
     },
-    ensureIndexes: () => ensureIndexes(connection.db, collections.indexes, { eventRetentionSeconds }),
+    ensureIndexes: () => ensureIndexes(connection.db, collections, { eventRetentionSeconds }),
     watchEvents: (handlers, feedOptions) => watchEvents(own, handlers, feedOptions),
     startEventSequencer: (sequencerOptions) => startEventSequencer({ ...own, ...sequencerOptions }),
     watchIdentity: (onChange, feedOptions) => watchIdentityChanges(own, onChange, feedOptions),

@@ -28,7 +28,8 @@ const ATTRIBUTION_ENTRIES = 100_000;
  * own instance does not wait for the stream. The TTL is only the fallback while the stream is down.
  */
 export class IdentityDirectory {
-  readonly #users: IdentityCache<UserDocument>;
+  /** Users by subject: usually one, one per issuer when two providers use the same `sub`. */
+  readonly #users: IdentityCache<UserDocument[]>;
   readonly #memberships: IdentityCache<MembershipDocument[]>;
   readonly #tenants: IdentityCache<TenantDocument>;
   readonly #apiKeys: IdentityCache<ApiKeyDocument>;
@@ -48,11 +49,22 @@ export class IdentityDirectory {
     this.#apiKeys = new IdentityCache(ttlMs);
   }
 
-  userBySubject(subject: string): Promise<UserDocument | null> {
+  /**
+   * The user of a token's `iss` and `sub`: a user is one identity provider's subject, so the same
+   * `sub` from two issuers names two users. A user stored without an issuer (the demo users) is
+   * known by its subject alone, and answers for any issuer that has no user of that subject.
+   */
+  async userByIdentity(issuer: string, subject: string): Promise<UserDocument | null> {
+    const users = (await this.usersBySubject(subject)) ?? [];
+    return users.find((user) => user.issuer === issuer) ?? users.find((user) => user.issuer === undefined) ?? null;
+  }
+
+  /** Every user of this subject, whatever their issuer (cached by subject; null for none). */
+  usersBySubject(subject: string): Promise<UserDocument[] | null> {
     return this.#users.get(subject, async () => {
-      const user = await this.database.platform.collection<UserDocument>('users').findOne({ subject });
-      if (user) this.#userSubjects.set(user._id, user.subject);
-      return user;
+      const users = await this.database.platform.collection<UserDocument>('users').find({ subject });
+      for (const user of users) this.#userSubjects.set(user._id, user.subject);
+      return users.length === 0 ? null : users;
     });
   }
 

@@ -6,7 +6,8 @@ import type { UserDocument } from './identity-documents.js';
 import { acceptInvitations } from './invitations.js';
 
 /**
- * The user of a verified token seen for the first time (just in time: nothing is provisioned ahead).
+ * The user of a verified token seen for the first time (just in time: nothing is provisioned ahead),
+ * keyed by the token's `iss` and `sub` together: the same `sub` from another issuer is another user.
  * Only a token whose provider vouches for the address (`email_verified: true`) creates a user: the
  * address is unique across the platform and invitations are addressed to it, so an unverified claim
  * would let anyone take an address before its owner does, and receive what is sent to it. An address
@@ -21,13 +22,13 @@ export async function enrollUser(platform: PlatformDb, token: VerifiedToken, now
   let user: UserDocument;
   try {
     user = await users.upsertOne(
-      { subject: token.subject },
-      { $setOnInsert: { issuer: token.issuer, email, activeTenantId: null, createdAt: now } },
+      { issuer: token.issuer, subject: token.subject },
+      { $setOnInsert: { email, activeTenantId: null, createdAt: now } },
     );
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     // A concurrent first request created the same user, or the address belongs to another sign-in.
-    const created = await users.findOne({ subject: token.subject });
+    const created = await users.findOne({ issuer: token.issuer, subject: token.subject });
     if (created) return created;
     throw unauthenticated('This email address belongs to another user');
   }

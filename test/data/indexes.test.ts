@@ -43,7 +43,7 @@ describe('the indexes the modules declare', () => {
         'invitations:email,tenantId',
         'idempotencyKeys:tenantId,credential,key',
         'users:email',
-        'users:subject',
+        'users:subject,issuer',
       ].sort(),
     );
   });

@@ -48,8 +48,8 @@ beforeEach(async () => {
   notices = [];
   directory.onChange((notice) => notices.push(notice));
   // Warm the caches.
-  await directory.userBySubject('frank');
-  await directory.userBySubject('dave');
+  await directory.usersBySubject('frank');
+  await directory.usersBySubject('dave');
   await directory.membershipsOfUser('aaaaaaaaaaaaaaaaaaaaaaa1');
   await directory.membershipsOfUser('aaaaaaaaaaaaaaaaaaaaaaa2');
   fixture.commands.length = 0;
@@ -96,8 +96,8 @@ describe('applyChange', () => {
   it('a deleted user (only its id) forgets that user by the subject it was read with', async () => {
     directory.applyChange({ kind: 'user', userId: 'aaaaaaaaaaaaaaaaaaaaaaa1', subject: null });
     expect(notices).toEqual([{ kind: 'user', userId: 'aaaaaaaaaaaaaaaaaaaaaaa1' }]);
-    expect(await reads(() => directory.userBySubject('frank'))).toBe(1);
-    expect(await reads(() => directory.userBySubject('dave'))).toBe(0);
+    expect(await reads(() => directory.usersBySubject('frank'))).toBe(1);
+    expect(await reads(() => directory.usersBySubject('dave'))).toBe(0);
   });
 
   it('an API key change forgets that key; a reset forgets everything and concerns everyone', async () => {
@@ -105,7 +105,7 @@ describe('applyChange', () => {
     expect(notices).toEqual([{ kind: 'apiKey', keyId: 'dddddddddddddddddddddddd' }]);
     directory.applyChange({ kind: 'reset' });
     expect(notices.at(-1)).toEqual({ kind: 'everyone' });
-    expect(await reads(() => directory.userBySubject('dave'))).toBe(1);
+    expect(await reads(() => directory.usersBySubject('dave'))).toBe(1);
     expect(await reads(() => directory.membershipsOfUser('aaaaaaaaaaaaaaaaaaaaaaa2'))).toBe(1);
   });
 

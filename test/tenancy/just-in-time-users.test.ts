@@ -1,13 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, startTestServer, type TestServer } from '../support/server.js';
+import { codes, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 
 /** CONTRACT.md section 10: the first verified request of a new `iss`+`sub` creates its user. */
 let server: TestServer;
+/**
+ * A second instance on the same database trusting another identity provider: its issuer signs with
+ * the dev issuer's key (published by the first instance's JWKS), under another `iss`.
+ */
+let otherProvider: TestServer;
+const OTHER_ISSUER = 'https://other-idp.example/';
 
 beforeAll(async () => {
   server = await startTestServer();
+  otherProvider = await startPeerServer(server, {
+    AUTH_JWKS_URL: `${server.url}/.well-known/jwks.json`,
+    AUTH_ISSUER: OTHER_ISSUER,
+    AUTH_AUDIENCE: server.issuer.audience,
+  });
 });
 afterAll(async () => {
+  await otherProvider?.stop();
   await server?.stop();
 });
 
@@ -75,6 +87,54 @@ describe('users just in time', () => {
     expect(await usersWith({ subject: 'idp|impostor' })).toEqual([]);
     const alice = await server.as<{ viewer: { roles: string[] } }>('alice@example.com', VIEWER);
     expect(alice.data!.viewer.roles).toEqual(['ADMIN']);
+  });
+
+  it("the same sub from two issuers is two users, and neither sees the other's memberships", async () => {
+    const sub = 'shared|4242';
+    const fromDev = await tokenWith({ sub, email: 'first-provider@example.com', email_verified: true });
+    const fromOther = await server.signRaw({
+      iss: OTHER_ISSUER,
+      aud: server.issuer.audience,
+      exp: Math.floor(Date.now() / 1000) + 600,
+      sub,
+      email: 'other-provider@example.com',
+      email_verified: true,
+    });
+    type Viewer = { viewer: { user: { id: string; email: string }; memberships: Array<{ tenant: { slug: string } }> } };
+    const first = await server.gql<Viewer>(VIEWER, { auth: fromDev });
+    expect(first.errors).toBeUndefined();
+    // Alice (texas ADMIN) invites the first provider's user: a membership at once.
+    const invited = await server.as(
+      'alice@example.com',
+      'mutation($e: String!) { inviteMember(email: $e, roles: [EDITOR]) { email } }',
+      {
+        variables: { e: 'first-provider@example.com' },
+        tenant: 'texas',
+      },
+    );
+    expect(invited.errors).toBeUndefined();
+
+    const second = await otherProvider.gql<Viewer>(VIEWER, { auth: fromOther });
+    expect(second.errors).toBeUndefined();
+    expect(second.data!.viewer.user).toEqual({ id: expect.any(String), email: 'other-provider@example.com' });
+    expect(second.data!.viewer.user.id).not.toBe(first.data!.viewer.user.id);
+    expect(second.data!.viewer.memberships).toEqual([]);
+    const inTexas = await otherProvider.gql('{ parks { nodes { id } } }', {
+      auth: fromOther,
+      headers: { 'x-tenant-id': 'texas' },
+    });
+    expect(codes(inTexas)).toEqual(['FORBIDDEN']);
+
+    const again = await server.gql<Viewer>(VIEWER, { auth: fromDev });
+    expect(again.data!.viewer.user.id).toBe(first.data!.viewer.user.id);
+    expect(again.data!.viewer.memberships).toEqual([{ tenant: { slug: 'texas' } }]);
+    const stored = await usersWith({ subject: sub });
+    expect(stored.map((user) => [user.issuer, user.email]).sort()).toEqual(
+      [
+        [OTHER_ISSUER, 'other-provider@example.com'],
+        [server.issuer.issuer, 'first-provider@example.com'],
+      ].sort(),
+    );
   });
 
   it('an existing user is served whatever the token says of its address now', async () => {

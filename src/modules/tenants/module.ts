@@ -11,10 +11,13 @@ export const tenantsModule = defineModule({
     {
       name: 'users',
       owner: 'platform',
+      // A user is one identity provider's subject: `sub` is unique per issuer only. Subject first, so
+      // that the users of one subject (every issuer's) are one index range.
       indexes: [
-        { key: { subject: 1 }, unique: true },
+        { key: { subject: 1, issuer: 1 }, unique: true },
         { key: { email: 1 }, unique: true },
       ],
+      retiredIndexes: [{ key: { subject: 1 } }],
     },
     { name: 'tenants', owner: 'platform', indexes: [{ key: { slug: 1 }, unique: true }] },
   ],

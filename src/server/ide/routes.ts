@@ -64,7 +64,10 @@ export function ideRoutes({ devIssuer, identity, logger }: IdeOptions): Router {
   if (devIssuer) {
     router.post('/dev/token', express.json({ limit: '1kb' }), async (req, res) => {
       const email: unknown = req.body?.email;
-      const user = typeof email === 'string' && demoUsers.includes(email) ? await identity.userBySubject(email) : null;
+      const user =
+        typeof email === 'string' && demoUsers.includes(email)
+          ? await identity.userByIdentity(devIssuer.issuer, email)
+          : null;
       if (!user) {
         res.status(404).json({ error: `not a seeded demo user: ${JSON.stringify(email ?? null)}` });
         return;
