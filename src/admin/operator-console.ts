@@ -31,10 +31,20 @@ export class OperatorConsole {
   readonly #platform: PlatformDb;
   readonly #catalog: CollectionCatalog;
   readonly #audit: AuditLog;
+  readonly #afterPurge: (tenantId: string) => Promise<void>;
 
-  /** `catalog`: every collection the modules declare (src/modules/application.ts), for the purge. */
-  constructor(database: Database, catalog: CollectionCatalog) {
+  /**
+   * `catalog`: every collection the modules declare (src/modules/application.ts), for the purge;
+   * `afterPurge`: what this process keeps of a tenant in memory and writes in the background (its
+   * rate-limit bucket and usage ledger), forgotten once its documents are deleted.
+   */
+  constructor(
+    database: Database,
+    catalog: CollectionCatalog,
+    afterPurge: (tenantId: string) => Promise<void> = async () => {},
+  ) {
     this.#database = database;
+    this.#afterPurge = afterPurge;
     this.#platform = database.platform;
     this.#catalog = catalog;
     this.#audit = new AuditLog(database.platform);
@@ -141,6 +151,7 @@ export class OperatorConsole {
     if (confirm !== slug) throw badUserInput('confirm', 'must repeat the tenant slug');
     if (!tenant.suspendedAt) throw badUserInput('slug', 'names a tenant that is not suspended: suspend it first');
     const deleted = (await purgeTenantData(this.#database, this.#catalog, tenant._id)).filter((c) => c.deleted > 0);
+    await this.#afterPurge(tenant._id);
     await this.#tenants().deleteOne({ _id: tenant._id });
     const total = deleted.reduce((sum, count) => sum + count.deleted, 0);
     await this.#audit.record({ actor, action: 'purgeTenant', tenant: slug, details: { deleted, total } });

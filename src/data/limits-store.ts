@@ -54,6 +54,10 @@ export interface LimitsStore {
   usage(tenantId: string, from: Date, to: Date): Promise<UsageDocument[]>;
   /** Creates the TTL indexes (the others are declared with the collections, src/modules/limits). */
   ensureIndexes(): Promise<void>;
+  /** Deletes this instance's consumption report of a tenant that is gone (purged). */
+  dropConsumption(instanceId: string, tenantId: string): Promise<void>;
+  /** Deletes the ledger of a tenant that is gone (purged). */
+  dropUsage(tenantId: string): Promise<void>;
 }
 
 /** The usage ledger: one document per tenant and hour; a tenant collection (its documents carry tenantId). */
@@ -111,6 +115,12 @@ export function createLimitsStore(db: Db): LimitsStore {
         },
       }));
       await usage.bulkWrite(operations, { ordered: false });
+    },
+    async dropConsumption(instanceId, tenantId) {
+      await consumption.deleteOne({ _id: `${instanceId}:${tenantId}` });
+    },
+    async dropUsage(tenantId) {
+      await usage.deleteMany({ tenantId });
     },
     async usage(tenantId, from, to) {
       return usage

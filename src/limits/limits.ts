@@ -92,6 +92,15 @@ export class Limits {
     this.usage.start();
   }
 
+  /**
+   * Forgets a purged tenant on this instance: its bucket, its consumption report and its ledger, so that
+   * no background write brings a document of it back after the purge.
+   */
+  async forgetTenant(tenantId: string): Promise<void> {
+    this.limiter.forget(tenantId);
+    await Promise.all([this.#reconciler.forget(tenantId), this.usage.forget(tenantId)]);
+  }
+
   /** Stops it, writing what the ledger still holds. */
   async stop(): Promise<void> {
     await this.#reconciler.stop();

@@ -133,6 +133,11 @@ export class RateLimiter {
     return new Map([...this.#tenants].map(([tenantId, state]) => [tenantId, state.spent]));
   }
 
+  /** Forgets a tenant that is gone (purged): it is reported no more. */
+  forget(tenantId: string): void {
+    this.#tenants.delete(tenantId);
+  }
+
   /** Deducts points other instances admitted for this tenant. */
   charge(tenantId: string, points: number): void {
     const tenant = this.#tenants.get(tenantId);

@@ -53,6 +53,15 @@ export class Reconciler {
     }
   }
 
+  /**
+   * Withdraws this instance's report of a tenant that is gone, once the exchange under way (which may
+   * still carry it) is done; the limiter has forgotten the tenant, so no later exchange reports it.
+   */
+  async forget(tenantId: string): Promise<void> {
+    await this.#running;
+    await this.store.dropConsumption(this.options.instanceId, tenantId);
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);

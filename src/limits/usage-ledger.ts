@@ -58,6 +58,13 @@ export class UsageLedger {
     return this.store.usage(tenantId, hourOf(from), to);
   }
 
+  /** Drops what is counted for a tenant that is gone, and its ledger once the write under way is done. */
+  async forget(tenantId: string): Promise<void> {
+    for (const [key, increment] of this.#pending) if (increment.tenantId === tenantId) this.#pending.delete(key);
+    await this.#flushing;
+    await this.store.dropUsage(tenantId);
+  }
+
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     await this.flush();

@@ -26,7 +26,9 @@ export async function createAdminApi(
   services: Services,
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
 ): Promise<AdminApi> {
-  const operations = new OperatorConsole(services.database, collections);
+  const operations = new OperatorConsole(services.database, collections, (tenantId) =>
+    services.limits.forgetTenant(tenantId),
+  );
   const apollo = new ApolloServer<AdminContext>({
     typeDefs: adminTypeDefs,
     resolvers: adminResolvers,

@@ -177,6 +177,14 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     staging,
     logger,
   };
+  // A tenant purged through another instance (or the command line): this one forgets it too.
+  identity.onChange((notice) => {
+    if (notice.kind !== 'tenant') return;
+    void identity
+      .tenantById(notice.tenantId)
+      .then((tenant) => (tenant === null ? limits.forgetTenant(notice.tenantId) : undefined))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not forget a purged tenant’s limits'));
+  });
 
   const httpServer = createServer();
   const validationRules = queryLimitRules();
