@@ -22,6 +22,7 @@ const USAGE = `usage: npm run -s admin -- <command>
   tenant suspend <slug> --reason <text> | tenant resume <slug>
   tenant plan <slug> <free|standard|enterprise>
   tenant purge <slug> --confirm <slug>   (a suspended tenant only)
+  tenant move <slug> [--database <name>] [--cluster <NAME>]   (neither: the shared database)
   invite <tenant-slug> <email> <ROLE[,ROLE…]>
   audit [--tenant <slug>] [--first <n>]`;
 
@@ -39,6 +40,8 @@ function parse() {
         tenant: { type: 'string' },
         first: { type: 'string' },
         confirm: { type: 'string' },
+        database: { type: 'string' },
+        cluster: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -91,6 +94,13 @@ function operationOf({ positionals: [group, verb, ...rest], values }: ReturnType
       if (values.confirm === undefined) fail('tenant purge needs --confirm <the same slug>');
       return (ops, actor) => ops.purgeTenant(actor, slug!, values.confirm!);
     }
+    case 'tenant move': {
+      const [slug] = args(1);
+      return (ops, actor) =>
+        ops
+          .moveTenant(actor, slug!, { database: values.database ?? null, cluster: values.cluster ?? null })
+          .then(({ tenant, ...move }) => ({ tenant: tenant.slug, ...move }));
+    }
     case 'tenant plan': {
       const [slug, plan] = args(2);
       return (ops, actor) => ops.setTenantPlan(actor, slug!, plan!);
@@ -128,7 +138,12 @@ try {
   fail((error as Error).message);
 }
 const target = await databaseUri(config);
-const database = await connectDatabase({ uri: target.uri, dbName: config.mongodbDb, collections });
+const database = await connectDatabase({
+  uri: target.uri,
+  dbName: config.mongodbDb,
+  collections,
+  clusters: config.clusterUris,
+});
 try {
   await database.ensureIndexes();
   const result = await operation(new OperatorConsole(database, collections), `cli:${userInfo().username}`);

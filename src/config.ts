@@ -22,6 +22,8 @@ export interface Config {
   /** Undefined: start the embedded MongoDB-compatible server. */
   mongodbUri: string | undefined;
   mongodbDb: string;
+  /** The other clusters a tenant's placement may name: `<NAME>` of each `MONGODB_URI_<NAME>` → its URI. */
+  clusterUris: ReadonlyMap<string, string>;
   /** Where the embedded server keeps its data (used only without MONGODB_URI); ':memory:' keeps nothing. */
   embeddedDbDir: string;
   /**
@@ -224,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: values.HOST ?? '127.0.0.1',
     mongodbUri: values.MONGODB_URI,
     mongodbDb: values.MONGODB_DB ?? 'tenantgraph',
+    clusterUris: clusterUris(env),
     embeddedDbDir: values.EMBEDDED_DB_DIR ?? join(values.DATA_DIR ?? '.data', 'db'),
     mongodbTimeoutMs: values.MONGODB_TIMEOUT_MS ?? 5000,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS ?? 10_000,
@@ -275,6 +278,27 @@ function stagingConfig(values: Env): StagingConfig {
     forcePathStyle: values.STAGING_S3_FORCE_PATH_STYLE ?? values.STAGING_S3_ENDPOINT !== undefined,
     credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
   };
+}
+
+const CLUSTER_VARIABLE = /^MONGODB_URI_(.+)$/;
+const MONGODB_URI = /^mongodb(\+srv)?:\/\/\S+$/;
+
+/**
+ * `MONGODB_URI_<NAME>`: another cluster a tenant may be placed on, by its name (`EU`, `ACME_DEDICATED`).
+ * Only the name is ever stored (in the placement registry); the URI, a secret, stays in the environment.
+ */
+function clusterUris(env: NodeJS.ProcessEnv): Map<string, string> {
+  const clusters = new Map<string, string>();
+  for (const [variable, value] of Object.entries(env)) {
+    const name = CLUSTER_VARIABLE.exec(variable)?.[1];
+    if (name === undefined || value === undefined) continue;
+    if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name)) {
+      throw new ConfigError(variable, 'the cluster name must be upper-case letters, digits and _ (at most 32)');
+    }
+    if (!MONGODB_URI.test(value)) throw new ConfigError(variable, 'expected a mongodb:// or mongodb+srv:// URI');
+    clusters.set(name, value);
+  }
+  return clusters;
 }
 
 function authConfig(values: Env): AuthConfig {

@@ -1,6 +1,8 @@
 import type { AuditEntry } from './audit-log.js';
 import type { AdminContext } from './admin-context.js';
 import type { TenantDocument } from '../tenancy/identity-documents.js';
+import { describePlacement, type Placement } from '../data/placement.js';
+import type { MoveReport } from '../data/placement-move.js';
 
 /**
  * The operator API's own schema (`POST /admin/graphql`): never part of the subgraph's SDL, so a
@@ -38,6 +40,37 @@ export const adminTypeDefs = /* GraphQL */ `
     suspendedAt: String
     suspendReason: String
     createdAt: String!
+    placement: Placement!
+  }
+
+  "Where a tenant's data lives: the shared database (both null), a database of its own, or another cluster."
+  type Placement {
+    "The NAME of MONGODB_URI_<NAME>; null: the default cluster."
+    cluster: String
+    "null: the database of MONGODB_DB."
+    database: String
+    "shared, database <name>, or cluster <NAME> [database <name>]."
+    description: String!
+  }
+
+  "Both null: the shared database."
+  input PlacementInput {
+    cluster: String
+    database: String
+  }
+
+  type CollectionCount {
+    collection: String!
+    count: Int!
+  }
+
+  "What a move did: the tenant's documents per collection in its new placement, and how long its writes waited."
+  type TenantMove {
+    tenant: Tenant!
+    from: Placement!
+    to: Placement!
+    copied: [CollectionCount!]!
+    pausedMs: Int!
   }
 
   type Invitation {
@@ -78,6 +111,8 @@ export const adminTypeDefs = /* GraphQL */ `
     setTenantPlan(slug: String!, plan: Plan!): Tenant!
     "Deletes every document of a suspended tenant; \`confirm\` must repeat the slug."
     purgeTenant(slug: String!, confirm: String!): PurgeReport!
+    "Moves the tenant's data to another placement while it is served; its writes wait during the switch."
+    moveTenant(slug: String!, placement: PlacementInput!): TenantMove!
   }
 
   type PurgeCount {
@@ -125,6 +160,8 @@ export const adminResolvers = {
       ctx.console.resumeTenant(ctx.actor, str(args, 'slug')),
     purgeTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
       ctx.console.purgeTenant(ctx.actor, str(args, 'slug'), str(args, 'confirm')),
+    moveTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
+      ctx.console.moveTenant(ctx.actor, str(args, 'slug'), args.placement as { cluster?: string; database?: string }),
     setTenantPlan: (_parent: unknown, args: Args, ctx: AdminContext) =>
       ctx.console.setTenantPlan(ctx.actor, str(args, 'slug'), str(args, 'plan')),
   },
@@ -135,6 +172,13 @@ export const adminResolvers = {
     suspendedAt: (tenant: TenantDocument) => iso(tenant.suspendedAt),
     suspendReason: (tenant: TenantDocument) => tenant.suspendReason ?? null,
     createdAt: (tenant: TenantDocument) => tenant.createdAt.toISOString(),
+    placement: (tenant: TenantDocument, _args: Args, ctx: AdminContext) => ctx.console.placementOf(tenant._id),
+  },
+  Placement: {
+    description: (placement: Placement) => describePlacement(placement),
+  },
+  TenantMove: {
+    copied: (move: MoveReport) => Object.entries(move.copied).map(([collection, count]) => ({ collection, count })),
   },
   AuditEntry: {
     at: (entry: AuditEntry) => entry.at.toISOString(),

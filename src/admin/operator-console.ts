@@ -10,6 +10,9 @@ import { inviteMember, type InvitationOutcome } from '../tenancy/invitations.js'
 import { isPlanName, type PlanName } from '../limits/plans.js';
 import { listOperators, setOperator } from './platform-roles.js';
 import { type PurgeCount, purgeTenantData } from './tenant-purge.js';
+import { describePlacement, type Placement } from '../data/placement.js';
+import { type MoveReport, MoveRefused } from '../data/placement-move.js';
+import { parsePlacement } from './placement-input.js';
 
 /** A tenant slug: one DNS label, so that it can name the tenant in a host name (TENANT_HOST_PATTERN). */
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -156,6 +159,50 @@ export class OperatorConsole {
     const total = deleted.reduce((sum, count) => sum + count.deleted, 0);
     await this.#audit.record({ actor, action: 'purgeTenant', tenant: slug, details: { deleted, total } });
     return { tenant: slug, deleted, total };
+  }
+
+  /** Where the tenant's data is (src/data/placement.ts). */
+  placementOf(tenantId: string): Placement {
+    return this.#database.placementOf(tenantId);
+  }
+
+  /**
+   * Moves a tenant's data to another placement while it is served (src/data/placement-move.ts): reads
+   * go on, writes wait during the switch, ids, cursors and event positions stay valid. Refused, with
+   * nothing changed, for a placement this instance cannot reach or where the tenant is already.
+   */
+  async moveTenant(
+    actor: string,
+    slug: string,
+    input: { database?: string | null; cluster?: string | null },
+  ): Promise<{ tenant: TenantDocument } & MoveReport> {
+    const tenant = await this.#existing(slug);
+    const to = parsePlacement(input);
+    if (!this.#database.knowsCluster(to.cluster)) {
+      throw badUserInput(
+        'placement.cluster',
+        `names no cluster this server knows (MONGODB_URI_${to.cluster} is not set)`,
+      );
+    }
+    let report: MoveReport;
+    try {
+      report = await this.#database.moveTenant(tenant._id, to);
+    } catch (error) {
+      if (error instanceof MoveRefused) throw badUserInput('placement', error.message);
+      throw error;
+    }
+    await this.#audit.record({
+      actor,
+      action: 'moveTenant',
+      tenant: slug,
+      details: {
+        from: describePlacement(report.from),
+        to: describePlacement(report.to),
+        copied: report.copied,
+        pausedMs: report.pausedMs,
+      },
+    });
+    return { tenant, ...report };
   }
 
   async setOperator(actor: string, email: string, operator: boolean) {

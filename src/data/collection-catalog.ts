@@ -27,6 +27,12 @@ export interface CollectionDeclaration {
    * while it is replaced by its successor.
    */
   retiredIndexes?: readonly { key: Readonly<Record<string, 1 | -1>> }[];
+  /**
+   * A tenant collection kept in the shared database whatever the tenant's placement (placement.ts):
+   * one read across tenants (API keys are looked up before their tenant is known) or written by the
+   * platform itself (the usage ledger). A move leaves it where it is.
+   */
+  shared?: true;
 }
 
 /** An index with the collection it belongs to. */
@@ -51,6 +57,7 @@ export class CollectionCatalog {
   readonly #owners = new Map<string, CollectionOwner>();
   readonly #indexes: CatalogIndex[] = [];
   readonly #retired: { collection: string; key: Readonly<Record<string, 1 | -1>> }[] = [];
+  readonly #shared = new Set<string>();
 
   constructor(declarations: Iterable<CollectionDeclaration>) {
     for (const declaration of declarations) {
@@ -58,6 +65,10 @@ export class CollectionCatalog {
       if (!COLLECTION_NAME.test(name)) throw new Error(`Collection name ${JSON.stringify(name)} is not a plain name`);
       if (this.#owners.has(name)) throw new Error(`Collection ${name} is declared twice`);
       this.#owners.set(name, owner);
+      if (declaration.shared === true) {
+        if (owner !== 'tenant') throw new Error(`Only a tenant collection can be declared shared: ${name}`);
+        this.#shared.add(name);
+      }
       for (const index of indexes) {
         const first = Object.keys(index.key)[0];
         if (owner === 'tenant' && index.expireAfter === undefined && first !== 'tenantId') {
@@ -78,6 +89,16 @@ export class CollectionCatalog {
 
   isPlatform(name: unknown): name is string {
     return typeof name === 'string' && this.#owners.get(name) === 'platform';
+  }
+
+  /** True for a tenant collection kept in the shared database whatever the tenant's placement. */
+  isShared(name: string): boolean {
+    return this.#shared.has(name);
+  }
+
+  /** The tenant collections that live in the tenant's placement (all but the shared ones). */
+  placed(): string[] {
+    return this.names('tenant').filter((name) => !this.#shared.has(name));
   }
 
   /** The names of the collections of one owner, in declaration order. */

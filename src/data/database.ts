@@ -1,8 +1,8 @@
 import { MongoClient } from 'mongodb';
 import type { CollectionCatalog } from './collection-catalog.js';
 import type { Connection } from './connection.js';
-import { watchEvents, type EventFeed, type EventFeedHandlers, type EventFeedOptions } from './event-feed.js';
-import { startEventSequencer, type EventSequencer, type SequencerOptions } from './event-sequencer.js';
+import type { EventFeed, EventFeedHandlers, EventFeedOptions } from './event-feed.js';
+import type { EventSequencer, SequencerOptions } from './event-sequencer.js';
 import {
   watchIdentityChanges,
   type IdentityChange,
@@ -13,7 +13,25 @@ import { gridFsFileStore, type FileStore } from './file-store.js';
 import { ensureIndexes } from './indexes.js';
 import { createLimitsStore, type LimitsStore } from './limits-store.js';
 import { createPlatformDb, type PlatformDb } from './platform-db.js';
-import { createTenantDb, type TenantDb } from './tenant-db.js';
+import { Clusters } from './clusters.js';
+import { EventTargets } from './event-targets.js';
+import {
+  type Placement,
+  PLACEMENTS_COLLECTION,
+  type PlacementRecord,
+  placementTarget,
+  SHARED_PLACEMENT,
+  targetKey,
+} from './placement.js';
+import {
+  followPlacements,
+  OBSERVERS_COLLECTION,
+  type ObserverDocument,
+  type PlacementFollower,
+} from './placement-follower.js';
+import { type MoveContext, type MoveReport, moveTenantData } from './placement-move.js';
+import { PlacementRouter } from './placement-router.js';
+import { createTenantDb, type TenantDb, type TenantPlacements } from './tenant-db.js';
 
 export interface DatabaseOptions {
   /** Any MongoDB ≥ 6.0 replica set (transactions need one), or the embedded server's URI. */
@@ -37,6 +55,8 @@ export interface DatabaseOptions {
   pingTimeoutMs?: number;
   /** The lifetime of export events, for their TTL index; default 7 days. */
   eventRetentionSeconds?: number;
+  /** The other clusters a placement may name: `<NAME>` → its URI (from `MONGODB_URI_<NAME>`). */
+  clusters?: ReadonlyMap<string, string>;
 }
 
 export interface Database {
@@ -65,6 +85,21 @@ export interface Database {
   startEventSequencer(options: Omit<SequencerOptions, 'uri' | 'dbName'>): Promise<EventSequencer>;
   /** Changes to memberships, users and API keys, whichever instance commits them (identity-feed.ts). */
   watchIdentity(onChange: (change: IdentityChange) => void, options?: IdentityFeedOptions): Promise<IdentityFeed>;
+  /**
+   * Follows the placement registry (placement-follower.ts): every instance that serves tenant data
+   * must, so that a move waits for it. Resolves once the registry as stored is applied.
+   */
+  followPlacements(onError: (error: unknown) => void): Promise<PlacementFollower>;
+  /** Where a tenant's data is, as this instance knows it. */
+  placementOf(tenantId: string): Placement;
+  /** True when this process can reach the cluster a placement names (its MONGODB_URI_<NAME> is set). */
+  knowsCluster(cluster: string | null): boolean;
+  /** Moves a tenant's data to another placement while it is served (placement-move.ts). */
+  moveTenant(
+    tenantId: string,
+    to: Placement,
+    options?: Pick<MoveContext, 'confirmTimeoutMs' | 'onPhase'>,
+  ): Promise<MoveReport>;
   close(): Promise<void>;
 }
 
@@ -76,13 +111,16 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   // cannot turn `{ _id: undefined }` into a filter matching everything.
   // Per-stage timeouts: the driver's single `timeoutMS` (CSOT) is a no-op since 7.8. Without them a
   // request would wait 30 s for an unreachable server, and forever for one that stopped answering.
-  const client = new MongoClient(uri, {
-    ignoreUndefined: true,
-    monitorCommands: onCommand !== undefined,
+  const requestTimeouts = {
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
     waitQueueTimeoutMS: timeoutMs,
     socketTimeoutMS: timeoutMs,
+  };
+  const client = new MongoClient(uri, {
+    ignoreUndefined: true,
+    monitorCommands: onCommand !== undefined,
+    ...requestTimeouts,
   });
   if (onCommand !== undefined) client.on('commandStarted', (event) => onCommand(event.commandName));
   try {
@@ -96,8 +134,27 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   // within the same time (so a shutdown with the database away ends), but have no socket timeout, as a
   // change stream's getMore waits on the server by design.
   const own = { uri, dbName, clientOptions: { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs } };
+  const clusters = new Clusters(connection, uri, options.clusters ?? new Map(), {
+    requests: { ignoreUndefined: true, ...requestTimeouts },
+    streams: own.clientOptions,
+  });
+  const registry = connection.db.collection<PlacementRecord>(PLACEMENTS_COLLECTION);
+  const loadRegistry = () => registry.find({}).toArray();
+  const router = new PlacementRouter();
+  for (const record of await loadRegistry()) router.apply(record.tenantId, record);
+  const targetOf = (placement: Placement) => placementTarget(placement, dbName);
+  const placements: TenantPlacements = {
+    router,
+    shared: connection,
+    connection: (placement) => clusters.connection(targetOf(placement)),
+  };
+  const shared = targetOf(SHARED_PLACEMENT);
+  const eventTargets = new EventTargets(clusters, shared);
+  /** Every database that holds tenants or is about to, as this instance knows the registry. */
+  const knownTargets = () =>
+    router.records().flatMap((record) => [record.placement, ...(record.moveTo ? [record.moveTo] : [])].map(targetOf));
   return {
-    forTenant: (tenantId) => createTenantDb(connection, collections, tenantId),
+    forTenant: (tenantId) => createTenantDb(placements, collections, tenantId),
     platform: createPlatformDb(connection, collections),
     limits: createLimitsStore(connection.db),
     files: (bucketName) => gridFsFileStore(connection.db, bucketName),
@@ -109,10 +166,48 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
         return false;
       }
     },
-    ensureIndexes: () => ensureIndexes(connection.db, collections, { eventRetentionSeconds }),
-    watchEvents: (handlers, feedOptions) => watchEvents(own, handlers, feedOptions),
-    startEventSequencer: (sequencerOptions) => startEventSequencer({ ...own, ...sequencerOptions }),
+    async ensureIndexes() {
+      const targets = new Map([shared, ...knownTargets()].map((target) => [targetKey(target), target]));
+      for (const target of targets.values()) {
+        await ensureIndexes(clusters.connection(target).db, collections, { eventRetentionSeconds });
+      }
+    },
+    watchEvents: (handlers, feedOptions = {}) => eventTargets.watchEvents(handlers, feedOptions, knownTargets()),
+    startEventSequencer: (sequencerOptions) => eventTargets.startSequencer(sequencerOptions, knownTargets()),
     watchIdentity: (onChange, feedOptions) => watchIdentityChanges(own, onChange, feedOptions),
-    close: () => client.close(),
+    followPlacements: (onError) =>
+      followPlacements({
+        ...own,
+        router,
+        load: loadRegistry,
+        onError,
+        prepare: async (record) => {
+          for (const placement of [record.placement, ...(record.moveTo ? [record.moveTo] : [])]) {
+            await eventTargets.ensure(targetOf(placement));
+          }
+        },
+      }),
+    placementOf: (tenantId) => router.record(tenantId)?.placement ?? SHARED_PLACEMENT,
+    knowsCluster: (cluster) => clusters.knows(cluster),
+    moveTenant: (tenantId, to, moveOptions = {}) =>
+      moveTenantData(
+        {
+          catalog: collections,
+          registry,
+          observers: connection.db.collection<ObserverDocument>(OBSERVERS_COLLECTION),
+          resolve: (placement) => {
+            const target = targetOf(placement);
+            return { target, connection: clusters.connection(target), stream: clusters.stream(target) };
+          },
+          eventRetentionSeconds,
+          ...moveOptions,
+        },
+        tenantId,
+        to,
+      ),
+    async close() {
+      await clusters.close();
+      await client.close();
+    },
   };
 }

@@ -143,8 +143,6 @@ class Sequencer implements EventSequencer {
   readonly #events: Collection<RawDocument>;
   readonly #counters: Collection<{ _id: string; tenantId: string; position: number }>;
   #epoch: number | null = null;
-  /** The tenants' latest positions as this leader published them, for the epoch it holds. */
-  #counted: { epoch: number; positions: Map<string, number> } | null = null;
   #stream: ResumableChangeStream | null = null;
   /** The session every publishing transaction of this epoch runs in (its lsid is in the lease). */
   #session: ClientSession | null = null;
@@ -353,15 +351,12 @@ class Sequencer implements EventSequencer {
   /**
    * One publishing transaction: the lease (fence and checkpoint), then each event still staged,
    * at its tenant's next position, into `events`, out of the outbox, and the tenants' counters.
-   * The counters are the sequencer's alone: while it holds one epoch of the lease it keeps them in
-   * memory (a new epoch starts from the stored ones), taking a publication's numbers only once it
-   * committed.
+   * The counters are the sequencer's alone (and a move's, while the tenant's writes are paused).
    */
   async #publish(batch: readonly StagedEvent[], token: unknown): Promise<void> {
     const epoch = this.#epoch;
     const session = this.#session;
     if (epoch === null || session === null) throw new LeaseLost();
-    let latest = new Map<string, number>();
     await session.withTransaction(async () => {
       const lease = await this.state.updateOne(
         { _id: SEQUENCER_ID, owner: this.#owner, epoch },
@@ -376,18 +371,15 @@ class Sequencer implements EventSequencer {
       if (lease.matchedCount === 0) throw new LeaseLost();
       const fresh = await this.#unstage(batch, session);
       if (fresh.length === 0) return;
-      const positioned = await this.#position(fresh, epoch, session);
-      latest = positioned.latest;
+      const positioned = await this.#position(fresh, session);
       await this.#events.insertMany(positioned.events, { session });
       await this.#counters.bulkWrite(
-        [...latest].map(([tenantId, position]) => ({
+        [...positioned.latest].map(([tenantId, position]) => ({
           updateOne: { filter: { _id: tenantId }, update: { $set: { tenantId, position } }, upsert: true },
         })),
         { session },
       );
     }, TRANSACTION_OPTIONS);
-    if (this.#counted?.epoch !== epoch) return;
-    for (const [tenantId, position] of latest) this.#counted.positions.set(tenantId, position);
   }
 
   /**
@@ -404,15 +396,15 @@ class Sequencer implements EventSequencer {
     return batch.filter((event) => !done.has(event._id));
   }
 
-  /** Numbers the events per tenant after each tenant's latest position, in the order given (commit order). */
-  async #position(events: readonly StagedEvent[], epoch: number, session: ClientSession) {
-    if (this.#counted?.epoch !== epoch) this.#counted = { epoch, positions: new Map() };
-    const known = this.#counted.positions;
+  /**
+   * Numbers the events per tenant after each tenant's latest position, in the order given (commit
+   * order). The counters are read in the publishing transaction every time, never remembered: a
+   * tenant moved away and back (placement-move.ts) brings its counter with it.
+   */
+  async #position(events: readonly StagedEvent[], session: ClientSession) {
     const tenants = [...new Set(events.map((event) => event.tenantId))];
-    const unknown = tenants.filter((tenantId) => !known.has(tenantId));
-    const stored =
-      unknown.length === 0 ? [] : await this.#counters.find({ _id: { $in: unknown } }, { session }).toArray();
-    const latest = new Map<string, number>(tenants.map((tenantId) => [tenantId, known.get(tenantId) ?? 0]));
+    const stored = await this.#counters.find({ _id: { $in: tenants } }, { session }).toArray();
+    const latest = new Map<string, number>(tenants.map((tenantId) => [tenantId, 0]));
     for (const counter of stored) latest.set(counter._id, counter.position);
     const positioned = events.map((event) => {
       const position = (latest.get(event.tenantId) ?? 0) + 1;

@@ -4,7 +4,7 @@ import type { Connection, RawDocument } from './connection.js';
 import type { LooseDocument, LooseTenantDocument, StoredDocument, TenantDocument } from './documents.js';
 import { isId } from './ids.js';
 import { platformScope } from './platform-scope.js';
-import { ScopedCollection, type DataCollection } from './scoped-collection.js';
+import { fixedAccess, ScopedCollection, type DataCollection } from './scoped-collection.js';
 import { runInTransaction } from './transactions.js';
 
 /** A collection of platform data: not scoped by tenant, but with the same refusals as tenant data. */
@@ -43,7 +43,7 @@ class UnscopedPlatformDb implements PlatformDb {
     this.#catalog.assert(name, 'platform');
     const collection = this.#connection.db.collection<RawDocument>(name);
     const scope = platformScope((other) => this.#catalog.isPlatform(other));
-    return new ScopedCollection<TDoc>(collection, scope, this.#session);
+    return new ScopedCollection<TDoc>(fixedAccess(collection, this.#session), scope);
   }
 
   async apiKeyById<TDoc extends TenantDocument>(keyId: unknown): Promise<TDoc | null> {

@@ -58,18 +58,32 @@ function withUpsertId(filter: Filter, update: Update): Update {
   return update;
 }
 
-/** A driver collection seen through a scope, every operation joining the session when there is one. */
+type Run<T> = (collection: Collection<RawDocument>, session: ClientSession | undefined) => Promise<T>;
+
+/**
+ * How a ScopedCollection reaches the driver: a read or a write runs against the collection where the
+ * data is at that moment (a tenant's placement can change between two operations: placement-router.ts).
+ */
+export interface CollectionAccess {
+  read<T>(run: Run<T>): Promise<T>;
+  write<T>(run: Run<T>): Promise<T>;
+}
+
+/** One driver collection, and the session every operation joins when there is one. */
+export function fixedAccess(collection: Collection<RawDocument>, session: ClientSession | undefined): CollectionAccess {
+  return { read: (run) => run(collection, session), write: (run) => run(collection, session) };
+}
+
+/** A driver collection seen through a scope. */
 export class ScopedCollection<TDoc extends StoredDocument, TNew = NewDocument<TDoc>>
   implements DataCollection<TDoc, TNew>
 {
-  readonly #collection: Collection<RawDocument>;
+  readonly #access: CollectionAccess;
   readonly #scope: Scope;
-  readonly #session: ClientSession | undefined;
 
-  constructor(collection: Collection<RawDocument>, scope: Scope, session: ClientSession | undefined) {
-    this.#collection = collection;
+  constructor(access: CollectionAccess, scope: Scope) {
+    this.#access = access;
     this.#scope = scope;
-    this.#session = session;
   }
 
   async findById(id: unknown): Promise<TDoc | null> {
@@ -85,7 +99,7 @@ export class ScopedCollection<TDoc extends StoredDocument, TNew = NewDocument<TD
 
   async findOne(filter: Filter): Promise<TDoc | null> {
     const scoped = this.#scope.filter(filter);
-    return (await this.#collection.findOne(scoped, { session: this.#session })) as TDoc | null;
+    return (await this.#access.read((collection, session) => collection.findOne(scoped, { session }))) as TDoc | null;
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<TDoc[]> {
@@ -95,25 +109,30 @@ export class ScopedCollection<TDoc extends StoredDocument, TNew = NewDocument<TD
     if (limit === 0) return [];
     if (options.sort !== undefined) assertSafeQuery('sort', options.sort);
     if (options.projection !== undefined) assertSafeQuery('projection', options.projection);
-    const cursor = this.#collection.find(scoped, {
-      session: this.#session,
-      ...(options.sort !== undefined && { sort: options.sort }),
-      ...(options.projection !== undefined && { projection: options.projection }),
-      ...(limit !== undefined && { limit }),
-      ...(skip !== undefined && { skip }),
-    });
-    return (await cursor.toArray()) as unknown as TDoc[];
+    const found = await this.#access.read((collection, session) =>
+      collection
+        .find(scoped, {
+          session,
+          ...(options.sort !== undefined && { sort: options.sort }),
+          ...(options.projection !== undefined && { projection: options.projection }),
+          ...(limit !== undefined && { limit }),
+          ...(skip !== undefined && { skip }),
+        })
+        .toArray(),
+    );
+    return found as unknown as TDoc[];
   }
 
   async count(filter: Filter = {}): Promise<number> {
-    return this.#collection.countDocuments(this.#scope.filter(filter), { session: this.#session });
+    const scoped = this.#scope.filter(filter);
+    return this.#access.read((collection, session) => collection.countDocuments(scoped, { session }));
   }
 
   async insertOne(doc: TNew): Promise<TDoc> {
     const { _id = newId(), ...fields } = this.#scope.insert(doc as Record<string, unknown>);
     if (!isId(_id)) refuse('a document _id must be a 24-hex id');
     const stored = { _id, ...fields };
-    await this.#collection.insertOne(stored, { session: this.#session });
+    await this.#access.write((collection, session) => collection.insertOne(stored, { session }));
     return stored as unknown as TDoc;
   }
 
@@ -121,10 +140,9 @@ export class ScopedCollection<TDoc extends StoredDocument, TNew = NewDocument<TD
     const { _id, ...fields } = this.#scope.insert(doc as Record<string, unknown>);
     if (!isId(_id)) refuse('insertIfMissing needs the 24-hex _id that identifies the document');
     // $setOnInsert with the checked document: a match leaves the stored document untouched.
-    const stored = await this.#collection.findOneAndUpdate(
-      this.#scope.filter({ _id }),
-      { $setOnInsert: fields },
-      { session: this.#session, returnDocument: 'after', upsert: true },
+    const scoped = this.#scope.filter({ _id });
+    const stored = await this.#access.write((collection, session) =>
+      collection.findOneAndUpdate(scoped, { $setOnInsert: fields }, { session, returnDocument: 'after', upsert: true }),
     );
     return stored as unknown as TDoc;
   }
@@ -132,29 +150,38 @@ export class ScopedCollection<TDoc extends StoredDocument, TNew = NewDocument<TD
   async updateOne(filter: Filter, update: Update): Promise<TDoc | null> {
     const scoped = this.#scope.filter(filter);
     const checked = this.#scope.update(update, { upsert: false });
-    const options = { session: this.#session, returnDocument: 'after' } as const;
-    return (await this.#collection.findOneAndUpdate(scoped, checked, options)) as TDoc | null;
+    const updated = await this.#access.write((collection, session) =>
+      collection.findOneAndUpdate(scoped, checked, { session, returnDocument: 'after' }),
+    );
+    return updated as TDoc | null;
   }
 
   async upsertOne(filter: Filter, update: Update): Promise<TDoc> {
     const scoped = this.#scope.filter(filter);
     const checked = withUpsertId(filter, this.#scope.update(update, { upsert: true }));
-    const options = { session: this.#session, returnDocument: 'after', upsert: true } as const;
-    return (await this.#collection.findOneAndUpdate(scoped, checked, options)) as unknown as TDoc;
+    const upserted = await this.#access.write((collection, session) =>
+      collection.findOneAndUpdate(scoped, checked, { session, returnDocument: 'after', upsert: true }),
+    );
+    return upserted as unknown as TDoc;
   }
 
   async deleteOne(filter: Filter): Promise<TDoc | null> {
     const scoped = this.#scope.filter(filter);
-    return (await this.#collection.findOneAndDelete(scoped, { session: this.#session })) as TDoc | null;
+    const deleted = await this.#access.write((collection, session) => collection.findOneAndDelete(scoped, { session }));
+    return deleted as TDoc | null;
   }
 
   async deleteMany(filter: Filter): Promise<number> {
     const scoped = this.#scope.filter(filter);
-    return (await this.#collection.deleteMany(scoped, { session: this.#session })).deletedCount;
+    const result = await this.#access.write((collection, session) => collection.deleteMany(scoped, { session }));
+    return result.deletedCount;
   }
 
   async aggregate<TOut = Record<string, unknown>>(pipeline: Pipeline): Promise<TOut[]> {
     const scoped = this.#scope.pipeline(pipeline);
-    return (await this.#collection.aggregate(scoped, { session: this.#session }).toArray()) as TOut[];
+    const results = await this.#access.read((collection, session) =>
+      collection.aggregate(scoped, { session }).toArray(),
+    );
+    return results as TOut[];
   }
 }

@@ -1,10 +1,12 @@
-import type { ClientSession } from 'mongodb';
+import type { ClientSession, Collection } from 'mongodb';
 import type { CollectionCatalog } from './collection-catalog.js';
 import type { Connection, RawDocument } from './connection.js';
 import type { LooseDocument, NewTenantDocument, StoredDocument } from './documents.js';
 import { isId } from './ids.js';
 import { refuse } from './query-guards.js';
-import { ScopedCollection, type DataCollection } from './scoped-collection.js';
+import type { Placement } from './placement.js';
+import type { Permit, PlacementRouter } from './placement-router.js';
+import { type CollectionAccess, type DataCollection, fixedAccess, ScopedCollection } from './scoped-collection.js';
 import { tenantScope } from './tenant-scope.js';
 import { runInTransaction } from './transactions.js';
 
@@ -31,43 +33,97 @@ export interface TenantDb {
   withTransaction<T>(fn: (tx: TenantDb) => Promise<T>): Promise<T>;
 }
 
+/** How a TenantDb finds its tenant's data: the registry's gate, and the connection of a placement. */
+export interface TenantPlacements {
+  readonly router: PlacementRouter;
+  /** The shared database, for the tenant collections kept there (CollectionDeclaration.shared). */
+  readonly shared: Connection;
+  connection(placement: Placement): Connection;
+}
+
+/** The transaction a TenantDb joins: it runs in one placement, whose writes it holds a permit for. */
+interface Joined {
+  connection: Connection;
+  session: ClientSession;
+}
+
 class BoundTenantDb implements TenantDb {
   readonly tenantId: string;
-  readonly #connection: Connection;
+  readonly #placements: TenantPlacements;
   readonly #catalog: CollectionCatalog;
-  readonly #session: ClientSession | undefined;
+  readonly #joined: Joined | undefined;
 
-  constructor(
-    connection: Connection,
-    catalog: CollectionCatalog,
-    tenantId: string,
-    session: ClientSession | undefined,
-  ) {
-    this.#connection = connection;
+  constructor(placements: TenantPlacements, catalog: CollectionCatalog, tenantId: string, joined: Joined | undefined) {
+    this.#placements = placements;
     this.#catalog = catalog;
     this.tenantId = tenantId;
-    this.#session = session;
+    this.#joined = joined;
   }
 
   get inTransaction(): boolean {
-    return this.#session !== undefined;
+    return this.#joined !== undefined;
   }
 
   collection<TDoc extends StoredDocument = LooseDocument>(name: string): TenantCollection<TDoc> {
     this.#catalog.assert(name, 'tenant');
-    const collection = this.#connection.db.collection<RawDocument>(name);
     const scope = tenantScope(this.tenantId, (other) => this.#catalog.isTenant(other));
-    return new ScopedCollection<TDoc, NewTenantDocument<TDoc>>(collection, scope, this.#session);
+    const access = this.#catalog.isShared(name)
+      ? this.#sharedAccess(name)
+      : this.#joined === undefined
+        ? this.#routed(name)
+        : fixedAccess(this.#joined.connection.db.collection<RawDocument>(name), this.#joined.session);
+    return new ScopedCollection<TDoc, NewTenantDocument<TDoc>>(access, scope);
   }
 
-  withTransaction<T>(fn: (tx: TenantDb) => Promise<T>): Promise<T> {
-    return runInTransaction(this.#connection.client, this.#session, (session) =>
-      fn(new BoundTenantDb(this.#connection, this.#catalog, this.tenantId, session)),
-    );
+  /**
+   * A transaction runs in the placement its tenant is in when it starts (a transaction cannot span
+   * clusters): the change and its staged event are written together there. It holds a write permit
+   * throughout, so a move waits for it before copying the last changes.
+   */
+  async withTransaction<T>(fn: (tx: TenantDb) => Promise<T>): Promise<T> {
+    if (this.#joined !== undefined) return fn(this);
+    const permit = await this.#placements.router.write(this.tenantId);
+    try {
+      const connection = this.#placements.connection(permit.placement);
+      return await runInTransaction(connection.client, undefined, (session) =>
+        fn(new BoundTenantDb(this.#placements, this.#catalog, this.tenantId, { connection, session })),
+      );
+    } finally {
+      permit.release();
+    }
+  }
+
+  /** A collection of the shared database; a transaction joins it only on the same cluster. */
+  #sharedAccess(name: string): CollectionAccess {
+    const { shared } = this.#placements;
+    const joined = this.#joined;
+    if (joined !== undefined && joined.connection.client !== shared.client) {
+      refuse(`a transaction on another cluster cannot include ${name}, which is kept in the shared database`);
+    }
+    return fixedAccess(shared.db.collection<RawDocument>(name), joined?.session);
+  }
+
+  /** Each operation outside a transaction runs where the tenant is at that moment, under a permit. */
+  #routed(name: string): CollectionAccess {
+    const { router } = this.#placements;
+    const run = async <T>(
+      permit: Permit,
+      fn: (collection: Collection<RawDocument>, session: undefined) => Promise<T>,
+    ) => {
+      try {
+        return await fn(this.#placements.connection(permit.placement).db.collection<RawDocument>(name), undefined);
+      } finally {
+        permit.release();
+      }
+    };
+    return {
+      read: (fn) => run(router.read(this.tenantId), fn),
+      write: async (fn) => run(await router.write(this.tenantId), fn),
+    };
   }
 }
 
-export function createTenantDb(connection: Connection, catalog: CollectionCatalog, tenantId: string): TenantDb {
+export function createTenantDb(placements: TenantPlacements, catalog: CollectionCatalog, tenantId: string): TenantDb {
   if (!isId(tenantId)) refuse('a TenantDb must be bound to a tenant id');
-  return new BoundTenantDb(connection, catalog, tenantId, undefined);
+  return new BoundTenantDb(placements, catalog, tenantId, undefined);
 }

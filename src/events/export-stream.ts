@@ -123,6 +123,8 @@ export class ExportStream<T> implements AsyncIterableIterator<T> {
 
   #receive(event: EventDocument): void {
     if (this.#done || event.tenantId !== this.#options.db.tenantId) return;
+    // Handled already: a copy of the tenant's events (a move writes them into its new placement) never fills the buffer.
+    if (event.position <= this.#last) return;
     if (this.#pending.length >= this.#options.bufferLimit) {
       if (this.#catchUp === null) {
         this.#fail(subscriberTooSlow(this.#options.bufferLimit));

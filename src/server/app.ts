@@ -93,6 +93,7 @@ async function openDatabase(config: Config, metrics: Metrics, logger: Logger) {
       timeoutMs: config.mongodbTimeoutMs,
       onCommand: (command) => metrics.databaseCommands.inc({ command }),
       eventRetentionSeconds: config.eventRetentionDays * 24 * 60 * 60,
+      clusters: config.clusterUris,
     });
     return { database, stopEmbedded: embedded?.stop ?? null };
   } catch (error) {
@@ -150,6 +151,10 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   const exportFeed = new ExportFeed(database, logger, { sequencerLeaseMs: config.eventSequencerLeaseMs });
   await exportFeed.start();
   trackExportFeed(metrics, exportFeed);
+  // After the feed: a tenant's new placement gets its event streams here before this instance confirms it.
+  const placementFollower = await database.followPlacements((error) =>
+    logger.warn({ err: error }, 'placement registry stream failed; reopening it'),
+  );
   const { schema, sdl } = buildSubgraph();
   // Export links are built on PUBLIC_URL, else on the address known once listening (PORT=0 picks it).
   let listeningUrl = '';
@@ -255,6 +260,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     drain.start();
     await apollo.stop();
     await adminApi.stop();
+    await placementFollower.stop();
     await exportFeed.stop();
     await limits.stop();
     await identityFeed.stop();

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startApp, type RunningApp } from '../../src/server/app.js';
+import { tenantIdOf } from '../events/support.js';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
 
 /** `npm run admin` (CONTRACT.md section 1): the operator API's operations on the command line. */
@@ -86,6 +87,31 @@ describe('npm run admin against MONGODB_URI', () => {
     expect(
       (await server.as('alice@example.com', '{ parks { nodes { id } } }', { tenant: 'texas' })).errors,
     ).toBeUndefined();
+  });
+
+  it('moves a tenant to a database of its own while the server serves it, and back', async () => {
+    const moved = await admin(env, 'tenant', 'move', 'colorado', '--database', 'tg_colorado');
+    expect(moved).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(moved.stdout)).toMatchObject({
+      tenant: 'colorado',
+      from: { cluster: null, database: null },
+      to: { cluster: null, database: 'tg_colorado' },
+      copied: expect.objectContaining({ parks: expect.any(Number) }),
+    });
+    // The running server learnt it from the registry: its requests are served from the new database.
+    const parks = await server.as<{ parks: { nodes: unknown[] } }>('carol@example.com', '{ parks { nodes { id } } }', {
+      tenant: 'colorado',
+    });
+    expect(parks.data!.parks.nodes.length).toBe(JSON.parse(moved.stdout).copied.parks);
+    expect(server.app.services.database.placementOf(tenantIdOf('colorado'))).toEqual({
+      cluster: null,
+      database: 'tg_colorado',
+    });
+    const unknownCluster = await admin(env, 'tenant', 'move', 'colorado', '--cluster', 'MARS');
+    expect(unknownCluster.code).toBe(1);
+    expect(unknownCluster.stderr).toMatch(/MONGODB_URI_MARS is not set/);
+    expect((await admin(env, 'tenant', 'move', 'colorado')).code).toBe(0);
+    expect(server.app.services.database.placementOf(tenantIdOf('colorado'))).toEqual({ cluster: null, database: null });
   });
 });
 

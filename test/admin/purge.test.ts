@@ -63,6 +63,11 @@ describe('purgeTenant', () => {
     await platform
       .collection('memberships')
       .upsertOne({ tenantId, userId: 'someone' }, { $set: { roles: ['VIEWER'] } });
+    // The limiter reports what it admitted every RATE_LIMIT_SYNC_MS, in the background: count once bob's is in.
+    const deadline = Date.now() + 10_000;
+    while (!('rateLimitConsumption' in (await documentsOf(tenantId))) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const before = await documentsOf(tenantId);
     const texasBefore = await documentsOf(
       (await platform.collection('tenants').findOne({ slug: 'texas' }))!._id as string,

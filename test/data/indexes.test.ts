@@ -37,6 +37,7 @@ describe('the indexes the modules declare', () => {
         'events:tenantId,position',
         'memberships:userId,tenantId',
         'tenants:slug',
+        'tenantPlacements:tenantId',
         'trustedOperations:tenantId,name',
         'trustedOperations:tenantId,hash',
         'exportLinkSecrets:tenantId',

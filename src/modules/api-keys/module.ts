@@ -7,7 +7,8 @@ export const apiKeysModule = defineModule({
   name: 'api-keys',
   typeDefs: ['api-keys.graphql'],
   resolvers: apiKeyResolvers,
-  collections: [{ name: 'apiKeys', owner: 'tenant', indexes: [{ key: { tenantId: 1, createdAt: 1 } }] }],
+  // Shared whatever the tenant's placement: a key is looked up by its id before its tenant is known.
+  collections: [{ name: 'apiKeys', owner: 'tenant', shared: true, indexes: [{ key: { tenantId: 1, createdAt: 1 } }] }],
   globalIdTypes: ['ApiKey'],
   permissions: {
     Query: { apiKeys: can('manageTenant') },

@@ -10,7 +10,8 @@ export const limitsModule = defineModule({
   collections: [
     // The usage ledger: one document per tenant and hour. Its TTL index (a single field, so not
     // starting with tenantId) is created by src/data/limits-store.ts.
-    { name: 'usage', owner: 'tenant', indexes: [{ key: { tenantId: 1, hour: 1 } }] },
+    // Shared whatever the tenant's placement: the platform writes the ledger (src/data/limits-store.ts).
+    { name: 'usage', owner: 'tenant', shared: true, indexes: [{ key: { tenantId: 1, hour: 1 } }] },
     // The latest consumption report of each instance for each tenant (src/limits/reconciler.ts).
     { name: 'rateLimitConsumption', owner: 'platform', indexes: [{ key: { tenantId: 1, instanceId: 1 } }] },
   ],

@@ -20,6 +20,8 @@ export const tenantsModule = defineModule({
       retiredIndexes: [{ key: { subject: 1 } }],
     },
     { name: 'tenants', owner: 'platform', indexes: [{ key: { slug: 1 }, unique: true }] },
+    // Where each tenant that ever moved keeps its data (src/data/placement.ts); `_id` is the tenant id.
+    { name: 'tenantPlacements', owner: 'platform', indexes: [{ key: { tenantId: 1 }, unique: true }] },
   ],
   globalIdTypes: ['Tenant', 'User'],
   permissions: {
