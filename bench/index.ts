@@ -4,6 +4,7 @@ import * as exportFanout from './export-fanout.js';
 import * as idempotencyKeys from './idempotency-keys.js';
 import * as noisyNeighbour from './noisy-neighbour.js';
 import * as persistedQuery from './persisted-query.js';
+import * as placementMove from './placement-move.js';
 import * as writeConcurrency from './write-concurrency.js';
 
 interface BenchModule {
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, BenchModule> = {
   'write-concurrency': writeConcurrency,
   'idempotency-keys': idempotencyKeys,
   'noisy-neighbour': noisyNeighbour,
+  'placement-move': placementMove,
 };
 
 // `npm run bench -- api-overhead persisted-query` runs those alone; no name runs them all.

@@ -14,7 +14,7 @@ export type MovePhase = 'claimed' | 'copied' | 'paused' | 'switched' | 'removed'
 export interface MoveReport {
   from: Placement;
   to: Placement;
-  /** Documents copied per collection (the tenant's, at the switch). */
+  /** The tenant's documents per collection in the new placement, counted right after the switch. */
   copied: Record<string, number>;
   /** How long the tenant's writes waited: from the pause to the switch. */
   pausedMs: number;
@@ -134,12 +134,12 @@ export async function moveTenantData(context: MoveContext, tenantId: string, to:
     if (captureLost) throw new MoveRefused('the capture of changes lost its history');
     await markers.deleteOne({ _id: marker });
     await copyChanged(source.connection, target.connection, changed, tenantId);
-    const copied = await countAll(target.connection, tenantCollections, tenantId);
 
     await update({ placement: to, state: 'serving' }, ['moveTo', 'moveId', 'movingSince']);
     switched = true;
     const pausedMs = Date.now() - pausedAt;
     context.onPhase?.('switched');
+    const copied = await countAll(target.connection, tenantCollections, tenantId);
     await confirmedEverywhere(context.observers, tenantId, version, confirmTimeoutMs);
     await removeTenant(source.connection, tenantCollections.concat(OUTBOX), tenantId);
     context.onPhase?.('removed');
