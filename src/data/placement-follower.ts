@@ -59,6 +59,8 @@ export async function followPlacements(options: PlacementFollowerOptions): Promi
     );
   try {
     await renew();
+    // Instances that stopped without withdrawing (killed) are not waited for; an hour on, forgotten.
+    await observers.deleteMany({ expiresAt: { $lt: new Date(Date.now() - 3_600_000) } });
   } catch (error) {
     await client.close();
     throw error;
