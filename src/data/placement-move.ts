@@ -51,7 +51,8 @@ export class MoveRefused extends Error {}
  * 3. pause: every instance holds the tenant's new writes and confirms once its running ones are done;
  *    the source's sequencer publishes what is still staged; a marker closes the capture;
  * 4. copy again what the capture saw change (deleted ones deleted), then switch the registry to the
- *    target: writes resume there, positions and ids as they were;
+ *    target, still paused, and once every instance confirmed it (they all read the target now), let
+ *    writes resume there, positions and ids as they were;
  * 5. once every instance confirmed the switch (nothing reads the source any more), remove the source copy.
  *
  * A failure before the switch resumes the tenant where it was and removes the partial copy.
@@ -135,7 +136,12 @@ export async function moveTenantData(context: MoveContext, tenantId: string, to:
     await markers.deleteOne({ _id: marker });
     await copyChanged(source.connection, target.connection, changed, tenantId);
 
-    await update({ placement: to, state: 'serving' }, ['moveTo', 'moveId', 'movingSince']);
+    // The switch, in two steps: every instance reads from the target before any writes there.
+    await update({ placement: to });
+    if (!(await confirmedEverywhere(context.observers, tenantId, version, confirmTimeoutMs))) {
+      throw new MoveRefused('not every instance confirmed the switch in time');
+    }
+    await update({ state: 'serving' }, ['moveTo', 'moveId', 'movingSince']);
     switched = true;
     const pausedMs = Date.now() - pausedAt;
     context.onPhase?.('switched');
@@ -147,7 +153,8 @@ export async function moveTenantData(context: MoveContext, tenantId: string, to:
   } catch (error) {
     await capture?.close();
     if (!switched) {
-      await update({ state: 'serving' }, ['moveTo', 'moveId', 'movingSince']).catch(() => undefined);
+      // Nothing was written since the pause: the source is whole, and the tenant goes on there.
+      await update({ placement: from, state: 'serving' }, ['moveTo', 'moveId', 'movingSince']).catch(() => undefined);
       await removeTenant(target.connection, tenantCollections.concat(OUTBOX), tenantId).catch(() => undefined);
     }
     throw error;
