@@ -25,6 +25,7 @@ describe('loadConfig defaults', () => {
       host: '127.0.0.1',
       mongodbUri: undefined,
       mongodbDb: 'tenantgraph',
+      clusterUris: new Map(),
       embeddedDbDir: '.data/db',
       mongodbTimeoutMs: 5000,
       shutdownGraceMs: 10_000,
@@ -76,6 +77,15 @@ describe('loadConfig defaults', () => {
       loadConfig({ STAGING_STORE: 's3', STAGING_S3_BUCKET: 'b', STAGING_S3_SECRET_ACCESS_KEY: 'do-not-print' }),
     ).toThrow(/^STAGING_S3_ACCESS_KEY_ID: set both/);
     expect(() => loadConfig({ STAGING_STORE: 'ftp' })).toThrow('STAGING_STORE: expected gridfs or s3, got "ftp"');
+  });
+
+  it('reads the other clusters of MONGODB_URI_<NAME>, refusing a bad name or URI without printing the URI', () => {
+    expect(loadConfig({ MONGODB_URI_EU: 'mongodb://eu1,eu2/?replicaSet=rs0' }).clusterUris).toEqual(
+      new Map([['EU', 'mongodb://eu1,eu2/?replicaSet=rs0']]),
+    );
+    expect(errorFor({ MONGODB_URI_eu: 'mongodb://eu1/' }).message).toMatch(/^MONGODB_URI_eu: the cluster name/);
+    const bad = errorFor({ MONGODB_URI_EU: 'postgres://user:hunter2@eu1/' });
+    expect(bad.message).toBe('MONGODB_URI_EU: expected a mongodb:// or mongodb+srv:// URI');
   });
 
   it('traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, without resolver spans unless asked', () => {
