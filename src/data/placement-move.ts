@@ -4,7 +4,7 @@ import { type ChangeStreamTarget, openChangeStream, type ResumableChangeStream }
 import type { CollectionCatalog } from './collection-catalog.js';
 import type { Connection, RawDocument } from './connection.js';
 import { ensureIndexes } from './indexes.js';
-import { type Placement, type PlacementRecord, SHARED_PLACEMENT, sameTarget, type Target } from './placement.js';
+import { type Placement, type PlacementRecord, SHARED_PLACEMENT, type Target } from './placement.js';
 import { confirmedEverywhere, type ObserverDocument } from './placement-follower.js';
 import { PAUSE_WAIT_MS } from './placement-router.js';
 
@@ -61,7 +61,10 @@ export async function moveTenantData(context: MoveContext, tenantId: string, to:
   const confirmTimeoutMs = context.confirmTimeoutMs ?? 10_000;
   const tenantCollections = context.catalog.placed().filter((name) => name !== OUTBOX);
   const current = (await context.registry.findOne({ _id: tenantId }))?.placement ?? SHARED_PLACEMENT;
-  if (sameTarget(context.resolve(current).target, context.resolve(to).target)) {
+  // Compared by where they lead, not by name: a cluster whose URI is the default one's, with the same
+  // database, is the same database, and "moving" there would delete the tenant's only copy.
+  const same = (a: ChangeStreamTarget, b: ChangeStreamTarget) => a.uri === b.uri && a.dbName === b.dbName;
+  if (same(context.resolve(current).stream, context.resolve(to).stream)) {
     throw new MoveRefused('the tenant is in that placement already');
   }
   const record = await claim(context.registry, tenantId, to);

@@ -1,6 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase } from '../../src/data/database.js';
 import type { PlacementFollower } from '../../src/data/placement-follower.js';
+import { collections } from '../../src/modules/application.js';
 import { MoveRefused } from '../../src/data/placement-move.js';
 import { PlacementRouter } from '../../src/data/placement-router.js';
 import { startTestDatabase, type TestDatabase } from './test-database.js';
@@ -78,6 +80,20 @@ describe('a move some instance does not confirm', () => {
     await client?.close();
     await follower?.stop();
     await fixture?.stop();
+  });
+
+  it('refuses a cluster whose URI and database are where the tenant is: it would delete its only copy', async () => {
+    const aliased = await connectDatabase({
+      uri: fixture.mongo.uri,
+      dbName: fixture.dbName,
+      collections,
+      clusters: new Map([['SAME', fixture.mongo.uri]]),
+    });
+    try {
+      await expect(aliased.moveTenant(TENANT, { cluster: 'SAME', database: null })).rejects.toThrow(/already/);
+    } finally {
+      await aliased.close();
+    }
   });
 
   it('is undone before the switch: the tenant stays, writes go on there, the partial copy is gone', async () => {

@@ -136,11 +136,11 @@ describe('moveTenant', () => {
     const where = {
       shared: [mongodbUri!, mongodbDb],
       tg_texas: [mongodbUri!, 'tg_texas'],
-      EU: [eu.uri, mongodbDb],
+      EU: [eu.uri, 'tg_texas_eu'],
     } as const;
     for (const [placement, to, from] of [
       [{ database: 'tg_texas' }, 'tg_texas', 'shared'],
-      [{ cluster: 'EU' }, 'EU', 'tg_texas'],
+      [{ cluster: 'EU', database: 'tg_texas_eu' }, 'EU', 'tg_texas'],
       [{}, 'shared', 'EU'],
     ] as const) {
       const answer = await asOlivia<Move>(first, MOVE, { slug: 'texas', placement });
@@ -161,8 +161,8 @@ describe('moveTenant', () => {
       moves.map((move) => [move.from.description, move.to.description, move.tenant.placement.description]),
     ).toEqual([
       ['shared', 'database tg_texas', 'database tg_texas'],
-      ['database tg_texas', 'cluster EU', 'cluster EU'],
-      ['cluster EU', 'shared', 'shared'],
+      ['database tg_texas', 'cluster EU database tg_texas_eu', 'cluster EU database tg_texas_eu'],
+      ['cluster EU database tg_texas_eu', 'shared', 'shared'],
     ]);
     for (const move of moves) expect(move.pausedMs).toBeLessThan(5000);
 
@@ -173,7 +173,7 @@ describe('moveTenant', () => {
     expect(listed).toEqual(expect.arrayContaining(created));
     expect((await texasDocuments(mongodbUri!, mongodbDb)).parks).toBe(total);
     expect(await texasDocuments(mongodbUri!, 'tg_texas')).toEqual({});
-    expect(await texasDocuments(eu.uri, mongodbDb)).toEqual({});
+    expect(await texasDocuments(eu.uri, 'tg_texas_eu')).toEqual({});
 
     const byKey = await second.gql<{ parks: { nodes: unknown[] } }>('{ parks(first: 1) { nodes { id } } }', {
       auth: key.data!.createApiKey.secret,
@@ -206,7 +206,7 @@ describe('moveTenant', () => {
     );
     expect(log.data!.auditLog.map((entry) => [entry.action, JSON.parse(entry.details).to])).toEqual([
       ['moveTenant', 'shared'],
-      ['moveTenant', 'cluster EU'],
+      ['moveTenant', 'cluster EU database tg_texas_eu'],
       ['moveTenant', 'database tg_texas'],
     ]);
   });
