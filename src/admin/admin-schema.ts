@@ -3,6 +3,7 @@ import type { AdminContext } from './admin-context.js';
 import type { TenantDocument } from '../tenancy/identity-documents.js';
 import { describePlacement, type Placement } from '../data/placement.js';
 import type { MoveReport } from '../data/placement-move.js';
+import type { ArchiveManifest } from './tenant-export.js';
 
 /**
  * The operator API's own schema (`POST /admin/graphql`): never part of the subgraph's SDL, so a
@@ -73,6 +74,23 @@ export const adminTypeDefs = /* GraphQL */ `
     pausedMs: Int!
   }
 
+  "One NDJSON file of an export archive: its documents (one per line), size and SHA-256 (hex)."
+  type ExportFile {
+    file: String!
+    collection: String!
+    count: Int!
+    bytes: Int!
+    sha256: String!
+  }
+
+  "A tenant's archive (a tar of NDJSON files and manifest.json) and the URL that downloads it until expiresAt."
+  type TenantExport {
+    tenant: Tenant!
+    url: String!
+    expiresAt: String!
+    files: [ExportFile!]!
+  }
+
   type Invitation {
     tenant: Tenant!
     email: String!
@@ -111,6 +129,8 @@ export const adminTypeDefs = /* GraphQL */ `
     setTenantPlan(slug: String!, plan: Plan!): Tenant!
     "Deletes every document of a suspended tenant; \`confirm\` must repeat the slug."
     purgeTenant(slug: String!, confirm: String!): PurgeReport!
+    "A complete archive of the tenant's data, and a time-bound URL to download it (no other credential needed)."
+    exportTenant(slug: String!, ttlSeconds: Int): TenantExport!
     "Moves the tenant's data to another placement while it is served; its writes wait during the switch."
     moveTenant(slug: String!, placement: PlacementInput!): TenantMove!
   }
@@ -160,6 +180,8 @@ export const adminResolvers = {
       ctx.console.resumeTenant(ctx.actor, str(args, 'slug')),
     purgeTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
       ctx.console.purgeTenant(ctx.actor, str(args, 'slug'), str(args, 'confirm')),
+    exportTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
+      ctx.console.exportTenant(ctx.actor, str(args, 'slug'), args.ttlSeconds as number | null),
     moveTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>
       ctx.console.moveTenant(ctx.actor, str(args, 'slug'), args.placement as { cluster?: string; database?: string }),
     setTenantPlan: (_parent: unknown, args: Args, ctx: AdminContext) =>
@@ -176,6 +198,10 @@ export const adminResolvers = {
   },
   Placement: {
     description: (placement: Placement) => describePlacement(placement),
+  },
+  TenantExport: {
+    expiresAt: (exported: { expiresAt: Date }) => exported.expiresAt.toISOString(),
+    files: (exported: { manifest: ArchiveManifest }) => exported.manifest.files,
   },
   TenantMove: {
     copied: (move: MoveReport) => Object.entries(move.copied).map(([collection, count]) => ({ collection, count })),

@@ -13,10 +13,15 @@ import { type PurgeCount, purgeTenantData } from './tenant-purge.js';
 import { describePlacement, type Placement } from '../data/placement.js';
 import { type MoveReport, MoveRefused } from '../data/placement-move.js';
 import { parsePlacement } from './placement-input.js';
+import { newId } from '../data/ids.js';
+import type { Staging } from '../staging/staging.js';
+import { ARCHIVE_FILE, type ArchiveManifest, stageTenantArchive } from './tenant-export.js';
 
 /** A tenant slug: one DNS label, so that it can name the tenant in a host name (TENANT_HOST_PATTERN). */
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const REASON_MAX = 500;
+/** The longest an export's download URL may live: a week. */
+const EXPORT_TTL_MAX = 7 * 24 * 3600;
 
 const text = (field: string, value: string, max: number): string => {
   const trimmed = value.trim();
@@ -35,19 +40,22 @@ export class OperatorConsole {
   readonly #catalog: CollectionCatalog;
   readonly #audit: AuditLog;
   readonly #afterPurge: (tenantId: string) => Promise<void>;
+  readonly #staging: Staging | null;
 
   /**
-   * `catalog`: every collection the modules declare (src/modules/application.ts), for the purge;
-   * `afterPurge`: what this process keeps of a tenant in memory and writes in the background (its
-   * rate-limit bucket and usage ledger), forgotten once its documents are deleted.
+   * `catalog`: every collection the modules declare (src/modules/application.ts), for the purge and
+   * the export; `afterPurge`: what this process keeps of a tenant in memory and writes in the
+   * background (its rate-limit bucket and usage ledger), forgotten once its documents are deleted;
+   * `staging`: the server's staging store, where exports are written (none on the command line).
    */
   constructor(
     database: Database,
     catalog: CollectionCatalog,
-    afterPurge: (tenantId: string) => Promise<void> = async () => {},
+    options: { afterPurge?: (tenantId: string) => Promise<void>; staging?: Staging } = {},
   ) {
     this.#database = database;
-    this.#afterPurge = afterPurge;
+    this.#afterPurge = options.afterPurge ?? (async () => {});
+    this.#staging = options.staging ?? null;
     this.#platform = database.platform;
     this.#catalog = catalog;
     this.#audit = new AuditLog(database.platform);
@@ -159,6 +167,50 @@ export class OperatorConsole {
     const total = deleted.reduce((sum, count) => sum + count.deleted, 0);
     await this.#audit.record({ actor, action: 'purgeTenant', tenant: slug, details: { deleted, total } });
     return { tenant: slug, deleted, total };
+  }
+
+  /**
+   * A complete archive of the tenant's data (src/admin/tenant-export.ts) in the staging store, and a
+   * download URL valid for `ttlSeconds` (default: the staging store's VALET_URL_TTL_SECONDS). A
+   * suspended tenant can be exported: that is how it is handed its data before a purge.
+   */
+  async exportTenant(
+    actor: string,
+    slug: string,
+    ttlSeconds?: number | null,
+  ): Promise<{ tenant: TenantDocument; url: string; expiresAt: Date; manifest: ArchiveManifest }> {
+    const tenant = await this.#existing(slug);
+    const staging = this.#staging;
+    if (staging === null) throw badUserInput('slug', 'exports are written by the server: use POST /admin/graphql');
+    const ttl = ttlSeconds ?? staging.options.urlTtlSeconds;
+    if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > EXPORT_TTL_MAX) {
+      throw badUserInput('ttlSeconds', `must be 1 to ${EXPORT_TTL_MAX}`);
+    }
+    const jobId = `tenant-export-${newId()}`;
+    const manifest = await stageTenantArchive(
+      { database: this.#database, catalog: this.#catalog, staging },
+      tenant,
+      jobId,
+    );
+    const expires = Math.floor(Date.now() / 1000) + ttl;
+    const token = await staging.valet.sign(this.#database.forTenant(tenant._id), {
+      jobId,
+      file: ARCHIVE_FILE,
+      action: 'download',
+      maxBytes: null,
+      expiresAt: expires,
+    });
+    const expiresAt = new Date(expires * 1000);
+    await this.#audit.record({
+      actor,
+      action: 'exportTenant',
+      tenant: slug,
+      details: {
+        files: manifest.files.map(({ collection, count }) => ({ collection, count })),
+        expiresAt: expiresAt.toISOString(),
+      },
+    });
+    return { tenant, url: `${staging.options.publicUrl()}/admin/exports/${token}`, expiresAt, manifest };
   }
 
   /** Where the tenant's data is (src/data/placement.ts). */

@@ -33,6 +33,8 @@ export interface CollectionDeclaration {
    * platform itself (the usage ledger). A move leaves it where it is.
    */
   shared?: true;
+  /** Credentials (a tenant's signing secret): they never leave the server, an export archive leaves them out. */
+  secret?: true;
 }
 
 /** An index with the collection it belongs to. */
@@ -58,6 +60,7 @@ export class CollectionCatalog {
   readonly #indexes: CatalogIndex[] = [];
   readonly #retired: { collection: string; key: Readonly<Record<string, 1 | -1>> }[] = [];
   readonly #shared = new Set<string>();
+  readonly #secret = new Set<string>();
 
   constructor(declarations: Iterable<CollectionDeclaration>) {
     for (const declaration of declarations) {
@@ -65,6 +68,7 @@ export class CollectionCatalog {
       if (!COLLECTION_NAME.test(name)) throw new Error(`Collection name ${JSON.stringify(name)} is not a plain name`);
       if (this.#owners.has(name)) throw new Error(`Collection ${name} is declared twice`);
       this.#owners.set(name, owner);
+      if (declaration.secret === true) this.#secret.add(name);
       if (declaration.shared === true) {
         if (owner !== 'tenant') throw new Error(`Only a tenant collection can be declared shared: ${name}`);
         this.#shared.add(name);
@@ -94,6 +98,11 @@ export class CollectionCatalog {
   /** True for a tenant collection kept in the shared database whatever the tenant's placement. */
   isShared(name: string): boolean {
     return this.#shared.has(name);
+  }
+
+  /** True for a collection of credentials, which never leave the server. */
+  isSecret(name: string): boolean {
+    return this.#secret.has(name);
   }
 
   /** The tenant collections that live in the tenant's placement (all but the shared ones). */

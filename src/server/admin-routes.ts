@@ -11,6 +11,7 @@ import { type AdminContext, operatorContext } from '../admin/admin-context.js';
 import { adminResolvers, adminTypeDefs } from '../admin/admin-schema.js';
 import { OperatorConsole } from '../admin/operator-console.js';
 import { collections } from '../modules/application.js';
+import { tenantExportRoutes } from './tenant-export-routes.js';
 
 export interface AdminApi {
   router: Router;
@@ -26,9 +27,10 @@ export async function createAdminApi(
   services: Services,
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
 ): Promise<AdminApi> {
-  const operations = new OperatorConsole(services.database, collections, (tenantId) =>
-    services.limits.forgetTenant(tenantId),
-  );
+  const operations = new OperatorConsole(services.database, collections, {
+    afterPurge: (tenantId) => services.limits.forgetTenant(tenantId),
+    staging: services.staging,
+  });
   const apollo = new ApolloServer<AdminContext>({
     typeDefs: adminTypeDefs,
     resolvers: adminResolvers,
@@ -44,8 +46,9 @@ export async function createAdminApi(
   });
   await apollo.start();
   const router = express.Router();
+  router.use('/exports', tenantExportRoutes(services));
   router.post(
-    '/',
+    '/graphql',
     express.json({ limit: '100kb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {

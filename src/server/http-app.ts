@@ -24,7 +24,7 @@ export interface HttpAppOptions {
   devJwks: JSONWebKeySet | null;
   /** Development only: the GraphQL IDE and the dev token endpoint (src/server/ide/). */
   devRoutes: Router | null;
-  /** `POST /admin/graphql`, the operator API (src/admin/): its own schema, operators' tokens only. */
+  /** `POST /admin/graphql`, the operator API (src/admin/), operators' tokens only; `GET /admin/exports/<token>`. */
   adminRoutes: Router;
   /** The executable schema, for the BI exports (variable types and row shapes of trusted operations). */
   schema: GraphQLSchema;
@@ -119,7 +119,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use('/bi', ...(secret ? [requireGatewaySecret(secret)] : []), biRoutes({ services, apollo, schema }));
   // Valet URLs of the staging store (staging-routes.ts): the URL is the credential; data, so gated like /bi.
   app.use('/staging', ...(secret ? [requireGatewaySecret(secret)] : []), stagingRoutes(services));
-  app.use('/admin/graphql', adminRoutes);
+  app.use('/admin', adminRoutes);
   app.use(answerAsGraphQLError(services));
   return app;
 }

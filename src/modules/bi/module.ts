@@ -18,7 +18,8 @@ export const biModule = defineModule({
       ],
     },
     // One document per tenant: the secret that signs its export links (src/bi/export-links.ts).
-    { name: 'exportLinkSecrets', owner: 'tenant', indexes: [{ key: { tenantId: 1 }, unique: true }] },
+    // The tenant's signing secret: never in an export archive.
+    { name: 'exportLinkSecrets', owner: 'tenant', secret: true, indexes: [{ key: { tenantId: 1 }, unique: true }] },
   ],
   // An export link acting as the viewer is shown as a pseudo-user with this id type.
   globalIdTypes: ['ExportLink'],

@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { EJSON } from 'bson';
+import { MongoClient } from 'mongodb';
+import { extract } from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tenantIdOf } from '../events/support.js';
+import { codes, type GraphQLResponse, startTestServer, type TestServer } from '../support/server.js';
+
+/** CONTRACT.md section 10: exportTenant, a complete and checkable archive behind a time-bound link. */
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function asOlivia<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(`${server.url}/admin/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${await server.token('olivia@example.com')}`,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse<T>;
+}
+
+const EXPORT = /* GraphQL */ `
+  mutation ($slug: String!, $ttl: Int) {
+    exportTenant(slug: $slug, ttlSeconds: $ttl) {
+      tenant { slug }
+      url
+      expiresAt
+      files { file collection count bytes sha256 }
+    }
+  }
+`;
+
+interface Exported {
+  exportTenant: {
+    url: string;
+    expiresAt: string;
+    files: Array<{ file: string; collection: string; count: number; bytes: number; sha256: string }>;
+  };
+}
+
+/** The entries of a tar, by name. */
+async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const entries = new Map<string, Buffer>();
+  const reader = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    reader.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: unknown) => {
+        chunks.push(chunk as Buffer);
+      });
+      stream.on('end', () => {
+        entries.set(header.name, Buffer.concat(chunks));
+        next();
+      });
+      stream.resume();
+    });
+    reader.on('finish', resolve);
+    reader.on('error', reject);
+  });
+  Readable.from([bytes]).pipe(reader);
+  await done;
+  return entries;
+}
+
+/** Every collection of the database holding documents of the tenant, and how many. */
+async function documentsOf(tenantId: string): Promise<Record<string, number>> {
+  const { mongodbUri, mongodbDb } = server.app.services.config;
+  const client = new MongoClient(mongodbUri!);
+  try {
+    const db = client.db(mongodbDb);
+    const found: Record<string, number> = {};
+    for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
+      const count = await db.collection(name).countDocuments({ $or: [{ tenantId }, { _id: tenantId as never }] });
+      if (count > 0) found[name] = count;
+    }
+    return found;
+  } finally {
+    await client.close();
+  }
+}
+
+describe('exportTenant', () => {
+  it('archives every collection of the tenant, events included, with counts and SHA-256 that check out', async () => {
+    await server.as('alice@example.com', 'mutation { createPark(input: { name: "Exported" }) { id } }', {
+      tenant: 'texas',
+    });
+    const exported = await asOlivia<Exported>(EXPORT, { slug: 'texas' });
+    expect(exported.errors).toBeUndefined();
+    const { url, files } = exported.data!.exportTenant;
+    expect(url).toMatch(new RegExp(`^${server.url}/admin/exports/`));
+
+    const download = await fetch(url);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('application/x-tar');
+    const entries = await untar(Buffer.from(await download.arrayBuffer()));
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
+    expect(manifest).toMatchObject({ tenant: { id: tenantIdOf('texas'), slug: 'texas' }, files });
+    expect([...entries.keys()].sort()).toEqual([...files.map((file) => file.file), 'manifest.json'].sort());
+
+    const texas = tenantIdOf('texas');
+    for (const file of files) {
+      const bytes = entries.get(file.file)!;
+      expect(createHash('sha256').update(bytes).digest('hex'), file.file).toBe(file.sha256);
+      expect(bytes.length).toBe(file.bytes);
+      const docs = bytes
+        .toString('utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => EJSON.parse(line) as Record<string, unknown>);
+      expect(docs, file.file).toHaveLength(file.count);
+      // Only texas's documents (the tenant record is texas itself).
+      for (const doc of docs) expect(doc.tenantId ?? doc._id, file.file).toBe(texas);
+    }
+    // Complete: every collection of the database holding texas's documents, with as many, is in it
+    // (the rate limiter's background reports aside: they are not the tenant's data, and come and go).
+    // Credentials never leave the server: the tenant's link secret (which signed this very URL) is not archived.
+    const { rateLimitConsumption: _reports, exportLinkSecrets: secrets, ...stored } = await documentsOf(texas);
+    expect(secrets).toBe(1);
+    const archived = Object.fromEntries(
+      files.filter((file) => file.collection !== 'rateLimitConsumption').map((file) => [file.collection, file.count]),
+    );
+    expect(archived).toEqual(stored);
+    expect(archived.events).toBeGreaterThan(0);
+    // Nothing of another tenant.
+    const text = [...entries.values()].map((bytes) => bytes.toString('utf8')).join('');
+    for (const other of ['washington', 'colorado']) expect(text).not.toContain(tenantIdOf(other));
+
+    const log = await asOlivia<{ auditLog: Array<{ action: string }> }>(
+      '{ auditLog(tenant: "texas", first: 1) { action } }',
+    );
+    expect(log.data!.auditLog).toEqual([{ action: 'exportTenant' }]);
+  });
+
+  it('refuses a tampered link and an expired one with the same answer', async () => {
+    const exported = await asOlivia<Exported>(EXPORT, { slug: 'washington', ttl: 1 });
+    const { url, expiresAt } = exported.data!.exportTenant;
+    const tampered = url.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));
+    const refusedTamper = await fetch(tampered);
+    expect(refusedTamper.status).toBe(403);
+    expect(codes((await refusedTamper.json()) as GraphQLResponse)).toEqual(['FORBIDDEN']);
+    expect((await fetch(url)).status).toBe(200);
+    // The link is time-bound: once its second has passed it is refused.
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(expiresAt) - Date.now() + 50));
+    const expired = await fetch(url);
+    expect(expired.status).toBe(403);
+    expect(codes((await expired.json()) as GraphQLResponse)).toEqual(['FORBIDDEN']);
+  });
+
+  it('hands a suspended tenant its data before the purge; the purge revokes the link', async () => {
+    await asOlivia('mutation { suspendTenant(slug: "colorado", reason: "offboarding") { slug } }');
+    const exported = await asOlivia<Exported>(EXPORT, { slug: 'colorado' });
+    expect(exported.errors).toBeUndefined();
+    const { url } = exported.data!.exportTenant;
+    expect((await fetch(url)).status).toBe(200);
+    const purged = await asOlivia('mutation { purgeTenant(slug: "colorado", confirm: "colorado") { total } }');
+    expect(purged.errors).toBeUndefined();
+    expect((await fetch(url)).status).toBe(403);
+  });
+
+  it('refuses an unknown tenant and a link lifetime out of range, exporting nothing', async () => {
+    expect(codes(await asOlivia(EXPORT, { slug: 'atlantis' }))).toEqual(['NOT_FOUND']);
+    expect(codes(await asOlivia(EXPORT, { slug: 'texas', ttl: 0 }))).toEqual(['BAD_USER_INPUT']);
+  });
+});
