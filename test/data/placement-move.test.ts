@@ -5,7 +5,7 @@ import type { PlacementFollower } from '../../src/data/placement-follower.js';
 import { collections } from '../../src/modules/application.js';
 import { MoveRefused } from '../../src/data/placement-move.js';
 import { PlacementRouter } from '../../src/data/placement-router.js';
-import { startTestDatabase, type TestDatabase } from './test-database.js';
+import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
  * The placement gate of one instance (placement-router.ts) and a move that cannot get every
