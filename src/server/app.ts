@@ -2,7 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { pino, type Logger } from 'pino';
 import { createAdminApi } from './admin-routes.js';
 import { Authenticator } from '../auth/authenticator.js';
@@ -36,7 +39,7 @@ import { idempotencyPlugin } from './plugins/idempotency.js';
 import { limitsPlugin } from './plugins/limits.js';
 import { observabilityPlugin } from './plugins/observability.js';
 import { persistedQueryPlugin } from './plugins/persisted-queries.js';
-import { EventVersioning } from './plugins/revalidation.js';
+import { EventVersioning, noStoreByDefault } from './plugins/revalidation.js';
 import { buildSubgraph } from './schema.js';
 import { tenantSpanPlugin } from './plugins/tenant-span.js';
 import { attachWebSocketServer } from './websocket.js';
@@ -225,6 +228,10 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       { serverWillStart: async () => ({ drainServer: () => webSocket.close() }) },
       ApolloServerPluginLandingPageDisabled(),
+      // Apollo's cache-control plugin hooks every field of every answer to gather @cacheControl hints,
+      // which this schema has none of: answers are marked uncacheable by noStoreByDefault (last)
+      // unless the persisted-query plugin made them cacheable (revalidation.ts).
+      ApolloServerPluginCacheControlDisabled(),
       httpSubscriptionsPlugin(),
       persistedQueryPlugin({
         registry: bi.trustedOperations,
@@ -238,6 +245,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       errorStatusPlugin(),
       // After errorStatusPlugin: the status it sets is the one a key stores and replays.
       idempotencyPlugin(),
+      noStoreByDefault(),
     ],
   });
   await apollo.start();

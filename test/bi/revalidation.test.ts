@@ -134,3 +134,18 @@ describe('a persisted GET that reads data no export event versions', () => {
     expect(JSON.stringify(changed.data)).toContain('Another');
   });
 });
+
+describe('every other answer', () => {
+  it('is marked uncacheable: a POST, a plain GET, an error', async () => {
+    const posted = await a.gql('{ parks(first: 1) { nodes { id } } }', { auth: alice });
+    expect(posted.status).toBe(200);
+    expect(posted.headers.get('cache-control')).toBe('no-store');
+    const plainGet = await fetch(`${a.url}/graphql?query=${encodeURIComponent('{ viewer { roles } }')}`, {
+      headers: { authorization: `Bearer ${alice}` },
+    });
+    expect(plainGet.status).toBe(200);
+    expect(plainGet.headers.get('cache-control')).toBe('no-store');
+    const refused = await a.gql('{ apiKeys { id } }', { auth: await a.token(ERIN) });
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+  });
+});

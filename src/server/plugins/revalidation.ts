@@ -1,4 +1,4 @@
-import { HeaderMap, type GraphQLRequestListener } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import stableStringify from 'fast-json-stable-stringify';
 import { parse, TypeInfo, visit, visitWithTypeInfo, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
@@ -127,6 +127,22 @@ export function revalidationListener(
       headers.set('etag', etag);
       headers.set('vary', CACHE_VARY);
       if (ifNoneMatchHits(request.http.headers.get('if-none-match'), etag)) response.http.status = 304;
+    },
+  };
+}
+
+/**
+ * `Cache-Control: no-store` on every GraphQL answer that no plugin made cacheable (what Apollo's
+ * cache-control plugin answers for a schema without hints, without its hook on every field).
+ */
+export function noStoreByDefault(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
+        },
+      };
     },
   };
 }
