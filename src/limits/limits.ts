@@ -28,7 +28,7 @@ export interface LimitsOptions {
 }
 
 /** The limits a request is decided against: who it acts for, in which tenant. */
-export type LimitedCaller = Pick<RequestContext, 'tenant' | 'principal'>;
+export type LimitedCaller = Pick<RequestContext, 'tenant' | 'principal'> & Partial<Pick<RequestContext, 'limits'>>;
 
 /**
  * What names a caller before its credentials are verified: the headers that decide who it is and in
@@ -53,6 +53,12 @@ export interface TenantLimits {
 const REMEMBERED_CALLERS = 10_000;
 const REMEMBER_MS = 10_000;
 
+/** A caller verified within REMEMBER_MS: who pays, and what its latest refused operation cost. */
+interface RememberedCaller {
+  payer: Payer;
+  refusedCost: number;
+}
+
 /** An operation that was admitted: to be finished once with its result. */
 export interface AdmittedOperation {
   requested: number;
@@ -71,7 +77,12 @@ export class Limits {
   readonly usage: UsageLedger;
   readonly plans: Plans;
   readonly #reconciler: Reconciler;
-  readonly #callers = new LRUCache<string, Payer>({ max: REMEMBERED_CALLERS, ttl: REMEMBER_MS });
+  readonly #callers = new LRUCache<string, RememberedCaller>({ max: REMEMBERED_CALLERS, ttl: REMEMBER_MS });
+  /**
+   * The key of each remembered request, by its `limits` capability (made for that request alone, and
+   * kept by the shallow copies Apollo makes of a context), so that `admit` can note a refused cost.
+   */
+  readonly #keysOf = new WeakMap<object, string>();
 
   constructor(schema: GraphQLSchema, options: LimitsOptions) {
     this.coster = createOperationCoster(schema);
@@ -124,22 +135,42 @@ export class Limits {
   /** Remembers who pays for the requests of a verified caller (see `refuseEarly`). */
   remember(key: string, caller: LimitedCaller): void {
     const payer = this.payerOf(caller);
-    if (payer) this.#callers.set(key, payer);
+    if (!payer) return;
+    this.#callers.set(key, { payer, refusedCost: this.#callers.get(key)?.refusedCost ?? 1 });
+    if (caller.limits) this.#keysOf.set(caller.limits, key);
   }
 
   /**
-   * RATE_LIMITED for a request of a caller verified within the last seconds whose bucket is empty (or
-   * whose tenant has its maximum in flight): refused before its credentials are verified again and
-   * before its document is parsed, so that a flood of refused requests costs the server little. A
-   * caller not remembered, or whose bucket holds anything, goes the normal way. It never admits.
+   * RATE_LIMITED for a request of a caller verified within the last seconds whose bucket cannot hold
+   * what its last refused operation cost (or anything at all, or whose tenant has its maximum in
+   * flight): refused before its credentials are verified again and before its document is parsed, so
+   * that a flood of refused requests costs the server little. A cheaper operation of that caller is
+   * refused too until the bucket holds the refused cost again, at most `REMEMBER_MS` after its last
+   * verified request. A caller not remembered, or whose bucket holds enough, goes the normal way. It
+   * never admits. `waitSeconds`: how long until the bucket holds that cost.
    */
-  refuseEarly(key: string): { error: ReturnType<typeof rateLimited>; tenantId: string; status: BucketStatus } | null {
-    const payer = this.#callers.get(key);
-    if (!payer) return null;
-    const wait = this.limiter.emptyFor(payer);
+  refuseEarly(
+    key: string,
+  ): { error: ReturnType<typeof rateLimited>; tenantId: string; status: BucketStatus; waitSeconds: number } | null {
+    const remembered = this.#callers.get(key);
+    if (!remembered) return null;
+    const { payer, refusedCost } = remembered;
+    const wait = this.limiter.emptyFor(payer, refusedCost);
     if (wait <= 0) return null;
     this.usage.record(payer.tenantId, { requests: 1, requestsThrottled: 1 });
-    return { error: rateLimited('cost', wait), tenantId: payer.tenantId, status: this.limiter.status(payer) };
+    return {
+      error: rateLimited('cost', wait),
+      tenantId: payer.tenantId,
+      status: this.limiter.status(payer),
+      waitSeconds: wait,
+    };
+  }
+
+  /** Notes what the remembered caller's latest operation cost when refused (1 once one is admitted). */
+  #noteRefusedCost(caller: LimitedCaller, cost: number): void {
+    const key = caller.limits ? this.#keysOf.get(caller.limits) : undefined;
+    const remembered = key === undefined ? undefined : this.#callers.get(key, { updateAgeOnGet: false });
+    if (remembered) remembered.refusedCost = cost;
   }
 
   /** Who pays for a request: its tenant under its plan, and its API key when the key has limits. */
@@ -173,8 +204,10 @@ export class Limits {
     const admission = this.limiter.admit(payer, requested);
     if (!admission.admitted) {
       this.usage.record(payer.tenantId, { requests: 1, requestsThrottled: 1 });
+      if (admission.reason === 'cost') this.#noteRefusedCost(caller, requested);
       throw rateLimited(admission.reason, admission.retryAfterSeconds, requested);
     }
+    this.#noteRefusedCost(caller, 1);
     return { requested, ticket: admission.ticket };
   }
 

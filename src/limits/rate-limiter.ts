@@ -88,18 +88,19 @@ export class RateLimiter {
   }
 
   /**
-   * Seconds until the payer could be admitted anything at all: while its tenant's bucket (or its key's)
-   * holds less than one point, or the tenant has its maximum in flight. 0 when it might be admitted.
+   * Seconds until the payer could be admitted an operation of `points` (1: anything at all): while its
+   * tenant's bucket (or its key's) holds less, or the tenant has its maximum in flight. 0 when it
+   * might be admitted.
    */
-  emptyFor(payer: Payer): number {
+  emptyFor(payer: Payer, points = 1): number {
     const now = this.#now();
     const tenant = this.#tenants.get(payer.tenantId);
     if (!tenant) return 0;
     if (tenant.inFlight >= payer.plan.requestsInFlight) return 1;
     const key = payer.key ? this.#keys.get(payer.key.keyId) : undefined;
     return Math.max(
-      tenant.bucket.secondsUntil(1, payer.plan, now),
-      key ? key.secondsUntil(1, keyShape(payer), now) : 0,
+      tenant.bucket.secondsUntil(points, payer.plan, now),
+      key ? key.secondsUntil(points, keyShape(payer), now) : 0,
     );
   }
 

@@ -5,12 +5,17 @@ import { callerKey } from '../limits/limits.js';
 import { rateLimitHeaders } from '../limits/rate-limit-headers.js';
 import { httpHeaderLookup } from './http-headers.js';
 
+/** The longest an early 429 is held back. */
+const MAX_HOLD_MS = 250;
+
 /**
- * Answers 429 at once, before the body is read, the credentials verified again or the document
- * parsed, to a caller verified in the last seconds whose tenant's bucket is empty
- * (Limits.refuseEarly): a flooding tenant's refused requests then cost the server little, which is
- * what keeps the other tenants' latency. Everyone else goes on to GraphQL, where every limit is
- * decided in full.
+ * Answers 429 before the body is read, the credentials verified again or the document parsed, to a
+ * caller verified in the last seconds whose tenant's bucket cannot hold what its last refused
+ * operation cost (Limits.refuseEarly). The answer is held back until the bucket would hold it (at
+ * most a quarter of a second, so that a slowly refilling bucket is still empty when the next request
+ * comes), and at a random moment after that: a client that sends its next request as soon as it
+ * is answered, as a flood does, then sends about as many as its plan admits instead of as many as the
+ * server can refuse, and the other tenants keep the CPU. Everyone else goes on to GraphQL, where every limit is decided in full.
  */
 export function refuseEmptyBuckets(limits: Limits): RequestHandler {
   return (req, res, next) => {
@@ -19,16 +24,23 @@ export function refuseEmptyBuckets(limits: Limits): RequestHandler {
       next();
       return;
     }
-    const { error, tenantId, status } = refused;
-    for (const [name, value] of rateLimitHeaders(tenantId, status)) res.set(name, value);
-    const { retryAfter } = error.extensions;
-    const { remaining, restoreRate, maximum } = status;
-    res
-      .status(httpStatusOf(error.code))
-      .set('retry-after', String(retryAfter))
-      .json({
-        errors: [{ message: error.message, extensions: { code: error.code, retryAfter } }],
-        extensions: { cost: { requested: 0, actual: 0, remaining, restoreRate, maximum } },
-      });
+    const { error, tenantId, status, waitSeconds } = refused;
+    const answer = () => {
+      for (const [name, value] of rateLimitHeaders(tenantId, status)) res.set(name, value);
+      const { retryAfter } = error.extensions;
+      const { remaining, restoreRate, maximum } = status;
+      res
+        .status(httpStatusOf(error.code))
+        .set('retry-after', String(retryAfter))
+        .json({
+          errors: [{ message: error.message, extensions: { code: error.code, retryAfter } }],
+          extensions: { cost: { requested: 0, actual: 0, remaining, restoreRate, maximum } },
+        });
+    };
+    // Spread over the rest of the window: a flood's connections held together would come back
+    // together, and all but one would go through the whole pipeline to be refused there.
+    const waitMs = Math.min(MAX_HOLD_MS, waitSeconds * 1000);
+    const held = setTimeout(answer, waitMs + Math.random() * (MAX_HOLD_MS - waitMs));
+    res.once('close', () => clearTimeout(held));
   };
 }
