@@ -54,7 +54,7 @@ export class EventVersioning {
 }
 
 /** True when an `If-None-Match` header names this ETag (weak comparison, as RFC 9110 asks for GET). */
-export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   const bare = (tag: string) => tag.trim().replace(/^W\//, '');
   return header.split(',').some((tag) => tag.trim() === '*' || bare(tag) === bare(etag));
