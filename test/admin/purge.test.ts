@@ -1,6 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, type GraphQLResponse, startTestServer, type TestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
 
 /** CONTRACT.md section 10: purgeTenant deletes every document of the tenant, from every collection. */
 let server: TestServer;
@@ -64,10 +65,7 @@ describe('purgeTenant', () => {
       .collection('memberships')
       .upsertOne({ tenantId, userId: 'someone' }, { $set: { roles: ['VIEWER'] } });
     // The limiter reports what it admitted every RATE_LIMIT_SYNC_MS, in the background: count once bob's is in.
-    const deadline = Date.now() + 10_000;
-    while (!('rateLimitConsumption' in (await documentsOf(tenantId))) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(async () => 'rateLimitConsumption' in (await documentsOf(tenantId)), "bob's consumption report");
     const before = await documentsOf(tenantId);
     const texasBefore = await documentsOf(
       (await platform.collection('tenants').findOne({ slug: 'texas' }))!._id as string,

@@ -2,6 +2,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { positionOf, subscribeEvents, tenantIdOf, type ExportEvent } from '../events/support.js';
 import { startTestMongo, type TestMongo } from '../support/mongo.js';
+import { until } from '../support/wait.js';
 import { codes, type GraphQLResponse, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 
 /**
@@ -147,7 +148,7 @@ describe('moveTenant', () => {
       expect(answer.errors).toBeUndefined();
       moves.push(answer.data!.moveTenant);
       const since = created.length;
-      await until(() => created.length >= since + 4);
+      await until(() => created.length >= since + 4, 'writes after the move', 20_000);
       // The data is in the new placement (and the writes since, too), none left in the old one.
       expect((await texasDocuments(where[to][0], where[to][1])).parks).toBeGreaterThan(shared.parks!);
       expect(await texasDocuments(where[from][0], where[from][1])).toEqual({});
@@ -259,13 +260,5 @@ async function allParkIds(server: TestServer): Promise<string[]> {
     ids.push(...page.data!.parks.nodes.map((park) => park.id));
     if (!page.data!.parks.pageInfo.hasNextPage) return ids;
     after = page.data!.parks.pageInfo.endCursor;
-  }
-}
-
-async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
