@@ -24,7 +24,7 @@ const contentTypeOf = (file: string) =>
 
 /** Every refusal is this one answer: a tampered, reused, expired, revoked or foreign URL reveals nothing. */
 const refused = (res: Response) =>
-  sendErrors(res, [{ message: 'This link is not valid', extensions: { code: ErrorCode.FORBIDDEN } }], 403);
+  sendErrors(res, [{ message: 'This link is not valid', extensions: { code: ErrorCode.FORBIDDEN } }]);
 
 const tooLarge = (res: Response, maxBytes: number) =>
   sendErrors(

@@ -21,7 +21,7 @@ export function tenantExportRoutes(services: Services): Router {
       const ours = claims !== null && TENANT_EXPORT_JOB.test(claims.jobId) && claims.file === ARCHIVE_FILE;
       const body = ours ? await services.staging.get(claims.tenantId, claims.jobId, claims.file) : null;
       if (!claims || !body) {
-        sendErrors(res, [{ message: 'This link is not valid', extensions: { code: ErrorCode.FORBIDDEN } }], 403);
+        sendErrors(res, [{ message: 'This link is not valid', extensions: { code: ErrorCode.FORBIDDEN } }]);
         return;
       }
       res.status(200).set({
