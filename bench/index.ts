@@ -2,6 +2,7 @@ import * as apiOverhead from './api-overhead.js';
 import * as embeddedMongo from './embedded-mongo.js';
 import * as exportFanout from './export-fanout.js';
 import * as idempotencyKeys from './idempotency-keys.js';
+import * as importJobs from './import-jobs.js';
 import * as noisyNeighbour from './noisy-neighbour.js';
 import * as persistedQuery from './persisted-query.js';
 import * as placementMove from './placement-move.js';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, BenchModule> = {
   'idempotency-keys': idempotencyKeys,
   'noisy-neighbour': noisyNeighbour,
   'placement-move': placementMove,
+  'import-jobs': importJobs,
 };
 
 // `npm run bench -- api-overhead persisted-query` runs those alone; no name runs them all.

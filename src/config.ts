@@ -70,6 +70,8 @@ export interface Config {
   tracing: TracingConfig | null;
   /** Where import and export files are staged: GridFS in the database, or an S3-compatible bucket. */
   staging: StagingConfig;
+  /** The job queue: a claim's lease, how often an idle instance looks for work, jobs run at once here. */
+  jobs: { leaseMs: number; pollMs: number; workers: number };
 }
 
 export type StagingConfig = {
@@ -201,6 +203,9 @@ const EnvSchema = z.object({
   AUTH_FAILURE_RETRY_SECONDS: variable(integer(1, 3600)),
   RATE_LIMIT_SYNC_MS: variable(integer(10, 10_000)),
   USAGE_FLUSH_MS: variable(integer(10, 60_000)),
+  JOB_LEASE_MS: variable(integer(300, 600_000)),
+  JOB_POLL_MS: variable(integer(10, 60_000)),
+  JOB_WORKERS: variable(integer(0, 64)),
   STAGING_STORE: variable(z.enum(['gridfs', 's3'], 'expected gridfs or s3')),
   STAGING_MAX_UPLOAD_BYTES: variable(integer(1, Number.MAX_SAFE_INTEGER)),
   VALET_URL_TTL_SECONDS: variable(integer(1, 604_800)),
@@ -251,6 +256,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     usageFlushMs: values.USAGE_FLUSH_MS ?? 5000,
     tracing: tracingConfig(values),
     staging: stagingConfig(values),
+    jobs: {
+      leaseMs: values.JOB_LEASE_MS ?? 30_000,
+      pollMs: values.JOB_POLL_MS ?? 1000,
+      workers: values.JOB_WORKERS ?? 2,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { Role } from './authz/roles.js';
 import type { TenantBi } from './bi/tenant-bi.js';
 import type { TenantDb } from './data/tenant-db.js';
 import type { TenantExportEvents } from './events/subscription.js';
+import type { TenantJobs } from './jobs/tenant-jobs.js';
 import type { TenantLimits } from './limits/limits.js';
 import type { Loaders } from './modules/loaders.js';
 import type { ActiveTenant } from './tenancy/active-tenant.js';
@@ -48,4 +49,6 @@ export interface RequestContext {
   exportEvents: TenantExportEvents | null;
   /** The active tenant's bucket, plan and usage ledger, as this caller is held to them. */
   limits: TenantLimits | null;
+  /** The active tenant's import and export jobs, created in the caller's name, as the caller may see them. */
+  jobs: TenantJobs | null;
 }

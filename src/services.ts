@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Database } from './data/database.js';
 import type { ExportFeed } from './events/feed.js';
 import type { Limits } from './limits/limits.js';
+import type { JobService } from './jobs/job-service.js';
 import type { Staging } from './staging/staging.js';
 import type { IdentityDirectory } from './tenancy/identity-directory.js';
 
@@ -25,5 +26,7 @@ export interface Services {
   limits: Limits;
   /** Import and export files of jobs and their valet URLs (src/staging). */
   staging: Staging;
+  /** The durable queue of import and export jobs, and this instance's workers (src/jobs). */
+  jobs: JobService;
   logger: Logger;
 }

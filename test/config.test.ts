@@ -49,6 +49,7 @@ describe('loadConfig defaults', () => {
       usageFlushMs: 5000,
       tracing: null,
       staging: { store: 'gridfs', maxUploadBytes: 104_857_600, urlTtlSeconds: 3600 },
+      jobs: { leaseMs: 30_000, pollMs: 1000, workers: 2 },
     });
   });
 

@@ -11,6 +11,7 @@ import {
 } from './identity-feed.js';
 import { gridFsFileStore, type FileStore } from './file-store.js';
 import { ensureIndexes } from './indexes.js';
+import { createWorkQueue, type WorkQueue } from './work-queue.js';
 import { createLimitsStore, type LimitsStore } from './limits-store.js';
 import { createPlatformDb, type PlatformDb } from './platform-db.js';
 import { Clusters } from './clusters.js';
@@ -70,6 +71,11 @@ export interface Database {
   ensureIndexes(): Promise<void>;
   /** A GridFS bucket of named files (file-store.ts), e.g. the staging of import and export files. */
   files(bucketName: string): FileStore;
+  /**
+   * A durable queue of leased work across tenants and instances (work-queue.ts), over the platform
+   * collections `queue` and `slots` of the catalog: the one deliberate cross-tenant read of queued jobs.
+   */
+  workQueue(names: { queue: string; slots: string }): WorkQueue;
   /** Consumption reports and the usage ledger of the limits (src/limits); its TTL indexes are its own. */
   readonly limits: LimitsStore;
   /**
@@ -158,6 +164,12 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     platform: createPlatformDb(connection, collections),
     limits: createLimitsStore(connection.db),
     files: (bucketName) => gridFsFileStore(connection.db, bucketName),
+    workQueue: (names) => {
+      const catalog: CollectionCatalog = collections;
+      catalog.assert(names.queue, 'platform');
+      catalog.assert(names.slots, 'platform');
+      return createWorkQueue(connection.db, names);
+    },
     async ping() {
       try {
         await connection.db.command({ ping: 1 }, { signal: AbortSignal.timeout(pingTimeoutMs) });

@@ -19,6 +19,8 @@ export interface DataCollection<TDoc extends StoredDocument, TNew = NewDocument<
   count(filter?: Filter): Promise<number>;
   /** Stores the document with a new id unless it brings one, and returns it as stored. */
   insertOne(doc: TNew): Promise<TDoc>;
+  /** insertOne for many documents, in order, in one command; all are stored or (in a transaction) none. */
+  insertMany(docs: readonly TNew[]): Promise<TDoc[]>;
   /**
    * Stores the document unless one with its id exists (which is then left as it is), and returns the
    * document as stored: what idempotent seeding needs, in one atomic write.
@@ -134,6 +136,16 @@ export class ScopedCollection<TDoc extends StoredDocument, TNew = NewDocument<TD
     const stored = { _id, ...fields };
     await this.#access.write((collection, session) => collection.insertOne(stored, { session }));
     return stored as unknown as TDoc;
+  }
+
+  async insertMany(docs: readonly TNew[]): Promise<TDoc[]> {
+    const stored = docs.map((doc) => {
+      const { _id = newId(), ...fields } = this.#scope.insert(doc as Record<string, unknown>);
+      if (!isId(_id)) refuse('a document _id must be a 24-hex id');
+      return { _id, ...fields };
+    });
+    if (stored.length > 0) await this.#collection.insertMany(stored, { session: this.#session, ordered: true });
+    return stored as unknown as TDoc[];
   }
 
   async insertIfMissing(doc: TNew & { _id: string }): Promise<TDoc> {

@@ -30,6 +30,17 @@ export async function recordEvent(tx: TenantDb, event: NewEvent): Promise<Staged
   return outbox(tx).insertOne({ type: event.type, subject: event.subject, time: new Date(), data: event.data });
 }
 
+/** recordEvent for several changes of one transaction, in one write, in their order. */
+export async function recordEvents(tx: TenantDb, events: readonly NewEvent[]): Promise<void> {
+  if (!tx.inTransaction) {
+    throw new Error('recordEvents must run inside the transaction of the changes it reports');
+  }
+  const time = new Date();
+  await outbox(tx).insertMany(
+    events.map((event) => ({ type: event.type, subject: event.subject, time, data: event.data })),
+  );
+}
+
 /** The position of the tenant's latest published event (in `events`), 0 when it has none. */
 export async function publishedPosition(db: TenantDb): Promise<number> {
   return (await counters(db).findById(db.tenantId))?.position ?? 0;

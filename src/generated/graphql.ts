@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { ApiKeyMapper } from '../modules/api-keys/mappers.js';
 import type { TrustedOperationMapper } from '../modules/bi/mappers.js';
+import type { JobMapper } from '../modules/jobs/mappers.js';
 import type { ParkMapper } from '../modules/parks/mappers.js';
 import type { ReservationMapper } from '../modules/reservations/mappers.js';
 import type { TenantMapper } from '../modules/tenants/mappers.js';
@@ -80,6 +81,18 @@ export type CreateApiKeyInput = {
   roles: Array<Role>;
 };
 
+export type CreateExportJobInput = {
+  format: JobFormat;
+  /** The name of a trusted operation of the active tenant (`trustedOperations`). */
+  operation: Scalars['String']['input'];
+  variables?: InputMaybe<Scalars['JSON']['input']>;
+};
+
+export type CreateImportJobInput = {
+  entity: ImportEntity;
+  format: JobFormat;
+};
+
 export type CreateParkInput = {
   capacity?: InputMaybe<Scalars['Int']['input']>;
   name: Scalars['String']['input'];
@@ -99,6 +112,16 @@ export type CreatedApiKey = {
   apiKey: ApiKey;
   /** The secret (`tgk_…`), shown once. */
   secret: Scalars['String']['output'];
+};
+
+/** A new import job and the single-use URL to `PUT` its file to: the upload starts the job. */
+export type CreatedImportJob = {
+  __typename?: 'CreatedImportJob';
+  job: Job;
+  /** The largest file the URL accepts, in bytes. */
+  maxBytes: Scalars['Float']['output'];
+  uploadExpiresAt: Scalars['DateTime']['output'];
+  uploadUrl: Scalars['String']['output'];
 };
 
 /** A CloudEvents 1.0 event, one per committed change, in the tenant's commit order. */
@@ -145,6 +168,69 @@ export type ExportLink = {
   url: Scalars['String']['output'];
 };
 
+/** What an import job reads into: the rows carry the fields of the matching create mutation's input. */
+export type ImportEntity =
+  /** Rows of `CreateParkInput`: `name`, `region`, `capacity`. */
+  | 'PARK'
+  /** Rows of `CreateReservationInput`: `parkId`, `visitorName`, `visitorEmail`, `partySize`, `date`. */
+  | 'RESERVATION';
+
+/** An import or export job of the active tenant (docs/jobs.md). */
+export type Job = {
+  __typename?: 'Job';
+  createdAt: Scalars['DateTime']['output'];
+  downloadExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** A SUCCEEDED export: a time-bound URL of the file, no other credential needed (a new one at each read). */
+  downloadUrl?: Maybe<Scalars['String']['output']>;
+  /** Imports: what the rows create. */
+  entity?: Maybe<ImportEntity>;
+  /** Imports: the first 1,000 invalid lines, by line number. */
+  errors: Array<JobRowError>;
+  /** Why a FAILED job failed. */
+  failure?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  format: JobFormat;
+  id: Scalars['ID']['output'];
+  kind: JobKind;
+  /** Imports: data lines read so far; exports: rows written so far. */
+  linesRead: Scalars['Int']['output'];
+  /** Exports: the trusted operation by name. */
+  operation?: Maybe<Scalars['String']['output']>;
+  /** Imports: lines skipped as invalid. */
+  rowsFailed: Scalars['Int']['output'];
+  /** Rows written (imported, or exported). */
+  rowsWritten: Scalars['Int']['output'];
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: JobStatus;
+};
+
+export type JobFormat =
+  /** RFC 4180 CSV with a header line; an export neutralises formula-leading text cells with a leading `'`. */
+  | 'CSV'
+  /** Newline-delimited JSON, one object per line, values unchanged. */
+  | 'NDJSON';
+
+export type JobKind =
+  | 'EXPORT'
+  | 'IMPORT';
+
+/** An input line of an import that was skipped. */
+export type JobRowError = {
+  __typename?: 'JobRowError';
+  /** 1-based line of the file (for CSV the header is line 1). */
+  line: Scalars['Int']['output'];
+  message: Scalars['String']['output'];
+};
+
+export type JobStatus =
+  | 'CANCELLED'
+  /** Stopped by a problem that concerns the whole job (unreadable file, the creating credential's rights gone); see `failure`. */
+  | 'FAILED'
+  /** Waiting: for its file (an import not yet uploaded), or for a free slot of the tenant's plan. */
+  | 'PENDING'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
 /** A user's membership of the active tenant, as its admins manage it. */
 export type Member = {
   __typename?: 'Member';
@@ -167,13 +253,19 @@ export type Membership = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Cancels a waiting or running job (its creator or an ADMIN); rows already imported stay. */
+  cancelJob: Job;
   cancelReservation: Reservation;
   createApiKey: CreatedApiKey;
+  /** An export job (ANALYST, EDITOR, ADMIN): the whole result of a trusted operation, paged into a file. */
+  createExportJob: Job;
   /**
    * A signed link returning the rows of a trusted operation without any other credential until it
    * expires. `ttlSeconds` is at most the server's EXPORT_LINK_MAX_TTL_SECONDS.
    */
   createExportLink: ExportLink;
+  /** An import job (EDITOR, ADMIN) and its upload URL; rows are validated like the create mutation's input. */
+  createImportJob: CreatedImportJob;
   createPark: Park;
   createReservation: Reservation;
   /** Deletes the park and returns its id. A park that still has reservations cannot be deleted. */
@@ -204,6 +296,11 @@ export type Mutation = {
 };
 
 
+export type MutationCancelJobArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationCancelReservationArgs = {
   id: Scalars['ID']['input'];
 };
@@ -214,11 +311,21 @@ export type MutationCreateApiKeyArgs = {
 };
 
 
+export type MutationCreateExportJobArgs = {
+  input: CreateExportJobInput;
+};
+
+
 export type MutationCreateExportLinkArgs = {
   format: ExportFormat;
   operationName: Scalars['String']['input'];
   ttlSeconds: Scalars['Int']['input'];
   variables?: InputMaybe<Scalars['JSON']['input']>;
+};
+
+
+export type MutationCreateImportJobArgs = {
+  input: CreateImportJobInput;
 };
 
 
@@ -320,6 +427,8 @@ export type Query = {
   __typename?: 'Query';
   /** The API keys of the active tenant, revoked ones included (ADMIN). */
   apiKeys: Array<ApiKey>;
+  /** A job of the active tenant, for its creator and the tenant's ADMINs; null for anyone else. */
+  job?: Maybe<Job>;
   /** The members of the active tenant (ADMIN). */
   members: Array<Member>;
   park?: Maybe<Park>;
@@ -342,6 +451,11 @@ export type Query = {
    */
   usage: Array<UsageHour>;
   viewer: Viewer;
+};
+
+
+export type QueryJobArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -461,12 +575,19 @@ export type Subscription = {
    * than the server's buffer behind gets RATE_LIMITED: resume from the last cursor.
    */
   exportEvents: ExportEvent;
+  /** The job now, then again at each change of its status or counts, until it ends. */
+  jobProgress: Job;
 };
 
 
 export type SubscriptionExportEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   types?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+
+export type SubscriptionJobProgressArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** An organisation whose data is kept apart from every other's. */
@@ -651,15 +772,25 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ApiKeyLimitsInput: ApiKeyLimitsInput;
   CreateApiKeyInput: CreateApiKeyInput;
+  CreateExportJobInput: CreateExportJobInput;
+  CreateImportJobInput: CreateImportJobInput;
   CreateParkInput: CreateParkInput;
   CreateReservationInput: CreateReservationInput;
   CreatedApiKey: ResolverTypeWrapper<Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
+  CreatedImportJob: ResolverTypeWrapper<Omit<CreatedImportJob, 'job'> & { job: ResolversTypes['Job'] }>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ExportEvent: ResolverTypeWrapper<ExportEvent>;
   ExportFormat: ExportFormat;
   ExportLink: ResolverTypeWrapper<ExportLink>;
+  ImportEntity: ImportEntity;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  Job: ResolverTypeWrapper<JobMapper>;
+  JobFormat: JobFormat;
+  JobKind: JobKind;
+  JobRowError: ResolverTypeWrapper<JobRowError>;
+  JobStatus: JobStatus;
   Member: ResolverTypeWrapper<Member>;
   MemberInvitation: ResolverTypeWrapper<MemberInvitation>;
   Membership: ResolverTypeWrapper<Omit<Membership, 'tenant'> & { tenant: ResolversTypes['Tenant'] }>;
@@ -684,7 +815,6 @@ export type ResolversTypes = ResolversObject<{
   TrustedOperationSource: TrustedOperationSource;
   UpdateParkInput: UpdateParkInput;
   UsageHour: ResolverTypeWrapper<UsageHour>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   User: ResolverTypeWrapper<User>;
   Viewer: ResolverTypeWrapper<Omit<Viewer, 'memberships' | 'tenant'> & { memberships: Array<ResolversTypes['Membership']>, tenant?: Maybe<ResolversTypes['Tenant']> }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -699,14 +829,20 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   ApiKeyLimitsInput: ApiKeyLimitsInput;
   CreateApiKeyInput: CreateApiKeyInput;
+  CreateExportJobInput: CreateExportJobInput;
+  CreateImportJobInput: CreateImportJobInput;
   CreateParkInput: CreateParkInput;
   CreateReservationInput: CreateReservationInput;
   CreatedApiKey: Omit<CreatedApiKey, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
+  CreatedImportJob: Omit<CreatedImportJob, 'job'> & { job: ResolversParentTypes['Job'] };
+  Float: Scalars['Float']['output'];
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   ExportEvent: ExportEvent;
   ExportLink: ExportLink;
   JSON: Scalars['JSON']['output'];
+  Job: JobMapper;
+  JobRowError: JobRowError;
   Member: Member;
   MemberInvitation: MemberInvitation;
   Membership: Omit<Membership, 'tenant'> & { tenant: ResolversParentTypes['Tenant'] };
@@ -726,7 +862,6 @@ export type ResolversParentTypes = ResolversObject<{
   TrustedOperation: TrustedOperationMapper;
   UpdateParkInput: UpdateParkInput;
   UsageHour: UsageHour;
-  Float: Scalars['Float']['output'];
   User: User;
   Viewer: Omit<Viewer, 'memberships' | 'tenant'> & { memberships: Array<ResolversParentTypes['Membership']>, tenant?: Maybe<ResolversParentTypes['Tenant']> };
   String: Scalars['String']['output'];
@@ -776,6 +911,13 @@ export type CreatedApiKeyResolvers<ContextType = RequestContext, ParentType exte
   secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
+export type CreatedImportJobResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreatedImportJob'] = ResolversParentTypes['CreatedImportJob']> = ResolversObject<{
+  job?: Resolver<ResolversTypes['Job'], ParentType, ContextType>;
+  maxBytes?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  uploadExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  uploadUrl?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
   name: 'Date';
 }
@@ -806,6 +948,30 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type JobResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  downloadExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  downloadUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  entity?: Resolver<Maybe<ResolversTypes['ImportEntity']>, ParentType, ContextType>;
+  errors?: Resolver<Array<ResolversTypes['JobRowError']>, ParentType, ContextType>;
+  failure?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['JobFormat'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['JobKind'], ParentType, ContextType>;
+  linesRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  operation?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  rowsFailed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rowsWritten?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['JobStatus'], ParentType, ContextType>;
+}>;
+
+export type JobRowErrorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['JobRowError'] = ResolversParentTypes['JobRowError']> = ResolversObject<{
+  line?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type MemberResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Member'] = ResolversParentTypes['Member']> = ResolversObject<{
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -822,9 +988,12 @@ export type MembershipResolvers<ContextType = RequestContext, ParentType extends
 }>;
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelJob?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'id'>>;
   cancelReservation?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationCancelReservationArgs, 'id'>>;
   createApiKey?: Resolver<ResolversTypes['CreatedApiKey'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  createExportJob?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationCreateExportJobArgs, 'input'>>;
   createExportLink?: Resolver<ResolversTypes['ExportLink'], ParentType, ContextType, RequireFields<MutationCreateExportLinkArgs, 'format' | 'operationName' | 'ttlSeconds'>>;
+  createImportJob?: Resolver<ResolversTypes['CreatedImportJob'], ParentType, ContextType, RequireFields<MutationCreateImportJobArgs, 'input'>>;
   createPark?: Resolver<ResolversTypes['Park'], ParentType, ContextType, RequireFields<MutationCreateParkArgs, 'input'>>;
   createReservation?: Resolver<ResolversTypes['Reservation'], ParentType, ContextType, RequireFields<MutationCreateReservationArgs, 'input'>>;
   deletePark?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteParkArgs, 'id'>>;
@@ -865,6 +1034,7 @@ export type ParkEdgeResolvers<ContextType = RequestContext, ParentType extends R
 
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  job?: Resolver<Maybe<ResolversTypes['Job']>, ParentType, ContextType, RequireFields<QueryJobArgs, 'id'>>;
   members?: Resolver<Array<ResolversTypes['Member']>, ParentType, ContextType>;
   park?: Resolver<Maybe<ResolversTypes['Park']>, ParentType, ContextType, RequireFields<QueryParkArgs, 'id'>>;
   parks?: Resolver<ResolversTypes['ParkConnection'], ParentType, ContextType, Partial<QueryParksArgs>>;
@@ -916,6 +1086,7 @@ export type ReservationStatResolvers<ContextType = RequestContext, ParentType ex
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
   exportEvents?: SubscriptionResolver<ResolversTypes['ExportEvent'], "exportEvents", ParentType, ContextType, Partial<SubscriptionExportEventsArgs>>;
+  jobProgress?: SubscriptionResolver<ResolversTypes['Job'], "jobProgress", ParentType, ContextType, RequireFields<SubscriptionJobProgressArgs, 'id'>>;
 }>;
 
 export type TenantResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'], FederationReferenceType extends FederationReferenceTypes['Tenant'] = FederationReferenceTypes['Tenant']> = ResolversObject<{
@@ -959,11 +1130,14 @@ export type Resolvers<ContextType = RequestContext> = ResolversObject<{
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeyLimits?: ApiKeyLimitsResolvers<ContextType>;
   CreatedApiKey?: CreatedApiKeyResolvers<ContextType>;
+  CreatedImportJob?: CreatedImportJobResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   ExportEvent?: ExportEventResolvers<ContextType>;
   ExportLink?: ExportLinkResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  Job?: JobResolvers<ContextType>;
+  JobRowError?: JobRowErrorResolvers<ContextType>;
   Member?: MemberResolvers<ContextType>;
   MemberInvitation?: MemberInvitationResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;

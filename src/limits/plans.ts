@@ -20,6 +20,10 @@ export interface PlanLimits {
   subscriptionsPerConnection: number;
   /** Operations of the tenant executing at the same time on one instance. */
   requestsInFlight: number;
+  /** Import and export jobs of the tenant running at the same time, across instances. */
+  concurrentJobs: number;
+  /** The order in which waiting jobs are taken: a higher priority first, then the oldest. */
+  jobPriority: number;
 }
 
 export type Plans = Readonly<Record<PlanName, PlanLimits>>;
@@ -40,6 +44,8 @@ export const DEFAULT_PLANS: Plans = {
     subscriptionsPerTenant: 10,
     subscriptionsPerConnection: 5,
     requestsInFlight: 20,
+    concurrentJobs: 1,
+    jobPriority: 1,
   },
   standard: {
     restoreRate: 2_500,
@@ -48,6 +54,8 @@ export const DEFAULT_PLANS: Plans = {
     subscriptionsPerTenant: 100,
     subscriptionsPerConnection: 20,
     requestsInFlight: 100,
+    concurrentJobs: 2,
+    jobPriority: 2,
   },
   enterprise: {
     restoreRate: 12_000,
@@ -56,6 +64,8 @@ export const DEFAULT_PLANS: Plans = {
     subscriptionsPerTenant: 1_000,
     subscriptionsPerConnection: 50,
     requestsInFlight: 500,
+    concurrentJobs: 4,
+    jobPriority: 3,
   },
 };
 
@@ -69,6 +79,8 @@ const LimitsOverride = z
     subscriptionsPerTenant: positive,
     subscriptionsPerConnection: positive,
     requestsInFlight: positive,
+    concurrentJobs: positive,
+    jobPriority: positive,
   })
   .partial()
   .strict();

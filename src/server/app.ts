@@ -27,6 +27,9 @@ import { collections, demoDataSteps, eventVersionedFields } from '../modules/app
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { createStaging } from '../staging/index.js';
+import { JobService } from '../jobs/job-service.js';
+import { importHandler } from '../modules/jobs/import-job.js';
+import { exportHandler } from './export-job.js';
 import { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { createFormatError, errorStatusPlugin } from './format-error.js';
 import { createDrain } from './drain.js';
@@ -173,6 +176,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   await database.limits.ensureIndexes();
   limits.start();
   const staging = await createStaging(config.staging, database, bi.linkSecrets, () => config.publicUrl ?? listeningUrl);
+  const jobs = new JobService({ database, staging, identity, plans: config.plans, logger, ...config.jobs });
   const services: Services = {
     config,
     database,
@@ -183,6 +187,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     bi,
     limits,
     staging,
+    jobs,
     logger,
   };
   // A tenant purged through another instance (or the command line): this one forgets it too.
@@ -249,6 +254,8 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     ],
   });
   await apollo.start();
+  jobs.handle('IMPORT', importHandler(schema));
+  jobs.handle('EXPORT', exportHandler(services, apollo, schema));
   const adminApi = await createAdminApi(services, formatError);
   // The IDE and the dev token endpoint are development tools: in production their module (and its
   // dev dependencies) is never even loaded.
@@ -266,6 +273,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   );
   const stop = async () => {
     drain.start();
+    await jobs.stop();
     await apollo.stop();
     await adminApi.stop();
     await placementFollower.stop();
@@ -285,6 +293,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   const url = `http://${config.host}:${address.port}`;
   listeningUrl = url;
   logger.info({ url: `${url}/graphql`, auth: config.auth.mode }, 'tenantgraph listening');
+  jobs.start();
 
   return { url, port: address.port, httpServer, services, metrics, stop };
 }

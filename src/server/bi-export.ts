@@ -57,16 +57,18 @@ export interface ExportRun {
   headers: Record<string, string>;
 }
 
-type PageResult = { ok: true; data: unknown } | { ok: false; errors: readonly GraphQLFormattedError[]; status: number };
+export type PageResult =
+  | { ok: true; data: unknown }
+  | { ok: false; errors: readonly GraphQLFormattedError[]; status: number };
 
 /**
  * Runs a trusted operation by its hash through Apollo (`executeOperation`), so that everything a
  * request over /graphql gets applies: the persisted-query plugin (safelist, the key's operation list,
  * the roles of BI), the permission map, the query limits, error masking, logs and metrics.
  */
-async function runPage(
+export async function runPage(
   apollo: ApolloServer<RequestContext>,
-  run: ExportRun,
+  run: Pick<ExportRun, 'ctx' | 'operation'>,
   variables: Record<string, unknown>,
 ): Promise<PageResult> {
   const response = await apollo.executeOperation(

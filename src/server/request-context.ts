@@ -10,6 +10,7 @@ import { unauthenticated } from '../errors.js';
 import { tenantExportEvents } from '../events/subscription.js';
 import { eventCatalog, requestLoaders } from '../modules/application.js';
 import type { Services } from '../services.js';
+import { tenantJobs } from '../jobs/tenant-jobs.js';
 import { resolveTenantScope } from '../tenancy/active-tenant.js';
 import { callerIdentity } from '../tenancy/caller-identity.js';
 import { requestedTenantSlug } from '../tenancy/host-pattern.js';
@@ -109,5 +110,6 @@ export function contextFor(services: Services, scope: ContextScope): RequestCont
           })
         : null,
     limits: tenant ? services.limits.forTenant(tenant, principal) : null,
+    jobs: db ? tenantJobs(services.jobs, { db, caller: principalRef(principal), roles }) : null,
   };
 }

@@ -96,6 +96,7 @@ describe('the request context holds capabilities, never the raw handles', () => 
       | 'bi'
       | 'exportEvents'
       | 'limits'
+      | 'jobs'
     >();
   });
 });

@@ -106,6 +106,30 @@ export async function startPeerServer(first: TestServer, env: Record<string, str
   return serving(app, config.auth.dataDir, () => app.stop());
 }
 
+/**
+ * An instance of the service on an existing database (`MONGODB_URI`, `MONGODB_DB`) with the dev issuer
+ * of `dataDir`: another replica of a service started elsewhere (another process, for example). Not
+ * seeded. The directory is left in place.
+ */
+export async function startServerOn(
+  target: { mongodbUri: string; mongodbDb: string; dataDir: string },
+  env: Record<string, string> = {},
+): Promise<TestServer> {
+  const app = await startApp(
+    loadConfig({
+      PORT: '0',
+      MONGODB_URI: target.mongodbUri,
+      MONGODB_DB: target.mongodbDb,
+      DATA_DIR: target.dataDir,
+      SEED: 'false',
+      LOG_LEVEL: 'silent',
+      ...env,
+    }),
+    pino({ level: 'silent' }),
+  );
+  return serving(app, target.dataDir, () => app.stop());
+}
+
 async function serving(app: RunningApp, dataDir: string, stop: () => Promise<void>): Promise<TestServer> {
   const issuer = await loadOrCreateDevIssuer(dataDir);
   const endpoint = `${app.url}/graphql`;

@@ -1,5 +1,5 @@
 import type { TenantDb } from '../../data/tenant-db.js';
-import { recordEvent } from '../../events/outbox.js';
+import { recordEvent, type NewEvent } from '../../events/outbox.js';
 import { toGlobalId } from '../global-id.js';
 import type { ParkDocument } from './park-document.js';
 
@@ -20,8 +20,13 @@ const parkData = (park: ParkDocument) => ({
   capacity: park.capacity,
 });
 
+/** The park's export event of a change. */
+export function parkEvent(type: ParkEventType, park: ParkDocument): NewEvent {
+  const subject = toGlobalId('Park', park._id);
+  return { type, subject, data: type === 'park.deleted' ? { id: subject } : parkData(park) };
+}
+
 /** Records the park's event in `tx`, the transaction of the change (see src/events/outbox.ts). */
 export async function recordParkEvent(tx: TenantDb, type: ParkEventType, park: ParkDocument): Promise<void> {
-  const subject = toGlobalId('Park', park._id);
-  await recordEvent(tx, { type, subject, data: type === 'park.deleted' ? { id: subject } : parkData(park) });
+  await recordEvent(tx, parkEvent(type, park));
 }

@@ -4,8 +4,9 @@ import type { CreateParkInput, UpdateParkInput } from '../../generated/graphql.j
 import { findPage, type Connection, type PageArgs } from '../pagination.js';
 import type { ReservationDocument } from '../reservations/reservation-document.js';
 import type { ParkDocument } from './park-document.js';
-import { recordParkEvent } from './park-events.js';
-import { parseCreateParkInput, parseUpdateParkInput } from './park-input.js';
+import { recordEvents } from '../../events/outbox.js';
+import { parkEvent, recordParkEvent } from './park-events.js';
+import { parseCreateParkInput, parseUpdateParkInput, type ParkFields } from './park-input.js';
 
 const parks = (db: TenantDb) => db.collection<ParkDocument>('parks');
 
@@ -22,12 +23,27 @@ export function listParks(db: TenantDb, args: PageArgs): Promise<Connection<Park
 
 export async function createPark(db: TenantDb, input: CreateParkInput): Promise<ParkDocument> {
   const fields = parseCreateParkInput(input);
-  return db.withTransaction(async (tx) => {
-    const now = new Date();
-    const park = await parks(tx).insertOne({ ...fields, createdAt: now, updatedAt: now });
-    await recordParkEvent(tx, 'park.created', park);
-    return park;
-  });
+  const [park] = await db.withTransaction((tx) => insertParks(tx, [{ fields }]));
+  return park!;
+}
+
+/**
+ * New parks of fields already validated (parseCreateParkInput), each with its `park.created` event,
+ * in the transaction `tx`, in order; an `_id` given is kept (an import derives it from its line).
+ */
+export async function insertParks(
+  tx: TenantDb,
+  rows: readonly { _id?: string; fields: ParkFields }[],
+): Promise<ParkDocument[]> {
+  const now = new Date();
+  const created = await parks(tx).insertMany(
+    rows.map(({ _id, fields }) => ({ ...(_id ? { _id } : {}), ...fields, createdAt: now, updatedAt: now })),
+  );
+  await recordEvents(
+    tx,
+    created.map((park) => parkEvent('park.created', park)),
+  );
+  return created;
 }
 
 export async function updatePark(db: TenantDb, id: string, input: UpdateParkInput): Promise<ParkDocument> {

@@ -1,5 +1,5 @@
 import type { TenantDb } from '../../data/tenant-db.js';
-import { recordEvent } from '../../events/outbox.js';
+import { recordEvent, type NewEvent } from '../../events/outbox.js';
 import { toGlobalId } from '../global-id.js';
 import type { ReservationDocument } from './reservation-document.js';
 
@@ -28,15 +28,18 @@ const reservationData = (reservation: ReservationDocument) => ({
   status: reservation.status,
 });
 
+/** The reservation's export event of a change. */
+export const reservationEvent = (type: ReservationEventType, reservation: ReservationDocument): NewEvent => ({
+  type,
+  subject: toGlobalId('Reservation', reservation._id),
+  data: reservationData(reservation),
+});
+
 /** Records the reservation's event in `tx`, the transaction of the change (see src/events/outbox.ts). */
 export async function recordReservationEvent(
   tx: TenantDb,
   type: ReservationEventType,
   reservation: ReservationDocument,
 ): Promise<void> {
-  await recordEvent(tx, {
-    type,
-    subject: toGlobalId('Reservation', reservation._id),
-    data: reservationData(reservation),
-  });
+  await recordEvent(tx, reservationEvent(type, reservation));
 }

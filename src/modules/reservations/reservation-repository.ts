@@ -11,8 +11,9 @@ import {
 } from '../pagination.js';
 import type { ParkDocument } from '../parks/park-document.js';
 import type { ReservationDocument } from './reservation-document.js';
-import { recordReservationEvent } from './reservation-events.js';
-import { parkNotNamed, parseCreateReservationInput } from './reservation-input.js';
+import { recordEvents } from '../../events/outbox.js';
+import { recordReservationEvent, reservationEvent } from './reservation-events.js';
+import { parkNotNamed, parseCreateReservationInput, type ReservationFields } from './reservation-input.js';
 import { dateRange } from './stats.js';
 
 const reservations = (db: TenantDb) => db.collection<ReservationDocument>('reservations');
@@ -68,16 +69,40 @@ export async function createReservation(db: TenantDb, input: CreateReservationIn
   return db.withTransaction(async (tx) => {
     const park = await tx.collection<ParkDocument>('parks').findById(fields.parkId);
     if (!park) throw parkNotNamed();
-    const now = new Date();
-    const reservation = await reservations(tx).insertOne({
+    const [reservation] = await insertReservations(tx, [{ fields }]);
+    return reservation!;
+  });
+}
+
+/** Of these raw park ids, those that name a park of the bound tenant. */
+export async function existingParkIds(db: TenantDb, parkIds: readonly string[]): Promise<Set<string>> {
+  const found = await db.collection<ParkDocument>('parks').findByIds([...new Set(parkIds)]);
+  return new Set(found.map((park) => park._id));
+}
+
+/**
+ * New CONFIRMED reservations of fields already validated, whose parks the caller checked exist (in
+ * `tx`), each with its `reservation.created` event, in order; an `_id` given is kept.
+ */
+export async function insertReservations(
+  tx: TenantDb,
+  rows: readonly { _id?: string; fields: ReservationFields }[],
+): Promise<ReservationDocument[]> {
+  const now = new Date();
+  const created = await reservations(tx).insertMany(
+    rows.map(({ _id, fields }) => ({
+      ...(_id ? { _id } : {}),
       ...fields,
-      status: 'CONFIRMED',
+      status: 'CONFIRMED' as const,
       createdAt: now,
       updatedAt: now,
-    });
-    await recordReservationEvent(tx, 'reservation.created', reservation);
-    return reservation;
-  });
+    })),
+  );
+  await recordEvents(
+    tx,
+    created.map((reservation) => reservationEvent('reservation.created', reservation)),
+  );
+  return created;
 }
 
 /**

@@ -1,0 +1,152 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { pino } from 'pino';
+import { loadOrCreateDevIssuer } from '../src/auth/dev-issuer.js';
+import { loadConfig } from '../src/config.js';
+import { startApp, type RunningApp } from '../src/server/app.js';
+
+/**
+ * Issue 16's figures, measured in one run:
+ * - import throughput: rows per second of an NDJSON import job (upload to SUCCEEDED) ÷ the same kind of
+ *   rows created by `createPark` mutations over HTTP with 8 connections (autocannon), on the same
+ *   server. Goal ≥ 10x.
+ * - memory: the peak growth of this process's RSS while it imports 100,000 rows ÷ while it imports
+ *   20,000 (a file 5x as large). The database runs in a child process (the embedded server, as
+ *   `npm run db` starts it) so that its data is not counted; the upload is streamed from a generator.
+ *   Flat memory means a ratio near 1, not near 5.
+ */
+const CONNECTIONS = 8;
+const MUTATION_SECONDS = 5;
+const ROWS = [20_000, 100_000];
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+async function startDatabaseProcess() {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=development', '--import', 'tsx', 'packages/embedded-mongo/src/cli.ts', '--dir', ':memory:'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const uri = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the embedded server exited with ${code}`)));
+    createInterface({ input: child.stdout }).once('line', resolve);
+  });
+  return { uri, stop: () => child.kill('SIGTERM') };
+}
+
+async function graphql<T>(app: RunningApp, token: string, query: string, variables = {}): Promise<T> {
+  const response = await fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data!;
+}
+
+const lines = (rows: number, prefix: string) =>
+  Readable.from(
+    (function* () {
+      for (let index = 0; index < rows; index++) {
+        yield `${JSON.stringify({ name: `${prefix} ${index}`, region: 'Bench', capacity: index % 1000 })}\n`;
+      }
+    })(),
+  );
+
+/** Imports `rows` parks through a job; its rows per second and the peak RSS growth (bytes) while it ran. */
+async function importRows(app: RunningApp, token: string, rows: number) {
+  const { createImportJob } = await graphql<{ createImportJob: { job: { id: string }; uploadUrl: string } }>(
+    app,
+    token,
+    'mutation { createImportJob(input: { entity: PARK, format: NDJSON }) { job { id } uploadUrl } }',
+  );
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 10);
+  const started = performance.now();
+  const uploaded = await fetch(createImportJob.uploadUrl, {
+    method: 'PUT',
+    body: Readable.toWeb(lines(rows, `Import ${rows}`)) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit);
+  if (uploaded.status !== 201) throw new Error(`upload refused: ${uploaded.status}`);
+  for (;;) {
+    const { job } = await graphql<{ job: { status: string; rowsWritten: number } }>(
+      app,
+      token,
+      'query ($id: ID!) { job(id: $id) { status rowsWritten } }',
+      { id: createImportJob.job.id },
+    );
+    if (job.status !== 'PENDING' && job.status !== 'RUNNING') {
+      if (job.status !== 'SUCCEEDED' || job.rowsWritten !== rows)
+        throw new Error(`import ended ${JSON.stringify(job)}`);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  return { perSecond: rows / seconds, growth: peak - before };
+}
+
+async function mutationRate(app: RunningApp, token: string): Promise<number> {
+  const result = await autocannon({
+    url: `${app.url}/graphql`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: MUTATION_SECONDS,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      query: 'mutation { createPark(input: { name: "Mutation park", region: "Bench", capacity: 1 }) { id } }',
+    }),
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`createPark: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+export async function run(): Promise<void> {
+  const database = await startDatabaseProcess();
+  const dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-bench-jobs-'));
+  const unlimited = { restoreRate: 1_000_000_000, bucketSize: 1_000_000_000, requestsInFlight: 1_000_000 };
+  const app = await startApp(
+    loadConfig({
+      PORT: '0',
+      MONGODB_URI: database.uri,
+      DATA_DIR: dataDir,
+      SEED: 'true',
+      LOG_LEVEL: 'silent',
+      JOB_POLL_MS: '20',
+      STAGING_MAX_UPLOAD_BYTES: String(1024 * 1024 * 1024),
+      PLANS: JSON.stringify({ free: unlimited, standard: unlimited, enterprise: unlimited }),
+    }),
+    pino({ level: 'silent' }),
+  );
+  try {
+    const issuer = await loadOrCreateDevIssuer(dataDir);
+    const token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 3600);
+    const mutations = await mutationRate(app, token);
+    const [small, large] = [await importRows(app, token, ROWS[0]!), await importRows(app, token, ROWS[1]!)];
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    console.log(`createPark over HTTP, ${CONNECTIONS} connections: ${mutations.toFixed(0)} rows/s (baseline)`);
+    console.log(`import job, ${ROWS[1]} NDJSON rows: ${large.perSecond.toFixed(0)} rows/s`);
+    console.log(`import ÷ mutations: ${(large.perSecond / mutations).toFixed(1)}x (goal ≥ 10x)`);
+    console.log(
+      `peak RSS growth importing ${ROWS[1]} rows: ${mb(large.growth)} MB; ${ROWS[0]} rows: ${mb(small.growth)} MB; ` +
+        `ratio ${(large.growth / Math.max(small.growth, 1)).toFixed(2)}x for a file ${ROWS[1]! / ROWS[0]!}x as large (flat: ≈ 1x)`,
+    );
+  } finally {
+    await app.stop();
+    database.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,1 @@
+export type { JobDocument as JobMapper } from '../../jobs/job-document.js';
