@@ -63,7 +63,7 @@ export function createWorkQueue(db: Db, names: { queue: string; slots: string })
     for (let slot = 0; slot < count; slot++) {
       try {
         await slots.updateOne(
-          { _id: `${tenantId}:${slot}`, $or: [{ until: { $lt: now } }, { jobId }] },
+          { _id: `${tenantId}:${slot}`, until: { $lt: now } },
           { $set: { jobId, owner, until } },
           { upsert: true },
         );
@@ -75,8 +75,9 @@ export function createWorkQueue(db: Db, names: { queue: string; slots: string })
     return null;
   }
 
-  const freeSlot = (tenantId: string, slot: number, jobId: string) =>
-    slots.deleteOne({ _id: `${tenantId}:${slot}`, jobId });
+  /** Frees a slot if it still holds that job (for that owner, when given): never another claim's slot. */
+  const freeSlot = (tenantId: string, slot: number, jobId: string, owner?: string) =>
+    slots.deleteOne({ _id: `${tenantId}:${slot}`, jobId, ...(owner ? { owner } : {}) });
 
   return {
     async enqueue({ jobId, tenantId, priority }) {
@@ -106,7 +107,7 @@ export function createWorkQueue(db: Db, names: { queue: string; slots: string })
           { $set: { lease: { owner, until }, slot } },
         );
         if (claimed) return { jobId: candidate._id, tenantId: candidate.tenantId };
-        await freeSlot(candidate.tenantId, slot, candidate._id);
+        await freeSlot(candidate.tenantId, slot, candidate._id, owner);
       }
       return null;
     },
@@ -119,7 +120,7 @@ export function createWorkQueue(db: Db, names: { queue: string; slots: string })
         { returnDocument: 'after' },
       );
       if (!renewed || renewed.slot === null) return false;
-      await slots.updateOne({ _id: `${renewed.tenantId}:${renewed.slot}`, jobId }, { $set: { until } });
+      await slots.updateOne({ _id: `${renewed.tenantId}:${renewed.slot}`, jobId, owner }, { $set: { until } });
       return true;
     },
 
@@ -128,12 +129,12 @@ export function createWorkQueue(db: Db, names: { queue: string; slots: string })
         { _id: jobId, 'lease.owner': owner },
         { $set: { lease: null, slot: null } },
       );
-      if (released && released.slot !== null) await freeSlot(released.tenantId, released.slot, jobId);
+      if (released && released.slot !== null) await freeSlot(released.tenantId, released.slot, jobId, owner);
     },
 
     async complete(jobId, owner) {
       const removed = await queue.findOneAndDelete({ _id: jobId, 'lease.owner': owner });
-      if (removed && removed.slot !== null) await freeSlot(removed.tenantId, removed.slot, jobId);
+      if (removed && removed.slot !== null) await freeSlot(removed.tenantId, removed.slot, jobId, owner);
     },
 
     async remove(jobId) {
