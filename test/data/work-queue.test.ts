@@ -47,7 +47,8 @@ describe('the durable work queue', () => {
     await queue.enqueue({ jobId: jobs[3]!, tenantId: d!, priority: 3 });
     await queue.enqueue({ jobId: jobs[1]!, tenantId: b!, priority: 3 }); // again: nothing changes
     const order = [];
-    for (let index = 0; index < 5; index++) order.push((await queue.claim(`owner-${round}`, LONG, slots(5)))?.jobId ?? null);
+    for (let index = 0; index < 5; index++)
+      order.push((await queue.claim(`owner-${round}`, LONG, slots(5)))?.jobId ?? null);
     expect(order).toEqual([jobs[1], jobs[3], jobs[2], jobs[0], null]);
   });
 
