@@ -82,3 +82,21 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     error instanceof MongoServerError && typeof error.code === 'number' && UNAVAILABLE_SERVER_CODES.has(error.code)
   );
 }
+
+/**
+ * True for a failure that says nothing about the work itself and may pass if the work is tried again
+ * later: a transaction that kept meeting write conflicts or an unreachable database until its deadline
+ * (for example while a crashed instance's unfinished transaction still holds the same documents, until
+ * the server aborts it), or an error the driver labels transient. Duck-typed, like isDuplicateKeyError.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  if ((error as { name?: unknown }).name === 'TransactionDeadlineError') return true;
+  const labelled = (error as { hasErrorLabel?: unknown }).hasErrorLabel;
+  return (
+    typeof labelled === 'function' &&
+    ['TransientTransactionError', 'RetryableWriteError', 'UnknownTransactionCommitResult'].some((label) =>
+      labelled.call(error, label),
+    )
+  );
+}

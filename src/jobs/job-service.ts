@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../data/database.js';
+import { isTransientDatabaseError } from '../data/errors.js';
 import type { TenantDb } from '../data/tenant-db.js';
 import type { WorkQueue } from '../data/work-queue.js';
 import type { Plans } from '../limits/plans.js';
@@ -164,6 +165,7 @@ export class JobService {
       );
     }, leaseMs / 3);
     let ended = false;
+    let retry = false;
     try {
       const now = new Date();
       const job = await jobsOf(db).updateOne(
@@ -189,16 +191,20 @@ export class JobService {
     } catch (error) {
       if (error instanceof JobFailure) {
         ended = await this.#finish(db, jobId, owner, { status: 'FAILED', failure: error.message });
+      } else if (isTransientDatabaseError(error) && !abort.signal.aborted) {
+        // Tried again from its checkpoint, here or on another instance: the database decides, not the job.
+        log.warn({ err: error }, 'job interrupted by a transient database error; it will resume');
+        retry = true;
       } else if (!abort.signal.aborted && !(error instanceof JobPreempted)) {
         log.error({ err: error }, 'job failed unexpectedly');
         ended = await this.#finish(db, jobId, owner, { status: 'FAILED', failure: 'internal error' });
       }
       // Otherwise it was cancelled (the cancel wrote its status and took it off the queue), taken over
-      // by another instance after a lost lease, or this instance is stopping.
+      // by another instance after a lost lease, or this instance is stopping: it hands the claim back.
     } finally {
       clearInterval(heartbeat);
       if (ended) await this.#queue.complete(jobId, owner);
-      else if (this.#stopped) await this.#queue.release(jobId, owner);
+      else if (this.#stopped || retry) await this.#queue.release(jobId, owner);
     }
   }
 
