@@ -42,14 +42,15 @@ export interface TenantJobsScope {
 const sameRef = (a: PrincipalRef, b: PrincipalRef) => a.kind === b.kind && a.id === b.id;
 
 export function tenantJobs(service: JobService, { db, caller, roles }: TenantJobsScope): TenantJobs {
-  const jobs = jobsOf(db);
+  // Nothing touches the database until a method is called: the context is built for every request.
+  const jobs = () => jobsOf(db);
   const seenBy = (job: JobDocument | null) =>
     job && (roles.has('ADMIN') || sameRef(job.createdBy, caller)) ? job : null;
-  const visible = async (id: string) => seenBy(await jobs.findById(id));
+  const visible = async (id: string) => seenBy(await jobs().findById(id));
 
   const insert = (fields: Pick<JobDocument, 'kind' | 'format' | 'entity' | 'operation' | 'variables'>) => {
     const now = new Date();
-    return jobs.insertOne({
+    return jobs().insertOne({
       ...fields,
       _id: newId(),
       status: 'PENDING',
@@ -88,11 +89,11 @@ export function tenantJobs(service: JobService, { db, caller, roles }: TenantJob
       const job = await visible(id);
       if (!job) throw notFound('Job');
       const now = new Date();
-      const cancelled = await jobs.updateOne(
+      const cancelled = await jobs().updateOne(
         { _id: job._id, status: { $in: ['PENDING', 'RUNNING'] } },
         { $set: { status: 'CANCELLED', finishedAt: now, updatedAt: now } },
       );
-      if (!cancelled) return (await jobs.findById(job._id)) ?? job;
+      if (!cancelled) return (await jobs().findById(job._id)) ?? job;
       await service.dequeue(job._id);
       return cancelled;
     },

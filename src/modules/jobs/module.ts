@@ -14,7 +14,7 @@ export const jobsModule = defineModule({
   collections: [
     { name: 'jobs', owner: 'tenant', indexes: [{ key: { tenantId: 1, _id: 1 } }] },
     { name: 'jobQueue', owner: 'platform', indexes: [{ key: { priority: -1, enqueuedAt: 1 } }] },
-    { name: 'jobSlots', owner: 'platform', indexes: [] },
+    { name: 'jobSlots', owner: 'platform', indexes: [{ key: { jobId: 1 } }] },
     { name: 'valetUploads', owner: 'tenant', indexes: [{ key: { tenantId: 1, jobId: 1 } }] },
   ],
   globalIdTypes: ['Job'],

@@ -23,13 +23,18 @@ export function listParks(db: TenantDb, args: PageArgs): Promise<Connection<Park
 
 export async function createPark(db: TenantDb, input: CreateParkInput): Promise<ParkDocument> {
   const fields = parseCreateParkInput(input);
-  const [park] = await db.withTransaction((tx) => insertParks(tx, [{ fields }]));
-  return park!;
+  return db.withTransaction(async (tx) => {
+    const now = new Date();
+    const park = await parks(tx).insertOne({ ...fields, createdAt: now, updatedAt: now });
+    await recordParkEvent(tx, 'park.created', park);
+    return park;
+  });
 }
 
 /**
- * New parks of fields already validated (parseCreateParkInput), each with its `park.created` event,
- * in the transaction `tx`, in order; an `_id` given is kept (an import derives it from its line).
+ * createPark for many parks of fields already validated (parseCreateParkInput), each with its
+ * `park.created` event, in the transaction `tx`, in order, in two writes; an `_id` given is kept (an
+ * import derives it from its line).
  */
 export async function insertParks(
   tx: TenantDb,

@@ -69,8 +69,15 @@ export async function createReservation(db: TenantDb, input: CreateReservationIn
   return db.withTransaction(async (tx) => {
     const park = await tx.collection<ParkDocument>('parks').findById(fields.parkId);
     if (!park) throw parkNotNamed();
-    const [reservation] = await insertReservations(tx, [{ fields }]);
-    return reservation!;
+    const now = new Date();
+    const reservation = await reservations(tx).insertOne({
+      ...fields,
+      status: 'CONFIRMED',
+      createdAt: now,
+      updatedAt: now,
+    });
+    await recordReservationEvent(tx, 'reservation.created', reservation);
+    return reservation;
   });
 }
 
@@ -81,8 +88,9 @@ export async function existingParkIds(db: TenantDb, parkIds: readonly string[]):
 }
 
 /**
- * New CONFIRMED reservations of fields already validated, whose parks the caller checked exist (in
- * `tx`), each with its `reservation.created` event, in order; an `_id` given is kept.
+ * createReservation for many reservations of fields already validated, whose parks the caller checked
+ * exist (in `tx`), each with its `reservation.created` event, in order, in two writes; an `_id` given
+ * is kept.
  */
 export async function insertReservations(
   tx: TenantDb,
