@@ -96,7 +96,7 @@ describe('import jobs', () => {
     ]);
     const reservations = texas().collection('reservations');
     expect(await reservations.count({ visitorName: 'Quoted, Name', partySize: 2, date: '2027-03-02' })).toBe(1);
-  });
+  }, 90_000);
 
   it('fails a CSV whose header names a column the input does not have, and writes nothing', async () => {
     const created = await createImport(server, alice, { entity: 'PARK', format: 'CSV' });
@@ -108,5 +108,5 @@ describe('import jobs', () => {
       failure: 'line 1: unknown column "acres" for CreateParkInput',
     });
     expect(await texas().collection('parks').count({ name: 'Lost Maples' })).toBe(0);
-  });
+  }, 90_000);
 });

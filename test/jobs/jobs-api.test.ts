@@ -184,7 +184,7 @@ describe('export jobs', () => {
     expect(rows).toHaveLength(total + 1);
     expect(new Set(rows.slice(1).map((row) => row[0])).size).toBe(total);
     expect(rows.some((row) => row[1] === `'=HYPERLINK("http://evil")`)).toBe(true);
-  });
+  }, 90_000);
 
   it('NDJSON carries the values unchanged', async () => {
     const job = await exportJob(callers.alice!, { operation: 'ParksWithCapacity', format: 'NDJSON' });
