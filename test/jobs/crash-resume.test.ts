@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevIssuer } from '../../src/auth/dev-issuer.js';
 import { seedId } from '../../src/seed/seed.js';
-import { until } from '../events/support.js';
-import { startMainProcess, type MainProcess } from '../support/main-process.js';
+import { startServerProcess, type Child } from '../support/child-process.js';
 import { startTestMongo, uniqueDbName, type TestMongo } from '../support/mongo.js';
 import { startServerOn, type TestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
 import { CREATE_IMPORT, JOB, finished, type CreatedImport, type Job } from './support.js';
 
 const TEXAS = seedId('tenant:texas');
@@ -18,7 +18,7 @@ const JOB_ENV = { JOB_LEASE_MS: '1000', JOB_POLL_MS: '50' };
 let mongo: TestMongo;
 let dataDir: string;
 let dbName: string;
-let first: MainProcess | undefined;
+let first: Child | undefined;
 let survivor: TestServer | undefined;
 
 beforeAll(async () => {
@@ -47,23 +47,22 @@ async function post<T>(url: string, token: string, query: string, variables: Rec
 
 describe('an import job whose instance is killed mid-way', () => {
   it('is finished by another instance with every row written exactly once', async () => {
-    first = await startMainProcess({
+    first = startServerProcess(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], {
+      PORT: '0',
+      LOG_LEVEL: 'info',
       MONGODB_URI: mongo.uri,
       MONGODB_DB: dbName,
       DATA_DIR: dataDir,
       SEED: 'true',
       ...JOB_ENV,
     });
+    const listening = await first.line((line) => line.msg === 'tenantgraph listening', 60_000);
+    const url = String(listening.url).replace(/\/graphql$/, '');
     const issuer = await loadOrCreateDevIssuer(dataDir);
     const token = await issuer.sign({ subject: 'alice@example.com', email: 'alice@example.com' }, 600);
-    const { createImportJob: created } = await post<{ createImportJob: CreatedImport }>(
-      first.url,
-      token,
-      CREATE_IMPORT,
-      {
-        input: { entity: 'PARK', format: 'NDJSON' },
-      },
-    );
+    const { createImportJob: created } = await post<{ createImportJob: CreatedImport }>(url, token, CREATE_IMPORT, {
+      input: { entity: 'PARK', format: 'NDJSON' },
+    });
     const lines = Array.from({ length: ROWS }, (_, index) =>
       JSON.stringify({ name: `Crash park ${index + 1}`, capacity: 1 }),
     );
@@ -73,7 +72,7 @@ describe('an import job whose instance is killed mid-way', () => {
     let atKill: Job | null = null;
     await until(
       async () => {
-        const { job } = await post<{ job: Job }>(first!.url, token, JOB, { id: created.job.id });
+        const { job } = await post<{ job: Job }>(url, token, JOB, { id: created.job.id });
         atKill = job;
         return job.rowsWritten > 0;
       },

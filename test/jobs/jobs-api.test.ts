@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedId } from '../../src/seed/seed.js';
 import { parseCsv } from '../bi/csv.js';
-import { wsClient, wsUrl } from '../server/helpers.js';
+import { wsClient, wsUrl } from '../support/graphql-ws.js';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
 import {
   CANCEL,

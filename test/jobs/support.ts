@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { wsClient, wsUrl } from '../server/helpers.js';
+import { wsClient, wsUrl } from '../support/graphql-ws.js';
 import type { GraphQLResponse, TestServer } from '../support/server.js';
 
 export const JOB_FIELDS = `id kind status format entity operation linesRead rowsWritten rowsFailed
