@@ -144,7 +144,9 @@ export class ScopedCollection<TDoc extends StoredDocument, TNew = NewDocument<TD
       if (!isId(_id)) refuse('a document _id must be a 24-hex id');
       return { _id, ...fields };
     });
-    if (stored.length > 0) await this.#collection.insertMany(stored, { session: this.#session, ordered: true });
+    if (stored.length > 0) {
+      await this.#access.write((collection, session) => collection.insertMany(stored, { session, ordered: true }));
+    }
     return stored as unknown as TDoc[];
   }
 
