@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { EJSON } from 'bson';
-import { MongoClient } from 'mongodb';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantIdOf } from '../events/support.js';
+import { asOperator, tenantDocuments } from '../support/admin.js';
 import { codes, type GraphQLResponse, startTestServer, type TestServer } from '../support/server.js';
 
 /** CONTRACT.md section 10: exportTenant, a complete and checkable archive behind a time-bound link. */
@@ -17,17 +17,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function asOlivia<T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) {
-  const response = await fetch(`${server.url}/admin/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${await server.token('olivia@example.com')}`,
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: response.status, ...((await response.json()) as object) } as GraphQLResponse<T>;
-}
+const asOlivia = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) =>
+  asOperator<T>(server, query, variables);
 
 const EXPORT = /* GraphQL */ `
   mutation ($slug: String!, $ttl: Int) {
@@ -72,22 +63,7 @@ async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
   return entries;
 }
 
-/** Every collection of the database holding documents of the tenant, and how many. */
-async function documentsOf(tenantId: string): Promise<Record<string, number>> {
-  const { mongodbUri, mongodbDb } = server.app.services.config;
-  const client = new MongoClient(mongodbUri!);
-  try {
-    const db = client.db(mongodbDb);
-    const found: Record<string, number> = {};
-    for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
-      const count = await db.collection(name).countDocuments({ $or: [{ tenantId }, { _id: tenantId as never }] });
-      if (count > 0) found[name] = count;
-    }
-    return found;
-  } finally {
-    await client.close();
-  }
-}
+const documentsOf = (tenantId: string) => tenantDocuments(server, tenantId);
 
 describe('exportTenant', () => {
   it('archives every collection of the tenant, events included, with counts and SHA-256 that check out', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectForbiddenClose, openStream, WITHIN_MS } from '../lifecycle/support.js';
-import { codes, type GraphQLResponse, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { adminRequest } from '../support/admin.js';
+import { codes, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 
 /** CONTRACT.md section 10 over real HTTP and WebSocket, each step also tried by who must not succeed. */
 const CACHE_TTL = { MEMBERSHIP_CACHE_TTL_MS: '60000' };
@@ -16,19 +17,7 @@ afterAll(async () => {
   await a?.stop();
 });
 
-async function admin<T = Record<string, unknown>>(
-  server: TestServer,
-  query: string,
-  options: { variables?: Record<string, unknown>; headers?: Record<string, string> } = {},
-): Promise<GraphQLResponse<T>> {
-  const response = await fetch(`${server.url}/admin/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...options.headers },
-    body: JSON.stringify({ query, variables: options.variables }),
-  });
-  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status' | 'headers'>;
-  return { status: response.status, headers: response.headers, ...body };
-}
+const admin = adminRequest;
 
 const bearer = async (email: string, server: TestServer = a) => ({
   authorization: `Bearer ${await server.token(email)}`,

@@ -1,6 +1,6 @@
-import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codes, type GraphQLResponse, startTestServer, type TestServer } from '../support/server.js';
+import { asOperator, tenantDocuments } from '../support/admin.js';
+import { codes, startTestServer, type TestServer } from '../support/server.js';
 import { until } from '../support/wait.js';
 
 /** CONTRACT.md section 10: purgeTenant deletes every document of the tenant, from every collection. */
@@ -13,34 +13,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function asOlivia<T = Record<string, unknown>>(query: string): Promise<GraphQLResponse<T>> {
-  const response = await fetch(`${server.url}/admin/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${await server.token('olivia@example.com')}`,
-    },
-    body: JSON.stringify({ query }),
-  });
-  return { status: response.status, headers: response.headers, ...((await response.json()) as object) } as never;
-}
-
-/** Reads the database directly: every collection that exists, the documents naming this tenant id. */
-async function documentsOf(tenantId: string): Promise<Record<string, number>> {
-  const { mongodbUri, mongodbDb } = server.app.services.config;
-  const client = new MongoClient(mongodbUri!);
-  try {
-    const db = client.db(mongodbDb);
-    const found: Record<string, number> = {};
-    for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
-      const count = await db.collection(name).countDocuments({ $or: [{ tenantId }, { _id: tenantId as never }] });
-      if (count > 0) found[name] = count;
-    }
-    return found;
-  } finally {
-    await client.close();
-  }
-}
+const asOlivia = <T = Record<string, unknown>>(query: string) => asOperator<T>(server, query);
+const documentsOf = (tenantId: string) => tenantDocuments(server, tenantId);
 
 describe('purgeTenant', () => {
   it('is refused while the tenant is active, and without the slug repeated, deleting nothing', async () => {
