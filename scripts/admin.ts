@@ -6,14 +6,20 @@
  * running `npm start` holds (its address is read from the directory's lock), or, when none runs, the
  * directory opened here for the duration of the command. Each result is one JSON line on stdout.
  */
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { IN_MEMORY, runningServerUri, startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { OperatorConsole } from '../src/admin/operator-console.js';
+import { LinkSecrets } from '../src/bi/link-secrets.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { connectDatabase } from '../src/data/database.js';
 import { isAppError } from '../src/errors.js';
 import { collections } from '../src/modules/application.js';
+import { createStaging } from '../src/staging/index.js';
 
 const USAGE = `usage: npm run -s admin -- <command>
   operator grant <email> | operator revoke <email> | operator list
@@ -23,6 +29,8 @@ const USAGE = `usage: npm run -s admin -- <command>
   tenant plan <slug> <free|standard|enterprise>
   tenant purge <slug> --confirm <slug>   (a suspended tenant only)
   tenant move <slug> [--database <name>] [--cluster <NAME>]   (neither: the shared database)
+  tenant export <slug> --out <file.tar>   (the archive, written to a local file)
+  tenant export <slug> [--ttl <seconds>]   (a download link from the server at PUBLIC_URL)
   invite <tenant-slug> <email> <ROLE[,ROLE…]>
   audit [--tenant <slug>] [--first <n>]`;
 
@@ -42,6 +50,8 @@ function parse() {
         confirm: { type: 'string' },
         database: { type: 'string' },
         cluster: { type: 'string' },
+        out: { type: 'string' },
+        ttl: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -54,7 +64,10 @@ function parse() {
 type Operation = (operations: OperatorConsole, actor: string) => Promise<unknown>;
 
 /** The operation the arguments name, or a usage error before anything connects. */
-function operationOf({ positionals: [group, verb, ...rest], values }: ReturnType<typeof parse>): Operation {
+function operationOf(
+  { positionals: [group, verb, ...rest], values }: ReturnType<typeof parse>,
+  config: Config,
+): Operation {
   const args = (count: number): string[] => {
     if (rest.length !== count) fail(`${group} ${verb ?? ''} takes ${count} argument(s)\n${USAGE}`);
     return rest;
@@ -101,6 +114,31 @@ function operationOf({ positionals: [group, verb, ...rest], values }: ReturnType
           .moveTenant(actor, slug!, { database: values.database ?? null, cluster: values.cluster ?? null })
           .then(({ tenant, ...move }) => ({ tenant: tenant.slug, ...move }));
     }
+    case 'tenant export': {
+      const [slug] = args(1);
+      const out = values.out;
+      if (out !== undefined) {
+        if (values.ttl !== undefined) fail('tenant export takes --out <file> or --ttl <seconds>, not both');
+        const file = resolve(out);
+        return (ops, actor) =>
+          ops
+            .exportTenantTo(actor, slug!, (archive) =>
+              pipeline(archive, createWriteStream(file)).catch(async (error: unknown) => {
+                await rm(file, { force: true });
+                throw error;
+              }),
+            )
+            .then(({ manifest }) => ({ tenant: slug, file, files: manifest.files }));
+      }
+      if (config.publicUrl === undefined) {
+        fail('tenant export needs --out <file>, or PUBLIC_URL (the server that serves the download link)');
+      }
+      const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
+      return (ops, actor) =>
+        ops
+          .exportTenant(actor, slug!, ttl)
+          .then(({ url, expiresAt, manifest }) => ({ tenant: slug, url, expiresAt, files: manifest.files }));
+    }
     case 'tenant plan': {
       const [slug, plan] = args(2);
       return (ops, actor) => ops.setTenantPlan(actor, slug!, plan!);
@@ -130,13 +168,14 @@ async function databaseUri(config: Config): Promise<{ uri: string; stop: () => P
   return { uri: opened.uri, stop: opened.stop };
 }
 
-const operation = operationOf(parse());
+const parsed = parse();
 let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
   fail((error as Error).message);
 }
+const operation = operationOf(parsed, config);
 const target = await databaseUri(config);
 const database = await connectDatabase({
   uri: target.uri,
@@ -146,7 +185,10 @@ const database = await connectDatabase({
 });
 try {
   await database.ensureIndexes();
-  const result = await operation(new OperatorConsole(database, collections), `cli:${userInfo().username}`);
+  // The server's staging store (GridFS of this database, or the configured S3-compatible bucket): an
+  // export is built there, and its link is served by the server at PUBLIC_URL.
+  const staging = await createStaging(config.staging, database, new LinkSecrets(database), () => config.publicUrl!);
+  const result = await operation(new OperatorConsole(database, collections, { staging }), `cli:${userInfo().username}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (error) {
   process.exitCode = 1;

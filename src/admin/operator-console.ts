@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { isRole, type Role } from '../authz/roles.js';
 import { isDuplicateKeyError } from '../data/errors.js';
 import type { CollectionCatalog } from '../data/collection-catalog.js';
@@ -16,6 +17,9 @@ import { parsePlacement } from './placement-input.js';
 import { newId } from '../data/ids.js';
 import type { Staging } from '../staging/staging.js';
 import { ARCHIVE_FILE, type ArchiveManifest, stageTenantArchive } from './tenant-export.js';
+
+const exportedCounts = (manifest: ArchiveManifest) =>
+  manifest.files.map(({ collection, count }) => ({ collection, count }));
 
 /** A tenant slug: one DNS label, so that it can name the tenant in a host name (TENANT_HOST_PATTERN). */
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -40,22 +44,22 @@ export class OperatorConsole {
   readonly #catalog: CollectionCatalog;
   readonly #audit: AuditLog;
   readonly #afterPurge: (tenantId: string) => Promise<void>;
-  readonly #staging: Staging | null;
+  readonly #staging: Staging;
 
   /**
    * `catalog`: every collection the modules declare (src/modules/application.ts), for the purge and
    * the export; `afterPurge`: what this process keeps of a tenant in memory and writes in the
    * background (its rate-limit bucket and usage ledger), forgotten once its documents are deleted;
-   * `staging`: the server's staging store, where exports are written (none on the command line).
+   * `staging`: the staging store exports are written into (the server's; the command line builds the same one).
    */
   constructor(
     database: Database,
     catalog: CollectionCatalog,
-    options: { afterPurge?: (tenantId: string) => Promise<void>; staging?: Staging } = {},
+    options: { staging: Staging; afterPurge?: (tenantId: string) => Promise<void> },
   ) {
     this.#database = database;
     this.#afterPurge = options.afterPurge ?? (async () => {});
-    this.#staging = options.staging ?? null;
+    this.#staging = options.staging;
     this.#platform = database.platform;
     this.#catalog = catalog;
     this.#audit = new AuditLog(database.platform);
@@ -179,19 +183,12 @@ export class OperatorConsole {
     slug: string,
     ttlSeconds?: number | null,
   ): Promise<{ tenant: TenantDocument; url: string; expiresAt: Date; manifest: ArchiveManifest }> {
-    const tenant = await this.#existing(slug);
     const staging = this.#staging;
-    if (staging === null) throw badUserInput('slug', 'exports are written by the server: use POST /admin/graphql');
     const ttl = ttlSeconds ?? staging.options.urlTtlSeconds;
     if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > EXPORT_TTL_MAX) {
       throw badUserInput('ttlSeconds', `must be 1 to ${EXPORT_TTL_MAX}`);
     }
-    const jobId = `tenant-export-${newId()}`;
-    const manifest = await stageTenantArchive(
-      { database: this.#database, catalog: this.#catalog, staging },
-      tenant,
-      jobId,
-    );
+    const { tenant, jobId, manifest } = await this.#stageExport(staging, slug);
     const expires = Math.floor(Date.now() / 1000) + ttl;
     const token = await staging.valet.sign(this.#database.forTenant(tenant._id), {
       jobId,
@@ -205,12 +202,48 @@ export class OperatorConsole {
       actor,
       action: 'exportTenant',
       tenant: slug,
-      details: {
-        files: manifest.files.map(({ collection, count }) => ({ collection, count })),
-        expiresAt: expiresAt.toISOString(),
-      },
+      details: { files: exportedCounts(manifest), expiresAt: expiresAt.toISOString() },
     });
     return { tenant, url: `${staging.options.publicUrl()}/admin/exports/${token}`, expiresAt, manifest };
+  }
+
+  /**
+   * The same archive as exportTenant, handed to `deliver` (the command line writes it to a file)
+   * instead of a download link: it is built in the staging store and deleted from there once
+   * delivered, or when delivering fails.
+   */
+  async exportTenantTo(
+    actor: string,
+    slug: string,
+    deliver: (archive: Readable) => Promise<void>,
+  ): Promise<{ tenant: TenantDocument; manifest: ArchiveManifest }> {
+    const staging = this.#staging;
+    const { tenant, jobId, manifest } = await this.#stageExport(staging, slug);
+    try {
+      const archive = await staging.get(tenant._id, jobId, ARCHIVE_FILE);
+      if (archive === null) throw new Error('the staged archive disappeared');
+      await deliver(archive);
+    } finally {
+      await staging.delete(tenant._id, jobId, ARCHIVE_FILE);
+    }
+    await this.#audit.record({
+      actor,
+      action: 'exportTenant',
+      tenant: slug,
+      details: { files: exportedCounts(manifest), delivered: 'to the operator' },
+    });
+    return { tenant, manifest };
+  }
+
+  async #stageExport(staging: Staging, slug: string) {
+    const tenant = await this.#existing(slug);
+    const jobId = `tenant-export-${newId()}`;
+    const manifest = await stageTenantArchive(
+      { database: this.#database, catalog: this.#catalog, staging },
+      tenant,
+      jobId,
+    );
+    return { tenant, jobId, manifest };
   }
 
   /** Where the tenant's data is (src/data/placement.ts). */

@@ -1,13 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startApp, type RunningApp } from '../../src/server/app.js';
 import { tenantIdOf } from '../events/support.js';
+import { type ArchivedFile, archiveContents, tenantDocuments, untar } from '../support/admin.js';
 import { codes, startTestServer, type TestServer } from '../support/server.js';
 
 /** `npm run admin` (CONTRACT.md section 1): the operator API's operations on the command line. */
@@ -113,7 +115,89 @@ describe('npm run admin against MONGODB_URI', () => {
     expect((await admin(env, 'tenant', 'move', 'colorado')).code).toBe(0);
     expect(server.app.services.database.placementOf(tenantIdOf('colorado'))).toEqual({ cluster: null, database: null });
   });
+
+  it('exports a tenant into a local file whose manifest checks out against the archive and the database', async () => {
+    const written = await server.as('bob@example.com', 'mutation { createPark(input: { name: "Archived" }) { id } }', {
+      tenant: 'washington',
+    });
+    expect(written.errors).toBeUndefined();
+    const dir = await mkdtemp(join(tmpdir(), 'tenantgraph-export-'));
+    try {
+      const out = join(dir, 'washington.tar');
+      const exported = await admin(env, 'tenant', 'export', 'washington', '--out', out);
+      expect(exported).toMatchObject({ code: 0, stderr: '' });
+      const printed = JSON.parse(exported.stdout) as { tenant: string; file: string; files: ArchivedFile[] };
+      expect(printed).toMatchObject({ tenant: 'washington', file: out });
+
+      const { manifest, actual, unlisted } = archiveContents(await untar(await readFile(out)));
+      expect(manifest).toMatchObject({ tenant: { id: tenantIdOf('washington'), slug: 'washington' } });
+      expect(manifest!.files).toEqual(printed.files);
+      expect(actual).toEqual(manifest!.files);
+      expect(unlisted).toEqual([]);
+      // Every collection holding washington's documents, with as many (its link secret stays on the server;
+      // the rate limiter's background reports are not the tenant's data, and come and go).
+      const {
+        rateLimitConsumption: _reports,
+        exportLinkSecrets: _secret,
+        ...stored
+      } = await tenantDocuments(server, tenantIdOf('washington'));
+      const archived = manifest!.files.filter((file) => file.collection !== 'rateLimitConsumption');
+      expect(Object.fromEntries(archived.map((file) => [file.collection, file.count]))).toEqual(stored);
+      expect(stored.events).toBeGreaterThan(0);
+
+      // Nothing of it is left in the staging store, and the audit log has the export, by the command line.
+      expect(await stagedFiles(server)).toEqual([]);
+      const audit = await admin(env, 'audit', '--tenant', 'washington', '--first', '1');
+      expect(JSON.parse(audit.stdout)).toMatchObject([{ actor: `cli:${userInfo().username}`, action: 'exportTenant' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exports a tenant behind a download link of the server at PUBLIC_URL', async () => {
+    const exported = await admin({ ...env, PUBLIC_URL: server.url }, 'tenant', 'export', 'colorado', '--ttl', '60');
+    expect(exported).toMatchObject({ code: 0, stderr: '' });
+    const printed = JSON.parse(exported.stdout) as { url: string; expiresAt: string; files: ArchivedFile[] };
+    expect(printed.url).toMatch(new RegExp(`^${server.url}/admin/exports/`));
+    expect(Date.parse(printed.expiresAt) - Date.now()).toBeLessThanOrEqual(60_000);
+    const download = await fetch(printed.url);
+    expect(download.status).toBe(200);
+    const { manifest, actual } = archiveContents(await untar(Buffer.from(await download.arrayBuffer())));
+    expect(manifest!.files).toEqual(printed.files);
+    expect(actual).toEqual(printed.files);
+  });
+
+  it('refuses an export with nowhere to go, or of an unknown tenant, writing no file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tenantgraph-export-'));
+    try {
+      const out = join(dir, 'atlantis.tar');
+      const [nowhere, both, unknown] = await Promise.all([
+        admin(env, 'tenant', 'export', 'texas'),
+        admin(env, 'tenant', 'export', 'texas', '--out', out, '--ttl', '60'),
+        admin(env, 'tenant', 'export', 'atlantis', '--out', out),
+      ]);
+      expect(nowhere.code).toBe(2);
+      expect(nowhere.stderr).toMatch(/^admin: tenant export needs --out <file>, or PUBLIC_URL/);
+      expect(both.code).toBe(2);
+      expect(unknown).toMatchObject({ code: 1, stderr: 'admin: Tenant not found\n' });
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** The names of the files in the server's staging store (GridFS). */
+async function stagedFiles(server: TestServer): Promise<string[]> {
+  const { mongodbUri, mongodbDb } = server.app.services.config;
+  const client = new MongoClient(mongodbUri!);
+  try {
+    const files = await client.db(mongodbDb).collection('staging.files').find({}).toArray();
+    return files.map((file) => String(file.filename));
+  } finally {
+    await client.close();
+  }
+}
 
 describe('npm run admin against the embedded default of DATA_DIR', () => {
   let dataDir: string;

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { EJSON } from 'bson';
-import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantIdOf } from '../events/support.js';
-import { asOperator, tenantDocuments } from '../support/admin.js';
+import { asOperator, tenantDocuments, untar } from '../support/admin.js';
 import { codes, type GraphQLResponse, startTestServer, type TestServer } from '../support/server.js';
 
 /** CONTRACT.md section 10: exportTenant, a complete and checkable archive behind a time-bound link. */
@@ -37,30 +35,6 @@ interface Exported {
     expiresAt: string;
     files: Array<{ file: string; collection: string; count: number; bytes: number; sha256: string }>;
   };
-}
-
-/** The entries of a tar, by name. */
-async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
-  const entries = new Map<string, Buffer>();
-  const reader = extract();
-  const done = new Promise<void>((resolve, reject) => {
-    reader.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: unknown) => {
-        chunks.push(chunk as Buffer);
-      });
-      stream.on('end', () => {
-        entries.set(header.name, Buffer.concat(chunks));
-        next();
-      });
-      stream.resume();
-    });
-    reader.on('finish', resolve);
-    reader.on('error', reject);
-  });
-  Readable.from([bytes]).pipe(reader);
-  await done;
-  return entries;
 }
 
 const documentsOf = (tenantId: string) => tenantDocuments(server, tenantId);

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { MongoClient } from 'mongodb';
+import { extract } from 'tar-stream';
 import type { GraphQLResponse, TestServer } from './server.js';
 
 /** POSTs to the operator API (`/admin/graphql`) of `server` with these headers (a bearer token, or none). */
@@ -45,4 +48,64 @@ export async function tenantDocuments(server: TestServer, tenantId: string): Pro
   } finally {
     await client.close();
   }
+}
+
+/** The entries of a tar, by name. */
+export async function untar(bytes: Buffer): Promise<Map<string, Buffer>> {
+  const entries = new Map<string, Buffer>();
+  const reader = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    reader.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: unknown) => {
+        chunks.push(chunk as Buffer);
+      });
+      stream.on('end', () => {
+        entries.set(header.name, Buffer.concat(chunks));
+        next();
+      });
+      stream.resume();
+    });
+    reader.on('finish', resolve);
+    reader.on('error', reject);
+  });
+  Readable.from([bytes]).pipe(reader);
+  await done;
+  return entries;
+}
+
+export interface ArchivedFile {
+  file: string;
+  collection: string;
+  count: number;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * What a tenant archive's entries hold, checked against its manifest: the manifest, and for every file
+ * it lists, the file's actual line count, size and SHA-256 (to compare with the manifest's), plus the
+ * entries the manifest does not list.
+ */
+export function archiveContents(entries: Map<string, Buffer>) {
+  const manifest = JSON.parse(entries.get('manifest.json')?.toString('utf8') ?? 'null') as {
+    tenant: { id: string; slug: string; name: string };
+    files: ArchivedFile[];
+  } | null;
+  const listed = new Set(['manifest.json', ...(manifest?.files ?? []).map((file) => file.file)]);
+  return {
+    manifest,
+    actual: (manifest?.files ?? []).map(({ file, collection }) => {
+      const bytes = entries.get(file) ?? Buffer.alloc(0);
+      const lines = bytes.toString('utf8').split('\n').length - 1;
+      return {
+        file,
+        collection,
+        count: lines,
+        bytes: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      };
+    }),
+    unlisted: [...entries.keys()].filter((name) => !listed.has(name)),
+  };
 }
