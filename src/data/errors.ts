@@ -30,6 +30,15 @@ export function isDuplicateKeyError(error: unknown): boolean {
 }
 
 /**
+ * True for a write that met a document written by a transaction still running: MongoDB answers a
+ * transaction's write so (and a retry of the whole transaction follows); the embedded server also
+ * answers a write outside a transaction so, where MongoDB makes it wait for the transaction to end.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 112;
+}
+
+/**
  * Server codes of a deployment that is electing, stepping down or shutting down, or of an operation
  * that ran out of its time: the request may succeed if retried later, nothing is wrong with it.
  */

@@ -31,6 +31,17 @@ export interface TenantDb {
   collection<TDoc extends StoredDocument = LooseDocument>(name: string): TenantCollection<TDoc>;
   /** Runs fn in a transaction; every operation on `tx` joins it. Nested calls join the outer one. */
   withTransaction<T>(fn: (tx: TenantDb) => Promise<T>): Promise<T>;
+  /**
+   * Inside withTransaction, the id of the transaction's session (opaque, storable): what another
+   * process needs to end the transaction if this one dies in it (endSession). Null outside one.
+   */
+  readonly sessionId: unknown;
+  /**
+   * Ends the session of a process that died inside a transaction (`killSessions`): its transaction
+   * aborts at once, instead of holding the documents it wrote until the server's transaction lifetime
+   * (60 s) ends it. A session that no longer exists is not an error.
+   */
+  endSession(sessionId: unknown): Promise<void>;
 }
 
 /** How a TenantDb finds its tenant's data: the registry's gate, and the connection of a placement. */
@@ -62,6 +73,22 @@ class BoundTenantDb implements TenantDb {
 
   get inTransaction(): boolean {
     return this.#joined !== undefined;
+  }
+
+  get sessionId(): unknown {
+    return this.#joined?.session.id ?? null;
+  }
+
+  async endSession(sessionId: unknown): Promise<void> {
+    const permit = this.#placements.router.read(this.tenantId);
+    try {
+      await this.#placements
+        .connection(permit.placement)
+        .client.db('admin')
+        .command({ killSessions: [sessionId] });
+    } finally {
+      permit.release();
+    }
   }
 
   collection<TDoc extends StoredDocument = LooseDocument>(name: string): TenantCollection<TDoc> {

@@ -54,6 +54,18 @@ export const eventVersionedFields: ReadonlySet<string> = new Set([
   ...Object.keys(permissionMap.PageInfo ?? {}).map((field) => `PageInfo.${field}`),
 ]);
 
+/**
+ * The root mutation fields of the modules that declare event types: each writes only its tenant's
+ * data, every change with its event through `db.withTransaction`, so all its effects can join one
+ * transaction. A mutation with an idempotency key made of these runs in one transaction that also
+ * stores its response (src/server/plugins/idempotency.ts).
+ */
+export const atomicMutations: ReadonlySet<string> = new Set(
+  modules
+    .filter((module) => (module.events ?? []).length > 0)
+    .flatMap((module) => Object.keys((module.resolvers as { Mutation?: object }).Mutation ?? {})),
+);
+
 const loaderFactories = modules.flatMap((module) => (module.loaders ? [module.loaders] : []));
 
 /** Fresh loaders of every module for one request over its tenant's data (null: none, every load refused). */

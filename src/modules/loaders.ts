@@ -43,6 +43,8 @@ const NO_TENANT: TenantDb = {
     throw forbidden('No active tenant');
   },
   withTransaction: () => Promise.reject(forbidden('No active tenant')),
+  sessionId: null,
+  endSession: () => Promise.reject(forbidden('No active tenant')),
 };
 
 /** The loaders of every module for one request, over `db` (null: no active tenant, every load refused). */

@@ -23,7 +23,13 @@ import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { ExportFeed } from '../events/feed.js';
 import { Limits } from '../limits/limits.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
-import { collections, demoDataSteps, eventVersionedFields } from '../modules/application.js';
+import {
+  atomicMutations,
+  collections,
+  demoDataSteps,
+  eventVersionedFields,
+  requestLoaders,
+} from '../modules/application.js';
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { createStaging } from '../staging/index.js';
@@ -249,7 +255,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       tenantSpanPlugin(),
       errorStatusPlugin(),
       // After errorStatusPlugin: the status it sets is the one a key stores and replays.
-      idempotencyPlugin(),
+      idempotencyPlugin({ atomicMutations, loaders: requestLoaders, formatError }),
       noStoreByDefault(),
     ],
   });

@@ -117,6 +117,8 @@ describe('a change and its event commit together, or not at all', () => {
     const inside = (tx: TenantDb): TenantDb => ({
       tenantId: tx.tenantId,
       inTransaction: tx.inTransaction,
+      sessionId: tx.sessionId,
+      endSession: (sessionId) => tx.endSession(sessionId),
       collection: ((name: Parameters<TenantDb['collection']>[0]) => {
         const collection = tx.collection(name);
         return new Proxy(collection, {

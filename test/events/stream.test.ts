@@ -99,6 +99,8 @@ function hooked(hooks: { beforeLatest?: () => Promise<void>; beforePage?: () => 
   return {
     tenantId: db.tenantId,
     inTransaction: false,
+    sessionId: null,
+    endSession: (sessionId) => db.endSession(sessionId),
     collection: ((name: Parameters<TenantDb['collection']>[0]) => {
       const collection = db.collection(name);
       if (name === 'eventCounters') return wrap(collection, 'findById', hooks.beforeLatest);

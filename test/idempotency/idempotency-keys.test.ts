@@ -120,6 +120,23 @@ describe('Idempotency-Key on mutations', () => {
     expect(await parksNamed(aliceToken, 'Concurrent Park')).toBe(1);
   });
 
+  it('writers of one park with their own keys, conflicting in the database, each execute once and replay their own answer', async () => {
+    const park = (await create(aliceToken, 'contended-0', 'Contended Park')).body.data?.createPark?.id;
+    const update = (index: number) =>
+      post(aliceToken, `contended-${index + 1}`, {
+        query: 'mutation ($id: ID!, $input: UpdateParkInput!) { updatePark(id: $id, input: $input) { id capacity } }',
+        variables: { id: park, input: { capacity: 100 + index } },
+      });
+    const indexes = Array.from({ length: 6 }, (_, index) => index);
+    const answers = await Promise.all(indexes.map(update));
+    expect(answers.map((answer) => [answer.status, answer.replayed, answer.body.errors])).toEqual(
+      indexes.map(() => [200, null, undefined]),
+    );
+    const replays = await Promise.all(indexes.map(update));
+    expect(replays.map((answer) => answer.replayed)).toEqual(indexes.map(() => 'true'));
+    expect(replays.map((answer) => answer.body.data)).toEqual(answers.map((answer) => answer.body.data));
+  });
+
   it('another credential or another tenant with the same key executes on its own', async () => {
     expect((await create(aliceToken, 'shared-1', 'Shared Key Park')).status).toBe(200);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/data/ids.js';
 import type { TenantDb } from '../../src/data/tenant-db.js';
-import { claimKey, REPLAY_WINDOW_MS } from '../../src/modules/idempotency/key-store.js';
+import { ClaimLostError, claimKey, REPLAY_WINDOW_MS } from '../../src/modules/idempotency/key-store.js';
 import { startTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -53,6 +53,37 @@ describe('claimKey', () => {
     await new Promise((resolve) => setTimeout(resolve, 3 * FAST.leaseMs));
     await owner.owned.complete({ status: 200, body: '{"data":{"slow":true}}' });
     expect(await waiting).toEqual({ kind: 'replay', response: { status: 200, body: '{"data":{"slow":true}}' } });
+  });
+
+  it('a response stored in a transaction commits with its writes, and not at all once a duplicate took the claim over', async () => {
+    const parks = db.collection('parks');
+    const owner = await claimKey(db, scope('atomic-1'), FAST);
+    if (owner.kind !== 'execute') throw new Error('expected to own the key');
+    await db.withTransaction(async (tx) => {
+      await owner.owned.recordSession(tx);
+      await tx.collection('parks').insertOne({ name: 'Atomic Park', capacity: 1 });
+      await owner.owned.completeIn(tx, { status: 200, body: '{"data":{"atomic":true}}' });
+    });
+    owner.owned.settled();
+    expect(await claimKey(db, scope('atomic-1'), FAST)).toEqual({
+      kind: 'replay',
+      response: { status: 200, body: '{"data":{"atomic":true}}' },
+    });
+
+    // An owner that paused past its lease (no renewal: its process was stopped) lost the key to a
+    // duplicate: what it writes with its response must not commit.
+    const paused = await claimKey(db, scope('atomic-2'), FAST);
+    if (paused.kind !== 'execute') throw new Error('expected to own the key');
+    paused.owned.settled();
+    const successor = await claimKey(db, scope('atomic-2'), FAST);
+    expect(successor.kind).toBe('execute');
+    await expect(
+      db.withTransaction(async (tx) => {
+        await tx.collection('parks').insertOne({ name: 'Paused Park', capacity: 1 });
+        await paused.owned.completeIn(tx, { status: 200, body: '{"data":{"paused":true}}' });
+      }),
+    ).rejects.toThrow(ClaimLostError);
+    expect(await parks.find({ name: 'Paused Park' })).toEqual([]);
   });
 
   it('a released key (nothing done) is free again; a different body is a conflict only while the key lives', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isDuplicateKeyError } from '../../data/errors.js';
-import type { TenantDb } from '../../data/tenant-db.js';
+import { isDuplicateKeyError, isWriteConflict } from '../../data/errors.js';
+import type { TenantCollection, TenantDb } from '../../data/tenant-db.js';
 
 /** How long a stored response is replayed for a key (the contract: 24 hours). */
 export const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -32,9 +32,36 @@ export interface KeyStoreOptions {
 
 /** The request owns the key: it executes, then stores its response (or gives the key up). */
 export interface OwnedKey {
+  /**
+   * Stores the response after the request's writes committed. A process that dies in between leaves
+   * the key pending: once its lease lapses, a retry executes again. For requests whose writes cannot
+   * join one transaction with the key (see completeIn).
+   */
   complete(response: StoredResponse): Promise<void>;
+  /**
+   * Stores the response in `tx`, the transaction holding the request's writes: the writes and the
+   * replayable response commit together or not at all, so no crash leaves a committed request that
+   * a retry would execute again. Throws ClaimLostError (aborting the transaction) when the claim is no
+   * longer this request's: it paused past its lease and a duplicate took the key over.
+   */
+  completeIn(tx: TenantDb, response: StoredResponse): Promise<void>;
+  /**
+   * Records the session of `tx` with the claim before the request writes in it, so that a duplicate
+   * taking the claim over from a dead owner ends that transaction first (TenantDb.endSession).
+   */
+  recordSession(tx: TenantDb): Promise<void>;
+  /** The transaction that stored the response committed: stop renewing the claim. */
+  settled(): void;
   /** Gives the key up without a response (nothing was done, or what was is unknown): a retry executes. */
   release(): Promise<void>;
+}
+
+/** The claim is no longer the request's own: whatever it wrote with completeIn must not commit. */
+export class ClaimLostError extends Error {
+  constructor() {
+    super('the idempotency key was taken over by a duplicate request');
+    this.name = 'ClaimLostError';
+  }
 }
 
 export type KeyDecision =
@@ -51,6 +78,8 @@ interface KeyDocument {
   state: 'pending' | 'completed';
   owner: string;
   leaseUntil: Date;
+  /** The session of the owner's transaction (OwnedKey.recordSession), for a successor to end. */
+  session?: unknown;
   response?: StoredResponse;
   createdAt: Date;
   /** The TTL index removes the document after this; a read that finds it later ignores it. */
@@ -98,15 +127,37 @@ export async function claimKey(db: TenantDb, scope: KeyScope, options: KeyStoreO
     if (existing.fingerprint !== scope.fingerprint) return { kind: 'conflict' };
     if (existing.state === 'completed' && existing.response) return { kind: 'replay', response: existing.response };
     if (existing.leaseUntil <= now) {
-      const taken = await keys.updateOne(
-        { _id: existing._id, state: 'pending', owner: existing.owner, leaseUntil: existing.leaseUntil },
-        { $set: { owner, leaseUntil: lease() } },
-      );
-      if (taken !== null) return { kind: 'execute', owned: ownKey(db, existing._id, owner, leaseMs) };
-      continue;
+      // A dead owner's transaction may still hold the claim (it died committing): end it first.
+      if (existing.session !== undefined) await db.endSession(existing.session);
+      const taken = await takeOver(keys, existing, { owner, leaseUntil: lease() });
+      if (taken) return { kind: 'execute', owned: ownKey(db, existing._id, owner, leaseMs) };
+      if (taken === false) continue;
     }
     await sleep(pause);
     pause = Math.min(pause * 2, pollMs.max);
+  }
+}
+
+/**
+ * Takes a lapsed claim over: true when taken, false when someone else changed it first, null when a
+ * transaction that has not ended holds it (its owner died while committing its response with its
+ * writes): MongoDB makes the write wait until that transaction ends, the embedded server refuses it
+ * at once. Either way the caller waits and looks again: the transaction commits (a replay) or aborts.
+ */
+async function takeOver(
+  keys: TenantCollection<KeyDocument>,
+  existing: KeyDocument,
+  claim: { owner: string; leaseUntil: Date },
+): Promise<boolean | null> {
+  try {
+    const taken = await keys.updateOne(
+      { _id: existing._id, state: 'pending', owner: existing.owner, leaseUntil: existing.leaseUntil },
+      { $set: claim },
+    );
+    return taken !== null;
+  } catch (error) {
+    if (isWriteConflict(error)) return null;
+    throw error;
   }
 }
 
@@ -122,6 +173,19 @@ function ownKey(db: TenantDb, id: string, owner: string, leaseMs: number): Owned
     async complete(response) {
       clearInterval(renewal);
       await keys.updateOne(mine, { $set: { state: 'completed', response } });
+    },
+    async completeIn(tx, response) {
+      const stored = await tx
+        .collection<KeyDocument>(COLLECTION)
+        .updateOne(mine, { $set: { state: 'completed', response } });
+      if (stored === null) throw new ClaimLostError();
+    },
+    async recordSession(tx) {
+      const recorded = await keys.updateOne(mine, { $set: { session: tx.sessionId } });
+      if (recorded === null) throw new ClaimLostError();
+    },
+    settled() {
+      clearInterval(renewal);
     },
     async release() {
       clearInterval(renewal);

@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
 import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { principalKey } from '../../auth/principal.js';
 import type { RequestContext } from '../../context.js';
+import type { TenantDb } from '../../data/tenant-db.js';
 import { AppError, ErrorCode, httpStatusOf, toClientError } from '../../errors.js';
-import { claimKey, type KeyStoreOptions, type OwnedKey } from '../../modules/idempotency/key-store.js';
+import {
+  ClaimLostError,
+  claimKey,
+  type KeyScope,
+  type KeyStoreOptions,
+  type OwnedKey,
+} from '../../modules/idempotency/key-store.js';
+import type { Loaders } from '../../modules/loaders.js';
+import { executeAtomically, isKept, NotExecuted, NotKept, onlyAtomicFields } from './atomic-mutation.js';
 
 /** The contract's key: 1 to 255 printable characters (ASCII: header values carry no other reliably). */
 const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
-
-/** Responses that say nothing was done, or that what was done is unknown: not kept, a retry executes. */
-const NOT_KEPT: ReadonlySet<unknown> = new Set([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED]);
 
 /** JSON with object keys in order, so that the same variables always give the same text. */
 function canonicalJson(value: unknown): string {
@@ -26,6 +33,23 @@ const errorResponse = (error: AppError): GraphQLResponse => ({
   body: { kind: 'single', singleResult: { errors: [{ message: error.message, extensions: { code: error.code } }] } },
 });
 
+const replay = ({ status, body }: { status: number; body: string }): GraphQLResponse => ({
+  http: { status, headers: new HeaderMap() },
+  body: { kind: 'single', singleResult: JSON.parse(body) },
+});
+
+export interface IdempotencyOptions extends KeyStoreOptions {
+  /**
+   * The root mutation fields whose writes all go through the request's tenant data (`ctx.db`): a
+   * mutation made of these runs in one transaction that also stores its response.
+   */
+  atomicMutations: ReadonlySet<string>;
+  /** Fresh loaders over the transaction's tenant data. */
+  loaders: (db: TenantDb) => Loaders;
+  /** The server's error formatting (what Apollo applies to the responses it executes). */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+}
+
 /**
  * Idempotency keys (contract section 11). A mutation with an `Idempotency-Key` header executes once per
  * key, credential and tenant within 24 hours: a later request with the same key gets the stored
@@ -33,17 +57,27 @@ const errorResponse = (error: AppError): GraphQLResponse => ({
  * one waits for the first. The key is ignored on queries and subscriptions (reading is safe to retry)
  * and outside a tenant (there is nowhere to keep it). Runs after every other plugin's checks
  * (`responseForOperation`), so a request refused for its cost or its rate takes no key.
+ *
+ * A mutation of tenant data with export events (options.atomicMutations) is executed here, in one
+ * transaction with its stored response (atomic-mutation.ts): committed and replayable are one fact.
+ * Any other mutation is executed by Apollo and its response stored afterwards.
  */
-export function idempotencyPlugin(options: KeyStoreOptions = {}): ApolloServerPlugin<RequestContext> {
+export function idempotencyPlugin(options: IdempotencyOptions): ApolloServerPlugin<RequestContext> {
+  const { atomicMutations, loaders, formatError, ...keyOptions } = options;
+  let schema: GraphQLSchema | undefined;
   return {
+    async serverWillStart(server) {
+      schema = server.schema;
+    },
     async requestDidStart({ request, contextValue }) {
       const key = request.http?.headers.get('idempotency-key');
       if (key === undefined) return undefined;
       let owned: OwnedKey | null = null;
       let replayed = false;
       return {
-        async responseForOperation({ operation, operationName, queryHash, request: { variables } }) {
-          if (operation.operation !== 'mutation' || contextValue.db === null) return null;
+        async responseForOperation({ operation, operationName, queryHash, document, request: { variables } }) {
+          const db = contextValue.db;
+          if (operation.operation !== 'mutation' || db === null) return null;
           if (!VALID_KEY.test(key)) {
             return errorResponse(
               new AppError(ErrorCode.BAD_USER_INPUT, 'Idempotency-Key must be 1 to 255 printable ASCII characters'),
@@ -52,39 +86,66 @@ export function idempotencyPlugin(options: KeyStoreOptions = {}): ApolloServerPl
           const fingerprint = createHash('sha256')
             .update(canonicalJson({ queryHash, operationName: operationName ?? null, variables: variables ?? {} }))
             .digest('base64url');
+          const scope: KeyScope = { credential: principalKey(contextValue.principal), key, fingerprint };
+          const atomic = schema !== undefined && onlyAtomicFields(operation, atomicMutations);
           try {
-            const decision = await claimKey(
-              contextValue.db,
-              { credential: principalKey(contextValue.principal), key, fingerprint },
-              options,
-            );
-            if (decision.kind === 'conflict') {
-              return errorResponse(
-                new AppError(ErrorCode.BAD_USER_INPUT, 'Idempotency-Key was already used with a different request'),
-              );
+            for (;;) {
+              const decision = await claimKey(db, scope, keyOptions);
+              if (decision.kind === 'conflict') {
+                return errorResponse(
+                  new AppError(ErrorCode.BAD_USER_INPUT, 'Idempotency-Key was already used with a different request'),
+                );
+              }
+              if (decision.kind === 'replay') {
+                replayed = true;
+                return replay(decision.response);
+              }
+              if (!atomic) {
+                owned = decision.owned;
+                return null;
+              }
+              const claim = decision.owned;
+              let recorded = false;
+              try {
+                const response = await db.withTransaction(async (tx) => {
+                  // Once: the driver runs a retried transaction in the same session.
+                  if (!recorded) await claim.recordSession(tx);
+                  recorded = true;
+                  return executeAtomically({
+                    schema: schema as GraphQLSchema,
+                    document,
+                    operationName: operationName ?? undefined,
+                    variables,
+                    context: contextValue,
+                    tx,
+                    loaders,
+                    formatError,
+                    store: (stored) => claim.completeIn(tx, stored),
+                  });
+                });
+                claim.settled();
+                return response;
+              } catch (error) {
+                // Nothing of the transaction committed (or, with a commit whose outcome stayed unknown,
+                // the response did with it: release() then finds no pending claim of its own to free).
+                await claim.release();
+                if (error instanceof ClaimLostError) continue;
+                if (error instanceof NotKept) return error.response;
+                // Its variables were refused before anything ran: Apollo executes it to say so.
+                if (error instanceof NotExecuted) return null;
+                throw error;
+              }
             }
-            if (decision.kind === 'replay') {
-              replayed = true;
-              const { status, body } = decision.response;
-              return {
-                http: { status, headers: new HeaderMap() },
-                body: { kind: 'single', singleResult: JSON.parse(body) },
-              };
-            }
-            owned = decision.owned;
-            return null;
           } catch (error) {
-            contextValue.logger.warn({ err: error }, 'idempotency key could not be claimed');
+            contextValue.logger.warn({ err: error }, 'idempotent mutation failed');
             return errorResponse(toClientError(error));
           }
         },
         async willSendResponse({ response }) {
           if (replayed) response.http.headers.set('idempotent-replayed', 'true');
           if (owned === null) return;
-          const codes = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : [];
-          const kept = response.body.kind === 'single' && !codes.some((error) => NOT_KEPT.has(error.extensions?.code));
           try {
-            if (kept && response.body.kind === 'single') {
+            if (response.body.kind === 'single' && isKept(response.body.singleResult)) {
               await owned.complete({
                 status: response.http.status ?? 200,
                 body: JSON.stringify(response.body.singleResult),
