@@ -98,6 +98,12 @@ export interface Database {
   followPlacements(onError: (error: unknown) => void): Promise<PlacementFollower>;
   /** Where a tenant's data is, as this instance knows it. */
   placementOf(tenantId: string): Placement;
+  /**
+   * The databases whose export events this instance follows and sequences (`<cluster>/<database>`,
+   * the default cluster's with an empty name): the shared one, and every other one a tenant is
+   * placed in or is moving to. A database a tenant moved away from is let go.
+   */
+  eventTargets(): string[];
   /** True when this process can reach the cluster a placement names (its MONGODB_URI_<NAME> is set). */
   knowsCluster(cluster: string | null): boolean;
   /** Moves a tenant's data to another placement while it is served (placement-move.ts). */
@@ -197,10 +203,15 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
           for (const placement of [record.placement, ...(record.moveTo ? [record.moveTo] : [])]) {
             await eventTargets.ensure(targetOf(placement));
           }
+          // The streams of a database no tenant is placed in any more (the one a tenant moved away
+          // from, the target of a move rolled back) end here.
+          await eventTargets.release(knownTargets());
+          eventTargets.catchUp(record.tenantId);
         },
       }),
     placementOf: (tenantId) => router.record(tenantId)?.placement ?? SHARED_PLACEMENT,
     knowsCluster: (cluster) => clusters.knows(cluster),
+    eventTargets: () => eventTargets.open(),
     moveTenant: (tenantId, to, moveOptions = {}) =>
       moveTenantData(
         {

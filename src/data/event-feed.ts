@@ -14,6 +14,12 @@ export interface EventFeedHandlers {
    * between may never be reported, so readers should catch up from the collection.
    */
   onGap(): void;
+  /**
+   * The tenant's placement changed (a step of a move): a feed that served it may have been let go
+   * before reporting its last events, or opened after some were published, so its readers should
+   * catch up from its placement, which holds every one of them.
+   */
+  onMoved?(tenantId: string): void;
   /** The stream failed in a way the driver could not resume; the feed opens it again after `retryMs`. */
   onError(error: unknown, retryMs: number): void;
 }

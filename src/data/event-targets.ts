@@ -69,6 +69,47 @@ export class EventTargets {
     };
   }
 
+  /** The targets whose feed or sequencer runs here, as `<cluster>/<database>`. */
+  open(): string[] {
+    const keys = [...(this.#feed?.open.keys() ?? []), ...(this.#sequencing?.open.keys() ?? [])];
+    return [...new Set(keys)].sort();
+  }
+
+  /**
+   * Stops the sequencer and the feed of every target but the shared one and `needed`: the database a
+   * tenant moved away from (its last events there were published before the switch and copied to its
+   * new placement), or the target of a move rolled back.
+   */
+  async release(needed: readonly Target[]): Promise<void> {
+    const keep = new Set([this.#shared, ...needed].map(targetKey));
+    const feed = this.#feed;
+    const closing: Array<Promise<{ close(): Promise<void> } | { stop(): Promise<void> }>> = [];
+    for (const [key, open] of feed?.open ?? []) {
+      if (keep.has(key)) continue;
+      feed?.open.delete(key);
+      closing.push(open);
+    }
+    for (const [key, open] of this.#sequencing?.open ?? []) {
+      if (keep.has(key)) continue;
+      this.#sequencing?.open.delete(key);
+      closing.push(open);
+    }
+    await Promise.all(
+      closing.map(async (opening) => {
+        const running = await opening;
+        await ('close' in running ? running.close() : running.stop());
+      }),
+    );
+  }
+
+  /**
+   * Tells the readers of a tenant whose placement changed to catch up from it: a feed they were served
+   * by may have been released before reporting its last events, or opened after some were published.
+   */
+  catchUp(tenantId: string): void {
+    this.#feed?.handlers.onMoved?.(tenantId);
+  }
+
   /** Starts the sequencer and the feed of a target if they run here and not yet for it; resolves once they do. */
   async ensure(target: Target): Promise<void> {
     await Promise.all([this.#ensureSequencer(target), this.#ensureFeed(target)]);

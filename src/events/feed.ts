@@ -89,6 +89,9 @@ export class ExportFeed {
         );
         this.#each((entry) => entry.listener.gap());
       },
+      onMoved: (tenantId) => {
+        for (const entry of [...(this.#byTenant.get(tenantId) ?? [])]) this.#call(() => entry.listener.gap());
+      },
       onError: (error, retryMs) =>
         this.#logger.error({ err: error, retryMs }, 'export event change stream failed; reopening it'),
     });

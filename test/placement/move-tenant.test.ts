@@ -10,7 +10,8 @@ import { codes, type GraphQLResponse, startPeerServer, startTestServer, type Tes
  * database to a database of its own, then to another cluster (a second database server, named by
  * MONGODB_URI_EU), then back to the shared database. Writers on both instances and a reader run all
  * along: no request fails, no write is lost, a live subscriber and one resuming from a cursor taken
- * before the moves get every event once, in order; each placement holds the data and the others none.
+ * before the moves get every event once, in order; each placement holds the data and the others none,
+ * and the instances stop following the events of a database texas left.
  */
 let eu: TestMongo;
 let first: TestServer;
@@ -139,6 +140,7 @@ describe('moveTenant', () => {
       tg_texas: [mongodbUri!, 'tg_texas'],
       EU: [eu.uri, 'tg_texas_eu'],
     } as const;
+    const following = { shared: `/${mongodbDb}`, tg_texas: '/tg_texas', EU: 'EU/tg_texas_eu' } as const;
     for (const [placement, to, from] of [
       [{ database: 'tg_texas' }, 'tg_texas', 'shared'],
       [{ cluster: 'EU', database: 'tg_texas_eu' }, 'EU', 'tg_texas'],
@@ -152,6 +154,13 @@ describe('moveTenant', () => {
       // The data is in the new placement (and the writes since, too), none left in the old one.
       expect((await texasDocuments(where[to][0], where[to][1])).parks).toBeGreaterThan(shared.parks!);
       expect(await texasDocuments(where[from][0], where[from][1])).toEqual({});
+      // Both instances let the old database's event stream and sequencer go: they follow the shared
+      // database and texas's new one only.
+      for (const server of [first, second]) {
+        expect(server.app.services.database.eventTargets()).toEqual(
+          [...new Set([following.shared, following[to]])].sort(),
+        );
+      }
     }
     writing = false;
     await running;
