@@ -30,7 +30,7 @@ import {
   type ObserverDocument,
   type PlacementFollower,
 } from './placement-follower.js';
-import { type MoveContext, type MoveReport, moveTenantData } from './placement-move.js';
+import { type MoveContext, type MoveReport, moveTenantData, recoverMove } from './placement-move.js';
 import { PlacementRouter } from './placement-router.js';
 import { createTenantDb, type TenantDb, type TenantPlacements } from './tenant-db.js';
 
@@ -162,6 +162,16 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   };
   const shared = targetOf(SHARED_PLACEMENT);
   const eventTargets = new EventTargets(clusters, shared);
+  const moveContext = (): MoveContext => ({
+    catalog: collections,
+    registry,
+    observers: connection.db.collection<ObserverDocument>(OBSERVERS_COLLECTION),
+    resolve: (placement) => {
+      const target = targetOf(placement);
+      return { target, connection: clusters.connection(target), stream: clusters.stream(target) };
+    },
+    eventRetentionSeconds,
+  });
   /** Every database that holds tenants or is about to, as this instance knows the registry. */
   const knownTargets = () =>
     router.records().flatMap((record) => [record.placement, ...(record.moveTo ? [record.moveTo] : [])].map(targetOf));
@@ -208,26 +218,12 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
           await eventTargets.release(knownTargets());
           eventTargets.catchUp(record.tenantId);
         },
+        recover: (tenantId) => recoverMove(moveContext(), tenantId),
       }),
     placementOf: (tenantId) => router.record(tenantId)?.placement ?? SHARED_PLACEMENT,
     knowsCluster: (cluster) => clusters.knows(cluster),
     eventTargets: () => eventTargets.open(),
-    moveTenant: (tenantId, to, moveOptions = {}) =>
-      moveTenantData(
-        {
-          catalog: collections,
-          registry,
-          observers: connection.db.collection<ObserverDocument>(OBSERVERS_COLLECTION),
-          resolve: (placement) => {
-            const target = targetOf(placement);
-            return { target, connection: clusters.connection(target), stream: clusters.stream(target) };
-          },
-          eventRetentionSeconds,
-          ...moveOptions,
-        },
-        tenantId,
-        to,
-      ),
+    moveTenant: (tenantId, to, moveOptions = {}) => moveTenantData({ ...moveContext(), ...moveOptions }, tenantId, to),
     async close() {
       await clusters.close();
       await client.close();

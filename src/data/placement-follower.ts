@@ -29,6 +29,8 @@ export interface PlacementFollowerOptions {
   prepare(record: PlacementRecord): Promise<void>;
   /** The registry as stored now: read after the stream is open, and again after a gap. */
   load(): Promise<PlacementRecord[]>;
+  /** Takes over a tenant's move whose mover's lease lapsed, and completes or rolls it back (placement-move.ts). */
+  recover(tenantId: string): Promise<unknown>;
   onError(error: unknown): void;
   /** How long an instance counts as live without renewing; default 5 s. */
   leaseMs?: number;
@@ -43,7 +45,9 @@ export interface PlacementFollower {
  * Follows the placement registry on this instance: every change is applied to the router at once
  * (writes of a paused tenant wait from then on), and once this instance is ready for the new
  * placement and no operation that resolved the older one still runs, it records the version as
- * seen. On clients of its own, like every change stream here.
+ * seen. It also watches the lease of every move under way: when one lapses without renewal (its
+ * mover died), this instance tries to take the move over (one instance wins), so that the tenant's
+ * writes do not wait for a dead mover. On clients of its own, like every change stream here.
  */
 export async function followPlacements(options: PlacementFollowerOptions): Promise<PlacementFollower> {
   const leaseMs = options.leaseMs ?? 5000;
@@ -88,6 +92,7 @@ export async function followPlacements(options: PlacementFollowerOptions): Promi
       async stop() {
         clearInterval(timer);
         await stream.close();
+        follower.stop();
         await follower.settled();
         await observers.deleteOne({ _id: id }).catch(() => undefined);
         await client.close();
@@ -100,12 +105,20 @@ export async function followPlacements(options: PlacementFollowerOptions): Promi
   }
 }
 
+/** How long past a lease's end an instance waits before taking the move over, plus up to as much again at random. */
+const LAPSE_GRACE_MS = 200;
+
 class Follower {
   readonly #id: string;
   readonly #observers: Collection<ObserverDocument>;
   readonly #options: PlacementFollowerOptions;
   /** Confirmations run one after the other per tenant, in version order. */
   readonly #chains = new Map<string, Promise<void>>();
+  /** tenant → the highest version confirmed (a lease renewal repeats a version: not confirmed again). */
+  readonly #confirmed = new Map<string, number>();
+  /** tenant → the timer that takes its move over once the lease lapses. */
+  readonly #leases = new Map<string, NodeJS.Timeout>();
+  #stopped = false;
 
   constructor(id: string, observers: Collection<ObserverDocument>, options: PlacementFollowerOptions) {
     this.#id = id;
@@ -118,6 +131,7 @@ class Follower {
     if (typeof tenantId !== 'string') return;
     if (change.operationType === 'delete') {
       this.#options.router.apply(tenantId, null);
+      this.#watchLease(tenantId, null);
       return;
     }
     // updateLookup reads the record as it is now: null once deleted (a delete event follows).
@@ -133,17 +147,44 @@ class Follower {
     await Promise.all(this.#chains.values());
   }
 
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#leases.values()) clearTimeout(timer);
+    this.#leases.clear();
+  }
+
   #apply(record: PlacementRecord): void {
     this.#options.router.apply(record.tenantId, record);
+    this.#watchLease(record.tenantId, record);
+    if ((this.#confirmed.get(record.tenantId) ?? -1) >= record.version) return;
     const previous = this.#chains.get(record.tenantId) ?? Promise.resolve();
     const next = previous.then(() => this.#confirm(record)).catch((error: unknown) => this.#options.onError(error));
     this.#chains.set(record.tenantId, next);
   }
 
   async #confirm(record: PlacementRecord): Promise<void> {
+    if ((this.#confirmed.get(record.tenantId) ?? -1) >= record.version) return;
     await this.#options.prepare(record);
     await this.#options.router.drained(record.tenantId, record.version);
     await this.#observers.updateOne({ _id: this.#id }, { $max: { [`seen.${record.tenantId}`]: record.version } });
+    this.#confirmed.set(record.tenantId, Math.max(record.version, this.#confirmed.get(record.tenantId) ?? -1));
+  }
+
+  /** (Re)arms the take-over of the tenant's move for when its lease lapses; none without a move. */
+  #watchLease(tenantId: string, record: PlacementRecord | null): void {
+    clearTimeout(this.#leases.get(tenantId));
+    this.#leases.delete(tenantId);
+    if (this.#stopped || record?.moveId === undefined) return;
+    const lapsesIn = (record.leaseExpiresAt?.getTime() ?? 0) - Date.now();
+    const timer = setTimeout(
+      () => {
+        this.#leases.delete(tenantId);
+        this.#options.recover(tenantId).catch((error: unknown) => this.#options.onError(error));
+      },
+      Math.max(0, lapsesIn) + LAPSE_GRACE_MS * (1 + Math.random()),
+    );
+    timer.unref();
+    this.#leases.set(tenantId, timer);
   }
 }
 

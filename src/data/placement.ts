@@ -32,10 +32,18 @@ export interface PlacementRecord {
   placement: Placement;
   version: number;
   state: 'serving' | 'paused';
-  /** While a move is under way: where to, which move (one at a time) and since when. */
+  /**
+   * While a move is under way (until its leftovers are removed): where from and to, which move (one
+   * at a time), since when, and until when its mover's lease runs. The mover renews the lease every
+   * third of its length; once it lapsed, any instance takes the move over and completes it (when it
+   * had switched) or rolls it back (placement-move.ts). `moveFrom` is absent from moves claimed by
+   * earlier versions, which left the old copy to the operator.
+   */
   moveTo?: Placement;
+  moveFrom?: Placement;
   moveId?: string;
   movingSince?: Date;
+  leaseExpiresAt?: Date;
   updatedAt: Date;
 }
 
