@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectForbiddenClose, openStream, WITHIN_MS } from '../lifecycle/support.js';
 import { adminRequest } from '../support/admin.js';
-import { codes, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { codes, type GraphQLResponse, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 
 /** CONTRACT.md section 10 over real HTTP and WebSocket, each step also tried by who must not succeed. */
 const CACHE_TTL = { MEMBERSHIP_CACHE_TTL_MS: '60000' };
@@ -135,12 +135,20 @@ describe('provisioning a tenant and its first admin', () => {
 });
 
 describe('suspension', () => {
-  it('every request in the tenant gets TENANT_SUSPENDED (403) on every instance, its streams close with 4403, and resume restores it', async () => {
+  it('every request in the tenant gets TENANT_SUSPENDED (403) on every instance, its streams close with 4403, its links stop working, and resume restores it', async () => {
     const key = await a.as<{ createApiKey: { secret: string } }>(
       'alice@example.com',
       'mutation { createApiKey(input: { name: "suspended?", roles: [INTEGRATOR] }) { secret } }',
     );
     const secret = key.data!.createApiKey.secret;
+    // A BI export link of texas (its own credential): it works before, not during, and again after.
+    const link = await a.as<{ createExportLink: { url: string } }>(
+      'alice@example.com',
+      'mutation { createExportLink(operationName: "ParksWithCapacity", format: CSV, ttlSeconds: 600) { url } }',
+    );
+    expect(link.errors).toBeUndefined();
+    const linkUrl = link.data!.createExportLink.url;
+    expect((await fetch(linkUrl)).status).toBe(200);
     const stream = await openStream(b, { 'x-api-key': secret });
     try {
       expect(stream.subscribed).toBe(true);
@@ -162,6 +170,9 @@ describe('suspension', () => {
         );
         const byKey = await server.gql('{ viewer { roles } }', { auth: secret });
         expect(codes(byKey)).toEqual(['TENANT_SUSPENDED']);
+        const linked = await fetch(linkUrl.replace(a.url, server.url));
+        expect(linked.status).toBe(403);
+        expect(codes((await linked.json()) as GraphQLResponse)).toEqual(['FORBIDDEN']);
       }
       // Not a member: the suspension is none of mallory's business.
       expect(codes(await a.as('mallory@example.com', '{ parks { nodes { id } } }', { tenant: 'texas' }))).toEqual([
@@ -184,6 +195,7 @@ describe('suspension', () => {
         },
       );
     }
+    expect((await fetch(linkUrl.replace(a.url, b.url))).status).toBe(200);
     const parks = await b.as<{ parks: { nodes: unknown[] } }>('alice@example.com', '{ parks { nodes { id } } }');
     expect(parks.data!.parks.nodes.length).toBeGreaterThan(0);
   });
