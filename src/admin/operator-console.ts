@@ -165,7 +165,9 @@ export class OperatorConsole {
     const tenant = await this.#existing(slug);
     if (confirm !== slug) throw badUserInput('confirm', 'must repeat the tenant slug');
     if (!tenant.suspendedAt) throw badUserInput('slug', 'names a tenant that is not suspended: suspend it first');
-    const deleted = (await purgeTenantData(this.#database, this.#catalog, tenant._id)).filter((c) => c.deleted > 0);
+    const deleted = (await purgeTenantData(this.#database, this.#catalog, tenant._id, this.#staging.store)).filter(
+      (c) => c.deleted > 0,
+    );
     await this.#afterPurge(tenant._id);
     await this.#tenants().deleteOne({ _id: tenant._id });
     const total = deleted.reduce((sum, count) => sum + count.deleted, 0);

@@ -17,6 +17,8 @@ export interface FileStore {
   size(name: string): Promise<number | null>;
   /** Removes the content under `name`; nothing happens when there is none. */
   delete(name: string): Promise<void>;
+  /** Removes every file whose name begins with `prefix` (e.g. a tenant's `<tenantId>/`); resolves to how many. */
+  deleteAll(prefix: string): Promise<number>;
 }
 
 /** A stream longer than the size limit it was written with. */
@@ -38,6 +40,8 @@ export function byteLimit(maxBytes: number): Transform & { readonly bytes: numbe
   });
   return Object.defineProperty(limiter, 'bytes', { get: () => bytes }) as Transform & { readonly bytes: number };
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** 255 KiB, GridFS's own default: a chunk stays far below the 16 MiB document limit. */
 const CHUNK_BYTES = 255 * 1024;
@@ -75,6 +79,15 @@ export function gridFsFileStore(db: Db, bucketName: string): FileStore {
     },
     async delete(name) {
       for (const file of await revisions(name)) await remove(file);
+    },
+    async deleteAll(prefix) {
+      const names = new Set<string>();
+      // A prefix match on `filename` is a range of GridFS's own { filename, uploadDate } index.
+      for await (const file of bucket.find({ filename: { $regex: `^${escapeRegExp(prefix)}` } })) {
+        await remove(file);
+        names.add(file.filename);
+      }
+      return names.size;
     },
   };
 }

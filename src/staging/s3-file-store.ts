@@ -3,6 +3,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  paginateListObjectsV2,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -69,6 +70,17 @@ export function s3FileStore(config: S3StoreConfig): FileStore {
     },
     async delete(name) {
       await client.send(new DeleteObjectCommand({ Bucket, Key: name }));
+    },
+    async deleteAll(prefix) {
+      let deleted = 0;
+      for await (const page of paginateListObjectsV2({ client }, { Bucket, Prefix: prefix })) {
+        for (const { Key } of page.Contents ?? []) {
+          if (Key === undefined) continue;
+          await client.send(new DeleteObjectCommand({ Bucket, Key }));
+          deleted++;
+        }
+      }
+      return deleted;
     },
   };
 }

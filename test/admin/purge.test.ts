@@ -13,7 +13,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const asOlivia = <T = Record<string, unknown>>(query: string) => asOperator<T>(server, query);
+const asOlivia = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
+  asOperator<T>(server, query, variables);
 const documentsOf = (tenantId: string) => tenantDocuments(server, tenantId);
 
 describe('purgeTenant', () => {
@@ -38,13 +39,22 @@ describe('purgeTenant', () => {
     await platform
       .collection('memberships')
       .upsertOne({ tenantId, userId: 'someone' }, { $set: { roles: ['VIEWER'] } });
+    // Staged files, named by the tenant in the staging store rather than by a tenantId field: an archive
+    // of each tenant (texas's must survive washington's purge).
+    for (const slug of ['washington', 'texas']) {
+      const staged = await asOlivia('mutation ($slug: String!) { exportTenant(slug: $slug) { url } }', { slug });
+      expect(staged.errors).toBeUndefined();
+    }
     // The limiter reports what it admitted every RATE_LIMIT_SYNC_MS, in the background: count once bob's is in.
     await until(async () => 'rateLimitConsumption' in (await documentsOf(tenantId)), "bob's consumption report");
     const before = await documentsOf(tenantId);
     const texasBefore = await documentsOf(
       (await platform.collection('tenants').findOne({ slug: 'texas' }))!._id as string,
     );
-    expect(Object.keys(before)).toEqual(expect.arrayContaining(['parks', 'reservations', 'memberships', 'tenants']));
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining(['parks', 'reservations', 'memberships', 'tenants', 'staging.files', 'staging.chunks']),
+    );
+    expect(texasBefore['staging.files']).toBe(1);
 
     await asOlivia('mutation { suspendTenant(slug: "washington", reason: "offboarding") { slug } }');
     const purged = await asOlivia<{
@@ -54,7 +64,8 @@ describe('purgeTenant', () => {
     );
     expect(purged.errors).toBeUndefined();
     const report = Object.fromEntries(purged.data!.purgeTenant.deleted.map((c) => [c.collection, c.deleted]));
-    const { tenants: _tenant, ...owned } = before;
+    // Files are reported as files (`staging.files`); their chunks go with them.
+    const { tenants: _tenant, 'staging.chunks': _chunks, ...owned } = before;
     expect(report).toEqual(owned);
 
     expect(await documentsOf(tenantId)).toEqual({});

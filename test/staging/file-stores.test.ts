@@ -68,6 +68,18 @@ describe.each(stores)('the staging file store: %s', (_name, storeOf) => {
     await store.delete('t1/job2/file.csv');
   });
 
+  it('deletes every file under a prefix, and only those (a tenant purge)', async () => {
+    const store = storeOf();
+    await store.put('t5/job1/big.ndjson', chunks(96, 64 * 1024));
+    await store.put('t5/job2/in.csv', Readable.from(['a,b\n']));
+    await store.put('t50/job1/in.csv', Readable.from(['not t5\n']));
+    expect(await store.deleteAll('t5/')).toBe(2);
+    expect(await store.get('t5/job1/big.ndjson')).toBeNull();
+    expect(await store.get('t5/job2/in.csv')).toBeNull();
+    expect(await text((await store.get('t50/job1/in.csv'))!)).toBe('not t5\n');
+    expect(await store.deleteAll('t5/')).toBe(0);
+  });
+
   it('replaces the content of a name written again', async () => {
     const store = storeOf();
     await store.put('t1/job3/out.csv', Readable.from(['first version, longer\n']));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { MongoClient } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import { extract } from 'tar-stream';
 import type { GraphQLResponse, TestServer } from './server.js';
 
@@ -32,7 +32,10 @@ export const asOperator = async <T = Record<string, unknown>>(
 
 /**
  * Reads the server's database directly, past the application: every collection that exists, and how
- * many of its documents name this tenant id (by `tenantId`, or as `_id` for the tenant itself).
+ * many of its documents name this tenant id (by `tenantId`, or as `_id` for the tenant itself). A
+ * GridFS bucket (`<bucket>.files` and `<bucket>.chunks`, such as the staging store's) names the tenant in
+ * its file names (`<tenantId>/…`) instead: its files are counted by that prefix, and its chunks are
+ * those of the tenant's files and any chunk whose file is gone (which can be nobody else's data).
  */
 export async function tenantDocuments(server: TestServer, tenantId: string): Promise<Record<string, number>> {
   const { mongodbUri, mongodbDb } = server.app.services.config;
@@ -40,8 +43,13 @@ export async function tenantDocuments(server: TestServer, tenantId: string): Pro
   try {
     const db = client.db(mongodbDb);
     const found: Record<string, number> = {};
-    for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
-      const count = await db.collection(name).countDocuments({ $or: [{ tenantId }, { _id: tenantId as never }] });
+    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map(({ name }) => name);
+    for (const name of names) {
+      const bucket = name.match(/^(.+)\.(files|chunks)$/)?.[1];
+      const count =
+        bucket !== undefined && names.includes(`${bucket}.files`) && names.includes(`${bucket}.chunks`)
+          ? await gridFsDocuments(db, bucket, name.endsWith('.files') ? 'files' : 'chunks', tenantId)
+          : await db.collection(name).countDocuments({ $or: [{ tenantId }, { _id: tenantId as never }] });
       if (count > 0) found[name] = count;
     }
     return found;
@@ -108,4 +116,18 @@ export function archiveContents(entries: Map<string, Buffer>) {
     }),
     unlisted: [...entries.keys()].filter((name) => !listed.has(name)),
   };
+}
+
+async function gridFsDocuments(db: Db, bucket: string, part: 'files' | 'chunks', tenantId: string): Promise<number> {
+  const files = db.collection(`${bucket}.files`);
+  const chunks = db.collection(`${bucket}.chunks`);
+  const ownFiles = { filename: { $regex: `^${tenantId}/` } };
+  if (part === 'files') return files.countDocuments(ownFiles);
+  const own = (await files.find(ownFiles, { projection: { _id: 1 } }).toArray()).map(({ _id }) => _id);
+  const chunked = await chunks.distinct('files_id');
+  const existing = new Set(
+    (await files.find({ _id: { $in: chunked } }, { projection: { _id: 1 } }).toArray()).map(({ _id }) => String(_id)),
+  );
+  const orphans = chunked.filter((id) => !existing.has(String(id)));
+  return chunks.countDocuments({ files_id: { $in: [...own, ...orphans] } });
 }
