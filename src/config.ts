@@ -79,6 +79,10 @@ export type StagingConfig = {
   maxUploadBytes: number;
   /** The default lifetime of a valet URL, in seconds. */
   urlTtlSeconds: number;
+  /** How long an export job's file is kept (and downloadable) after it was written, in seconds. */
+  exportFileTtlSeconds: number;
+  /** How often each instance deletes the staged files whose time is over, in ms; 0: never. */
+  sweepMs: number;
 } & (
   | { store: 'gridfs' }
   | {
@@ -209,6 +213,8 @@ const EnvSchema = z.object({
   STAGING_STORE: variable(z.enum(['gridfs', 's3'], 'expected gridfs or s3')),
   STAGING_MAX_UPLOAD_BYTES: variable(integer(1, Number.MAX_SAFE_INTEGER)),
   VALET_URL_TTL_SECONDS: variable(integer(1, 604_800)),
+  EXPORT_FILE_TTL_SECONDS: variable(integer(1, 2_592_000)),
+  STAGING_SWEEP_MS: variable(integer(0, 86_400_000)),
   STAGING_S3_BUCKET: variable(text),
   STAGING_S3_ENDPOINT: variable(publicUrl),
   STAGING_S3_REGION: variable(text),
@@ -268,6 +274,8 @@ function stagingConfig(values: Env): StagingConfig {
   const limits = {
     maxUploadBytes: values.STAGING_MAX_UPLOAD_BYTES ?? 100 * 1024 * 1024,
     urlTtlSeconds: values.VALET_URL_TTL_SECONDS ?? 3600,
+    exportFileTtlSeconds: values.EXPORT_FILE_TTL_SECONDS ?? 86_400,
+    sweepMs: values.STAGING_SWEEP_MS ?? 60_000,
   };
   if (values.STAGING_STORE !== 's3') return { store: 'gridfs', ...limits };
   if (values.STAGING_S3_BUCKET === undefined)

@@ -48,7 +48,13 @@ describe('loadConfig defaults', () => {
       rateLimitSyncMs: 250,
       usageFlushMs: 5000,
       tracing: null,
-      staging: { store: 'gridfs', maxUploadBytes: 104_857_600, urlTtlSeconds: 3600 },
+      staging: {
+        store: 'gridfs',
+        maxUploadBytes: 104_857_600,
+        urlTtlSeconds: 3600,
+        exportFileTtlSeconds: 86_400,
+        sweepMs: 60_000,
+      },
       jobs: { leaseMs: 30_000, pollMs: 1000, workers: 2 },
     });
   });
@@ -67,6 +73,8 @@ describe('loadConfig defaults', () => {
       store: 's3',
       maxUploadBytes: 1000,
       urlTtlSeconds: 3600,
+      exportFileTtlSeconds: 86_400,
+      sweepMs: 60_000,
       bucket: 'staging',
       endpoint: 'http://minio:9000',
       region: 'us-east-1',

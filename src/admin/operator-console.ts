@@ -165,7 +165,7 @@ export class OperatorConsole {
     const tenant = await this.#existing(slug);
     if (confirm !== slug) throw badUserInput('confirm', 'must repeat the tenant slug');
     if (!tenant.suspendedAt) throw badUserInput('slug', 'names a tenant that is not suspended: suspend it first');
-    const deleted = (await purgeTenantData(this.#database, this.#catalog, tenant._id, this.#staging.store)).filter(
+    const deleted = (await purgeTenantData(this.#database, this.#catalog, tenant._id, this.#staging.files)).filter(
       (c) => c.deleted > 0,
     );
     await this.#afterPurge(tenant._id);
@@ -190,7 +190,7 @@ export class OperatorConsole {
     if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > EXPORT_TTL_MAX) {
       throw badUserInput('ttlSeconds', `must be 1 to ${EXPORT_TTL_MAX}`);
     }
-    const { tenant, jobId, manifest } = await this.#stageExport(staging, slug);
+    const { tenant, jobId, manifest } = await this.#stageExport(staging, slug, ttl);
     const expires = Math.floor(Date.now() / 1000) + ttl;
     const token = await staging.valet.sign(this.#database.forTenant(tenant._id), {
       jobId,
@@ -237,13 +237,15 @@ export class OperatorConsole {
     return { tenant, manifest };
   }
 
-  async #stageExport(staging: Staging, slug: string) {
+  /** Stages the tenant's archive, kept `keepSeconds` (the life of its link; default: a valet URL's). */
+  async #stageExport(staging: Staging, slug: string, keepSeconds?: number) {
     const tenant = await this.#existing(slug);
     const jobId = `tenant-export-${newId()}`;
     const manifest = await stageTenantArchive(
       { database: this.#database, catalog: this.#catalog, staging },
       tenant,
       jobId,
+      keepSeconds,
     );
     return { tenant, jobId, manifest };
   }

@@ -67,13 +67,14 @@ function measure(): Transform & { result(): Omit<ArchiveFile, 'file' | 'collecti
  * one per platform collection that names it (its memberships, invitations, placement) and its tenant
  * record; then a tar of those files and `manifest.json` (counts and SHA-256 of each file). Each file
  * is written once to the store while it is counted and hashed, and streamed from there into the tar,
- * so memory holds one page of documents at a time. The archive is `<jobId>/archive.tar`; the files it
- * was built from are deleted.
+ * so memory holds one page of documents at a time. The archive is `<jobId>/archive.tar`, kept
+ * `keepSeconds` (the life of its download link); the files it was built from are deleted.
  */
 export async function stageTenantArchive(
   services: { database: Database; catalog: CollectionCatalog; staging: Staging },
   tenant: TenantDocument,
   jobId: string,
+  keepSeconds?: number,
 ): Promise<ArchiveManifest> {
   const { database, catalog, staging } = services;
   const tenantId = tenant._id;
@@ -121,7 +122,7 @@ export async function stageTenantArchive(
       files,
     };
     const archive = tarPack();
-    const stored = staging.put(tenantId, jobId, ARCHIVE_FILE, Readable.from(archive));
+    const stored = staging.put(tenantId, jobId, ARCHIVE_FILE, Readable.from(archive), { keepSeconds });
     for (const file of files) {
       const content = await staging.get(tenantId, jobId, file.file);
       if (content === null) throw new Error(`staged file ${file.file} disappeared`);

@@ -1,6 +1,6 @@
 import type { CollectionCatalog } from '../data/collection-catalog.js';
 import type { Database } from '../data/database.js';
-import type { FileStore } from '../data/file-store.js';
+import type { StagedFiles } from '../staging/staged-files.js';
 
 /** How the purge report names the staged files it deleted. */
 const STAGED_FILES = 'staging.files';
@@ -23,7 +23,7 @@ export async function purgeTenantData(
   database: Database,
   catalog: CollectionCatalog,
   tenantId: string,
-  stagedFiles: FileStore,
+  stagedFiles: StagedFiles,
 ): Promise<PurgeCount[]> {
   const counts: PurgeCount[] = [];
   const tenantDb = database.forTenant(tenantId);
@@ -33,6 +33,6 @@ export async function purgeTenantData(
   for (const collection of catalog.names('platform')) {
     counts.push({ collection, deleted: await database.platform.collection(collection).deleteMany({ tenantId }) });
   }
-  counts.push({ collection: STAGED_FILES, deleted: await stagedFiles.deleteAll(`${tenantId}/`) });
+  counts.push({ collection: STAGED_FILES, deleted: await stagedFiles.deleteTenant(tenantId) });
   return counts;
 }

@@ -48,6 +48,8 @@ export interface WorkQueue {
   complete(jobId: string, owner: string): Promise<void>;
   /** Removes the entry and frees its slot, whoever holds it (the job was cancelled). */
   remove(jobId: string): Promise<void>;
+  /** Whether the job has an entry: it waits or runs. */
+  isQueued(jobId: string): Promise<boolean>;
 }
 
 /** How many waiting entries one claim looks at before giving up for this round. */
@@ -140,6 +142,10 @@ export function createWorkQueue(db: Db, names: { queue: string; slots: string })
     async remove(jobId) {
       const removed = await queue.findOneAndDelete({ _id: jobId });
       if (removed && removed.slot !== null) await freeSlot(removed.tenantId, removed.slot, jobId);
+    },
+
+    async isQueued(jobId) {
+      return (await queue.countDocuments({ _id: jobId }, { limit: 1 })) > 0;
     },
   };
 }

@@ -29,6 +29,8 @@ export interface JobServiceOptions {
   pollMs: number;
   /** Jobs one instance runs at once (JOB_WORKERS). */
   workers: number;
+  /** How often this instance deletes the staged files whose time is over (STAGING_SWEEP_MS); 0: never. */
+  sweepMs: number;
 }
 
 /**
@@ -47,6 +49,8 @@ export class JobService {
   #stopped = true;
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
+  #sweeper: NodeJS.Timeout | null = null;
+  #sweeping: Promise<unknown> = Promise.resolve();
 
   constructor(options: JobServiceOptions) {
     this.#options = options;
@@ -81,7 +85,10 @@ export class JobService {
     this.#running.get(jobId)?.abort.abort();
   }
 
-  /** An import's file arrived through its upload URL: the job becomes runnable. */
+  /**
+   * An import's file arrived through its upload URL: the job becomes runnable. A file its job does not
+   * take (the job was cancelled meanwhile) is swept once its time is over, as it is not queued.
+   */
   async #uploaded(claims: ValetClaims, size: number): Promise<void> {
     const db = this.#options.database.forTenant(claims.tenantId);
     const job = await jobsOf(db).updateOne(
@@ -94,14 +101,37 @@ export class JobService {
     }
   }
 
+  /**
+   * Deletes the staged files whose time is over by `now` (default: the clock's now), except those of
+   * jobs still queued (an import's file waiting for its turn, an export being written): downloads past
+   * their retention, files of jobs cancelled or ended. Every instance sweeps; two never delete the
+   * same file (src/staging/staged-files.ts). Resolves to how many files it deleted.
+   */
+  sweepStagedFiles(now = new Date()): Promise<number> {
+    return this.#options.staging.sweep(now, (file) => this.#queue.isQueued(file.jobId));
+  }
+
   start(): void {
     this.#stopped = false;
     this.#loop = this.#claimLoop();
+    const { sweepMs, logger } = this.#options;
+    if (sweepMs > 0) {
+      this.#sweeper = setInterval(() => {
+        this.#sweeping = this.sweepStagedFiles().then(
+          (deleted) => {
+            if (deleted > 0) logger.info({ deleted }, 'staged files swept');
+          },
+          (error) => logger.warn({ err: error }, 'staged files: sweep failed'),
+        );
+      }, sweepMs);
+    }
   }
 
   /** Stops claiming, stops the jobs running here and hands their claims back to the other instances. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    await this.#sweeping;
     this.#wake?.();
     await this.#loop;
     for (const run of this.#running.values()) run.abort.abort();
@@ -166,6 +196,7 @@ export class JobService {
     }, leaseMs / 3);
     let ended = false;
     let retry = false;
+    let input: string | null = null;
     try {
       const now = new Date();
       const job = await jobsOf(db).updateOne(
@@ -177,6 +208,7 @@ export class JobService {
         return;
       }
       if (!job.startedAt) await jobsOf(db).updateOne({ _id: jobId, runner: owner }, { $set: { startedAt: now } });
+      if (job.kind === 'IMPORT') input = jobFile(job);
       const handler = this.#handlers.get(job.kind);
       const tenant = await identity.tenantById(tenantId);
       if (!handler || !tenant) throw new JobFailure('this job cannot run');
@@ -186,8 +218,6 @@ export class JobService {
       await handler({ job, db, roles, runner: owner, staging, signal: abort.signal });
       if (abort.signal.aborted) throw new JobPreempted();
       ended = await this.#finish(db, jobId, owner, { status: 'SUCCEEDED' });
-      // An import's file has served its purpose once every line is committed.
-      if (ended && job.kind === 'IMPORT') await staging.delete(tenantId, jobId, jobFile(job));
     } catch (error) {
       if (error instanceof JobFailure) {
         ended = await this.#finish(db, jobId, owner, { status: 'FAILED', failure: error.message });
@@ -205,6 +235,12 @@ export class JobService {
       clearInterval(heartbeat);
       if (ended) await this.#queue.complete(jobId, owner);
       else if (this.#stopped || retry) await this.#queue.release(jobId, owner);
+    }
+    // An import's file has served its purpose once the import ended, whichever way.
+    if (ended && input) {
+      await staging.delete(tenantId, jobId, input).catch((error) => {
+        log.warn({ err: error }, 'jobs: deleting the import file failed; the sweep will');
+      });
     }
   }
 

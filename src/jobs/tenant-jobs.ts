@@ -95,6 +95,8 @@ export function tenantJobs(service: JobService, { db, caller, roles }: TenantJob
       );
       if (!cancelled) return (await jobs().findById(job._id)) ?? job;
       await service.dequeue(job._id);
+      // An import's file, an export's partial file: nothing will read them now.
+      await service.staging.expire(db.tenantId, job._id, jobFile(job));
       return cancelled;
     },
 

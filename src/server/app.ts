@@ -182,7 +182,15 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
   await database.limits.ensureIndexes();
   limits.start();
   const staging = await createStaging(config.staging, database, bi.linkSecrets, () => config.publicUrl ?? listeningUrl);
-  const jobs = new JobService({ database, staging, identity, plans: config.plans, logger, ...config.jobs });
+  const jobs = new JobService({
+    database,
+    staging,
+    identity,
+    plans: config.plans,
+    logger,
+    ...config.jobs,
+    sweepMs: config.staging.sweepMs,
+  });
   const services: Services = {
     config,
     database,

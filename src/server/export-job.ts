@@ -103,6 +103,8 @@ export function exportHandler(
         variables = { ...variables, after: nextCursor };
       }
     }
-    await staging.put(job.tenantId, job._id, jobFile(job), Readable.from(chunks()));
+    await staging.put(job.tenantId, job._id, jobFile(job), Readable.from(chunks()), {
+      keepSeconds: services.config.staging.exportFileTtlSeconds,
+    });
   };
 }

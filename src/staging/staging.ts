@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FileStore } from '../data/file-store.js';
 import type { TenantDb } from '../data/tenant-db.js';
+import type { StagedFiles, StillNeeded } from './staged-files.js';
 import { STAGING_SEGMENT, type ValetClaims, type ValetUrls } from './valet-urls.js';
 
 export interface StagingOptions {
@@ -27,7 +28,8 @@ const checkSegment = (what: string, value: string) => {
 /**
  * The staging store: files of one job of one tenant, kept under `<tenantId>/<jobId>/<file>` in the
  * configured FileStore (GridFS by default, S3-compatible by configuration), and the valet URLs that
- * let a client upload or download one of them with no other credential.
+ * let a client upload or download one of them with no other credential. Every file is written with
+ * the date until which it is kept (src/staging/staged-files.ts); `sweep` deletes it after that date.
  */
 export class Staging {
   readonly #listeners: UploadListener[] = [];
@@ -35,6 +37,7 @@ export class Staging {
   constructor(
     readonly store: FileStore,
     readonly valet: ValetUrls,
+    readonly files: StagedFiles,
     readonly options: StagingOptions,
   ) {}
 
@@ -45,8 +48,24 @@ export class Staging {
     return `${tenantId}/${jobId}/${file}`;
   }
 
-  put(tenantId: string, jobId: string, file: string, body: Readable, options?: { maxBytes?: number }) {
-    return this.store.put(this.nameOf(tenantId, jobId, file), body, options);
+  /**
+   * Writes the file, kept `keepSeconds` after it is written (default: the lifetime of a valet URL),
+   * and for as long as `sweep` is told it is still needed.
+   */
+  async put(
+    tenantId: string,
+    jobId: string,
+    file: string,
+    body: Readable,
+    options: { maxBytes?: number; keepSeconds?: number } = {},
+  ): Promise<{ size: number }> {
+    const name = this.nameOf(tenantId, jobId, file);
+    const keepMs = (options.keepSeconds ?? this.options.urlTtlSeconds) * 1000;
+    // Recorded first, so that no file is ever in the store without its record.
+    await this.files.keep(name, jobId, new Date(Date.now() + keepMs));
+    const written = await this.store.put(name, body, { maxBytes: options.maxBytes });
+    await this.files.keep(name, jobId, new Date(Date.now() + keepMs));
+    return written;
   }
 
   get(tenantId: string, jobId: string, file: string): Promise<Readable | null> {
@@ -57,8 +76,20 @@ export class Staging {
     return this.store.size(this.nameOf(tenantId, jobId, file));
   }
 
-  delete(tenantId: string, jobId: string, file: string): Promise<void> {
-    return this.store.delete(this.nameOf(tenantId, jobId, file));
+  async delete(tenantId: string, jobId: string, file: string): Promise<void> {
+    const name = this.nameOf(tenantId, jobId, file);
+    await this.store.delete(name);
+    await this.files.forget(name);
+  }
+
+  /** The file is no longer wanted: the next sweep deletes it, unless it is still needed then. */
+  expire(tenantId: string, jobId: string, file: string): Promise<void> {
+    return this.files.expire(this.nameOf(tenantId, jobId, file));
+  }
+
+  /** Deletes the files kept until `now` or before that are not `stillNeeded`; resolves to how many. */
+  sweep(now: Date, stillNeeded: StillNeeded): Promise<number> {
+    return this.files.sweep(now, stillNeeded);
   }
 
   /** A single-use URL to `PUT` the file of a job of the tenant of `db`, up to `maxBytes`. */
@@ -66,9 +97,27 @@ export class Staging {
     return this.#url(db, jobId, file, 'upload', options.ttlSeconds, options.maxBytes ?? this.options.maxUploadBytes);
   }
 
-  /** A URL to `GET` the file of a job of the tenant of `db` until it expires. */
-  downloadUrl(db: TenantDb, jobId: string, file: string, options: { ttlSeconds?: number } = {}) {
-    return this.#url(db, jobId, file, 'download', options.ttlSeconds, null);
+  /**
+   * A URL to `GET` the file of a job of the tenant of `db` until it expires, which is no later than
+   * the file is kept; null once the file's time is over (or it was never staged).
+   */
+  async downloadUrl(
+    db: TenantDb,
+    jobId: string,
+    file: string,
+    options: { ttlSeconds?: number } = {},
+  ): Promise<ValetUrl | null> {
+    const keptUntil = await this.files.deleteAfter(this.nameOf(db.tenantId, jobId, file));
+    const left = keptUntil === null ? 0 : Math.floor((keptUntil.getTime() - Date.now()) / 1000);
+    if (left < 1) return null;
+    return this.#url(
+      db,
+      jobId,
+      file,
+      'download',
+      Math.min(options.ttlSeconds ?? this.options.urlTtlSeconds, left),
+      null,
+    );
   }
 
   async #url(

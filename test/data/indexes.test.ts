@@ -43,6 +43,7 @@ describe('the indexes the modules declare', () => {
         'exportLinkSecrets:tenantId',
         'invitations:email,tenantId',
         'idempotencyKeys:tenantId,credential,key',
+        'stagedFiles:name',
         'users:email',
         'users:subject,issuer',
       ].sort(),

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedId } from '../../src/seed/seed.js';
+import type { Staging } from '../../src/staging/staging.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -19,6 +20,13 @@ afterAll(async () => {
 
 const staging = () => server.app.services.staging;
 const tenantDb = (tenantId: string) => server.app.services.database.forTenant(tenantId);
+
+/** A download URL of a staged file (there is none before the file is staged, or after its time). */
+async function downloadUrl(...args: Parameters<Staging['downloadUrl']>) {
+  const url = await staging().downloadUrl(args[0], args[1], args[2], args[3]);
+  expect(url, `no download URL for ${args[1]}/${args[2]}`).not.toBeNull();
+  return url!;
+}
 
 let jobs = 0;
 const nextJob = () => `job-${++jobs}`;
@@ -55,7 +63,7 @@ describe('valet URLs of the staging store, over HTTP', () => {
     const stored = await put(upload.url, 'name,region\nBig Bend,West\n');
     expect(stored.status).toBe(201);
     expect(await stored.json()).toEqual({ received: 26 });
-    const download = await staging().downloadUrl(tenantDb(TEXAS), job, 'input.csv');
+    const download = await downloadUrl(tenantDb(TEXAS), job, 'input.csv');
     const response = await fetch(download.url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
@@ -70,7 +78,7 @@ describe('valet URLs of the staging store, over HTTP', () => {
     const { url } = await staging().uploadUrl(tenantDb(TEXAS), job, 'input.ndjson');
     expect((await put(url, '{"name":"first"}\n')).status).toBe(201);
     await expectRefused(await put(url, '{"name":"second"}\n'));
-    const { url: download } = await staging().downloadUrl(tenantDb(TEXAS), job, 'input.ndjson');
+    const { url: download } = await downloadUrl(tenantDb(TEXAS), job, 'input.ndjson');
     expect(await (await fetch(download)).text()).toBe('{"name":"first"}\n');
   });
 
@@ -83,8 +91,8 @@ describe('valet URLs of the staging store, over HTTP', () => {
   it('refuses a tampered, an expired, a swapped or a foreign URL with the same answer', async () => {
     const job = nextJob();
     const upload = await staging().uploadUrl(tenantDb(TEXAS), job, 'input.csv');
-    const download = await staging().downloadUrl(tenantDb(TEXAS), job, 'input.csv');
     expect((await put(upload.url, 'x\n')).status).toBe(201);
+    const download = await downloadUrl(tenantDb(TEXAS), job, 'input.csv');
     const { base, payload, mac } = partsOf(download.url);
     const flipped = `${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`;
     await expectRefused(await fetch(`${base}${payload}.${flipped}`));
@@ -99,7 +107,7 @@ describe('valet URLs of the staging store, over HTTP', () => {
     const fresh = await staging().uploadUrl(tenantDb(TEXAS), job, 'input.csv');
     await expectRefused(await fetch(fresh.url));
     // Expired: signed genuinely, with a lifetime that has passed.
-    const expired = await staging().downloadUrl(tenantDb(TEXAS), job, 'input.csv', { ttlSeconds: -1 });
+    const expired = await downloadUrl(tenantDb(TEXAS), job, 'input.csv', { ttlSeconds: -1 });
     await expectRefused(await fetch(expired.url));
     // Garbage.
     await expectRefused(await fetch(`${base}not-a-token`));
@@ -109,9 +117,14 @@ describe('valet URLs of the staging store, over HTTP', () => {
   it('a URL signed for one tenant reaches only that tenant’s files', async () => {
     const job = nextJob();
     await staging().put(COLORADO, job, 'secret.csv', Readable.from(['colorado only\n']));
-    const texasUrl = await staging().downloadUrl(tenantDb(TEXAS), job, 'secret.csv');
+    // No URL of texas names it: texas has no such file, and its file of the same name is its own.
+    expect(await staging().downloadUrl(tenantDb(TEXAS), job, 'secret.csv')).toBeNull();
+    await staging().put(TEXAS, job, 'secret.csv', Readable.from(['texas only\n']));
+    const texasUrl = await downloadUrl(tenantDb(TEXAS), job, 'secret.csv');
+    expect(await (await fetch(texasUrl.url)).text()).toBe('texas only\n');
+    await staging().delete(TEXAS, job, 'secret.csv');
     await expectRefused(await fetch(texasUrl.url));
-    const coloradoUrl = await staging().downloadUrl(tenantDb(COLORADO), job, 'secret.csv');
+    const coloradoUrl = await downloadUrl(tenantDb(COLORADO), job, 'secret.csv');
     expect(await (await fetch(coloradoUrl.url)).text()).toBe('colorado only\n');
   });
 
@@ -137,7 +150,7 @@ describe('valet URLs of the staging store, over HTTP', () => {
   it('rotating the tenant’s link secret revokes its valet URLs', async () => {
     const job = nextJob();
     await staging().put(TEXAS, job, 'out.csv', Readable.from(['a\n']));
-    const { url } = await staging().downloadUrl(tenantDb(TEXAS), job, 'out.csv');
+    const { url } = await downloadUrl(tenantDb(TEXAS), job, 'out.csv');
     expect((await fetch(url)).status).toBe(200);
     await server.app.services.bi.linkSecrets.rotate(tenantDb(TEXAS));
     await expectRefused(await fetch(url));
@@ -166,6 +179,6 @@ describe('valet URLs with the staging in an S3-compatible store (STAGING_STORE=s
     const listing = await (await fetch(`${s3.endpoint}/${s3.bucket}`)).text();
     expect(listing).toContain(`<Key>${TEXAS}/job-s3/input.csv</Key>`);
     const download = await s3Staging.downloadUrl(database.forTenant(TEXAS), 'job-s3', 'input.csv');
-    expect(await (await fetch(download.url)).text()).toBe('name\nPadre Island\n');
+    expect(await (await fetch(download!.url)).text()).toBe('name\nPadre Island\n');
   });
 });

@@ -5,7 +5,8 @@ import { jobResolvers } from './resolvers.js';
 /**
  * Import and export jobs (docs/jobs.md): the tenant's jobs, the shared queue that any instance claims
  * them from (platform collections: the queue is read across tenants by design, src/data/work-queue.ts),
- * and the staging's single-use upload records.
+ * the staging's single-use upload records, and the records of staged files (when each may be deleted,
+ * src/staging/staged-files.ts).
  */
 export const jobsModule = defineModule({
   name: 'jobs',
@@ -16,6 +17,11 @@ export const jobsModule = defineModule({
     { name: 'jobQueue', owner: 'platform', indexes: [{ key: { priority: -1, enqueuedAt: 1 } }] },
     { name: 'jobSlots', owner: 'platform', indexes: [{ key: { jobId: 1 } }] },
     { name: 'valetUploads', owner: 'tenant', indexes: [{ key: { tenantId: 1, jobId: 1 } }] },
+    {
+      name: 'stagedFiles',
+      owner: 'platform',
+      indexes: [{ key: { name: 1 }, unique: true }, { key: { deleteAfter: 1 } }],
+    },
   ],
   globalIdTypes: ['Job'],
   permissions: {

@@ -1,0 +1,132 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fromGlobalId } from '../../src/modules/global-id.js';
+import { seedId } from '../../src/seed/seed.js';
+import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
+import {
+  CANCEL,
+  CREATE_EXPORT,
+  asCaller,
+  callerOf,
+  createImport,
+  finished,
+  readJob,
+  upload,
+  type Caller,
+  type Job,
+} from './support.js';
+
+/*
+ * Staged files are deleted once their time is over: an export's file EXPORT_FILE_TTL_SECONDS after it
+ * was written, an import's file when its import ends (or, cancelled, at the next sweep), any file
+ * whose job is gone once its valet URLs' lifetime is over; never a file whose job is still queued.
+ * The sweeps here are told the time (a clock moved forward) instead of waiting for it.
+ */
+
+const TEXAS = seedId('tenant:texas');
+const HOUR = 3600 * 1000;
+
+/** The instance clients talk to; it runs no job itself (JOB_WORKERS=0) and sweeps only when told. */
+let api: TestServer;
+let alice: Caller;
+
+beforeAll(async () => {
+  api = await startTestServer({ JOB_WORKERS: '0', STAGING_SWEEP_MS: '0', EXPORT_FILE_TTL_SECONDS: '600' });
+  alice = await callerOf(api, 'alice@example.com');
+});
+
+afterAll(async () => {
+  await api?.stop();
+});
+
+const rawId = (job: Pick<Job, 'id'>) => fromGlobalId('Job', job.id)!;
+/** The size of a staged file as the store holds it, or null when it holds none. */
+const stored = (server: TestServer, job: Pick<Job, 'id'>, file: string) =>
+  server.app.services.staging.size(TEXAS, rawId(job), file);
+const sweepAt = (server: TestServer, at: number) => server.app.services.jobs.sweepStagedFiles(new Date(at));
+
+describe('while no instance runs jobs', () => {
+  it('keeps the file of a queued import however late it is, and sweeps it once the job is cancelled', async () => {
+    const created = await createImport(api, alice, { entity: 'PARK', format: 'CSV' });
+    expect((await upload(created.uploadUrl, 'name\nWaiting Park\n')).status).toBe(201);
+    expect((await readJob(api, alice, created.job.id)).data?.job?.status).toBe('PENDING');
+
+    await sweepAt(api, Date.now() + 48 * HOUR);
+    expect(await stored(api, created.job, 'input.csv')).toBe(18);
+
+    const cancelled = await asCaller<{ cancelJob: Job }>(api, alice, CANCEL, { id: created.job.id });
+    expect(cancelled.data?.cancelJob.status).toBe('CANCELLED');
+    expect(await sweepAt(api, Date.now())).toBeGreaterThanOrEqual(1);
+    expect(await stored(api, created.job, 'input.csv')).toBeNull();
+  });
+
+  it('two instances sweeping at once delete each file once', async () => {
+    const peer = await startPeerServer(api, { JOB_WORKERS: '0', STAGING_SWEEP_MS: '0' });
+    try {
+      const later = Date.now() + 2 * HOUR;
+      await sweepAt(api, later);
+      const staging = api.app.services.staging;
+      const names = ['a.csv', 'b.csv', 'c.csv', 'd.csv', 'e.csv'];
+      for (const name of names) await staging.put(TEXAS, 'abandoned', name, Readable.from([`${name}\n`]));
+      const [here, there] = await Promise.all([sweepAt(api, later), sweepAt(peer, later)]);
+      expect(here + there).toBe(names.length);
+      for (const name of names) expect(await staging.size(TEXAS, 'abandoned', name)).toBeNull();
+    } finally {
+      await peer.stop();
+    }
+  });
+});
+
+describe('with an instance that runs the jobs', () => {
+  let worker: TestServer;
+
+  beforeAll(async () => {
+    worker = await startPeerServer(api, { JOB_POLL_MS: '50', STAGING_SWEEP_MS: '0', EXPORT_FILE_TTL_SECONDS: '600' });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+  });
+
+  it('an export’s file is downloadable for EXPORT_FILE_TTL_SECONDS, then swept and its URLs refused', async () => {
+    const created = await asCaller<{ createExportJob: Job }>(api, alice, CREATE_EXPORT, {
+      input: { operation: 'ParksWithCapacity', format: 'NDJSON' },
+    });
+    const job = await finished(api, alice, created.data!.createExportJob.id);
+    expect(job.status).toBe('SUCCEEDED');
+    // The link lives no longer than the file: 600 s here, although valet URLs live an hour by default.
+    expect(Date.parse(job.downloadExpiresAt!) - Date.now()).toBeLessThanOrEqual(600_000);
+    expect((await fetch(job.downloadUrl!)).status).toBe(200);
+
+    await sweepAt(api, Date.now() + 590_000);
+    expect(await stored(api, job, 'output.ndjson')).toBeGreaterThan(0);
+    await sweepAt(api, Date.now() + 601_000);
+    expect(await stored(api, job, 'output.ndjson')).toBeNull();
+    expect((await fetch(job.downloadUrl!)).status).toBe(403);
+    expect((await readJob(api, alice, job.id)).data?.job).toMatchObject({ status: 'SUCCEEDED', downloadUrl: null });
+  });
+
+  it('an import’s file is deleted when the import ends, failed as well as succeeded', async () => {
+    const failing = await createImport(api, alice, { entity: 'PARK', format: 'CSV' });
+    expect((await upload(failing.uploadUrl, 'name,altitude\nHigh Park,3000\n')).status).toBe(201);
+    expect((await finished(api, alice, failing.job.id)).status).toBe('FAILED');
+    expect(await stored(api, failing.job, 'input.csv')).toBeNull();
+
+    const succeeding = await createImport(api, alice, { entity: 'PARK', format: 'CSV' });
+    expect((await upload(succeeding.uploadUrl, 'name\nSwept Park\n')).status).toBe(201);
+    expect((await finished(api, alice, succeeding.job.id)).status).toBe('SUCCEEDED');
+    expect(await stored(api, succeeding.job, 'input.csv')).toBeNull();
+  });
+
+  it('each instance sweeps by itself every STAGING_SWEEP_MS', async () => {
+    const sweeper = await startPeerServer(api, { JOB_WORKERS: '0', STAGING_SWEEP_MS: '50' });
+    try {
+      const staging = api.app.services.staging;
+      await staging.put(TEXAS, 'short-lived', 'out.csv', Readable.from(['gone soon\n']), { keepSeconds: 1 });
+      expect(await staging.size(TEXAS, 'short-lived', 'out.csv')).toBe(10);
+      await until(async () => (await staging.size(TEXAS, 'short-lived', 'out.csv')) === null, 'the sweep', 5000);
+    } finally {
+      await sweeper.stop();
+    }
+  });
+});
