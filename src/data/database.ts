@@ -9,6 +9,7 @@ import {
   type IdentityFeed,
   type IdentityFeedOptions,
 } from './identity-feed.js';
+import { DocumentWatch, type DocumentListener } from './document-watch.js';
 import { gridFsFileStore, type FileStore } from './file-store.js';
 import { ensureIndexes } from './indexes.js';
 import { createWorkQueue, type WorkQueue } from './work-queue.js';
@@ -89,6 +90,17 @@ export interface Database {
    * instance at a time, elected by a lease, publishes them. Resolves once staged events can be written.
    */
   startEventSequencer(options: Omit<SequencerOptions, 'uri' | 'dbName'>): Promise<EventSequencer>;
+  /**
+   * Calls `listener` after each committed change of the document `id` of a tenant collection, in the
+   * database that holds the tenant, whichever instance made it (document-watch.ts: one change stream
+   * per database and collection). Resolves once changes are followed, to the function that stops.
+   */
+  watchDocument(
+    tenantId: string,
+    collection: string,
+    id: string,
+    listener: DocumentListener,
+  ): Promise<() => Promise<void>>;
   /** Changes to memberships, users and API keys, whichever instance commits them (identity-feed.ts). */
   watchIdentity(onChange: (change: IdentityChange) => void, options?: IdentityFeedOptions): Promise<IdentityFeed>;
   /**
@@ -175,6 +187,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   /** Every database that holds tenants or is about to, as this instance knows the registry. */
   const knownTargets = () =>
     router.records().flatMap((record) => [record.placement, ...(record.moveTo ? [record.moveTo] : [])].map(targetOf));
+  const documentWatch = new DocumentWatch();
   return {
     forTenant: (tenantId) => createTenantDb(placements, collections, tenantId),
     platform: createPlatformDb(connection, collections),
@@ -202,6 +215,12 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     },
     watchEvents: (handlers, feedOptions = {}) => eventTargets.watchEvents(handlers, feedOptions, knownTargets()),
     startEventSequencer: (sequencerOptions) => eventTargets.startSequencer(sequencerOptions, knownTargets()),
+    watchDocument: (tenantId, collection, id, listener) => {
+      const catalog: CollectionCatalog = collections;
+      catalog.assert(collection, 'tenant');
+      const target = targetOf(router.record(tenantId)?.placement ?? SHARED_PLACEMENT);
+      return documentWatch.listen({ ...clusters.stream(target), collection }, id, listener);
+    },
     watchIdentity: (onChange, feedOptions) => watchIdentityChanges(own, onChange, feedOptions),
     followPlacements: (onError) =>
       followPlacements({
@@ -225,6 +244,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     eventTargets: () => eventTargets.open(),
     moveTenant: (tenantId, to, moveOptions = {}) => moveTenantData({ ...moveContext(), ...moveOptions }, tenantId, to),
     async close() {
+      await documentWatch.close();
       await clusters.close();
       await client.close();
     },

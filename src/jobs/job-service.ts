@@ -79,6 +79,11 @@ export class JobService {
     this.#wake?.();
   }
 
+  /** Calls `tell` after each change of the job, whichever instance made it; resolves to the function that stops. */
+  watch(tenantId: string, jobId: string, tell: () => void): Promise<() => Promise<void>> {
+    return this.#options.database.watchDocument(tenantId, JOB_COLLECTIONS.jobs, jobId, tell);
+  }
+
   /** Takes the job off the queue (it was cancelled) and stops it if it runs here. */
   async dequeue(jobId: string): Promise<void> {
     await this.#queue.remove(jobId);

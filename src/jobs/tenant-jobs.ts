@@ -1,15 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { PrincipalRef } from '../auth/principal.js';
 import type { Role } from '../authz/roles.js';
 import { newId } from '../data/ids.js';
 import type { TenantDb } from '../data/tenant-db.js';
 import { notFound } from '../errors.js';
 import type { ValetUrl } from '../staging/staging.js';
-import { FINISHED, jobFile, type ImportEntity, type JobDocument, type JobFormat } from './job-document.js';
+import { jobFile, type ImportEntity, type JobDocument, type JobFormat } from './job-document.js';
+import { JobProgress } from './job-progress.js';
 import { jobsOf, type JobService } from './job-service.js';
-
-/** How often `watch` reads a job: whichever instance runs it writes its progress to the database. */
-const WATCH_INTERVAL_MS = 250;
 
 export type NewExportJob = { operation: string; variables: Record<string, unknown> | null; format: JobFormat };
 
@@ -30,7 +27,7 @@ export interface TenantJobs {
   /** A time-bound URL of a SUCCEEDED export's file; null for anything else. */
   downloadUrl(job: JobDocument): Promise<ValetUrl | null>;
   /** The job, then again at each change, until it ends; nothing for a job the caller may not see. */
-  watch(id: string): AsyncGenerator<JobDocument>;
+  watch(id: string): Promise<AsyncIterableIterator<JobDocument>>;
 }
 
 export interface TenantJobsScope {
@@ -105,18 +102,11 @@ export function tenantJobs(service: JobService, { db, caller, roles }: TenantJob
       return service.staging.downloadUrl(db, job._id, jobFile(job));
     },
 
-    async *watch(id) {
-      let last: Date | null = null;
-      for (;;) {
-        const job = await visible(id);
-        if (!job) return;
-        if (last === null || job.updatedAt.getTime() !== last.getTime()) {
-          last = job.updatedAt;
-          yield job;
-        }
-        if (FINISHED.has(job.status)) return;
-        await sleep(WATCH_INTERVAL_MS);
-      }
+    watch(id) {
+      return JobProgress.open(
+        () => visible(id),
+        (tell) => service.watch(db.tenantId, id, tell),
+      );
     },
   };
 }

@@ -110,12 +110,13 @@ describe('with an instance that runs the jobs', () => {
     const failing = await createImport(api, alice, { entity: 'PARK', format: 'CSV' });
     expect((await upload(failing.uploadUrl, 'name,altitude\nHigh Park,3000\n')).status).toBe(201);
     expect((await finished(api, alice, failing.job.id)).status).toBe('FAILED');
-    expect(await stored(api, failing.job, 'input.csv')).toBeNull();
+    // Deleted by the instance that ran it, right after it wrote the job's end.
+    await until(async () => (await stored(api, failing.job, 'input.csv')) === null, 'the failed import’s file deleted');
 
     const succeeding = await createImport(api, alice, { entity: 'PARK', format: 'CSV' });
     expect((await upload(succeeding.uploadUrl, 'name\nSwept Park\n')).status).toBe(201);
     expect((await finished(api, alice, succeeding.job.id)).status).toBe('SUCCEEDED');
-    expect(await stored(api, succeeding.job, 'input.csv')).toBeNull();
+    await until(async () => (await stored(api, succeeding.job, 'input.csv')) === null, 'the import’s file deleted');
   });
 
   it('each instance sweeps by itself every STAGING_SWEEP_MS', async () => {

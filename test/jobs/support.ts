@@ -84,9 +84,15 @@ export const upload = (url: string, body: string) => fetch(url, { method: 'PUT',
 
 /**
  * Follows a job through the `jobProgress` subscription over graphql-ws until it ends, and returns every
- * state it was shown in.
+ * state it was shown in; `onState` is told of each as it arrives.
  */
-export async function followJob(server: TestServer, caller: Caller, id: string, timeoutMs = 60_000): Promise<Job[]> {
+export async function followJob(
+  server: TestServer,
+  caller: Caller,
+  id: string,
+  timeoutMs = 60_000,
+  onState: (job: Job) => void = () => {},
+): Promise<Job[]> {
   const { client } = wsClient(wsUrl(server.url), {
     connectionParams: {
       authorization: `Bearer ${caller.auth}`,
@@ -104,7 +110,10 @@ export async function followJob(server: TestServer, caller: Caller, id: string, 
       for await (const result of subscription) {
         if (result.errors) throw new Error(JSON.stringify(result.errors));
         const job = result.data?.jobProgress;
-        if (job) seen.push(job);
+        if (job) {
+          seen.push(job);
+          onState(job);
+        }
         if (job && FINISHED.has(job.status)) break;
       }
     } finally {

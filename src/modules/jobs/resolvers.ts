@@ -49,10 +49,8 @@ export const jobResolvers: Resolvers = {
   },
   Subscription: {
     jobProgress: {
-      subscribe: async function* (_parent, { id }, ctx) {
-        const job = await visibleJob(ctx, id);
-        for await (const current of requireTenant(ctx.jobs).watch(job._id)) yield { jobProgress: current };
-      },
+      subscribe: async (_parent, { id }, ctx) => requireTenant(ctx.jobs).watch((await visibleJob(ctx, id))._id),
+      resolve: (job: JobDocument) => job,
     },
   },
   Job: {
