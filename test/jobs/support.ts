@@ -19,6 +19,8 @@ export interface Job {
   failure: string | null;
   downloadUrl: string | null;
   downloadExpiresAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
 }
 
 export const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
