@@ -15,6 +15,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { type Options, stringify } from 'csv-stringify/sync';
 import { OperationDocumentError } from './manifest.js';
 import { isRecord } from './is-record.js';
 
@@ -200,27 +201,30 @@ function valueAt(row: unknown, path: readonly string[]): unknown {
   return value;
 }
 
-/** One CSV field, RFC 4180: quoted when it holds a comma, a quote, CR or LF, quotes doubled. */
 /**
- * A text a spreadsheet would read as a formula (OWASP's CSV injection list): `=`, `+`, `-`, `@`, a tab
- * or a carriage return first. Such a cell is written with a leading `'`, which spreadsheets show as
- * text; numbers and booleans are written as they are (a negative number is data, not a formula).
+ * CSV through csv-stringify: RFC 4180 (a field holding a comma, a quote, CR or LF is quoted, quotes
+ * doubled), lines ending in CRLF. `escape_formulas` neutralises a text a spreadsheet would read as a
+ * formula (OWASP's CSV injection list: `=`, `+`, `-`, `@`, a tab or a carriage return first, and their
+ * full-width forms) with a leading `'`, which spreadsheets show as text; numbers are written as they
+ * are (a negative number is data, not a formula). Null is an empty field, a boolean `true`/`false`, a
+ * list its JSON.
  */
-const FORMULA_START = /^[=+\-@\t\r]/;
+const CSV_OPTIONS: Options = {
+  record_delimiter: 'windows',
+  // A lone CR or LF inside a field is quoted too (the default does so only without record_delimiter).
+  quote_record_delimiter: true,
+  escape_formulas: true,
+  cast: { boolean: (value) => String(value) },
+};
 
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  const safe = typeof value !== 'number' && typeof value !== 'boolean' && FORMULA_START.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-/** RFC 4180 lines end in CRLF. */
 export const csvHeader = (shape: TabularShape): string =>
-  `${shape.columns.map((path) => csvField(path.join('.'))).join(',')}\r\n`;
+  stringify([shape.columns.map((path) => path.join('.'))], CSV_OPTIONS);
 
 export const csvRows = (shape: TabularShape, rows: readonly unknown[]): string =>
-  rows.map((row) => `${shape.columns.map((path) => csvField(valueAt(row, path))).join(',')}\r\n`).join('');
+  stringify(
+    rows.map((row) => shape.columns.map((path) => valueAt(row, path))),
+    CSV_OPTIONS,
+  );
 
 /** NDJSON: each row as the operation returned it, one JSON object per line. */
 export const ndjsonRows = (rows: readonly unknown[]): string => rows.map((row) => `${JSON.stringify(row)}\n`).join('');

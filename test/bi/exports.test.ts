@@ -16,7 +16,14 @@ const AWKWARD = [
   'Ünïcödé 公园 🌲 Park',
   '"Starts with a quote',
   'Tab\there; semicolon Park',
+  // Formulas a spreadsheet would run (contract section 7): CSV neutralises them, NDJSON does not.
+  '=HYPERLINK("http://evil.example","Click")',
+  '-1+1 Park',
+  '@SUM(A1) Park',
 ];
+
+/** What a CSV cell shows of a text: a leading `'` before a formula's first character. */
+const asCsvCell = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
 
 let server: TestServer;
 let key: string;
@@ -88,7 +95,7 @@ describe('GET /bi/<operation>.csv', () => {
     expect(rows).toEqual(
       expected.map((park) => [
         park.id,
-        park.name,
+        asCsvCell(park.name),
         park.region ?? '',
         park.capacity === null ? '' : String(park.capacity),
       ]),
@@ -105,6 +112,9 @@ describe('GET /bi/<operation>.csv', () => {
     expect(text).toContain(',Ünïcödé 公园 🌲 Park,');
     expect(text).toContain(',Tab\there; semicolon Park,');
     expect(text).toContain(',"Quirky, ""Region""",');
+    expect(text).toContain(`,"'=HYPERLINK(""http://evil.example"",""Click"")",`);
+    expect(text).toContain(",'-1+1 Park,");
+    expect(text).toContain(",'@SUM(A1) Park,");
     expect(text.startsWith('id,name,region,capacity\r\n')).toBe(true);
   });
 

@@ -2,7 +2,7 @@ import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { OperationDocumentError } from '../../src/bi/manifest.js';
 import { variablesFromSearchParams } from '../../src/bi/query-variables.js';
-import { csvField, csvHeader, csvRows, pageOf, tabularShape } from '../../src/bi/tabular.js';
+import { csvHeader, csvRows, pageOf, tabularShape } from '../../src/bi/tabular.js';
 import { buildSchema } from '../../src/server/schema.js';
 import { parseCsv } from './csv.js';
 
@@ -10,7 +10,14 @@ const schema = buildSchema();
 const shapeOf = (source: string) => tabularShape(schema, parse(source));
 const columnsOf = (source: string) => shapeOf(source).columns.map((path) => path.join('.'));
 
-describe('csvField (RFC 4180)', () => {
+/** One value as the CSV writer writes it in a row of one column (without the line's CRLF). */
+const csvField = (value: unknown) => {
+  const row = csvRows(shapeOf('query Q { reservationStats(groupBy: PARK) { key } }'), [{ key: value }]);
+  expect(row.endsWith('\r\n')).toBe(true);
+  return row.slice(0, -2);
+};
+
+describe('a CSV field (RFC 4180, csv-stringify)', () => {
   it.each([
     ['plain', 'plain'],
     ['a,b', '"a,b"'],
@@ -30,6 +37,7 @@ describe('csvField (RFC 4180)', () => {
     ['@SUM(A1)', "'@SUM(A1)"],
     ['\tindented', "'\tindented"],
     ['\rfirst', `"'\rfirst"`],
+    ['＝1+1', "'＝1+1"],
   ])('neutralises a text a spreadsheet would run as a formula: %j → %j', (value, field) => {
     expect(csvField(value)).toBe(field);
   });
