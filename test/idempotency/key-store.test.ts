@@ -57,14 +57,14 @@ describe('claimKey', () => {
 
   it('a response stored in a transaction commits with its writes, and not at all once a duplicate took the claim over', async () => {
     const parks = db.collection('parks');
-    const owner = await claimKey(db, scope('atomic-1'), FAST);
-    if (owner.kind !== 'execute') throw new Error('expected to own the key');
-    await db.withTransaction(async (tx) => {
-      await owner.owned.recordSession(tx);
+    const owner = await db.withTransaction(async (tx) => {
+      const decision = await claimKey(db, scope('atomic-1'), FAST, tx.sessionId);
+      if (decision.kind !== 'execute') throw new Error('expected to own the key');
       await tx.collection('parks').insertOne({ name: 'Atomic Park', capacity: 1 });
-      await owner.owned.completeIn(tx, { status: 200, body: '{"data":{"atomic":true}}' });
+      await decision.owned.completeIn(tx, { status: 200, body: '{"data":{"atomic":true}}' });
+      return decision.owned;
     });
-    owner.owned.settled();
+    owner.settled();
     expect(await claimKey(db, scope('atomic-1'), FAST)).toEqual({
       kind: 'replay',
       response: { status: 200, body: '{"data":{"atomic":true}}' },

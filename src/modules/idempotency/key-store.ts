@@ -45,11 +45,6 @@ export interface OwnedKey {
    * longer this request's: it paused past its lease and a duplicate took the key over.
    */
   completeIn(tx: TenantDb, response: StoredResponse): Promise<void>;
-  /**
-   * Records the session of `tx` with the claim before the request writes in it, so that a duplicate
-   * taking the claim over from a dead owner ends that transaction first (TenantDb.endSession).
-   */
-  recordSession(tx: TenantDb): Promise<void>;
   /** The transaction that stored the response committed: stop renewing the claim. */
   settled(): void;
   /** Gives the key up without a response (nothing was done, or what was is unknown): a retry executes. */
@@ -78,7 +73,7 @@ interface KeyDocument {
   state: 'pending' | 'completed';
   owner: string;
   leaseUntil: Date;
-  /** The session of the owner's transaction (OwnedKey.recordSession), for a successor to end. */
+  /** The session of the transaction the owner stores its response in (completeIn), for a successor to end. */
   session?: unknown;
   response?: StoredResponse;
   createdAt: Date;
@@ -95,7 +90,17 @@ const COLLECTION = 'idempotencyKeys';
  * with back-off) until it completes, or until its lease expires because its owner died, when one
  * waiter takes it over.
  */
-export async function claimKey(db: TenantDb, scope: KeyScope, options: KeyStoreOptions = {}): Promise<KeyDecision> {
+export async function claimKey(
+  db: TenantDb,
+  scope: KeyScope,
+  options: KeyStoreOptions = {},
+  /**
+   * The session of the transaction the request will store its response in (TenantDb.sessionId), kept
+   * with the claim: a duplicate that takes the claim over from a dead owner ends that transaction
+   * first (TenantDb.endSession), which otherwise holds the claim until MongoDB ends it (60 s).
+   */
+  session?: unknown,
+): Promise<KeyDecision> {
   const { leaseMs = 10_000, pollMs = { first: 20, max: 250 } } = options;
   const keys = db.collection<KeyDocument>(COLLECTION);
   const owner = randomUUID();
@@ -111,6 +116,7 @@ export async function claimKey(db: TenantDb, scope: KeyScope, options: KeyStoreO
         state: 'pending',
         owner,
         leaseUntil: lease(),
+        ...(session !== undefined && { session }),
         createdAt: now,
         expiresAt: new Date(now.getTime() + REPLAY_WINDOW_MS),
       });
@@ -128,8 +134,8 @@ export async function claimKey(db: TenantDb, scope: KeyScope, options: KeyStoreO
     if (existing.state === 'completed' && existing.response) return { kind: 'replay', response: existing.response };
     if (existing.leaseUntil <= now) {
       // A dead owner's transaction may still hold the claim (it died committing): end it first.
-      if (existing.session !== undefined) await db.endSession(existing.session);
-      const taken = await takeOver(keys, existing, { owner, leaseUntil: lease() });
+      if (existing.session !== undefined && existing.session !== null) await db.endSession(existing.session);
+      const taken = await takeOver(keys, existing, { owner, leaseUntil: lease(), session: session ?? null });
       if (taken) return { kind: 'execute', owned: ownKey(db, existing._id, owner, leaseMs) };
       if (taken === false) continue;
     }
@@ -147,7 +153,7 @@ export async function claimKey(db: TenantDb, scope: KeyScope, options: KeyStoreO
 async function takeOver(
   keys: TenantCollection<KeyDocument>,
   existing: KeyDocument,
-  claim: { owner: string; leaseUntil: Date },
+  claim: { owner: string; leaseUntil: Date; session: unknown },
 ): Promise<boolean | null> {
   try {
     const taken = await keys.updateOne(
@@ -179,10 +185,6 @@ function ownKey(db: TenantDb, id: string, owner: string, leaseMs: number): Owned
         .collection<KeyDocument>(COLLECTION)
         .updateOne(mine, { $set: { state: 'completed', response } });
       if (stored === null) throw new ClaimLostError();
-    },
-    async recordSession(tx) {
-      const recorded = await keys.updateOne(mine, { $set: { session: tx.sessionId } });
-      if (recorded === null) throw new ClaimLostError();
     },
     settled() {
       clearInterval(renewal);

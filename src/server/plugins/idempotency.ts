@@ -8,6 +8,7 @@ import { AppError, ErrorCode, httpStatusOf, toClientError } from '../../errors.j
 import {
   ClaimLostError,
   claimKey,
+  type KeyDecision,
   type KeyScope,
   type KeyStoreOptions,
   type OwnedKey,
@@ -32,6 +33,14 @@ const errorResponse = (error: AppError): GraphQLResponse => ({
   http: { status: httpStatusOf(error.code), headers: new HeaderMap() },
   body: { kind: 'single', singleResult: { errors: [{ message: error.message, extensions: { code: error.code } }] } },
 });
+
+/** A claim that did not give the request the key ends the transaction the request would have run in. */
+class Decided extends Error {
+  constructor(readonly decision: Exclude<KeyDecision, { kind: 'execute' }>) {
+    super('the idempotency key was decided without executing');
+    this.name = 'Decided';
+  }
+}
 
 const replay = ({ status, body }: { status: number; body: string }): GraphQLResponse => ({
   http: { status, headers: new HeaderMap() },
@@ -88,29 +97,34 @@ export function idempotencyPlugin(options: IdempotencyOptions): ApolloServerPlug
             .digest('base64url');
           const scope: KeyScope = { credential: principalKey(contextValue.principal), key, fingerprint };
           const atomic = schema !== undefined && onlyAtomicFields(operation, atomicMutations);
+          const answer = (decision: Exclude<KeyDecision, { kind: 'execute' }>): GraphQLResponse => {
+            if (decision.kind === 'conflict') {
+              return errorResponse(
+                new AppError(ErrorCode.BAD_USER_INPUT, 'Idempotency-Key was already used with a different request'),
+              );
+            }
+            replayed = true;
+            return replay(decision.response);
+          };
           try {
-            for (;;) {
+            if (!atomic) {
               const decision = await claimKey(db, scope, keyOptions);
-              if (decision.kind === 'conflict') {
-                return errorResponse(
-                  new AppError(ErrorCode.BAD_USER_INPUT, 'Idempotency-Key was already used with a different request'),
-                );
-              }
-              if (decision.kind === 'replay') {
-                replayed = true;
-                return replay(decision.response);
-              }
-              if (!atomic) {
-                owned = decision.owned;
-                return null;
-              }
-              const claim = decision.owned;
-              let recorded = false;
+              if (decision.kind !== 'execute') return answer(decision);
+              owned = decision.owned;
+              return null;
+            }
+            for (;;) {
+              const held: { claim: OwnedKey | null } = { claim: null };
               try {
                 const response = await db.withTransaction(async (tx) => {
-                  // Once: the driver runs a retried transaction in the same session.
-                  if (!recorded) await claim.recordSession(tx);
-                  recorded = true;
+                  // Claimed once, with the session's id (known before the transaction starts): the
+                  // driver runs a retried transaction in the same session.
+                  if (held.claim === null) {
+                    const decision = await claimKey(db, scope, keyOptions, tx.sessionId);
+                    if (decision.kind !== 'execute') throw new Decided(decision);
+                    held.claim = decision.owned;
+                  }
+                  const claim = held.claim;
                   return executeAtomically({
                     schema: schema as GraphQLSchema,
                     document,
@@ -123,12 +137,13 @@ export function idempotencyPlugin(options: IdempotencyOptions): ApolloServerPlug
                     store: (stored) => claim.completeIn(tx, stored),
                   });
                 });
-                claim.settled();
+                held.claim?.settled();
                 return response;
               } catch (error) {
+                if (error instanceof Decided) return answer(error.decision);
                 // Nothing of the transaction committed (or, with a commit whose outcome stayed unknown,
                 // the response did with it: release() then finds no pending claim of its own to free).
-                await claim.release();
+                await held.claim?.release();
                 if (error instanceof ClaimLostError) continue;
                 if (error instanceof NotKept) return error.response;
                 // Its variables were refused before anything ran: Apollo executes it to say so.
