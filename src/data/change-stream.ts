@@ -94,6 +94,14 @@ export async function openChangeStream(
   return follower;
 }
 
+/**
+ * Changes per batch the server returns. Without it a getMore returns up to 16 MB of changes, all held
+ * in memory (as the driver's lazily parsed documents) until the consumer has handled them: a consumer
+ * that falls behind a burst of writes (the event sequencer during a 100,000-row import) would hold a
+ * batch that grows with the burst.
+ */
+const BATCH_SIZE = 500;
+
 /** A next() whose failure the loop reads, unless the stream was closed meanwhile: never unhandled. */
 function observed(next: Promise<Document>): Promise<Document> {
   next.catch(() => undefined);
@@ -175,6 +183,7 @@ class Follower implements ResumableChangeStream {
    */
   async #open(): Promise<Pending> {
     const options: ChangeStreamOptions = {
+      batchSize: BATCH_SIZE,
       ...(this.#settings.fullDocument !== undefined && { fullDocument: this.#settings.fullDocument }),
       ...(this.#token !== undefined
         ? { startAfter: this.#token as never }

@@ -129,10 +129,21 @@ export function importHandler(schema: GraphQLSchema): JobHandler {
     let from = job.linesRead;
     let keptErrors = job.errors.length;
     let batch = { rows: [] as ValidRow<unknown>[], errors: [] as JobRowError[], lines: 0, last: from };
+    // The previous batch's commit, under way while the next batch is read and checked: the database
+    // writes one batch while this process parses the next. Commits stay one after the other (each is
+    // conditional on the checkpoint the one before wrote), so at most two batches are in memory.
+    let committing: Promise<void> = Promise.resolve();
     const flush = async () => {
-      keptErrors = await commitBatch(run, target, { from, to: batch.last, ...batch }, keptErrors);
-      from = batch.last;
-      batch = { rows: [], errors: [], lines: 0, last: from };
+      const full = batch;
+      batch = { rows: [], errors: [], lines: 0, last: full.last };
+      await committing;
+      const start = from;
+      from = full.last;
+      committing = commitBatch(run, target, { from: start, to: full.last, ...full }, keptErrors).then((kept) => {
+        keptErrors = kept;
+      });
+      // Observed at the next flush or at the end; never an unhandled rejection meanwhile.
+      committing.catch(() => undefined);
     };
     try {
       for await (const record of importRecords(file, job.format, inputTypeOf(schema, target.inputType))) {
@@ -146,8 +157,11 @@ export function importHandler(schema: GraphQLSchema): JobHandler {
         if (batch.lines >= IMPORT_BATCH_LINES) await flush();
       }
       if (batch.lines > 0) await flush();
+      await committing;
     } finally {
       file.destroy();
+      // A commit still under way when reading failed ends before the run does.
+      await committing.catch(() => undefined);
     }
   };
 }
