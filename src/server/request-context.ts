@@ -65,51 +65,88 @@ export interface ContextScope {
 const logLabel = (principal: Principal): string =>
   principal.kind === 'user' ? principal.email : principalKey(principal);
 
+/** A value made on its first use and kept. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | null = null;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
 /**
  * The context of an already verified scope: the capabilities of its tenant (data, members, API keys,
  * BI, export events) built for that tenant only, and fresh loaders. buildRequestContext ends here; so
  * does an export link (src/server/bi-routes.ts), whose scope comes from its verified signature instead
  * of credentials. This is the only place where the server's services meet a request: nothing of them
  * but these bound handles reaches a resolver or a rule.
+ *
+ * Each capability is built on first use and kept for the request: a query uses a few of them, and a
+ * subscription (whose context lives as long as it does, thousands of them in one process) only its
+ * events and its limits. Getters of a plain object rather than a class with private fields: Apollo's
+ * `executeOperation` clones the context with `Object.assign`, which reads getters and copies values
+ * but would leave a class's private fields behind.
  */
 export function contextFor(services: Services, scope: ContextScope): RequestContext {
   const { database, identity, bi, exportFeed, config } = services;
   const { requestId, principal, tenant, roles } = scope;
   const db = tenant ? database.forTenant(tenant.id) : null;
   const logger = services.logger.child({ requestId, tenant: tenant?.slug ?? null, user: logLabel(principal) });
+  const caller = once(() => callerIdentity(database.platform, identity, principal, tenant, roles));
+  const loaders = once(() => requestLoaders(db));
+  const members = once(() => (tenant ? tenantMembers(database.platform, identity, tenant.id) : null));
+  const apiKeys = once(() => (db ? tenantApiKeys(db, database.platform, identity) : null));
+  const tenantBiOf = once(() =>
+    db
+      ? tenantBi(bi, { db, caller: principalRef(principal), roles, maxLinkTtlSeconds: config.exportLinkMaxTtlSeconds })
+      : null,
+  );
+  const exportEvents = once(() =>
+    db && tenant
+      ? tenantExportEvents({
+          db,
+          tenantSlug: tenant.slug,
+          roles,
+          feed: exportFeed,
+          catalog: eventCatalog,
+          retentionDays: config.eventRetentionDays,
+          bufferLimit: config.exportBufferEvents,
+          logger,
+        })
+      : null,
+  );
+  const limits = once(() => (tenant ? services.limits.forTenant(tenant, principal) : null));
+  const jobs = once(() => (db ? tenantJobs(services.jobs, { db, caller: principalRef(principal), roles }) : null));
   return {
     requestId,
     principal,
     tenant,
     roles,
     logger,
-    caller: callerIdentity(database.platform, identity, principal, tenant, roles),
     db,
-    loaders: requestLoaders(db),
-    members: tenant ? tenantMembers(database.platform, identity, tenant.id) : null,
-    apiKeys: db ? tenantApiKeys(db, database.platform, identity) : null,
-    bi: db
-      ? tenantBi(bi, {
-          db,
-          caller: principalRef(principal),
-          roles,
-          maxLinkTtlSeconds: config.exportLinkMaxTtlSeconds,
-        })
-      : null,
-    exportEvents:
-      db && tenant
-        ? tenantExportEvents({
-            db,
-            tenantSlug: tenant.slug,
-            roles,
-            feed: exportFeed,
-            catalog: eventCatalog,
-            retentionDays: config.eventRetentionDays,
-            bufferLimit: config.exportBufferEvents,
-            logger,
-          })
-        : null,
-    limits: tenant ? services.limits.forTenant(tenant, principal) : null,
-    jobs: db ? tenantJobs(services.jobs, { db, caller: principalRef(principal), roles }) : null,
+    get caller() {
+      return caller();
+    },
+    get loaders() {
+      return loaders();
+    },
+    get members() {
+      return members();
+    },
+    get apiKeys() {
+      return apiKeys();
+    },
+    get bi() {
+      return tenantBiOf();
+    },
+    get exportEvents() {
+      return exportEvents();
+    },
+    get limits() {
+      return limits();
+    },
+    get jobs() {
+      return jobs();
+    },
   };
 }

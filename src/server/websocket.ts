@@ -12,6 +12,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { LRUCache } from 'lru-cache';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { safelistOf } from '../bi/safelist.js';
 import type { RequestContext } from '../context.js';
@@ -41,6 +42,13 @@ export interface WebSocketOptions {
 
 /** graphql-ws's own default for `useServer`, made explicit. */
 export const KEEP_ALIVE_MS = 12_000;
+
+/**
+ * Operations parsed and validated, by their text: thousands of integrators subscribe with the same few
+ * documents, which then share one syntax tree (about 4 KiB each, kept for the subscription's life)
+ * and are checked once. Refused documents are not kept.
+ */
+const DOCUMENTS = 500;
 
 /**
  * How long a peer has to answer a close frame before its socket is destroyed. ws would wait 30 s;
@@ -111,6 +119,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
   // Apollo enforces `introspection: false` on HTTP only; the WebSocket path needs the rule itself.
   const introspection = services.config.introspection ? [] : [NoSchemaIntrospectionCustomRule];
   const rules = [...specifiedRules, ...validationRules, ...introspection];
+  const documents = new LRUCache<string, DocumentNode>({ max: DOCUMENTS });
   const registry = new ConnectionRegistry(services.logger);
   const stopWatching = services.identity.onChange((notice) => registry.onIdentityChange(notice));
   const server = useServer<Record<string, unknown>>(
@@ -150,16 +159,19 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         services.limits.release(ctx, id);
       },
       onSubscribe: async (ctx, id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parseOperation(payload.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [new AppError(ErrorCode.BAD_USER_INPUT, error.message)];
-          throw error;
-        }
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) {
-          return errors.map((error) => new AppError(ErrorCode.BAD_USER_INPUT, stripSuggestions(error.message)));
+        let document = documents.get(payload.query);
+        if (document === undefined) {
+          try {
+            document = parseOperation(payload.query);
+          } catch (error) {
+            if (error instanceof GraphQLError) return [new AppError(ErrorCode.BAD_USER_INPUT, error.message)];
+            throw error;
+          }
+          const errors = validate(schema, document, rules);
+          if (errors.length > 0) {
+            return errors.map((error) => new AppError(ErrorCode.BAD_USER_INPUT, stripSuggestions(error.message)));
+          }
+          documents.set(payload.query, document);
         }
         // Built here rather than in `context`, so that credentials refused now end the connection
         // as at connect (graphql-ws would close with 4500 on a throwing `context`).

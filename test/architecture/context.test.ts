@@ -31,7 +31,10 @@ beforeAll(async () => {
 
 afterAll(() => server?.stop());
 
-/** Every object reachable from `root` through own properties (the logger aside: it is pino's). */
+/**
+ * Every object reachable from `root` through own properties (the logger aside: it is pino's), the
+ * context's getters included: they build its capabilities on first use.
+ */
 function reachable(root: object): Set<unknown> {
   const seen = new Set<unknown>();
   const visit = (value: unknown) => {
@@ -41,6 +44,7 @@ function reachable(root: object): Set<unknown> {
     for (const key of Reflect.ownKeys(value)) {
       const descriptor = Object.getOwnPropertyDescriptor(value, key);
       if (descriptor && 'value' in descriptor) visit(descriptor.value);
+      else if (descriptor?.get && value === ctx) visit(Reflect.get(value, key));
     }
   };
   visit(root);
