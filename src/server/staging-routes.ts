@@ -4,6 +4,7 @@ import { ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import type { ValetAction, ValetClaims } from '../staging/valet-urls.js';
 import { answerError, sendErrors } from './bi-export.js';
+import { sendStagedFile } from './staged-download.js';
 
 /*
  * PUT /staging/<token>   stores the request body as the file an upload URL names (single use, size-limited)
@@ -90,18 +91,7 @@ export function stagingRoutes(services: Services): Router {
         refused(res);
         return;
       }
-      res.status(200).set({
-        'content-type': contentTypeOf(claims.file),
-        'content-disposition': `attachment; filename="${claims.file}"`,
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-        'x-content-type-options': 'nosniff',
-      });
-      body.on('error', (error) => {
-        report(error);
-        res.destroy();
-      });
-      body.pipe(res);
+      sendStagedFile(res, body, { contentType: contentTypeOf(claims.file), filename: claims.file }, report);
     } catch (error) {
       answerError(res, error, report);
     }

@@ -3,6 +3,7 @@ import { ARCHIVE_FILE, TENANT_EXPORT_JOB } from '../admin/tenant-export.js';
 import { ErrorCode } from '../errors.js';
 import type { Services } from '../services.js';
 import { answerError, sendErrors } from './bi-export.js';
+import { sendStagedFile } from './staged-download.js';
 
 /**
  * GET /admin/exports/<token>: the archive of a tenant's export (exportTenant), through a valet URL of
@@ -24,18 +25,7 @@ export function tenantExportRoutes(services: Services): Router {
         sendErrors(res, [{ message: 'This link is not valid', extensions: { code: ErrorCode.FORBIDDEN } }]);
         return;
       }
-      res.status(200).set({
-        'content-type': 'application/x-tar',
-        'content-disposition': `attachment; filename="${claims.jobId}.tar"`,
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-        'x-content-type-options': 'nosniff',
-      });
-      body.on('error', (error) => {
-        report(error);
-        res.destroy();
-      });
-      body.pipe(res);
+      sendStagedFile(res, body, { contentType: 'application/x-tar', filename: `${claims.jobId}.tar` }, report);
     } catch (error) {
       answerError(res, error, report);
     }
