@@ -5,8 +5,9 @@ import type { PlacementRecord } from '../../src/data/placement.js';
 import { positionOf, subscribeEvents, tenantIdOf, type ExportEvent } from '../events/support.js';
 import { startServerProcess } from '../support/child-process.js';
 import { uniqueDbName } from '../support/mongo.js';
-import { type GraphQLResponse, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 import { until } from '../support/wait.js';
+import { allParkIds } from './park-ids.js';
 
 /**
  * CONTRACT.md section 10, placement: the process moving a tenant (`npm run admin -- tenant move`) is
@@ -194,21 +195,3 @@ describe('a move whose mover is killed', () => {
     expect(new Set(parkEvents)).toEqual(new Set(created));
   }, 120_000);
 });
-
-/** Every park id of texas, page after page, as alice reads them. */
-async function allParkIds(server: TestServer): Promise<string[]> {
-  const ids: string[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const page: GraphQLResponse<{
-      parks: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-    }> = await server.as(
-      'alice@example.com',
-      'query($after: String) { parks(first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }',
-      { variables: { after }, tenant: 'texas' },
-    );
-    ids.push(...page.data!.parks.nodes.map((park) => park.id));
-    if (!page.data!.parks.pageInfo.hasNextPage) return ids;
-    after = page.data!.parks.pageInfo.endCursor;
-  }
-}

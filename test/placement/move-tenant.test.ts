@@ -4,6 +4,7 @@ import { positionOf, subscribeEvents, tenantIdOf, type ExportEvent } from '../ev
 import { startTestMongo, type TestMongo } from '../support/mongo.js';
 import { until } from '../support/wait.js';
 import { codes, type GraphQLResponse, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { allParkIds } from './park-ids.js';
 
 /**
  * CONTRACT.md section 10, placement: texas is moved, while two instances serve it, from the shared
@@ -253,21 +254,3 @@ describe('moveTenant', () => {
     expect(await texasDocuments(first.app.services.config.mongodbUri!, 'stolen')).toEqual({});
   });
 });
-
-/** Every park id of texas, page after page, as alice reads them. */
-async function allParkIds(server: TestServer): Promise<string[]> {
-  const ids: string[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const page: GraphQLResponse<{
-      parks: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-    }> = await server.as(
-      'alice@example.com',
-      'query($after: String) { parks(first: 100, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }',
-      { variables: { after }, tenant: 'texas' },
-    );
-    ids.push(...page.data!.parks.nodes.map((park) => park.id));
-    if (!page.data!.parks.pageInfo.hasNextPage) return ids;
-    after = page.data!.parks.pageInfo.endCursor;
-  }
-}
