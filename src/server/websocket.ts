@@ -46,9 +46,11 @@ export const KEEP_ALIVE_MS = 12_000;
 /**
  * Operations parsed and validated, by their text: thousands of integrators subscribe with the same few
  * documents, which then share one syntax tree (about 4 KiB each, kept for the subscription's life)
- * and are checked once. Refused documents are not kept.
+ * and are checked once. Refused documents are not kept. Bounded in entries and in the text they hold,
+ * so that many large distinct documents cannot pin memory.
  */
 const DOCUMENTS = 500;
+const DOCUMENT_TEXT_BYTES = 4 * 1024 * 1024;
 
 /**
  * How long a peer has to answer a close frame before its socket is destroyed. ws would wait 30 s;
@@ -119,7 +121,11 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
   // Apollo enforces `introspection: false` on HTTP only; the WebSocket path needs the rule itself.
   const introspection = services.config.introspection ? [] : [NoSchemaIntrospectionCustomRule];
   const rules = [...specifiedRules, ...validationRules, ...introspection];
-  const documents = new LRUCache<string, DocumentNode>({ max: DOCUMENTS });
+  const documents = new LRUCache<string, DocumentNode>({
+    max: DOCUMENTS,
+    maxSize: DOCUMENT_TEXT_BYTES,
+    sizeCalculation: (_document, text) => Math.max(1, text.length),
+  });
   const registry = new ConnectionRegistry(services.logger);
   const stopWatching = services.identity.onChange((notice) => registry.onIdentityChange(notice));
   const server = useServer<Record<string, unknown>>(
