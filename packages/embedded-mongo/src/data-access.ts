@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import type { Engine } from './engine.js';
 import { CommandError, ErrorCode, writeConflict } from './errors.js';
+import type { Collation } from './query/collation.js';
 import { compileFilter } from './query/mingo.js';
 import type { CollectionResolver } from './query/mingo.js';
 import { validateNamespace } from './storage/catalog.js';
@@ -66,15 +67,15 @@ export class DataAccess {
     return collection;
   }
 
-  /** The visible documents matching a filter (given in view form), in natural order. */
-  find(db: string, coll: string, filter: Document): StoredDocument[] {
+  /** The visible documents matching a filter (given in view form) under a collation, in natural order. */
+  find(db: string, coll: string, filter: Document, collation?: Collation): StoredDocument[] {
     const collection = this.collection(db, coll);
     const pending = this.pending(db, coll)?.documents;
     const snapshot = this.transaction?.snapshot;
-    const matcher = compileFilter(filter, this.variables);
+    const matcher = compileFilter(filter, { variables: this.variables, collation });
     const found: StoredDocument[] = [];
     if (collection) {
-      for (const record of candidateDocuments(collection, filter)) {
+      for (const record of candidateDocuments(collection, filter, collation)) {
         if (pending?.has(record.id) || (snapshot !== undefined && record.version > snapshot)) continue;
         if (matcher.test(record.view)) found.push(record);
       }

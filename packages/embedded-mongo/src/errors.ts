@@ -4,6 +4,7 @@ import type { Document } from 'bson';
 export const ErrorCode = {
   InternalError: 1,
   BadValue: 2,
+  GraphContainsCycle: 5,
   HostUnreachable: 6,
   HostNotFound: 7,
   FailedToParse: 9,
@@ -28,6 +29,10 @@ export const ErrorCode = {
   IndexKeySpecsConflict: 86,
   WriteConflict: 112,
   ConflictingOperationInProgress: 117,
+  ViewDepthLimitExceeded: 149,
+  IncompatibleCollationVersion: 161,
+  CommandNotSupportedOnView: 166,
+  OptionNotSupportedOnView: 167,
   CommandNotSupported: 115,
   DocumentValidationFailure: 121,
   InvalidPipelineOperator: 168,
@@ -49,6 +54,7 @@ export const ErrorCode = {
   NotPrimaryOrSecondary: 13436,
   UnrecognizedPipelineStage: 40324,
   OutputStageNotLast: 40601,
+  IDLFailedToParse: 40414,
   IDLUnknownField: 40415,
   ChangeStreamNotFirstStage: 40602,
 } as const;
@@ -58,6 +64,7 @@ export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 /** Codes without a symbolic name in the server are reported as `Location<code>`. */
 const LOCATION_CODES: ReadonlySet<number> = new Set([
   ErrorCode.MergeStageNoMatchingDocument,
+  ErrorCode.IDLFailedToParse,
   ErrorCode.IDLUnknownField,
   ErrorCode.UnrecognizedPipelineStage,
   ErrorCode.OutputStageNotLast,

@@ -283,6 +283,30 @@ describe('durability in a data directory', () => {
     ).toEqual(['after']);
   });
 
+  it('keeps a default collation and a collated unique index, from the journal and from a snapshot', async () => {
+    const collated = async (client: MongoClient) => {
+      const words = client.db('app').collection<AnyDoc>('words');
+      expect(await words.countDocuments({ word: 'CAFÉ' })).toBe(1);
+      await expect(words.insertOne({ _id: 'dup', word: 'Café' })).rejects.toMatchObject({ code: 11000 });
+    };
+    const first = await start({ snapshotAfterBytes: 4096 });
+    const db = first.client.db('app');
+    await db.createCollection('words', { collation: { locale: 'fr', strength: 2 } });
+    await db.collection<AnyDoc>('words').createIndex({ word: 1 }, { unique: true });
+    await db.collection<AnyDoc>('words').insertOne({ _id: 1, word: 'café' });
+    await stop(first.server, first.client);
+    const fromJournal = await start({ snapshotAfterBytes: 4096 });
+    await collated(fromJournal.client);
+    const filler = fromJournal.client.db('app').collection<AnyDoc>('filler');
+    for (let round = 0; round < 10; round += 1) {
+      await filler.insertMany(Array.from({ length: 20 }, (_, k) => ({ _id: round * 20 + k, pad: 'x'.repeat(50) })));
+    }
+    await stop(fromJournal.server, fromJournal.client);
+    const fromSnapshot = await start();
+    expect(fromSnapshot.server.recovery?.snapshotLsn).toBeGreaterThan(0);
+    await collated(fromSnapshot.client);
+  });
+
   it('keeps TTL indexes working after a restart', async () => {
     const first = await start();
     await first.client.db('app').collection<AnyDoc>('sessions').createIndex({ at: 1 }, { expireAfterSeconds: 60 });

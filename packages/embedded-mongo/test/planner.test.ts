@@ -2,6 +2,7 @@ import { ObjectId } from 'bson';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { Collection, storedDocument } from '../src/storage/collection.js';
+import { parseCollation } from '../src/query/collation.js';
 import { parseIndexSpec } from '../src/storage/index-spec.js';
 import { candidateDocuments } from '../src/storage/planner.js';
 
@@ -65,5 +66,33 @@ describe('the query planner picks candidates without scanning', () => {
     const moved = small.records.get(storedDocument({ _id: smallIds[0] }, 0).id) ?? null;
     small.write(moved, null);
     expect(candidates(small, { tenantId: 'moved' })).toBe(0);
+  });
+});
+
+describe('the planner and collations', () => {
+  const caseInsensitive = parseCollation({ locale: 'en', strength: 2 });
+  const collection = new Collection('db', 'words');
+  collection.createIndex(parseIndexSpec({ key: { word: 1 }, collation: { locale: 'en', strength: 2 } }));
+  collection.createIndex(parseIndexSpec({ key: { code: 1 } }));
+  for (let i = 0; i < 100; i++) {
+    collection.write(
+      null,
+      storedDocument(
+        { _id: i, word: i % 2 === 0 ? 'coffee' : i % 4 === 1 ? 'Tea' : 'tea', code: `c${i % 4}`, n: i },
+        1,
+      ),
+    );
+  }
+
+  it('uses an index for strings only under the index collation', () => {
+    expect([...candidateDocuments(collection, { word: 'TEA' }, caseInsensitive)]).toHaveLength(50);
+    expect([...candidateDocuments(collection, { code: 'c1' })]).toHaveLength(25);
+    expect([...candidateDocuments(collection, { code: 'c1' }, caseInsensitive)]).toHaveLength(100);
+    expect([...candidateDocuments(collection, { word: 'tea' })]).toHaveLength(100);
+  });
+
+  it('uses the _id map for non-string values under any collation, and scans for strings', () => {
+    expect([...candidateDocuments(collection, { _id: 7 }, caseInsensitive)]).toHaveLength(1);
+    expect([...candidateDocuments(collection, { _id: 'x' }, caseInsensitive)]).toHaveLength(100);
   });
 });

@@ -7,7 +7,7 @@ import { CommandError, ErrorCode } from '../errors.js';
 import { runPipeline } from '../query/mingo.js';
 import { isPlainObject } from '../values/kinds.js';
 import { restoreTypes, toView } from '../values/view.js';
-import { documentArray, optionalDocument, optionalNumber, rejectCollation } from './arguments.js';
+import { documentArray, operationCollation, optionalDocument, optionalNumber } from './arguments.js';
 import { OUTPUT_STAGES, writeOutput } from './aggregate-output.js';
 import type { CommandContext, CommandTable } from './context.js';
 import { DEFAULT_FIRST_BATCH_SIZE } from './reads.js';
@@ -18,7 +18,6 @@ function stageName(stage: Document): string {
 
 function aggregate(command: Document, context: CommandContext): Promise<Document> {
   const pipeline = documentArray(command, 'pipeline');
-  rejectCollation(command);
   if (command.explain !== undefined) {
     throw new CommandError(ErrorCode.CommandNotSupported, 'explain is not supported by the embedded MongoDB server');
   }
@@ -62,6 +61,10 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
       "Invalid value for 'aggregate': it must be a collection name or 1",
     );
   }
+  const collation = operationCollation(
+    command,
+    coll === undefined ? undefined : context.data.collection(context.db, coll),
+  );
   const sessions = first && stageName(first) === '$listLocalSessions' ? localSessions(first, coll, context) : undefined;
   // A leading $match selects the input through the planner, so it can use indexes.
   const leadingMatch = first && stageName(first) === '$match' ? (first.$match as Document) : undefined;
@@ -69,11 +72,12 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
     sessions ??
     (coll === undefined
       ? []
-      : context.data.find(context.db, coll, toView(leadingMatch ?? {})).map((record) => record.view));
+      : context.data.find(context.db, coll, toView(leadingMatch ?? {}), collation).map((record) => record.view));
   const stages = (leadingMatch || sessions ? rest : pipeline).slice(0, output ? -1 : undefined);
-  const results = runPipeline(input, toView(stages), context.data.resolver(context.db), context.data.variables).map(
-    restoreTypes,
-  );
+  const results = runPipeline(input, toView(stages), context.data.resolver(context.db), {
+    variables: context.data.variables,
+    collation,
+  }).map(restoreTypes);
   if (output) {
     writeOutput(output, results, context);
     results.length = 0;

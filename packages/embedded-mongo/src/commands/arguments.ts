@@ -1,5 +1,8 @@
 import type { Document } from 'bson';
 import { CommandError, ErrorCode } from '../errors.js';
+import { parseCollation } from '../query/collation.js';
+import type { Collation } from '../query/collation.js';
+import type { Collection } from '../storage/collection.js';
 import { isPlainObject } from '../values/kinds.js';
 import { numericValue } from '../values/view.js';
 
@@ -85,12 +88,10 @@ export function commandOptions(command: Document, commandName: string): Document
 }
 
 /**
- * mingo compares strings by code point only, so a collation other than 'simple' would silently
- * change results; it is refused instead.
+ * The collation an operation runs under: its own `collation` option (`{ locale: 'simple' }`
+ * included), else its collection's default; undefined for the simple one.
  */
-export function rejectCollation(options: Document): void {
-  const collation: unknown = options.collation;
-  if (collation === undefined || collation === null) return;
-  if (isPlainObject(collation) && collation.locale === 'simple') return;
-  throw new CommandError(ErrorCode.CommandNotSupported, 'collation is not supported by the embedded MongoDB server');
+export function operationCollation(options: Document, collection: Collection | undefined): Collation | undefined {
+  const given: unknown = options.collation;
+  return given === undefined || given === null ? collection?.collation : parseCollation(given);
 }

@@ -11,7 +11,7 @@ import {
   optionalBoolean,
   optionalDocument,
   optionalDocumentArray,
-  rejectCollation,
+  operationCollation,
 } from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
 import { withLeadingId } from '../storage/leading-id.js';
@@ -25,7 +25,7 @@ function updateArgument(command: Document): UpdateSpec | undefined {
 
 function findAndModify(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
-  rejectCollation(command);
+  const collation = operationCollation(command, context.data.collection(context.db, coll));
   const filter = optionalDocument(command, 'query') ?? {};
   const remove = optionalBoolean(command, 'remove') ?? false;
   const update = updateArgument(command);
@@ -33,8 +33,8 @@ function findAndModify(command: Document, context: CommandContext): Document {
     throw new CommandError(ErrorCode.FailedToParse, 'Either an update or remove=true must be specified, but not both');
   }
   const filterView = toView(filter);
-  const found = context.data.find(context.db, coll, filterView);
-  const target = sortRecords(found, optionalDocument(command, 'sort'))[0];
+  const found = context.data.find(context.db, coll, filterView, collation);
+  const target = sortRecords(found, optionalDocument(command, 'sort'), collation)[0];
   const returnNew = optionalBoolean(command, 'new') ?? false;
   const fields = optionalDocument(command, 'fields');
   const shown = (record: StoredDocument | undefined): Document | null =>
@@ -61,7 +61,7 @@ function findAndModify(command: Document, context: CommandContext): Document {
       ok: 1,
     };
   }
-  const after = applyUpdate(target, spec, filterView, arrayFilters, context.data.variables);
+  const after = applyUpdate(target, spec, filterView, arrayFilters, { variables: context.data.variables, collation });
   const updated = after
     ? context.data.update(context.db, coll, target, after, isReplacement(spec) ? 'replace' : 'update')
     : target;

@@ -14,9 +14,10 @@ import type { CommandContext, CommandTable } from './context.js';
  */
 function createIndexes(command: Document, context: CommandContext): Document {
   const name = collectionName(command);
-  const specs = documentArray(command, 'indexes').map(parseIndexSpec);
-  if (specs.length === 0) throw new CommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
   const existing = context.data.collection(context.db, name);
+  // An index without a collation of its own takes the collection's default.
+  const specs = documentArray(command, 'indexes').map((raw) => parseIndexSpec(raw, existing?.collation));
+  if (specs.length === 0) throw new CommandError(ErrorCode.BadValue, 'Must specify at least one index to create');
   if (context.transaction && context.engine.catalog.collection(context.db, name)) {
     throw new CommandError(
       ErrorCode.OperationNotSupportedInTransaction,

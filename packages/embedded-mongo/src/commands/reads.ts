@@ -4,12 +4,14 @@ import { compare } from 'mingo/util';
 import { ChangeStreamCursor } from '../change-streams/cursor.js';
 import { ArrayCursor, serveBatch } from '../cursors.js';
 import { CommandError, ErrorCode } from '../errors.js';
+import type { Collation } from '../query/collation.js';
+import { collatorFor } from '../query/collator.js';
 import { readDocuments } from '../query/read.js';
 import { canonicalKey } from '../values/canonical.js';
 import { bsonType } from '../values/kinds.js';
 import { pathValues } from '../values/paths.js';
 import { numericValue, toView } from '../values/view.js';
-import { collectionName, optionalBoolean, optionalDocument, optionalNumber, rejectCollation } from './arguments.js';
+import { collectionName, operationCollation, optionalBoolean, optionalDocument, optionalNumber } from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
 
 /** The server's default size of a cursor's first batch. */
@@ -17,15 +19,16 @@ export const DEFAULT_FIRST_BATCH_SIZE = 101;
 
 function find(command: Document, context: CommandContext): Promise<Document> {
   const coll = collectionName(command);
-  rejectCollation(command);
+  const collation = operationCollation(command, context.data.collection(context.db, coll));
   const filter = optionalDocument(command, 'filter') ?? {};
   const limit = optionalNumber(command, 'limit') ?? 0;
-  const records = context.data.find(context.db, coll, toView(filter));
+  const records = context.data.find(context.db, coll, toView(filter), collation);
   const documents = readDocuments(records, {
     sort: optionalDocument(command, 'sort'),
     skip: optionalNumber(command, 'skip'),
     limit: Math.abs(limit),
     projection: optionalDocument(command, 'projection'),
+    collation,
   });
   const cursor = new ArrayCursor(`${context.db}.${coll}`, documents);
   return serveBatch(context.engine.cursors, cursor, {
@@ -76,8 +79,9 @@ function killCursors(command: Document, context: CommandContext): Document {
 
 function count(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
-  rejectCollation(command);
-  const matched = context.data.find(context.db, coll, toView(optionalDocument(command, 'query') ?? {})).length;
+  const collation = operationCollation(command, context.data.collection(context.db, coll));
+  const query = toView(optionalDocument(command, 'query') ?? {});
+  const matched = context.data.find(context.db, coll, query, collation).length;
   const skip = optionalNumber(command, 'skip') ?? 0;
   const limit = Math.abs(optionalNumber(command, 'limit') ?? 0);
   const n = Math.max(0, matched - skip);
@@ -86,20 +90,37 @@ function count(command: Document, context: CommandContext): Document {
 
 function distinct(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
-  rejectCollation(command);
+  const collation = operationCollation(command, context.data.collection(context.db, coll));
   const key: unknown = command.key;
   if (typeof key !== 'string' || key === '')
     throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'key' must be a non-empty string");
-  const records = context.data.find(context.db, coll, toView(optionalDocument(command, 'query') ?? {}));
+  const records = context.data.find(context.db, coll, toView(optionalDocument(command, 'query') ?? {}), collation);
+  return {
+    values: distinctValues(
+      records.map((record) => record.doc),
+      key,
+      collation,
+    ),
+    ok: 1,
+  };
+}
+
+/** The distinct values of a path, in order; under a collation, one value (the first found) per class of equal ones. */
+export function distinctValues(
+  documents: readonly Document[],
+  path: string,
+  collation: Collation | undefined,
+): unknown[] {
+  const collator = collation && collatorFor(collation);
   const values = new Map<string, unknown>();
-  for (const record of records) {
-    for (const value of pathValues(record.doc, key)) {
-      const canonical = canonicalKey(value);
+  for (const document of documents) {
+    for (const value of pathValues(document, path)) {
+      const canonical = canonicalKey(collator ? collator.key(toView(value)) : value);
       if (!values.has(canonical)) values.set(canonical, value);
     }
   }
-  const sorted = [...values.values()].sort((a, b) => compare(toView(a), toView(b)));
-  return { values: sorted, ok: 1 };
+  const order = collator ? (a: unknown, b: unknown) => collator.compare(a, b) : compare;
+  return [...values.values()].sort((a, b) => order(toView(a), toView(b)));
 }
 
 export const readCommands: CommandTable = {

@@ -9,8 +9,8 @@ import {
   documentArray,
   optionalBoolean,
   optionalDocumentArray,
+  operationCollation,
   optionalNumber,
-  rejectCollation,
 } from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
 import { withLeadingId } from '../storage/leading-id.js';
@@ -48,7 +48,7 @@ function update(command: Document, context: CommandContext): Document {
   let modified = 0;
   const upserted: Document[] = [];
   const writeErrors = runWriteBatch(statements, command.ordered !== false, context, (statement, index) => {
-    rejectCollation(statement);
+    const collation = operationCollation(statement, context.data.collection(context.db, coll));
     const filter = isPlainObject(statement.q) ? statement.q : {};
     const spec = updateSpec(statement);
     const multi = optionalBoolean(statement, 'multi') ?? false;
@@ -57,7 +57,7 @@ function update(command: Document, context: CommandContext): Document {
       throw new CommandError(ErrorCode.FailedToParse, 'multi update is not supported for replacement-style update');
     }
     const filterView = toView(filter);
-    const found = context.data.find(context.db, coll, filterView);
+    const found = context.data.find(context.db, coll, filterView, collation);
     const targets = multi ? found : found.slice(0, 1);
     if (targets.length === 0 && optionalBoolean(statement, 'upsert') === true) {
       const document = upsertDocument(filter, spec, arrayFilters, context.data.variables);
@@ -68,7 +68,10 @@ function update(command: Document, context: CommandContext): Document {
     }
     for (const target of targets) {
       matched += 1;
-      const after = applyUpdate(target, spec, filterView, arrayFilters, context.data.variables);
+      const after = applyUpdate(target, spec, filterView, arrayFilters, {
+        variables: context.data.variables,
+        collation,
+      });
       if (!after) continue;
       context.data.update(context.db, coll, target, after, isReplacement(spec) ? 'replace' : 'update');
       modified += 1;
@@ -84,10 +87,10 @@ function remove(command: Document, context: CommandContext): Document {
   const statements = documentArray(command, 'deletes');
   let deleted = 0;
   const writeErrors = runWriteBatch(statements, command.ordered !== false, context, (statement) => {
-    rejectCollation(statement);
+    const collation = operationCollation(statement, context.data.collection(context.db, coll));
     const filter = isPlainObject(statement.q) ? statement.q : {};
     const limit = optionalNumber(statement, 'limit') ?? 0;
-    const found = context.data.find(context.db, coll, toView(filter));
+    const found = context.data.find(context.db, coll, toView(filter), collation);
     for (const target of limit === 1 ? found.slice(0, 1) : found) {
       context.data.remove(context.db, coll, target);
       deleted += 1;

@@ -12,22 +12,30 @@ import type { Options } from 'mingo/types';
 import { MingoError } from 'mingo/util';
 import { CommandError, ErrorCode } from '../errors.js';
 import { copyView } from '../values/view.js';
+import { collatedPipelineOperators, collatedQueryOperators } from './collated-operators.js';
+import type { Collation } from './collation.js';
 import { $type } from './type-operator.js';
 
 /** Resolves the collection named by $lookup/$unionWith/$graphLookup to its visible documents (as views). */
 export type CollectionResolver = (name: string) => Document[];
 
-/** Every mingo operator, with $type replaced by one that sees exact BSON types. */
+/**
+ * Every mingo operator, with $type replaced by one that sees exact BSON types and the operators
+ * that compare strings by ones that honour a collation.
+ */
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
   expression: expressionOperators,
-  pipeline: pipelineOperators,
+  pipeline: { ...pipelineOperators, ...(collatedPipelineOperators as unknown as typeof pipelineOperators) },
   projection: projectionOperators,
-  query: { ...queryOperators, $type: $type as typeof queryOperators.$type },
+  query: {
+    ...queryOperators,
+    ...(collatedQueryOperators as unknown as typeof queryOperators),
+    $type: $type as typeof queryOperators.$type,
+  },
   window: windowOperators,
 });
 
-/** Options for mingo; `variables` are the command's `let` variables (view form), read as `$$name`. */
 /** Stages the server itself implements (or refuses by name), beside mingo's. */
 const SERVER_STAGES = new Set([
   '$changeStream',
@@ -49,9 +57,22 @@ export function isPipelineStage(name: string): boolean {
   return Object.hasOwn(pipelineOperators, name) || SERVER_STAGES.has(name);
 }
 
-export function mingoOptions(resolveCollection?: CollectionResolver, variables?: Document): Partial<Options> {
+/** What a query or pipeline runs with beyond its own text. */
+export interface QueryEnvironment {
+  /** The command's `let` variables (view form), read as `$$name`. */
+  readonly variables?: Document | undefined;
+  /** The command's collation; undefined for the simple one. */
+  readonly collation?: Collation | undefined;
+}
+
+export function mingoOptions(
+  resolveCollection?: CollectionResolver,
+  environment: QueryEnvironment = {},
+): Partial<Options> {
+  const { variables, collation } = environment;
   return {
     ...(variables ? { variables } : {}),
+    ...(collation ? { collation: collation as unknown as Options['collation'] } : {}),
     context: CONTEXT,
     idKey: '_id',
     useStrictMode: true,
@@ -119,9 +140,9 @@ export interface Filter {
   test(view: Document): boolean;
 }
 
-export function compileFilter(filter: Document, variables?: Document): Filter {
+export function compileFilter(filter: Document, environment?: QueryEnvironment): Filter {
   if (Object.keys(filter).length === 0) return { test: () => true };
-  const query = withQueryErrors(() => new Query(filter, mingoOptions(undefined, variables)));
+  const query = withQueryErrors(() => new Query(filter, mingoOptions(undefined, environment)));
   return { test: (view) => withQueryErrors(() => query.test(view)) };
 }
 
@@ -130,19 +151,19 @@ export function runPipeline(
   views: Document[],
   pipeline: Document[],
   resolveCollection?: CollectionResolver,
-  variables?: Document,
+  environment?: QueryEnvironment,
 ): Document[] {
-  return compilePipeline(pipeline, resolveCollection, variables)(views);
+  return compilePipeline(pipeline, resolveCollection, environment)(views);
 }
 
 /** A pipeline checked once and run many times (change streams apply theirs to every event). */
 export function compilePipeline(
   pipeline: Document[],
   resolveCollection?: CollectionResolver,
-  variables?: Document,
+  environment?: QueryEnvironment,
 ): (views: Document[]) => Document[] {
   if (pipeline.length === 0) return (views) => views;
-  const aggregator = withQueryErrors(() => new Aggregator(pipeline, mingoOptions(resolveCollection, variables)));
+  const aggregator = withQueryErrors(() => new Aggregator(pipeline, mingoOptions(resolveCollection, environment)));
   return (views) => withQueryErrors(() => aggregator.run(views.map(copyView)));
 }
 
@@ -156,6 +177,6 @@ export function evaluateVariables(spec: Document): Document {
 }
 
 /** Orders views by a sort specification; $sort only reorders, so the very same view objects come back. */
-export function sortViews(views: Document[], sort: Document): Document[] {
-  return withQueryErrors(() => new Aggregator([{ $sort: sort }], mingoOptions()).run(views));
+export function sortViews(views: Document[], sort: Document, collation?: Collation): Document[] {
+  return withQueryErrors(() => new Aggregator([{ $sort: sort }], mingoOptions(undefined, { collation })).run(views));
 }

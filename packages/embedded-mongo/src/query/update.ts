@@ -8,6 +8,7 @@ import { isPlainObject } from '../values/kinds.js';
 import { setPath } from '../values/paths.js';
 import { cloneDocument, restoreUpdatedTypes, toView } from '../values/view.js';
 import { mingoOptions, runPipeline, withQueryErrors } from './mingo.js';
+import type { QueryEnvironment } from './mingo.js';
 
 /** An update as sent in update/findAndModify: operators, a replacement document, or a pipeline. */
 export type UpdateSpec = Document | Document[];
@@ -27,18 +28,19 @@ export function isReplacement(update: UpdateSpec): update is Document {
 
 /**
  * The document after applying the update to a stored one, or undefined when it leaves it
- * unchanged. `filter` (view form) locates the positional `$` element.
+ * unchanged. `filter` (view form, matched under the environment's collation) locates the
+ * positional `$` element.
  */
 export function applyUpdate(
   before: StoredDocument,
   update: UpdateSpec,
   filter: Document,
   arrayFilters: Document[] | undefined,
-  variables?: Document,
+  environment: QueryEnvironment = {},
 ): Document | undefined {
   if (isReplacement(update)) return replaceDocument(before.doc, update);
   if (Array.isArray(update)) {
-    const after = pipelineUpdate(before.view, before.doc, update, variables);
+    const after = pipelineUpdate(before.view, before.doc, update, environment.variables);
     if (canonicalKey(after._id) !== canonicalKey(before.doc._id)) throw alteredIdError(after._id);
     return canonicalKey(after) === canonicalKey(before.doc) ? undefined : after;
   }
@@ -46,7 +48,13 @@ export function applyUpdate(
   const modifier = operatorModifier(update, before.doc._id, false);
   if (!Array.isArray(modifier) && Object.keys(modifier).length === 0) return undefined;
   const result = withQueryErrors(() =>
-    updateOne(working, filter, modifier, arrayFilters ? { arrayFilters: toView(arrayFilters) } : {}, mingoOptions()),
+    updateOne(
+      working,
+      filter,
+      modifier,
+      arrayFilters ? { arrayFilters: toView(arrayFilters) } : {},
+      mingoOptions(undefined, environment),
+    ),
   );
   if (result.modifiedCount === 0) return undefined;
   const after = restoreUpdatedTypes(working[0] as Document, before.doc);
@@ -65,7 +73,7 @@ function pipelineUpdate(view: Document, original: Document, pipeline: Document[]
       throw new CommandError(ErrorCode.InvalidOptions, `${name} is not allowed to be used within an update`);
     }
   }
-  const [result] = runPipeline([cloneDocument(view)], toView(pipeline), undefined, variables);
+  const [result] = runPipeline([cloneDocument(view)], toView(pipeline), undefined, { variables });
   const after = restoreUpdatedTypes((result ?? {}) as Document, original);
   if (after._id !== undefined || original._id === undefined) return after;
   return { _id: original._id, ...after };

@@ -1,6 +1,8 @@
 import { UUID } from 'bson';
 import type { Document } from 'bson';
 import { CommandError, ErrorCode } from '../errors.js';
+import { describeCollation, parseCollation } from '../query/collation.js';
+import type { Collation } from '../query/collation.js';
 import { compileFilter } from '../query/mingo.js';
 import type { Filter } from '../query/mingo.js';
 import { canonicalKey } from '../values/canonical.js';
@@ -44,7 +46,14 @@ const SUPPORTED_OPTIONS = new Set([
   'validationAction',
   'comment',
   'changeStreamPreAndPostImages',
+  'collation',
 ]);
+
+/** The options as stored and listed: a collation in its full form, the simple one left out (as mongod does). */
+function withCollation(options: Document, collation: Collation | undefined): Document {
+  const { collation: _given, ...rest } = options;
+  return collation ? { ...rest, collation: describeCollation(collation) } : rest;
+}
 
 /** `changeStreamPreAndPostImages` must be `{ enabled: <bool> }`, as MongoDB 6.0+ takes it. */
 export function checkPreAndPostImagesOption(options: Document): void {
@@ -64,6 +73,8 @@ export class Collection {
   readonly name: string;
   readonly uuid: UUID;
   options: Document;
+  /** The default collation of its operations and indexes; undefined for the simple one. */
+  readonly collation: Collation | undefined;
   /** Documents by the canonical key of their `_id`: the `_id_` index. */
   readonly records = new Map<string, StoredDocument>();
   readonly indexes = new Map<string, IndexTable>();
@@ -86,7 +97,8 @@ export class Collection {
     checkPreAndPostImagesOption(options);
     this.db = db;
     this.name = name;
-    this.options = options;
+    this.collation = parseCollation(options.collation);
+    this.options = withCollation(options, this.collation);
     this.uuid = uuid;
     this.validator = compileValidator(options);
   }

@@ -1,5 +1,7 @@
 import type { Document } from 'bson';
 import { CommandError, ErrorCode } from '../errors.js';
+import { describeCollation, parseCollation } from '../query/collation.js';
+import type { Collation } from '../query/collation.js';
 import { isPlainObject } from '../values/kinds.js';
 
 /** A declared index: its key pattern and the options it is listed back with. */
@@ -10,6 +12,8 @@ export interface IndexSpec {
   readonly unique: boolean;
   readonly sparse: boolean;
   readonly partialFilterExpression: Document | undefined;
+  /** Undefined for the simple collation. */
+  readonly collation?: Collation | undefined;
   /** Every other option (expireAfterSeconds, hidden, ...), recorded and listed verbatim. */
   readonly options: Document;
 }
@@ -39,21 +43,21 @@ const NON_OPTION_FIELDS = new Set([
   'v',
   'ns',
   'background',
+  'collation',
 ]);
 
-export function parseIndexSpec(raw: unknown): IndexSpec {
+/**
+ * An index as createIndexes (or the journal) describes it. `defaultCollation`: the collection's,
+ * which an index without a `collation` of its own takes.
+ */
+export function parseIndexSpec(raw: unknown, defaultCollation?: Collation): IndexSpec {
   if (!isPlainObject(raw)) throw new CommandError(ErrorCode.TypeMismatch, 'Each index specification must be an object');
   const key: unknown = raw.key;
   if (!isPlainObject(key) || Object.keys(key).length === 0) {
     throw new CommandError(ErrorCode.CannotCreateIndex, 'Index keys cannot be an empty field.');
   }
   for (const [field, direction] of Object.entries(key)) validateKeyPart(field, direction);
-  if (raw.collation !== undefined) {
-    throw new CommandError(
-      ErrorCode.CannotCreateIndex,
-      'Index collations are not supported by the embedded MongoDB server',
-    );
-  }
+  const collation = raw.collation === undefined ? defaultCollation : parseCollation(raw.collation);
   const partial: unknown = raw.partialFilterExpression;
   if (partial !== undefined && !isPlainObject(partial)) {
     throw new CommandError(ErrorCode.TypeMismatch, 'partialFilterExpression must be an object');
@@ -69,6 +73,7 @@ export function parseIndexSpec(raw: unknown): IndexSpec {
     unique: raw.unique === true,
     sparse: raw.sparse === true,
     partialFilterExpression: partial,
+    collation,
     options,
   };
 }
@@ -107,5 +112,6 @@ export function describeIndex(spec: IndexSpec): Document {
   if (spec.unique && spec.name !== ID_INDEX_NAME) description.unique = true;
   if (spec.sparse) description.sparse = true;
   if (spec.partialFilterExpression) description.partialFilterExpression = spec.partialFilterExpression;
+  if (spec.collation) description.collation = describeCollation(spec.collation);
   return { ...description, ...spec.options };
 }

@@ -1,4 +1,6 @@
 import type { Document } from 'bson';
+import { collatorFor } from '../query/collator.js';
+import type { Collator } from '../query/collator.js';
 import { compileFilter } from '../query/mingo.js';
 import type { Filter } from '../query/mingo.js';
 import { canonicalKey } from '../values/canonical.js';
@@ -23,11 +25,18 @@ export class IndexTable {
   spec: IndexSpec;
   private readonly levels: Map<string, Set<string>>[];
   private readonly partialFilter: Filter | undefined;
+  /** An index with a collation keys strings by their class under it (so 'a' and 'A' share an entry at strength 2). */
+  private readonly collator: Collator | undefined;
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
     this.levels = spec.fields.map(() => new Map<string, Set<string>>());
     this.partialFilter = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined;
+    this.collator = spec.collation && collatorFor(spec.collation);
+  }
+
+  private keyOf(value: unknown): string {
+    return canonicalKey(this.collator ? this.collator.key(value) : value);
   }
 
   /** Usable for answering equality queries: every document has entries in it. */
@@ -58,10 +67,11 @@ export class IndexTable {
   }
 
   /**
-   * The ids of documents whose leading fields equal one of the given keys: keysPerField[i] lists
-   * the canonical keys accepted for field i. Undefined when there are too many combinations.
+   * The ids of documents whose leading fields equal one of the given values: valuesPerField[i]
+   * lists the values accepted for field i. Undefined when there are too many combinations.
    */
-  lookup(keysPerField: readonly (readonly string[])[]): Set<string> | undefined {
+  lookup(valuesPerField: readonly (readonly unknown[])[]): Set<string> | undefined {
+    const keysPerField = valuesPerField.map((values) => [...new Set(values.map((value) => this.keyOf(value)))]);
     const combinations = keysPerField.reduce((count, keys) => count * keys.length, 1);
     if (combinations > MAX_LOOKUP_COMBINATIONS || keysPerField.length === 0) return undefined;
     const level = this.levels[keysPerField.length - 1];
@@ -102,7 +112,7 @@ export class IndexTable {
       perField.map((values) =>
         values.length === 0
           ? [{ key: canonicalKey(null), value: null }]
-          : dedupe(values.map((value) => ({ key: canonicalKey(value), value }))),
+          : dedupe(values.map((value) => ({ key: this.keyOf(value), value }))),
       ),
     );
   }
