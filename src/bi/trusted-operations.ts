@@ -156,6 +156,14 @@ export class TrustedOperationRegistry {
     if (this.#byName.has(name)) throw badUserInput('name', 'is the name of a repository operation');
     const sameDocument = this.#byHash.get(hash);
     if (sameDocument) throw badUserInput('document', `is the repository operation ${sameDocument.name}`);
+    const taken = (existing: TrustedOperationDocument | null) =>
+      existing?.name === name
+        ? badUserInput('name', 'is already registered in this tenant')
+        : badUserInput('document', `is already registered as ${existing?.name ?? 'another operation'}`);
+    // Looked for first: inside a transaction (an idempotent request's) a duplicate key error would
+    // abort it on MongoDB, and the read after it could not say which was taken.
+    const existing = await tenantOperations(db).findOne({ $or: [{ name }, { hash }] });
+    if (existing) throw taken(existing);
     try {
       const stored = await tenantOperations(db).insertOne({
         name,
@@ -167,10 +175,7 @@ export class TrustedOperationRegistry {
       return fromDocument(stored);
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const existing = await tenantOperations(db).findOne({ $or: [{ name }, { hash }] });
-      throw existing?.name === name
-        ? badUserInput('name', 'is already registered in this tenant')
-        : badUserInput('document', `is already registered as ${existing?.name ?? 'another operation'}`);
+      throw taken(await tenantOperations(db).findOne({ $or: [{ name }, { hash }] }));
     }
   }
 

@@ -26,6 +26,8 @@ export interface PlatformDb {
    */
   apiKeyById<TDoc extends TenantDocument = LooseTenantDocument>(keyId: unknown): Promise<TDoc | null>;
   withTransaction<T>(fn: (tx: PlatformDb) => Promise<T>): Promise<T>;
+  /** Inside a transaction, the id of its session (opaque, storable, see TenantDb.sessionId); else null. */
+  readonly sessionId: unknown;
 }
 
 class UnscopedPlatformDb implements PlatformDb {
@@ -46,6 +48,10 @@ class UnscopedPlatformDb implements PlatformDb {
     return new ScopedCollection<TDoc>(fixedAccess(collection, this.#session), scope);
   }
 
+  get sessionId(): unknown {
+    return this.#session?.id ?? null;
+  }
+
   async apiKeyById<TDoc extends TenantDocument>(keyId: unknown): Promise<TDoc | null> {
     if (!isId(keyId)) return null;
     const apiKeys = this.#connection.db.collection<RawDocument>('apiKeys');
@@ -59,6 +65,11 @@ class UnscopedPlatformDb implements PlatformDb {
   }
 }
 
-export function createPlatformDb(connection: Connection, catalog: CollectionCatalog): PlatformDb {
-  return new UnscopedPlatformDb(connection, catalog, undefined);
+/** The platform data, outside any transaction or inside the one of `session` (TenantDb.withSharedTransaction). */
+export function createPlatformDb(
+  connection: Connection,
+  catalog: CollectionCatalog,
+  session?: ClientSession,
+): PlatformDb {
+  return new UnscopedPlatformDb(connection, catalog, session);
 }

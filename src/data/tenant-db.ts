@@ -3,6 +3,7 @@ import type { CollectionCatalog } from './collection-catalog.js';
 import type { Connection, RawDocument } from './connection.js';
 import type { LooseDocument, NewTenantDocument, StoredDocument } from './documents.js';
 import { isId } from './ids.js';
+import { createPlatformDb, type PlatformDb } from './platform-db.js';
 import { refuse } from './query-guards.js';
 import type { Placement } from './placement.js';
 import type { Permit, PlacementRouter } from './placement-router.js';
@@ -32,14 +33,23 @@ export interface TenantDb {
   /** Runs fn in a transaction; every operation on `tx` joins it. Nested calls join the outer one. */
   withTransaction<T>(fn: (tx: TenantDb) => Promise<T>): Promise<T>;
   /**
-   * Inside withTransaction, the id of the transaction's session (opaque, storable): what another
+   * Runs fn in one transaction of the shared database, which holds the platform data: the platform
+   * collections (`platform`) and this tenant's shared collections (CollectionDeclaration.shared, such
+   * as its API keys) join it, whatever cluster the tenant is placed on. The tenant's placement data is
+   * read outside it, as committed, and never written in it (a transaction cannot span clusters): a
+   * write of it is refused.
+   */
+  withSharedTransaction<T>(fn: (tx: TenantDb, platform: PlatformDb) => Promise<T>): Promise<T>;
+  /**
+   * Inside withTransaction or withSharedTransaction, the id of the transaction's session (opaque, storable): what another
    * process needs to end the transaction if this one dies in it (endSession). Null outside one.
    */
   readonly sessionId: unknown;
   /**
    * Ends the session of a process that died inside a transaction (`killSessions`): its transaction
    * aborts at once, instead of holding the documents it wrote until the server's transaction lifetime
-   * (60 s) ends it. A session that no longer exists is not an error.
+   * (60 s) ends it, on the tenant's placement and on the shared database, wherever it ran. A session
+   * that no longer exists is not an error.
    */
   endSession(sessionId: unknown): Promise<void>;
 }
@@ -52,10 +62,14 @@ export interface TenantPlacements {
   connection(placement: Placement): Connection;
 }
 
-/** The transaction a TenantDb joins: it runs in one placement, whose writes it holds a permit for. */
+/**
+ * The transaction a TenantDb joins: in one placement, whose writes it holds a permit for, or
+ * (`sharedOnly`) in the shared database, where only the shared collections join it.
+ */
 interface Joined {
   connection: Connection;
   session: ClientSession;
+  sharedOnly?: true;
 }
 
 class BoundTenantDb implements TenantDb {
@@ -82,10 +96,8 @@ class BoundTenantDb implements TenantDb {
   async endSession(sessionId: unknown): Promise<void> {
     const permit = this.#placements.router.read(this.tenantId);
     try {
-      await this.#placements
-        .connection(permit.placement)
-        .client.db('admin')
-        .command({ killSessions: [sessionId] });
+      const clients = new Set([this.#placements.connection(permit.placement).client, this.#placements.shared.client]);
+      await Promise.all([...clients].map((client) => client.db('admin').command({ killSessions: [sessionId] })));
     } finally {
       permit.release();
     }
@@ -98,7 +110,9 @@ class BoundTenantDb implements TenantDb {
       ? this.#sharedAccess(name)
       : this.#joined === undefined
         ? this.#routed(name)
-        : fixedAccess(this.#joined.connection.db.collection<RawDocument>(name), this.#joined.session);
+        : this.#joined.sharedOnly
+          ? this.#readOnly(name)
+          : fixedAccess(this.#joined.connection.db.collection<RawDocument>(name), this.#joined.session);
     return new ScopedCollection<TDoc, NewTenantDocument<TDoc>>(access, scope);
   }
 
@@ -118,6 +132,30 @@ class BoundTenantDb implements TenantDb {
     } finally {
       permit.release();
     }
+  }
+
+  async withSharedTransaction<T>(fn: (tx: TenantDb, platform: PlatformDb) => Promise<T>): Promise<T> {
+    if (this.#joined !== undefined) refuse('a transaction of the shared database cannot join another transaction');
+    const { shared } = this.#placements;
+    return runInTransaction(shared.client, undefined, (session) =>
+      fn(
+        new BoundTenantDb(this.#placements, this.#catalog, this.tenantId, {
+          connection: shared,
+          session,
+          sharedOnly: true,
+        }),
+        createPlatformDb(shared, this.#catalog, session),
+      ),
+    );
+  }
+
+  /** Placement data inside a transaction of the shared database: read as committed, never written. */
+  #readOnly(name: string): CollectionAccess {
+    const routed = this.#routed(name);
+    return {
+      read: routed.read,
+      write: () => refuse(`a transaction of the shared database cannot write ${name}, kept in the tenant's placement`),
+    };
   }
 
   /** A collection of the shared database; a transaction joins it only on the same cluster. */

@@ -34,22 +34,32 @@ export interface TenantJobsScope {
   db: TenantDb;
   caller: PrincipalRef;
   roles: ReadonlySet<Role>;
+  /**
+   * The id of each job the request creates: a fresh one, or one derived from the request's
+   * idempotency key, so that a retry after a crash finds the job it created instead of creating
+   * another (docs/operations-runtime.md). Default: fresh ones.
+   */
+  newId?: () => string;
 }
 
 const sameRef = (a: PrincipalRef, b: PrincipalRef) => a.kind === b.kind && a.id === b.id;
 
-export function tenantJobs(service: JobService, { db, caller, roles }: TenantJobsScope): TenantJobs {
+export function tenantJobs(
+  service: JobService,
+  { db, caller, roles, newId: jobId = newId }: TenantJobsScope,
+): TenantJobs {
   // Nothing touches the database until a method is called: the context is built for every request.
   const jobs = () => jobsOf(db);
   const seenBy = (job: JobDocument | null) =>
     job && (roles.has('ADMIN') || sameRef(job.createdBy, caller)) ? job : null;
   const visible = async (id: string) => seenBy(await jobs().findById(id));
 
+  // A job that exists already under its id is the one an earlier execution of the same request made.
   const insert = (fields: Pick<JobDocument, 'kind' | 'format' | 'entity' | 'operation' | 'variables'>) => {
     const now = new Date();
-    return jobs().insertOne({
+    return jobs().insertIfMissing({
       ...fields,
-      _id: newId(),
+      _id: jobId(),
       status: 'PENDING',
       createdBy: caller,
       createdAt: now,
@@ -76,7 +86,7 @@ export function tenantJobs(service: JobService, { db, caller, roles }: TenantJob
 
     async createExport({ operation, variables, format }) {
       const job = await insert({ kind: 'EXPORT', format, entity: null, operation, variables });
-      await service.enqueue(job);
+      if (job.status === 'PENDING') await service.enqueue(job);
       return job;
     },
 

@@ -7,7 +7,7 @@ import { EventCatalog } from '../events/event-types.js';
 import type { Resolvers } from '../generated/graphql.js';
 import { loadTypeDefs, SCHEMA_DIR } from '../schema/type-defs.js';
 import { createLoaders, type Loaders } from './loaders.js';
-import type { IsolationFixture, ModuleDefinition } from './module.js';
+import type { IsolationFixture, ModuleDefinition, MutationRetry } from './module.js';
 import { MODULES } from './registry.js';
 
 /*
@@ -55,15 +55,18 @@ export const eventVersionedFields: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The root mutation fields of the modules that declare event types: each writes only its tenant's
- * data, every change with its event through `db.withTransaction`, so all its effects can join one
- * transaction. A mutation with an idempotency key made of these runs in one transaction that also
- * stores its response (src/server/plugins/idempotency.ts).
+ * How every root mutation is made safe to retry with an idempotency key, as its module declares it
+ * (ModuleDefinition.mutations). A mutation whose module does not say is a start-up error: a new one
+ * cannot be forgotten.
  */
-export const atomicMutations: ReadonlySet<string> = new Set(
-  modules
-    .filter((module) => (module.events ?? []).length > 0)
-    .flatMap((module) => Object.keys((module.resolvers as { Mutation?: object }).Mutation ?? {})),
+export const mutationRetry: ReadonlyMap<string, MutationRetry> = new Map(
+  modules.flatMap((module) =>
+    Object.keys((module.resolvers as { Mutation?: object }).Mutation ?? {}).map((field) => {
+      const retry = module.mutations?.[field];
+      if (retry === undefined) throw new Error(`Module ${module.name} does not say how ${field} is retried safely`);
+      return [field, retry] as const;
+    }),
+  ),
 );
 
 const loaderFactories = modules.flatMap((module) => (module.loaders ? [module.loaders] : []));

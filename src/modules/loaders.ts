@@ -43,6 +43,7 @@ const NO_TENANT: TenantDb = {
     throw forbidden('No active tenant');
   },
   withTransaction: () => Promise.reject(forbidden('No active tenant')),
+  withSharedTransaction: () => Promise.reject(forbidden('No active tenant')),
   sessionId: null,
   endSession: () => Promise.reject(forbidden('No active tenant')),
 };

@@ -31,6 +31,19 @@ export interface IsolationMutation {
 }
 
 /**
+ * How a root mutation sent with an `Idempotency-Key` is made safe to retry: never executed without
+ * its response being replayable (docs/operations-runtime.md, idempotency keys).
+ * - `tenantTransaction`: it writes only its tenant's placement data; it runs in one transaction of
+ *   the placement that also stores its response under the key.
+ * - `sharedTransaction`: it writes only the shared database (platform data, a tenant's shared
+ *   collections); it runs in one transaction there that also stores its response under the key.
+ * - `keyedEffects`: it has effects outside any one transaction (a job queue, files); they are named
+ *   from the key (the ids of what it creates) or repeat to nothing (a cancelled job stays cancelled),
+ *   so an execution repeated after a crash finds them instead of doing them again.
+ */
+export type MutationRetry = 'tenantTransaction' | 'sharedTransaction' | 'keyedEffects';
+
+/**
  * What the cross-tenant test (test/isolation/) needs to attack one entity: how to list the victim
  * tenant's objects, how to read one by id, and which mutations take an id. The test builds its
  * matrix from every module that declares this.
@@ -65,6 +78,8 @@ export interface ModuleDefinition<TLoaders extends object = object, TIdType exte
   events?: readonly EventDeclaration[];
   permissions: PermissionBlock;
   isolation?: IsolationFixture;
+  /** How each of its root mutations is made safe to retry (every one must be named). */
+  mutations?: Readonly<Record<string, MutationRetry>>;
   /** Inserts the module's demo data into one demo tenant (CONTRACT section 4); idempotent. */
   seed?: DemoDataStep;
 }

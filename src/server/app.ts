@@ -23,13 +23,7 @@ import { startEmbeddedMongo } from '@tenantgraph/embedded-mongo';
 import { ExportFeed } from '../events/feed.js';
 import { Limits } from '../limits/limits.js';
 import { queryLimitRules, queryParseOptions } from '../limits/query-limits.js';
-import {
-  atomicMutations,
-  collections,
-  demoDataSteps,
-  eventVersionedFields,
-  requestLoaders,
-} from '../modules/application.js';
+import { collections, demoDataSteps, eventVersionedFields, mutationRetry } from '../modules/application.js';
 import { seedDemoData } from '../seed/seed.js';
 import type { Services } from '../services.js';
 import { createStaging } from '../staging/index.js';
@@ -40,6 +34,7 @@ import { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { createFormatError, errorStatusPlugin } from './format-error.js';
 import { createDrain } from './drain.js';
 import { createHttpApp } from './http-app.js';
+import { contextFor } from './request-context.js';
 import { StartupError } from './startup-error.js';
 import { createMetrics, trackExportFeed, type Metrics } from './metrics.js';
 import { createDocumentCache } from './plugins/apq-cache.js';
@@ -263,7 +258,12 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
       tenantSpanPlugin(),
       errorStatusPlugin(),
       // After errorStatusPlugin: the status it sets is the one a key stores and replays.
-      idempotencyPlugin({ atomicMutations, loaders: requestLoaders, formatError }),
+      idempotencyPlugin({
+        mutations: mutationRetry,
+        contextIn: ({ requestId, principal, tenant, roles }, data) =>
+          contextFor(services, { requestId, principal, tenant, roles }, data),
+        formatError,
+      }),
       noStoreByDefault(),
     ],
   });

@@ -6,6 +6,9 @@ import { tenantApiKeys } from '../tenancy/tenant-api-keys.js';
 import type { Role } from '../authz/roles.js';
 import { tenantBi } from '../bi/tenant-bi.js';
 import type { ActiveTenant, RequestContext } from '../context.js';
+import { newId } from '../data/ids.js';
+import type { PlatformDb } from '../data/platform-db.js';
+import type { TenantDb } from '../data/tenant-db.js';
 import { unauthenticated } from '../errors.js';
 import { tenantExportEvents } from '../events/subscription.js';
 import { eventCatalog, requestLoaders } from '../modules/application.js';
@@ -61,6 +64,17 @@ export interface ContextScope {
   roles: ReadonlySet<Role>;
 }
 
+/**
+ * What a context's capabilities are built over instead of the server's own data and fresh ids: the
+ * data of a transaction the whole request runs in, the ids of the jobs it creates (derived from its
+ * idempotency key). Used by src/server/plugins/idempotency.ts.
+ */
+export interface ContextData {
+  db: TenantDb | null;
+  platform: PlatformDb;
+  newJobId: () => string;
+}
+
 /** How a caller appears in the logs: a user by email, anything else by its key (never a secret). */
 const logLabel = (principal: Principal): string =>
   principal.kind === 'user' ? principal.email : principalKey(principal);
@@ -87,15 +101,16 @@ function once<T>(make: () => T): () => T {
  * `executeOperation` clones the context with `Object.assign`, which reads getters and copies values
  * but would leave a class's private fields behind.
  */
-export function contextFor(services: Services, scope: ContextScope): RequestContext {
+export function contextFor(services: Services, scope: ContextScope, data: Partial<ContextData> = {}): RequestContext {
   const { database, identity, bi, exportFeed, config } = services;
   const { requestId, principal, tenant, roles } = scope;
-  const db = tenant ? database.forTenant(tenant.id) : null;
+  const db = data.db !== undefined ? data.db : tenant ? database.forTenant(tenant.id) : null;
+  const platform = data.platform ?? database.platform;
   const logger = services.logger.child({ requestId, tenant: tenant?.slug ?? null, user: logLabel(principal) });
-  const caller = once(() => callerIdentity(database.platform, identity, principal, tenant, roles));
+  const caller = once(() => callerIdentity(platform, identity, principal, tenant, roles));
   const loaders = once(() => requestLoaders(db));
-  const members = once(() => (tenant ? tenantMembers(database.platform, identity, tenant.id) : null));
-  const apiKeys = once(() => (db ? tenantApiKeys(db, database.platform, identity) : null));
+  const members = once(() => (tenant ? tenantMembers(platform, identity, tenant.id) : null));
+  const apiKeys = once(() => (db ? tenantApiKeys(db, platform, identity) : null));
   const tenantBiOf = once(() =>
     db
       ? tenantBi(bi, { db, caller: principalRef(principal), roles, maxLinkTtlSeconds: config.exportLinkMaxTtlSeconds })
@@ -116,7 +131,11 @@ export function contextFor(services: Services, scope: ContextScope): RequestCont
       : null,
   );
   const limits = once(() => (tenant ? services.limits.forTenant(tenant, principal) : null));
-  const jobs = once(() => (db ? tenantJobs(services.jobs, { db, caller: principalRef(principal), roles }) : null));
+  const jobs = once(() =>
+    db
+      ? tenantJobs(services.jobs, { db, caller: principalRef(principal), roles, newId: data.newJobId ?? newId })
+      : null,
+  );
   return {
     requestId,
     principal,

@@ -24,7 +24,11 @@ describe('every index of a tenant collection starts with tenantId (queries stay 
     // A TTL index serves the server's expiry, never a query, and MongoDB honours TTL on single-field
     // indexes only: the exemptions are such indexes on the `time` of export events (retention) and
     // on the `expiresAt` of idempotency keys (24 hours).
-    const TTL_FIELDS: Readonly<Record<string, string>> = { events: '{"time":1}', idempotencyKeys: '{"expiresAt":1}' };
+    const TTL_FIELDS: Readonly<Record<string, string>> = {
+      events: '{"time":1}',
+      idempotencyKeys: '{"expiresAt":1}',
+      sharedIdempotencyKeys: '{"expiresAt":1}',
+    };
     const isDeclaredTtl = (index: Record<string, unknown>) =>
       typeof index.expireAfterSeconds === 'number' && JSON.stringify(index.key) === TTL_FIELDS[collection];
     const offending = indexes

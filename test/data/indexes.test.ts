@@ -13,11 +13,12 @@ describe('the indexes the modules declare', () => {
     }
   });
 
-  it('has two TTL indexes, single-field as MongoDB requires: export events’ time, idempotency keys’ expiry', () => {
+  it('has three TTL indexes, single-field as MongoDB requires: export events’ time, idempotency keys’ expiry', () => {
     const ttl = INDEXES.filter((index) => index.expireAfter !== undefined);
     expect(ttl).toEqual([
       { collection: 'events', key: { time: 1 }, expireAfter: 'eventRetention' },
       { collection: 'idempotencyKeys', key: { expiresAt: 1 }, expireAfter: 'theDate' },
+      { collection: 'sharedIdempotencyKeys', key: { expiresAt: 1 }, expireAfter: 'theDate' },
     ]);
   });
 
@@ -43,6 +44,7 @@ describe('the indexes the modules declare', () => {
         'exportLinkSecrets:tenantId',
         'invitations:email,tenantId',
         'idempotencyKeys:tenantId,credential,key',
+        'sharedIdempotencyKeys:tenantId,credential,key',
         'stagedFiles:name',
         'users:email',
         'users:subject,issuer',

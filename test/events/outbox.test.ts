@@ -140,6 +140,7 @@ describe('a change and its event commit together, or not at all', () => {
         });
       }) as TenantDb['collection'],
       withTransaction: (fn) => tx.withTransaction((inner) => fn(inside(inner))),
+      withSharedTransaction: (fn) => tx.withSharedTransaction(fn),
     });
     return { ...inside(db), inTransaction: false, withTransaction: (fn) => db.withTransaction((tx) => fn(inside(tx))) };
   }

@@ -108,6 +108,7 @@ function hooked(hooks: { beforeLatest?: () => Promise<void>; beforePage?: () => 
       return collection;
     }) as TenantDb['collection'],
     withTransaction: (fn) => db.withTransaction(fn),
+    withSharedTransaction: (fn) => db.withSharedTransaction(fn),
   };
 }
 

@@ -5,7 +5,9 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateDevIssuer } from '../../src/auth/dev-issuer.js';
 import { toGlobalId } from '../../src/modules/global-id.js';
+import { fromGlobalId } from '../../src/modules/global-id.js';
 import { seedId } from '../../src/seed/seed.js';
+import { finished } from '../jobs/support.js';
 import { startServerProcess, type Child } from '../support/child-process.js';
 import { startTestMongo, uniqueDbName, type TestMongo } from '../support/mongo.js';
 import { startServerOn, type TestServer } from '../support/server.js';
@@ -14,11 +16,14 @@ import { startWireProxy, type WireProxy } from '../support/wire-proxy.js';
 /*
  * The crash window of idempotency keys (contract section 11: a mutation is never executed without
  * its response being sent or being replayable by its key). An instance is killed with SIGKILL at the
- * worst moments of an idempotent createPark, chosen on the wire between it and the database
+ * worst moments of an idempotent mutation, chosen on the wire between it and the database
  * (test/support/wire-proxy.ts): right after the database committed the mutation, before the instance
  * heard of it; and while it was committing, before the commit reached the database. The client's
  * retry with the same key then goes to another instance: it replays the committed mutation, or
- * executes the uncommitted one, and either way the park exists exactly once.
+ * executes the uncommitted one, and either way what it creates exists exactly once. So for a
+ * mutation of tenant data (createPark, in the tenant's placement), one of platform data
+ * (createApiKey, in the shared database), and one whose effects are outside any transaction
+ * (createExportJob: the job and its place in the queue, named from the key).
  */
 const TEXAS = seedId('tenant:texas');
 const CREATE = 'mutation ($input: CreateParkInput!) { createPark(input: $input) { id name } }';
@@ -69,15 +74,34 @@ async function doomedInstance(): Promise<{ url: string; child: Child; proxy: Wir
   return { url: String(listening.url).replace(/\/graphql$/, ''), child, proxy };
 }
 
-async function createPark(url: string, key: string, name: string) {
+async function keyed<TData>(url: string, key: string, query: string, variables: Record<string, unknown>) {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': key },
-    body: JSON.stringify({ query: CREATE, variables: { input: { name } } }),
+    body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: { createPark: { id: string; name: string } }; errors?: unknown };
+  const body = (await response.json()) as { data?: TData; errors?: unknown };
   return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body };
 }
+
+const createPark = (url: string, key: string, name: string) =>
+  keyed<{ createPark: { id: string; name: string } }>(url, key, CREATE, { input: { name } });
+
+const CREATE_API_KEY =
+  'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id name } secret } }';
+const createApiKey = (url: string, key: string, name: string) =>
+  keyed<{ createApiKey: { apiKey: { id: string; name: string }; secret: string } }>(url, key, CREATE_API_KEY, {
+    input: { name, roles: ['VIEWER'] },
+  });
+const apiKeysNamed = (name: string) => raw.db(dbName).collection('apiKeys').find({ tenantId: TEXAS, name }).toArray();
+
+const CREATE_EXPORT = 'mutation ($input: CreateExportJobInput!) { createExportJob(input: $input) { id } }';
+const createExportJob = (url: string, key: string, format: 'CSV' | 'NDJSON') =>
+  keyed<{ createExportJob: { id: string } }>(url, key, CREATE_EXPORT, {
+    input: { operation: 'ParksWithCapacity', format },
+  });
+const exportJobs = (format: 'CSV' | 'NDJSON') =>
+  raw.db(dbName).collection('jobs').find({ tenantId: TEXAS, kind: 'EXPORT', format }).toArray();
 
 const parksNamed = (name: string) => raw.db(dbName).collection('parks').find({ tenantId: TEXAS, name }).toArray();
 
@@ -135,4 +159,62 @@ describe('an instance killed in the middle of an idempotent mutation', () => {
     expect(again.replayed).toBe('true');
     expect(again.body.data).toEqual(retry.body.data);
   }, 120_000);
+
+  it('createApiKey killed after the commit, before answering: the retry elsewhere replays the same key', async () => {
+    const { url, child, proxy } = await doomedInstance();
+    const held = proxy.holdCommit('apiKeys', 'reply');
+    const unanswered = createApiKey(url, 'crash-api-key', 'committed unanswered key');
+    await held;
+    child.process.kill('SIGKILL');
+    await expect(unanswered).rejects.toThrow();
+    await child.exited;
+    const [committed, ...others] = await apiKeysNamed('committed unanswered key');
+    expect(others).toEqual([]);
+
+    const retry = await createApiKey((await survivingInstance()).url, 'crash-api-key', 'committed unanswered key');
+    expect(retry).toMatchObject({ status: 200, replayed: 'true' });
+    expect(retry.body.data?.createApiKey.apiKey.id).toBe(toGlobalId('ApiKey', String(committed!._id)));
+    expect(await apiKeysNamed('committed unanswered key')).toEqual([committed]);
+    // The replayed secret is the stored key's own.
+    const bySecret = await fetch(`${survivor!.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${retry.body.data?.createApiKey.secret}` },
+      body: JSON.stringify({ query: '{ viewer { user { email } } }' }),
+    });
+    expect(await bySecret.json()).toEqual({
+      data: { viewer: { user: { email: 'api-key:committed unanswered key' } } },
+      extensions: expect.anything(),
+    });
+  }, 120_000);
+
+  it.each([
+    ['written, before it was queued', 'jobs', 'CSV'],
+    ['written and queued, before answering', 'jobQueue', 'NDJSON'],
+  ] as const)(
+    'createExportJob killed with its job %s: the retry elsewhere answers with that job, which runs once',
+    async (_moment, collection, format) => {
+      const { url, child, proxy } = await doomedInstance();
+      const held = proxy.holdWrite(collection, 'reply');
+      const unanswered = createExportJob(url, `crash-export-${format}`, format);
+      await held;
+      child.process.kill('SIGKILL');
+      await expect(unanswered).rejects.toThrow();
+      await child.exited;
+      const [written, ...others] = await exportJobs(format);
+      expect(others).toEqual([]);
+
+      // Once the dead instance's claim lapsed, the retry executes again: the job's id is derived from
+      // the key's claim, so it finds that job (and queues it if it was not) instead of creating one.
+      const instance = await survivingInstance();
+      const retry = await createExportJob(instance.url, `crash-export-${format}`, format);
+      expect(retry).toMatchObject({ status: 200, replayed: null });
+      expect(fromGlobalId('Job', retry.body.data?.createExportJob.id)).toBe(String(written!._id));
+      expect((await exportJobs(format)).map((job) => String(job._id))).toEqual([String(written!._id)]);
+      const job = await finished(instance, { auth: token }, retry.body.data!.createExportJob.id, 60_000);
+      expect(job.status).toBe('SUCCEEDED');
+      const again = await createExportJob(instance.url, `crash-export-${format}`, format);
+      expect(again).toMatchObject({ replayed: 'true', body: { data: retry.body.data } });
+    },
+    120_000,
+  );
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { type KeyedAnswer, keyedPost } from './keyed-requests.js';
 
 /**
  * Idempotency keys over real HTTP (contract section 11): a mutation with a key executes once per key,
@@ -14,39 +15,15 @@ let aliceToken: string;
 
 const CREATE = 'mutation ($input: CreateParkInput!) { createPark(input: $input) { id name capacity } }';
 
-interface Answer {
-  status: number;
-  replayed: string | null;
-  body: {
-    data?: { createPark?: { id: string; name: string } } | null;
-    errors?: Array<{ extensions: { code: string } }>;
-    extensions?: { cost?: unknown };
-  };
-}
+type Answer = KeyedAnswer<{ createPark?: { id: string; name: string } }>;
 
-async function post(
+const post = (
   auth: string,
   key: string | null,
   payload: { query: string; variables?: Record<string, unknown> },
   headers: Record<string, string> = {},
   instance: TestServer = server,
-): Promise<Answer> {
-  const response = await fetch(`${instance.url}/graphql`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      authorization: `Bearer ${auth}`,
-      ...(key === null ? {} : { 'idempotency-key': key }),
-      ...headers,
-    },
-    body: JSON.stringify(payload),
-  });
-  return {
-    status: response.status,
-    replayed: response.headers.get('idempotent-replayed'),
-    body: (await response.json()) as Answer['body'],
-  };
-}
+): Promise<Answer> => keyedPost(instance, auth, key, payload, headers);
 
 const create = (
   auth: string,

@@ -109,4 +109,64 @@ describe('claimKey', () => {
     });
     expect((await claimKey(db, scope('old-1'), FAST)).kind).toBe('execute');
   });
+
+  it('a lapsed key keeps its claim: the next request takes it over at once, with the same derived ids', async () => {
+    const first = await claimKey(db, scope('lapsed-1'), FAST);
+    if (first.kind !== 'execute') throw new Error('expected to own the key');
+    const ids = first.owned.derivedIds();
+    const [one, two] = [ids(), ids()];
+    expect([one, two].every((id) => /^[0-9a-f]{24}$/.test(id))).toBe(true);
+    expect(one).not.toBe(two);
+    await first.owned.lapse();
+    const started = Date.now();
+    const retry = await claimKey(db, scope('lapsed-1'), FAST);
+    if (retry.kind !== 'execute') throw new Error('expected the retry to own the key');
+    expect(Date.now() - started).toBeLessThan(FAST.leaseMs);
+    const again = retry.owned.derivedIds();
+    expect([again(), again()]).toEqual([one, two]);
+    // Another key derives others.
+    const other = await claimKey(db, scope('lapsed-2'), FAST);
+    if (other.kind !== 'execute') throw new Error('expected to own the key');
+    expect(other.owned.derivedIds()()).not.toBe(one);
+  });
+});
+
+describe('a transaction of the shared database', () => {
+  it("holds the platform's writes, the tenant's shared collections and a key's response, all or nothing", async () => {
+    const claim = await claimKey(db, scope('shared-1'), FAST, undefined, 'sharedIdempotencyKeys');
+    if (claim.kind !== 'execute') throw new Error('expected to own the key');
+    const email = `shared-${newId()}@example.com`;
+    const aborted = db.withSharedTransaction(async (tx, platform) => {
+      await platform.collection('users').insertOne({ email });
+      await tx.collection('apiKeys').insertOne({ name: 'in the shared transaction' });
+      await claim.owned.completeIn(tx, { status: 200, body: '{}' });
+      throw new Error('abort');
+    });
+    await expect(aborted).rejects.toThrow('abort');
+    expect(await env.database.platform.collection('users').findOne({ email })).toBeNull();
+    expect(await db.collection('apiKeys').findOne({ name: 'in the shared transaction' })).toBeNull();
+
+    await db.withSharedTransaction(async (tx, platform) => {
+      await platform.collection('users').insertOne({ email });
+      await claim.owned.completeIn(tx, { status: 200, body: '{"data":{}}' });
+    });
+    expect(await env.database.platform.collection('users').findOne({ email })).not.toBeNull();
+    expect(await claimKey(db, scope('shared-1'), FAST, undefined, 'sharedIdempotencyKeys')).toEqual({
+      kind: 'replay',
+      response: { status: 200, body: '{"data":{}}' },
+    });
+    // The same key in the placement's collection is another key.
+    expect((await claimKey(db, scope('shared-1'), FAST)).kind).toBe('execute');
+  });
+
+  it("reads the tenant's placement data as committed and refuses to write it", async () => {
+    await db.collection('parks').insertOne({ name: 'Placed Park' });
+    await expect(
+      db.withSharedTransaction(async (tx) => {
+        expect(await tx.collection('parks').findOne({ name: 'Placed Park' })).not.toBeNull();
+        await tx.collection('parks').insertOne({ name: 'Written In Shared' });
+      }),
+    ).rejects.toThrow(/cannot write parks, kept in the tenant's placement/);
+    expect(await db.collection('parks').findOne({ name: 'Written In Shared' })).toBeNull();
+  });
 });

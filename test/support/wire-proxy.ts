@@ -17,6 +17,11 @@ export interface WireProxy {
    * held, at `moment`: 'request' (never sent to the database) or 'reply' (committed, reply withheld).
    */
   holdCommit(collection: string, moment: 'request' | 'reply'): Promise<void>;
+  /**
+   * Arms the proxy for the next write command to `collection`, in a transaction or not; resolves once
+   * it is held, at `moment`: 'request' (never sent to the database) or 'reply' (done, reply withheld).
+   */
+  holdWrite(collection: string, moment: 'request' | 'reply'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,7 +70,7 @@ export async function startWireProxy(target: string): Promise<WireProxy> {
   const sockets = new Set<Socket>();
   /** Sessions whose open transaction wrote to the armed collection. */
   const writers = new Set<string>();
-  let armed: { collection: string; moment: 'request' | 'reply'; held: () => void } | null = null;
+  let armed: { collection: string; moment: 'request' | 'reply'; held: () => void; write?: true } | null = null;
   /** The request ids of held commits' requests, whose replies are withheld. */
   const awaitedReplies = new Set<number>();
   let frozen = false;
@@ -83,7 +88,13 @@ export async function startWireProxy(target: string): Promise<WireProxy> {
       const command = commandOf(message);
       const name = command && Object.keys(command)[0];
       const session = command && sessionOf(command);
-      if (armed !== null && command && name && session) {
+      if (armed?.write && command && name && WRITE_COMMANDS.has(name) && command[name] === armed.collection) {
+        if (armed.moment === 'request') {
+          freeze();
+          return;
+        }
+        awaitedReplies.add(message.readInt32LE(4));
+      } else if (armed !== null && command && name && session) {
         if (WRITE_COMMANDS.has(name) && command[name] === armed.collection && command.autocommit === false) {
           writers.add(session);
         }
@@ -125,6 +136,11 @@ export async function startWireProxy(target: string): Promise<WireProxy> {
       return new Promise<void>((resolve) => {
         writers.clear();
         armed = { collection, moment, held: resolve };
+      });
+    },
+    holdWrite(collection, moment) {
+      return new Promise<void>((resolve) => {
+        armed = { collection, moment, held: resolve, write: true };
       });
     },
     async close() {

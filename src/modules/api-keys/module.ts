@@ -10,6 +10,7 @@ export const apiKeysModule = defineModule({
   // Shared whatever the tenant's placement: a key is looked up by its id before its tenant is known.
   collections: [{ name: 'apiKeys', owner: 'tenant', shared: true, indexes: [{ key: { tenantId: 1, createdAt: 1 } }] }],
   globalIdTypes: ['ApiKey'],
+  mutations: { createApiKey: 'sharedTransaction', revokeApiKey: 'sharedTransaction' },
   permissions: {
     Query: { apiKeys: can('manageTenant') },
     Mutation: { createApiKey: can('manageTenant'), revokeApiKey: can('manageTenant') },

@@ -23,6 +23,12 @@ export const biModule = defineModule({
   ],
   // An export link acting as the viewer is shown as a pseudo-user with this id type.
   globalIdTypes: ['ExportLink'],
+  mutations: {
+    registerTrustedOperation: 'tenantTransaction',
+    removeTrustedOperation: 'tenantTransaction',
+    createExportLink: 'tenantTransaction',
+    rotateExportLinkSecret: 'tenantTransaction',
+  },
   permissions: {
     Query: { trustedOperations: can('analyze') }, // a BI author needs the names and hashes of what can run
     Mutation: {

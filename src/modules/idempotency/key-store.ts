@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDuplicateKeyError, isWriteConflict } from '../../data/errors.js';
 import type { TenantCollection, TenantDb } from '../../data/tenant-db.js';
@@ -33,6 +33,13 @@ export interface KeyStoreOptions {
 /** The request owns the key: it executes, then stores its response (or gives the key up). */
 export interface OwnedKey {
   /**
+   * Ids derived from the claim, the same sequence for every execution under this key (a successor
+   * that took a lapsed claim over gets the dead owner's): what a mutation with an effect outside any
+   * transaction names that effect with, so that a re-execution finds it instead of doing it again.
+   * Well-formed document ids whose first bytes are the claim's time, as a new id's are.
+   */
+  derivedIds(): () => string;
+  /**
    * Stores the response after the request's writes committed. A process that dies in between leaves
    * the key pending: once its lease lapses, a retry executes again. For requests whose writes cannot
    * join one transaction with the key (see completeIn).
@@ -49,6 +56,11 @@ export interface OwnedKey {
   settled(): void;
   /** Gives the key up without a response (nothing was done, or what was is unknown): a retry executes. */
   release(): Promise<void>;
+  /**
+   * Gives the key up without a response but keeps the claim, its lease ended: a retry takes it over
+   * at once and gets the same derivedIds, so it finds what this execution did (keyed effects).
+   */
+  lapse(): Promise<void>;
 }
 
 /** The claim is no longer the request's own: whatever it wrote with completeIn must not commit. */
@@ -81,11 +93,13 @@ interface KeyDocument {
   expiresAt: Date;
 }
 
-const COLLECTION = 'idempotencyKeys';
+/** Where a tenant's keys are kept: with its placement's data, or in the shared database with the platform's. */
+export type KeyCollection = 'idempotencyKeys' | 'sharedIdempotencyKeys';
 
 /**
- * Idempotency keys of one tenant (contract section 11), in its own collection through the tenant-bound
- * data layer: a unique index on (tenant, credential, key) lets exactly one request insert the claim,
+ * Idempotency keys of one tenant (contract section 11), in `collection` through the tenant-bound data
+ * layer (the one kept in the database the request's writes go to, so that a transaction there can
+ * hold the response with them): a unique index on (tenant, credential, key) lets exactly one request insert the claim,
  * the others read it. A completed claim replays its response; a pending one is waited for (polling
  * with back-off) until it completes, or until its lease expires because its owner died, when one
  * waiter takes it over.
@@ -100,9 +114,10 @@ export async function claimKey(
    * first (TenantDb.endSession), which otherwise holds the claim until MongoDB ends it (60 s).
    */
   session?: unknown,
+  collection: KeyCollection = 'idempotencyKeys',
 ): Promise<KeyDecision> {
   const { leaseMs = 10_000, pollMs = { first: 20, max: 250 } } = options;
-  const keys = db.collection<KeyDocument>(COLLECTION);
+  const keys = db.collection<KeyDocument>(collection);
   const owner = randomUUID();
   const lease = () => new Date(Date.now() + leaseMs);
   let pause = pollMs.first;
@@ -120,7 +135,7 @@ export async function claimKey(
         createdAt: now,
         expiresAt: new Date(now.getTime() + REPLAY_WINDOW_MS),
       });
-      return { kind: 'execute', owned: ownKey(db, claimed._id, owner, leaseMs) };
+      return { kind: 'execute', owned: ownKey(keys, collection, claimed._id, owner, leaseMs) };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
     }
@@ -136,7 +151,7 @@ export async function claimKey(
       // A dead owner's transaction may still hold the claim (it died committing): end it first.
       if (existing.session !== undefined && existing.session !== null) await db.endSession(existing.session);
       const taken = await takeOver(keys, existing, { owner, leaseUntil: lease(), session: session ?? null });
-      if (taken) return { kind: 'execute', owned: ownKey(db, existing._id, owner, leaseMs) };
+      if (taken) return { kind: 'execute', owned: ownKey(keys, collection, existing._id, owner, leaseMs) };
       if (taken === false) continue;
     }
     await sleep(pause);
@@ -167,8 +182,13 @@ async function takeOver(
   }
 }
 
-function ownKey(db: TenantDb, id: string, owner: string, leaseMs: number): OwnedKey {
-  const keys = db.collection<KeyDocument>(COLLECTION);
+function ownKey(
+  keys: TenantCollection<KeyDocument>,
+  collection: KeyCollection,
+  id: string,
+  owner: string,
+  leaseMs: number,
+): OwnedKey {
   const mine = { _id: id, owner, state: 'pending' };
   // A failed renewal is left to the next one; if they all fail the lease lapses, as for a dead owner.
   const renewal = setInterval(() => {
@@ -176,13 +196,20 @@ function ownKey(db: TenantDb, id: string, owner: string, leaseMs: number): Owned
   }, leaseMs / 3);
   renewal.unref();
   return {
+    derivedIds() {
+      let count = 0;
+      return () => {
+        count += 1;
+        return `${id.slice(0, 8)}${createHash('sha256').update(`${id}/${count}`).digest('hex').slice(0, 16)}`;
+      };
+    },
     async complete(response) {
       clearInterval(renewal);
       await keys.updateOne(mine, { $set: { state: 'completed', response } });
     },
     async completeIn(tx, response) {
       const stored = await tx
-        .collection<KeyDocument>(COLLECTION)
+        .collection<KeyDocument>(collection)
         .updateOne(mine, { $set: { state: 'completed', response } });
       if (stored === null) throw new ClaimLostError();
     },
@@ -192,6 +219,10 @@ function ownKey(db: TenantDb, id: string, owner: string, leaseMs: number): Owned
     async release() {
       clearInterval(renewal);
       await keys.deleteOne(mine);
+    },
+    async lapse() {
+      clearInterval(renewal);
+      await keys.updateOne(mine, { $set: { leaseUntil: new Date(0) } });
     },
   };
 }

@@ -24,6 +24,8 @@ export const jobsModule = defineModule({
     },
   ],
   globalIdTypes: ['Job'],
+  // Jobs are queued and their files staged outside any transaction: ids derived from the key (ctx.jobs).
+  mutations: { createImportJob: 'keyedEffects', createExportJob: 'keyedEffects', cancelJob: 'keyedEffects' },
   permissions: {
     Query: { job: can('readTenantData') },
     Mutation: { createImportJob: can('write'), createExportJob: can('analyze'), cancelJob: can('readTenantData') },

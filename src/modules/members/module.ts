@@ -18,6 +18,7 @@ export const membersModule = defineModule({
       ],
     },
   ],
+  mutations: { setMemberRoles: 'sharedTransaction', inviteMember: 'sharedTransaction' },
   permissions: {
     Query: { members: can('manageTenant') },
     Mutation: { setMemberRoles: can('manageTenant'), inviteMember: can('manageTenant') },

@@ -20,6 +20,7 @@ export const parksModule = defineModule({
   globalIdTypes: ['Park'],
   loaders: (db) => ({ parkById: byIdLoader((ids) => findParksByIds(db, ids)) }),
   events: PARK_EVENTS,
+  mutations: { createPark: 'tenantTransaction', updatePark: 'tenantTransaction', deletePark: 'tenantTransaction' },
   permissions: {
     Query: { park: can('readTenantData'), parks: can('readTenantData') },
     Mutation: { createPark: can('write'), updatePark: can('write'), deletePark: can('write') },

@@ -22,6 +22,7 @@ export const reservationsModule = defineModule({
   globalIdTypes: ['Reservation'],
   loaders: reservationLoaders,
   events: RESERVATION_EVENTS,
+  mutations: { createReservation: 'tenantTransaction', cancelReservation: 'tenantTransaction' },
   permissions: {
     Query: {
       reservation: can('readTenantData'),

@@ -24,6 +24,7 @@ export const tenantsModule = defineModule({
     { name: 'tenantPlacements', owner: 'platform', indexes: [{ key: { tenantId: 1 }, unique: true }] },
   ],
   globalIdTypes: ['Tenant', 'User'],
+  mutations: { switchTenant: 'sharedTransaction' },
   permissions: {
     Query: { viewer: isAuthenticated },
     Mutation: { switchTenant: isUser }, // an API key is bound to its tenant

@@ -4,17 +4,18 @@ import {
   Kind,
   type DocumentNode,
   type ExecutionResult,
+  type FragmentDefinitionNode,
   type GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import type { RequestContext } from '../../context.js';
 import { isTransientDatabaseError } from '../../data/errors.js';
-import type { TenantDb } from '../../data/tenant-db.js';
 import { ErrorCode } from '../../errors.js';
 import type { StoredResponse } from '../../modules/idempotency/key-store.js';
-import type { Loaders } from '../../modules/loaders.js';
+import type { MutationRetry } from '../../modules/module.js';
 
 /** Responses that say nothing was done, or that what was done is unknown: not kept, a retry executes. */
 const NOT_KEPT: ReadonlySet<unknown> = new Set([ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.RATE_LIMITED]);
@@ -23,19 +24,61 @@ const NOT_KEPT: ReadonlySet<unknown> = new Set([ErrorCode.SERVICE_UNAVAILABLE, E
 export const isKept = (body: { errors?: readonly GraphQLFormattedError[] }): boolean =>
   !(body.errors ?? []).some((error) => NOT_KEPT.has(error.extensions?.code));
 
-/**
- * True when every root field of the mutation is one of `atomic`: fields whose writes all go through
- * the request's tenant data (`ctx.db`), so that running them in one transaction puts every effect of
- * the request in it. Fragments on the root are not looked into: such a request takes the other way.
- */
-export function onlyAtomicFields(operation: OperationDefinitionNode, atomic: ReadonlySet<string>): boolean {
-  return operation.selectionSet.selections.every(
-    (selection) =>
-      selection.kind === Kind.FIELD && (selection.name.value === '__typename' || atomic.has(selection.name.value)),
-  );
+const RETRIES: Readonly<Record<MutationRetry, string>> = {
+  tenantTransaction: "commits with the tenant's data",
+  sharedTransaction: "commits with the platform's data",
+  keyedEffects: 'has effects outside any one transaction',
+};
+
+/** The root fields of a selection set, through its fragments (`__typename` aside). */
+function rootFields(
+  selectionSet: SelectionSetNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  seen = new Set<string>(),
+): string[] {
+  return selectionSet.selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return selection.name.value === '__typename' ? [] : [selection.name.value];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return rootFields(selection.selectionSet, fragments, seen);
+    const fragment = fragments.get(selection.name.value);
+    if (fragment === undefined || seen.has(fragment.name.value)) return [];
+    seen.add(fragment.name.value);
+    return rootFields(fragment.selectionSet, fragments, seen);
+  });
 }
 
-/** What the transaction ends with when its response must not be kept: it aborts, and the response is sent. */
+/**
+ * How a keyed mutation is made safe to retry: the way all its root fields share (`mutations`, as the
+ * modules declare them). Root fields of different ways cannot be made one fact with one response (a
+ * transaction cannot span the tenant's placement and the shared database, nor hold a queued job):
+ * such a request is refused, naming two of them, and nothing runs.
+ */
+export function retryOf(
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  mutations: ReadonlyMap<string, MutationRetry>,
+): { retry: MutationRetry } | { refused: string } {
+  const fragments = new Map(
+    document.definitions
+      .filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment] as const),
+  );
+  const fields = rootFields(operation.selectionSet, fragments).map((field) => ({
+    field,
+    retry: mutations.get(field) ?? 'keyedEffects',
+  }));
+  const [first, ...others] = fields;
+  if (first === undefined) return { retry: 'tenantTransaction' };
+  const other = others.find(({ retry }) => retry !== first.retry);
+  if (other === undefined) return { retry: first.retry };
+  return {
+    refused:
+      `${first.field} and ${other.field} cannot be retried safely as one request: ${first.field} ` +
+      `${RETRIES[first.retry]}, ${other.field} ${RETRIES[other.retry]}. Send them as separate requests, ` +
+      'each with its own Idempotency-Key',
+  };
+}
+
+/** What the execution ends with when its response must not be kept: a transaction aborts, the response is sent. */
 export class NotKept extends Error {
   constructor(readonly response: GraphQLResponse) {
     super('the response of this mutation is not kept');
@@ -43,7 +86,7 @@ export class NotKept extends Error {
   }
 }
 
-/** What the transaction ends with when execution never started (its variables were refused): it aborts. */
+/** What the execution ends with when it never started (its variables were refused): a transaction aborts. */
 export class NotExecuted extends Error {
   constructor() {
     super('the mutation did not execute');
@@ -51,17 +94,15 @@ export class NotExecuted extends Error {
   }
 }
 
-export interface AtomicExecution {
+export interface KeptExecution {
   schema: GraphQLSchema;
   document: DocumentNode;
   operationName: string | undefined;
   variables: Record<string, unknown> | undefined;
+  /** The context the resolvers get: over the transaction's data when the mutation runs in one. */
   context: RequestContext;
-  /** The tenant data of the transaction the mutation runs in. */
-  tx: TenantDb;
-  loaders: (db: TenantDb) => Loaders;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
-  /** Stores the response in `tx`, with the mutation's writes. */
+  /** Stores the response under the key: in the transaction holding the mutation's writes, or after them. */
   store: (response: StoredResponse) => Promise<void>;
 }
 
@@ -76,19 +117,18 @@ function httpOf(errors: readonly GraphQLError[]): { status?: number; headers: He
 }
 
 /**
- * Executes a mutation inside `tx` and stores its response there too, so that the changes and the
- * response that replays them commit as one (docs/operations-runtime.md, idempotency keys). Every
- * resolver gets the request's context with `tx` as its tenant data and loaders over it: its own
- * `withTransaction` joins `tx`, its reads see its writes. Throws what must end the transaction:
- * a transient error of any resolver (write conflict, primary lost: the driver runs it all again),
- * NotKept, NotExecuted.
+ * Executes a keyed mutation and stores its response, so that a retry replays it
+ * (docs/operations-runtime.md, idempotency keys). With a context over a transaction's data, every
+ * resolver's own `withTransaction` joins it and its reads see its writes, and `store` writes into the
+ * same transaction: the changes and the response that replays them commit as one. Throws what must
+ * end such a transaction: a transient error of any resolver (write conflict, primary lost: the
+ * driver runs it all again), NotKept, NotExecuted.
  */
-export async function executeAtomically(run: AtomicExecution): Promise<GraphQLResponse> {
-  const contextValue: RequestContext = { ...run.context, db: run.tx, loaders: run.loaders(run.tx) };
+export async function executeKept(run: KeptExecution): Promise<GraphQLResponse> {
   const result: ExecutionResult = await execute({
     schema: run.schema,
     document: run.document,
-    contextValue,
+    contextValue: run.context,
     variableValues: run.variables,
     operationName: run.operationName,
   });

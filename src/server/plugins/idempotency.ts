@@ -3,18 +3,21 @@ import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apoll
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { principalKey } from '../../auth/principal.js';
 import type { RequestContext } from '../../context.js';
+import type { PlatformDb } from '../../data/platform-db.js';
 import type { TenantDb } from '../../data/tenant-db.js';
 import { AppError, ErrorCode, httpStatusOf, toClientError } from '../../errors.js';
 import {
   ClaimLostError,
   claimKey,
+  type KeyCollection,
   type KeyDecision,
   type KeyScope,
   type KeyStoreOptions,
   type OwnedKey,
 } from '../../modules/idempotency/key-store.js';
-import type { Loaders } from '../../modules/loaders.js';
-import { executeAtomically, isKept, NotExecuted, NotKept, onlyAtomicFields } from './atomic-mutation.js';
+import type { MutationRetry } from '../../modules/module.js';
+import type { ContextData } from '../request-context.js';
+import { executeKept, type KeptExecution, NotExecuted, NotKept, retryOf } from './atomic-mutation.js';
 
 /** The contract's key: 1 to 255 printable characters (ASCII: header values carry no other reliably). */
 const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
@@ -48,16 +51,25 @@ const replay = ({ status, body }: { status: number; body: string }): GraphQLResp
 });
 
 export interface IdempotencyOptions extends KeyStoreOptions {
-  /**
-   * The root mutation fields whose writes all go through the request's tenant data (`ctx.db`): a
-   * mutation made of these runs in one transaction that also stores its response.
-   */
-  atomicMutations: ReadonlySet<string>;
-  /** Fresh loaders over the transaction's tenant data. */
-  loaders: (db: TenantDb) => Loaders;
+  /** How each root mutation is made safe to retry (the modules' declarations). */
+  mutations: ReadonlyMap<string, MutationRetry>;
+  /** The request's context with its capabilities over other data (a transaction's) or derived ids. */
+  contextIn: (ctx: RequestContext, data: Partial<ContextData>) => RequestContext;
   /** The server's error formatting (what Apollo applies to the responses it executes). */
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }
+
+/** Where a transaction that holds a mutation with its response runs, and where its key is kept. */
+const TRANSACTIONS = {
+  tenantTransaction: {
+    keys: 'idempotencyKeys',
+    run: <T>(db: TenantDb, fn: (tx: TenantDb, platform?: PlatformDb) => Promise<T>) => db.withTransaction(fn),
+  },
+  sharedTransaction: {
+    keys: 'sharedIdempotencyKeys',
+    run: <T>(db: TenantDb, fn: (tx: TenantDb, platform?: PlatformDb) => Promise<T>) => db.withSharedTransaction(fn),
+  },
+} as const satisfies Record<string, { keys: KeyCollection; run: unknown }>;
 
 /**
  * Idempotency keys (contract section 11). A mutation with an `Idempotency-Key` header executes once per
@@ -67,12 +79,14 @@ export interface IdempotencyOptions extends KeyStoreOptions {
  * and outside a tenant (there is nowhere to keep it). Runs after every other plugin's checks
  * (`responseForOperation`), so a request refused for its cost or its rate takes no key.
  *
- * A mutation of tenant data with export events (options.atomicMutations) is executed here, in one
- * transaction with its stored response (atomic-mutation.ts): committed and replayable are one fact.
- * Any other mutation is executed by Apollo and its response stored afterwards.
+ * A keyed mutation is executed here, never stored after the fact by a process that may die first
+ * (docs/operations-runtime.md): in one transaction with its stored response, in the tenant's placement
+ * or in the shared database, as its root fields declare (ModuleDefinition.mutations); or, for
+ * mutations with effects outside any transaction, with those effects named from the key, so that an
+ * execution repeated after a crash finds them. Root fields of different ways are refused.
  */
 export function idempotencyPlugin(options: IdempotencyOptions): ApolloServerPlugin<RequestContext> {
-  const { atomicMutations, loaders, formatError, ...keyOptions } = options;
+  const { mutations, contextIn, formatError, ...keyOptions } = options;
   let schema: GraphQLSchema | undefined;
   return {
     async serverWillStart(server) {
@@ -81,22 +95,22 @@ export function idempotencyPlugin(options: IdempotencyOptions): ApolloServerPlug
     async requestDidStart({ request, contextValue }) {
       const key = request.http?.headers.get('idempotency-key');
       if (key === undefined) return undefined;
-      let owned: OwnedKey | null = null;
       let replayed = false;
       return {
         async responseForOperation({ operation, operationName, queryHash, document, request: { variables } }) {
           const db = contextValue.db;
-          if (operation.operation !== 'mutation' || db === null) return null;
+          if (operation.operation !== 'mutation' || db === null || schema === undefined) return null;
           if (!VALID_KEY.test(key)) {
             return errorResponse(
               new AppError(ErrorCode.BAD_USER_INPUT, 'Idempotency-Key must be 1 to 255 printable ASCII characters'),
             );
           }
+          const way = retryOf(operation, document, mutations);
+          if ('refused' in way) return errorResponse(new AppError(ErrorCode.BAD_USER_INPUT, way.refused));
           const fingerprint = createHash('sha256')
             .update(canonicalJson({ queryHash, operationName: operationName ?? null, variables: variables ?? {} }))
             .digest('base64url');
           const scope: KeyScope = { credential: principalKey(contextValue.principal), key, fingerprint };
-          const atomic = schema !== undefined && onlyAtomicFields(operation, atomicMutations);
           const answer = (decision: Exclude<KeyDecision, { kind: 'execute' }>): GraphQLResponse => {
             if (decision.kind === 'conflict') {
               return errorResponse(
@@ -106,36 +120,46 @@ export function idempotencyPlugin(options: IdempotencyOptions): ApolloServerPlug
             replayed = true;
             return replay(decision.response);
           };
+          const execution = (context: RequestContext, store: KeptExecution['store']): KeptExecution => ({
+            schema: schema as GraphQLSchema,
+            document,
+            operationName: operationName ?? undefined,
+            variables,
+            context,
+            formatError,
+            store,
+          });
           try {
-            if (!atomic) {
+            if (way.retry === 'keyedEffects') {
               const decision = await claimKey(db, scope, keyOptions);
               if (decision.kind !== 'execute') return answer(decision);
-              owned = decision.owned;
-              return null;
+              const owned = decision.owned;
+              try {
+                const context = contextIn(contextValue, { newJobId: owned.derivedIds() });
+                return await executeKept(execution(context, (stored) => owned.complete(stored)));
+              } catch (error) {
+                // What ran stays named by the claim: the retry takes it over and finds it.
+                await owned.lapse();
+                if (error instanceof NotKept) return error.response;
+                if (error instanceof NotExecuted) return null;
+                throw error;
+              }
             }
+            const transaction = TRANSACTIONS[way.retry];
             for (;;) {
               const held: { claim: OwnedKey | null } = { claim: null };
               try {
-                const response = await db.withTransaction(async (tx) => {
+                const response = await transaction.run(db, async (tx, platform) => {
                   // Claimed once, with the session's id (known before the transaction starts): the
                   // driver runs a retried transaction in the same session.
                   if (held.claim === null) {
-                    const decision = await claimKey(db, scope, keyOptions, tx.sessionId);
+                    const decision = await claimKey(db, scope, keyOptions, tx.sessionId, transaction.keys);
                     if (decision.kind !== 'execute') throw new Decided(decision);
                     held.claim = decision.owned;
                   }
                   const claim = held.claim;
-                  return executeAtomically({
-                    schema: schema as GraphQLSchema,
-                    document,
-                    operationName: operationName ?? undefined,
-                    variables,
-                    context: contextValue,
-                    tx,
-                    loaders,
-                    formatError,
-                    store: (stored) => claim.completeIn(tx, stored),
-                  });
+                  const context = contextIn(contextValue, { db: tx, ...(platform && { platform }) });
+                  return executeKept(execution(context, (stored) => claim.completeIn(tx, stored)));
                 });
                 held.claim?.settled();
                 return response;
@@ -158,19 +182,6 @@ export function idempotencyPlugin(options: IdempotencyOptions): ApolloServerPlug
         },
         async willSendResponse({ response }) {
           if (replayed) response.http.headers.set('idempotent-replayed', 'true');
-          if (owned === null) return;
-          try {
-            if (response.body.kind === 'single' && isKept(response.body.singleResult)) {
-              await owned.complete({
-                status: response.http.status ?? 200,
-                body: JSON.stringify(response.body.singleResult),
-              });
-            } else {
-              await owned.release();
-            }
-          } catch (error) {
-            contextValue.logger.warn({ err: error }, 'idempotency key not stored; a retry will execute');
-          }
         },
       };
     },
