@@ -10,6 +10,7 @@ import {
   type IdentityFeedOptions,
 } from './identity-feed.js';
 import { DocumentWatch, type DocumentListener } from './document-watch.js';
+import { PlacedDocumentWatch } from './placed-document-watch.js';
 import { gridFsFileStore, type FileStore } from './file-store.js';
 import { ensureIndexes } from './indexes.js';
 import { createWorkQueue, type WorkQueue } from './work-queue.js';
@@ -93,7 +94,8 @@ export interface Database {
   /**
    * Calls `listener` after each committed change of the document `id` of a tenant collection, in the
    * database that holds the tenant, whichever instance made it (document-watch.ts: one change stream
-   * per database and collection). Resolves once changes are followed, to the function that stops.
+   * per database and collection), also once the tenant moved to another database
+   * (placed-document-watch.ts). Resolves once changes are followed, to the function that stops.
    */
   watchDocument(
     tenantId: string,
@@ -188,6 +190,14 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   const knownTargets = () =>
     router.records().flatMap((record) => [record.placement, ...(record.moveTo ? [record.moveTo] : [])].map(targetOf));
   const documentWatch = new DocumentWatch();
+  /** The databases a tenant's documents are followed in: where it is, and where it moves to. */
+  const tenantTargets = (tenantId: string) => {
+    const record = router.record(tenantId);
+    return [record?.placement ?? SHARED_PLACEMENT, ...(record?.moveTo ? [record.moveTo] : [])].map((placement) =>
+      clusters.stream(targetOf(placement)),
+    );
+  };
+  const placedWatch = new PlacedDocumentWatch(documentWatch, tenantTargets);
   return {
     forTenant: (tenantId) => createTenantDb(placements, collections, tenantId),
     platform: createPlatformDb(connection, collections),
@@ -218,8 +228,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     watchDocument: (tenantId, collection, id, listener) => {
       const catalog: CollectionCatalog = collections;
       catalog.assert(collection, 'tenant');
-      const target = targetOf(router.record(tenantId)?.placement ?? SHARED_PLACEMENT);
-      return documentWatch.listen({ ...clusters.stream(target), collection }, id, listener);
+      return placedWatch.listen(tenantId, collection, id, listener);
     },
     watchIdentity: (onChange, feedOptions) => watchIdentityChanges(own, onChange, feedOptions),
     followPlacements: (onError) =>
@@ -236,6 +245,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
           // from, the target of a move rolled back) end here.
           await eventTargets.release(knownTargets());
           eventTargets.catchUp(record.tenantId);
+          await placedWatch.moved(record.tenantId);
         },
         recover: (tenantId) => recoverMove(moveContext(), tenantId),
       }),
