@@ -83,6 +83,8 @@ export type StagingConfig = {
   exportFileTtlSeconds: number;
   /** How often each instance deletes the staged files whose time is over, in ms; 0: never. */
   sweepMs: number;
+  /** How long after it started a write that never completed is taken as cut off by a crash, in seconds. */
+  unfinishedGraceSeconds: number;
 } & (
   | { store: 'gridfs' }
   | {
@@ -215,6 +217,7 @@ const EnvSchema = z.object({
   VALET_URL_TTL_SECONDS: variable(integer(1, 604_800)),
   EXPORT_FILE_TTL_SECONDS: variable(integer(1, 2_592_000)),
   STAGING_SWEEP_MS: variable(integer(0, 86_400_000)),
+  STAGING_UNFINISHED_GRACE_SECONDS: variable(integer(60, 2_592_000)),
   STAGING_S3_BUCKET: variable(text),
   STAGING_S3_ENDPOINT: variable(publicUrl),
   STAGING_S3_REGION: variable(text),
@@ -276,6 +279,7 @@ function stagingConfig(values: Env): StagingConfig {
     urlTtlSeconds: values.VALET_URL_TTL_SECONDS ?? 3600,
     exportFileTtlSeconds: values.EXPORT_FILE_TTL_SECONDS ?? 86_400,
     sweepMs: values.STAGING_SWEEP_MS ?? 60_000,
+    unfinishedGraceSeconds: values.STAGING_UNFINISHED_GRACE_SECONDS ?? 86_400,
   };
   if (values.STAGING_STORE !== 's3') return { store: 'gridfs', ...limits };
   if (values.STAGING_S3_BUCKET === undefined)

@@ -54,6 +54,7 @@ describe('loadConfig defaults', () => {
         urlTtlSeconds: 3600,
         exportFileTtlSeconds: 86_400,
         sweepMs: 60_000,
+        unfinishedGraceSeconds: 86_400,
       },
       jobs: { leaseMs: 30_000, pollMs: 1000, workers: 2 },
     });
@@ -75,6 +76,7 @@ describe('loadConfig defaults', () => {
       urlTtlSeconds: 3600,
       exportFileTtlSeconds: 86_400,
       sweepMs: 60_000,
+      unfinishedGraceSeconds: 86_400,
       bucket: 'staging',
       endpoint: 'http://minio:9000',
       region: 'us-east-1',

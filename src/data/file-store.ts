@@ -1,6 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GridFSBucket, type Db, type GridFSFile } from 'mongodb';
+import { GridFSBucket, ObjectId, type Db, type GridFSChunk, type GridFSFile } from 'mongodb';
 
 /**
  * A store of named byte streams: what the staging of import and export files needs, and nothing
@@ -19,6 +19,12 @@ export interface FileStore {
   delete(name: string): Promise<void>;
   /** Removes every file whose name begins with `prefix` (e.g. a tenant's `<tenantId>/`); resolves to how many. */
   deleteAll(prefix: string): Promise<number>;
+  /**
+   * Removes what the writes that started before `startedBefore` and never completed left behind (a
+   * crash cut them off): such a write is under no name, so nothing else ever finds it. Resolves to
+   * how many writes it removed. A write still under way must have started after `startedBefore`.
+   */
+  removeUnfinished(startedBefore: Date): Promise<number>;
 }
 
 /** A stream longer than the size limit it was written with. */
@@ -46,13 +52,20 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 /** 255 KiB, GridFS's own default: a chunk stays far below the 16 MiB document limit. */
 const CHUNK_BYTES = 255 * 1024;
 
+/** Files looked up at once when looking for chunks without a file. */
+const ID_PAGE = 1000;
+
 /**
  * GridFS (the driver's GridFSBucket), so the staging needs nothing besides the database. A file is
  * visible under its name only once its files document is written, after its last chunk; older
- * revisions of the name are deleted after the new one is complete.
+ * revisions of the name are deleted after the new one is complete. A write cut off by a crash leaves
+ * chunks whose files document was never written: the driver gives each write an ObjectId when it
+ * starts (the chunks' `files_id`), whose time says when it started.
  */
 export function gridFsFileStore(db: Db, bucketName: string): FileStore {
   const bucket = new GridFSBucket(db, { bucketName, chunkSizeBytes: CHUNK_BYTES });
+  const files = db.collection<GridFSFile>(`${bucketName}.files`);
+  const chunks = db.collection<GridFSChunk>(`${bucketName}.chunks`);
   const revisions = (name: string): Promise<GridFSFile[]> =>
     bucket.find({ filename: name }, { sort: { uploadDate: -1, _id: -1 } }).toArray();
   const remove = (file: GridFSFile) => bucket.delete(file._id).catch(() => undefined);
@@ -88,6 +101,24 @@ export function gridFsFileStore(db: Db, bucketName: string): FileStore {
         names.add(file.filename);
       }
       return names.size;
+    },
+    async removeUnfinished(startedBefore) {
+      // Distinct over GridFS's own { files_id, n } index of the chunks.
+      const started = ObjectId.createFromTime(Math.floor(startedBefore.getTime() / 1000));
+      const writes = (await chunks.distinct('files_id', { files_id: { $lt: started } })).filter(
+        (id): id is ObjectId => id instanceof ObjectId,
+      );
+      let removed = 0;
+      for (let from = 0; from < writes.length; from += ID_PAGE) {
+        const page = writes.slice(from, from + ID_PAGE);
+        const complete = await files.find({ _id: { $in: page } }, { projection: { _id: 1 } }).toArray();
+        const done = new Set(complete.map((file) => file._id.toHexString()));
+        const unfinished = page.filter((id) => !done.has(id.toHexString()));
+        if (unfinished.length === 0) continue;
+        await chunks.deleteMany({ files_id: { $in: unfinished } });
+        removed += unfinished.length;
+      }
+      return removed;
     },
   };
 }

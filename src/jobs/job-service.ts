@@ -8,6 +8,7 @@ import type { Plans } from '../limits/plans.js';
 import { DEFAULT_PLAN, isPlanName } from '../limits/plans.js';
 import { creatorRolesNow } from '../bi/link-creator.js';
 import type { Staging } from '../staging/staging.js';
+import { tenantOfStagedFile, type StagedFileDocument } from '../staging/staged-files.js';
 import type { ValetClaims } from '../staging/valet-urls.js';
 import type { IdentityDirectory } from '../tenancy/identity-directory.js';
 import { JobFailure, JobPreempted, jobFile, type JobDocument, type JobHandler, type JobKind } from './job-document.js';
@@ -16,6 +17,9 @@ import { JobFailure, JobPreempted, jobFile, type JobDocument, type JobHandler, t
 export const JOB_COLLECTIONS = { jobs: 'jobs', queue: 'jobQueue', slots: 'jobSlots' } as const;
 
 export const jobsOf = (db: TenantDb) => db.collection<JobDocument>(JOB_COLLECTIONS.jobs);
+
+/** The failure of an import whose upload URL expired before a file was uploaded through it. */
+export const UPLOAD_MISSED = 'no file was uploaded before the upload URL expired';
 
 export interface JobServiceOptions {
   database: Database;
@@ -31,6 +35,11 @@ export interface JobServiceOptions {
   workers: number;
   /** How often this instance deletes the staged files whose time is over (STAGING_SWEEP_MS); 0: never. */
   sweepMs: number;
+  /**
+   * How long after it started a staged write that never completed is removed by the sweep
+   * (STAGING_UNFINISHED_GRACE_SECONDS): longer than any write takes.
+   */
+  unfinishedGraceMs: number;
 }
 
 /**
@@ -113,7 +122,37 @@ export class JobService {
    * same file (src/staging/staged-files.ts). Resolves to how many files it deleted.
    */
   sweepStagedFiles(now = new Date()): Promise<number> {
-    return this.#options.staging.sweep(now, (file) => this.#queue.isQueued(file.jobId));
+    return this.#options.staging.sweep(now, {
+      stillNeeded: (file) => this.#queue.isQueued(file.jobId),
+      deleting: (file) => this.#uploadMissed(file),
+    });
+  }
+
+  /**
+   * Removes what the staged writes cut off by a crash (an upload or an export whose instance died)
+   * left in the store, once `unfinishedGraceMs` has passed since they started, by `now` (default: the
+   * clock's now): GridFS chunks without their file, incomplete S3 multipart uploads. Several
+   * instances may do it at once (removing twice is harmless). Resolves to how many writes it removed.
+   */
+  sweepUnfinishedWrites(now = new Date()): Promise<number> {
+    return this.#options.staging.removeUnfinished(new Date(now.getTime() - this.#options.unfinishedGraceMs));
+  }
+
+  /**
+   * The time of a file has come and its job is not queued: if that job is an import still waiting
+   * for its file, its upload URL expired unused (the file was recorded until then, an upload would
+   * have extended it and queued the job). It ends FAILED, rather than waiting for ever. Conditional
+   * on the job still waiting: an upload that arrives at the same moment either queued it first, or
+   * finds it ended and its file is swept later.
+   */
+  async #uploadMissed(file: StagedFileDocument): Promise<void> {
+    const tenantId = tenantOfStagedFile(file);
+    const now = new Date();
+    const failed = await jobsOf(this.#options.database.forTenant(tenantId)).updateOne(
+      { _id: file.jobId, kind: 'IMPORT', status: 'PENDING', uploaded: false },
+      { $set: { status: 'FAILED', failure: UPLOAD_MISSED, finishedAt: now, updatedAt: now } },
+    );
+    if (failed) this.#options.logger.info({ jobId: failed._id, tenantId }, 'import failed: no file was uploaded');
   }
 
   start(): void {
@@ -122,12 +161,20 @@ export class JobService {
     const { sweepMs, logger } = this.#options;
     if (sweepMs > 0) {
       this.#sweeper = setInterval(() => {
-        this.#sweeping = this.sweepStagedFiles().then(
-          (deleted) => {
-            if (deleted > 0) logger.info({ deleted }, 'staged files swept');
-          },
-          (error) => logger.warn({ err: error }, 'staged files: sweep failed'),
-        );
+        this.#sweeping = Promise.all([
+          this.sweepStagedFiles().then(
+            (deleted) => {
+              if (deleted > 0) logger.info({ deleted }, 'staged files swept');
+            },
+            (error) => logger.warn({ err: error }, 'staged files: sweep failed'),
+          ),
+          this.sweepUnfinishedWrites().then(
+            (removed) => {
+              if (removed > 0) logger.info({ removed }, 'staged files: unfinished writes removed');
+            },
+            (error) => logger.warn({ err: error }, 'staged files: removing unfinished writes failed'),
+          ),
+        ]);
       }, sweepMs);
     }
   }

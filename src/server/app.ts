@@ -185,6 +185,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     logger,
     ...config.jobs,
     sweepMs: config.staging.sweepMs,
+    unfinishedGraceMs: config.staging.unfinishedGraceSeconds * 1000,
   });
   const services: Services = {
     config,

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   paginateListObjectsV2,
   S3Client,
   S3ServiceException,
@@ -27,7 +29,8 @@ const isMissing = (error: unknown) =>
 /**
  * The staging in an S3-compatible bucket (`@aws-sdk/client-s3`). Uploads stream through
  * `@aws-sdk/lib-storage` as a multipart upload, so a file of unknown length never sits in memory
- * whole; an upload that fails or runs past its limit is aborted and leaves no object.
+ * whole; an upload that fails or runs past its limit is aborted and leaves no object. One cut off by
+ * a crash stays an incomplete multipart upload until `removeUnfinished` aborts it.
  */
 export function s3FileStore(config: S3StoreConfig): FileStore {
   const client = new S3Client({
@@ -81,6 +84,22 @@ export function s3FileStore(config: S3StoreConfig): FileStore {
         }
       }
       return deleted;
+    },
+    async removeUnfinished(startedBefore) {
+      // A multipart upload never completed nor aborted (its writer died) keeps its parts, billed,
+      // under no key until it is aborted. Listed page by page, as S3 pages them (by key, then id).
+      let removed = 0;
+      let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+      for (;;) {
+        const page = await client.send(new ListMultipartUploadsCommand({ Bucket, ...markers }));
+        for (const { Key, UploadId, Initiated } of page.Uploads ?? []) {
+          if (Key === undefined || UploadId === undefined || !Initiated || Initiated >= startedBefore) continue;
+          await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
+          removed++;
+        }
+        if (!page.IsTruncated) return removed;
+        markers = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
+      }
     },
   };
 }

@@ -20,8 +20,19 @@ export interface StagedFileDocument {
   deleteAfter: Date;
 }
 
-/** Whether a file whose time has come is still needed (its job is still queued): it is then kept. */
-export type StillNeeded = (file: StagedFileDocument) => Promise<boolean>;
+/** The tenant of a staged file: the first segment of its name. */
+export const tenantOfStagedFile = (file: Pick<StagedFileDocument, 'name'>): string => file.name.split('/', 1)[0]!;
+
+/** What the owner of the files tells a sweep, and is told by it. */
+export interface SweepHooks {
+  /** Whether a file whose time has come is still needed (its job is still queued): it is then kept. */
+  stillNeeded(file: StagedFileDocument): Promise<boolean>;
+  /**
+   * Told of a file about to be deleted (or of a file never written: an upload that did not come),
+   * before it is; a failure keeps the file, and the sweep after the claim runs out tries again.
+   */
+  deleting(file: StagedFileDocument): Promise<void>;
+}
 
 /**
  * How long a sweep's claim on a record lasts, and how long a still-needed file is kept before it is
@@ -76,16 +87,17 @@ export class StagedFiles {
   }
 
   /**
-   * Deletes every file whose time has come by `now` and that is not `stillNeeded`; resolves to how
+   * Deletes every file whose time has come by `now` and that is not still needed; resolves to how
    * many. A still-needed file is kept and looked at again a minute later.
    */
-  async sweep(now: Date, stillNeeded: StillNeeded): Promise<number> {
+  async sweep(now: Date, hooks: SweepHooks): Promise<number> {
     let deleted = 0;
     for (;;) {
       const claim = new Date(now.getTime() + RECHECK_MS);
       const record = await this.records.updateOne({ deleteAfter: { $lte: now } }, { $set: { deleteAfter: claim } });
       if (!record) return deleted;
-      if (await stillNeeded(record)) continue;
+      if (await hooks.stillNeeded(record)) continue;
+      await hooks.deleting(record);
       await this.store.delete(record.name);
       // Unless the file was staged again meanwhile (its date moved past the claim): then it stays.
       if (await this.records.deleteOne({ _id: record._id, deleteAfter: claim })) deleted++;

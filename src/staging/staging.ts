@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { FileStore } from '../data/file-store.js';
 import type { TenantDb } from '../data/tenant-db.js';
-import type { StagedFiles, StillNeeded } from './staged-files.js';
+import type { StagedFiles, SweepHooks } from './staged-files.js';
 import { STAGING_SEGMENT, type ValetClaims, type ValetUrls } from './valet-urls.js';
 
 export interface StagingOptions {
@@ -87,14 +87,40 @@ export class Staging {
     return this.files.expire(this.nameOf(tenantId, jobId, file));
   }
 
-  /** Deletes the files kept until `now` or before that are not `stillNeeded`; resolves to how many. */
-  sweep(now: Date, stillNeeded: StillNeeded): Promise<number> {
-    return this.files.sweep(now, stillNeeded);
+  /** Deletes the files kept until `now` or before that are not still needed; resolves to how many. */
+  sweep(now: Date, hooks: SweepHooks): Promise<number> {
+    return this.files.sweep(now, hooks);
   }
 
-  /** A single-use URL to `PUT` the file of a job of the tenant of `db`, up to `maxBytes`. */
-  uploadUrl(db: TenantDb, jobId: string, file: string, options: { ttlSeconds?: number; maxBytes?: number } = {}) {
-    return this.#url(db, jobId, file, 'upload', options.ttlSeconds, options.maxBytes ?? this.options.maxUploadBytes);
+  /**
+   * Removes what writes cut off by a crash left in the store (they are under no name, so no record
+   * names them), once they started before `startedBefore`; resolves to how many.
+   */
+  removeUnfinished(startedBefore: Date): Promise<number> {
+    return this.store.removeUnfinished(startedBefore);
+  }
+
+  /**
+   * A single-use URL to `PUT` the file of a job of the tenant of `db`, up to `maxBytes`. The file is
+   * recorded as kept until the URL expires, before it exists: if nothing is uploaded by then, the
+   * sweep after that tells its owner (`SweepHooks.deleting`). An upload extends the record (`put`).
+   */
+  async uploadUrl(
+    db: TenantDb,
+    jobId: string,
+    file: string,
+    options: { ttlSeconds?: number; maxBytes?: number } = {},
+  ): Promise<ValetUrl> {
+    const url = await this.#url(
+      db,
+      jobId,
+      file,
+      'upload',
+      options.ttlSeconds,
+      options.maxBytes ?? this.options.maxUploadBytes,
+    );
+    await this.files.keep(this.nameOf(db.tenantId, jobId, file), jobId, url.expiresAt);
+    return url;
   }
 
   /**

@@ -1,6 +1,9 @@
 import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { Binary, MongoClient, ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromGlobalId } from '../../src/modules/global-id.js';
+import { UPLOAD_MISSED } from '../../src/jobs/job-service.js';
 import { seedId } from '../../src/seed/seed.js';
 import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 import { until } from '../support/wait.js';
@@ -11,6 +14,7 @@ import {
   callerOf,
   createImport,
   finished,
+  followJob,
   readJob,
   upload,
   type Caller,
@@ -26,13 +30,19 @@ import {
 
 const TEXAS = seedId('tenant:texas');
 const HOUR = 3600 * 1000;
+const UNFINISHED_GRACE_MS = 2 * HOUR;
 
 /** The instance clients talk to; it runs no job itself (JOB_WORKERS=0) and sweeps only when told. */
 let api: TestServer;
 let alice: Caller;
 
 beforeAll(async () => {
-  api = await startTestServer({ JOB_WORKERS: '0', STAGING_SWEEP_MS: '0', EXPORT_FILE_TTL_SECONDS: '600' });
+  api = await startTestServer({
+    JOB_WORKERS: '0',
+    STAGING_SWEEP_MS: '0',
+    EXPORT_FILE_TTL_SECONDS: '600',
+    STAGING_UNFINISHED_GRACE_SECONDS: String(UNFINISHED_GRACE_MS / 1000),
+  });
   alice = await callerOf(api, 'alice@example.com');
 });
 
@@ -59,6 +69,54 @@ describe('while no instance runs jobs', () => {
     expect(cancelled.data?.cancelJob.status).toBe('CANCELLED');
     expect(await sweepAt(api, Date.now())).toBeGreaterThanOrEqual(1);
     expect(await stored(api, created.job, 'input.csv')).toBeNull();
+  });
+
+  it('ends an import FAILED once its upload URL expired unused, and its subscriber hears it', async () => {
+    const unused = await createImport(api, alice, { entity: 'PARK', format: 'NDJSON' });
+    const uploaded = await createImport(api, alice, { entity: 'PARK', format: 'NDJSON' });
+    expect((await upload(uploaded.uploadUrl, '{"name":"Uploaded Park"}\n')).status).toBe(201);
+    const expiry = Date.parse(unused.uploadExpiresAt);
+
+    // A minute before the URL expires nothing happens; the uploaded import is queued and stays too.
+    await sweepAt(api, expiry - 60_000);
+    expect((await readJob(api, alice, unused.job.id)).data?.job?.status).toBe('PENDING');
+
+    let subscribed!: () => void;
+    const answered = new Promise<void>((resolve) => (subscribed = resolve));
+    const following = followJob(api, alice, unused.job.id, 30_000, () => subscribed());
+    await answered;
+    await sweepAt(api, expiry + 1000);
+    const ended = (await following).at(-1);
+    expect(ended).toMatchObject({ status: 'FAILED', failure: UPLOAD_MISSED, rowsWritten: 0 });
+    expect(ended?.finishedAt).not.toBeNull();
+    expect((await readJob(api, alice, unused.job.id)).data?.job).toMatchObject({ status: 'FAILED' });
+    expect((await readJob(api, alice, uploaded.job.id)).data?.job?.status).toBe('PENDING');
+  });
+
+  it('removes the chunks of a write cut off by a crash once the grace has passed since it started, and nothing else', async () => {
+    const client = new MongoClient(api.app.services.config.mongodbUri!);
+    try {
+      const chunks = client.db(api.app.services.config.mongodbDb).collection('staging.chunks');
+      const staging = api.app.services.staging;
+      await staging.put(TEXAS, 'complete', 'kept.csv', Readable.from(['kept\n']));
+      // What a writer killed mid-file leaves: its first chunks, and no files document.
+      const cutOff = new ObjectId();
+      const partial = (n: number) => ({ files_id: cutOff, n, data: new Binary(Buffer.from(`part ${n}`)) });
+      await chunks.insertMany([partial(0), partial(1)]);
+      const sweepUnfinished = (at: number) => api.app.services.jobs.sweepUnfinishedWrites(new Date(at));
+
+      // It might still be under way: kept until the grace has passed since it started.
+      await sweepUnfinished(Date.now() + UNFINISHED_GRACE_MS - 60_000);
+      expect(await chunks.countDocuments({ files_id: cutOff })).toBe(2);
+
+      expect(await sweepUnfinished(Date.now() + UNFINISHED_GRACE_MS + 60_000)).toBeGreaterThanOrEqual(1);
+      expect(await chunks.countDocuments({ files_id: cutOff })).toBe(0);
+      // A complete file, however old, is left whole.
+      const kept = await staging.get(TEXAS, 'complete', 'kept.csv');
+      expect(kept && (await text(kept))).toBe('kept\n');
+    } finally {
+      await client.close();
+    }
   });
 
   it('two instances sweeping at once delete each file once', async () => {
