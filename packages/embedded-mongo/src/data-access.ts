@@ -2,17 +2,19 @@ import type { Document } from 'bson';
 import type { Engine } from './engine.js';
 import { CommandError, ErrorCode, writeConflict } from './errors.js';
 import type { Collation } from './query/collation.js';
-import { compileFilter } from './query/mingo.js';
+import { compileFilter, runPipeline } from './query/mingo.js';
 import type { CollectionResolver } from './query/mingo.js';
 import { validateNamespace } from './storage/catalog.js';
 import { Collection, storedDocument } from './storage/collection.js';
 import type { StoredDocument } from './storage/collection.js';
 import { candidateDocuments } from './storage/planner.js';
 import { isPlainObject } from './values/kinds.js';
-import { copyView } from './values/view.js';
+import { copyView, toView } from './values/view.js';
 import { namespaceOf } from './storage/write-op.js';
 import type { WriteKind, WriteOp } from './storage/write-op.js';
 import type { PendingWrites, Transaction } from './transactions.js';
+import { resolveView, viewNotCollection } from './views.js';
+import type { View } from './views.js';
 
 /** An `_id` may be a document, but not one with `$`-prefixed fields (MongoDB refuses to store it). */
 function checkStorableId(id: unknown): void {
@@ -53,6 +55,7 @@ export class DataAccess {
    * privately until it commits.
    */
   writableCollection(db: string, coll: string): Collection {
+    this.refuseView(db, coll);
     const existing = this.collection(db, coll);
     if (existing) return existing;
     if (!this.transaction) return this.engine.ensureCollection(db, coll);
@@ -92,9 +95,34 @@ export class DataAccess {
     return found;
   }
 
-  /** Resolves collection names of $lookup and friends to (copies of) their visible documents. */
+  /** Commands that need a collection refuse a view's name (CommandNotSupportedOnView). */
+  refuseView(db: string, coll: string): void {
+    if (this.engine.catalog.view(db, coll)) throw viewNotCollection(db, coll);
+  }
+
+  /**
+   * The documents (view form) of a view, run through the given stages after its own pipeline, as
+   * MongoDB runs a read of a view: one aggregation over the collection under it. A leading $match
+   * of the view selects through the planner.
+   */
+  readView(view: View, stages: readonly Document[], collation: Collation | undefined): Document[] {
+    const resolved = resolveView(this.engine.catalog, view);
+    const [first, ...rest] = resolved.pipeline;
+    const leadingMatch = first && Object.keys(first)[0] === '$match' ? (first.$match as Document) : undefined;
+    const input = this.find(view.db, resolved.collection, toView(leadingMatch ?? {}), collation).map(
+      (record) => record.view,
+    );
+    const pipeline = toView([...(leadingMatch ? rest : resolved.pipeline), ...stages]);
+    return runPipeline(input, pipeline, this.resolver(view.db), { variables: this.variables, collation });
+  }
+
+  /** Resolves collection (and view) names of $lookup and friends to (copies of) their visible documents. */
   resolver(db: string): CollectionResolver {
-    return (name) => this.find(db, name, {}).map((record) => copyView(record.view));
+    return (name) => {
+      const view = this.engine.catalog.view(db, name);
+      if (view) return this.readView(view, [], view.collation);
+      return this.find(db, name, {}).map((record) => copyView(record.view));
+    };
   }
 
   /** `received`: the document's bytes as the client sent them, journaled as they are. */

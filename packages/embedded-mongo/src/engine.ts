@@ -18,6 +18,8 @@ import type { ClusterTick } from './cluster-time.js';
 import type { WriteOp } from './storage/write-op.js';
 import { TransactionRegistry } from './transactions.js';
 import type { Transaction } from './transactions.js';
+import { checkViewGraph, viewNotCollection, viewOptions } from './views.js';
+import type { View } from './views.js';
 
 /** How the server presents itself in hello replies. */
 export interface ServerIdentity {
@@ -62,6 +64,7 @@ export class Engine {
 
   /** renameCollection: checked here, applied (as at replay) by {@link renameInCatalog}. */
   renameCollection(rename: RenameOp): void {
+    if (this.catalog.view(rename.db, rename.coll)) throw viewNotCollection(rename.db, rename.coll);
     const source = this.catalog.collection(rename.db, rename.coll);
     if (!source) {
       throw new CommandError(
@@ -73,6 +76,7 @@ export class Engine {
       throw new CommandError(ErrorCode.IllegalOperation, "Can't rename a collection to itself");
     }
     validateNamespace(rename.toDb, rename.toColl);
+    if (this.catalog.view(rename.toDb, rename.toColl)) throw viewNotCollection(rename.toDb, rename.toColl);
     if (this.catalog.collection(rename.toDb, rename.toColl) && !rename.dropTarget) {
       throw new CommandError(ErrorCode.NamespaceExists, 'target namespace exists');
     }
@@ -163,9 +167,23 @@ export class Engine {
     return dropped;
   }
 
+  /** Defines a view (create), or redefines one (collMod), once the views it depends on allow it. */
+  defineView(view: View, replacing = false): void {
+    checkViewGraph(this.catalog, view);
+    this.catalog.putView(view, replacing);
+    this.record({ ops: [{ op: 'defineView', db: view.db, coll: view.name, options: viewOptions(view) }] });
+  }
+
+  dropView(db: string, name: string): View | undefined {
+    const dropped = this.catalog.dropView(db, name);
+    if (dropped) this.record({ ops: [{ op: 'dropView', db, coll: name }] });
+    return dropped;
+  }
+
   dropDatabase(db: string): void {
+    const hadViews = this.catalog.views(db).length > 0;
     const dropped = this.catalog.dropDatabase(db);
-    if (dropped.length === 0) return;
+    if (dropped.length === 0 && !hadViews) return;
     const tick = this.clock.tick();
     this.changes.append(tick, dropDatabaseChanges(db, dropped));
     this.record({ tick: recordedTick(tick), ops: [{ op: 'dropDatabase', db }] });

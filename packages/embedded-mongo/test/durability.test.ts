@@ -307,6 +307,43 @@ describe('durability in a data directory', () => {
     await collated(fromSnapshot.client);
   });
 
+  it('keeps views, their changes and drops, from the journal and from a snapshot', async () => {
+    const listedViews = async (client: MongoClient) =>
+      (await client.db('app').listCollections({ type: 'view' }, { nameOnly: false }).toArray()).map((view) => ({
+        name: view.name,
+        options: view.options,
+      }));
+    const first = await start({ snapshotAfterBytes: 4096 });
+    const db = first.client.db('app');
+    await db.collection<AnyDoc>('parks').insertMany([
+      { _id: 1, name: 'Zion', open: true },
+      { _id: 2, name: 'Arches', open: false },
+    ]);
+    await db.createCollection('open_parks', { viewOn: 'parks', pipeline: [{ $match: { open: true } }] });
+    await db.createCollection('named', { viewOn: 'parks', pipeline: [], collation: { locale: 'en', strength: 2 } });
+    await db.createCollection('dropped', { viewOn: 'parks', pipeline: [] });
+    await db.command({ collMod: 'open_parks', pipeline: [{ $match: { open: true } }, { $project: { name: 1 } }] });
+    await db.collection('dropped').drop();
+    const expected = await listedViews(first.client);
+    expect(expected.map((view) => view.name).sort()).toEqual(['named', 'open_parks']);
+    await stop(first.server, first.client);
+
+    const fromJournal = await start({ snapshotAfterBytes: 4096 });
+    expect(await listedViews(fromJournal.client)).toEqual(expected);
+    const filler = fromJournal.client.db('app').collection<AnyDoc>('filler');
+    for (let round = 0; round < 10; round += 1) {
+      await filler.insertMany(Array.from({ length: 20 }, (_, k) => ({ _id: round * 20 + k, pad: 'x'.repeat(50) })));
+    }
+    await stop(fromJournal.server, fromJournal.client);
+
+    const fromSnapshot = await start();
+    expect(fromSnapshot.server.recovery?.snapshotLsn).toBeGreaterThan(0);
+    expect(await listedViews(fromSnapshot.client)).toEqual(expected);
+    const app = fromSnapshot.client.db('app');
+    expect(await app.collection('open_parks').find().toArray()).toEqual([{ _id: 1, name: 'Zion' }]);
+    expect(await app.collection('named').countDocuments({ name: 'ZION' })).toBe(1);
+  });
+
   it('keeps TTL indexes working after a restart', async () => {
     const first = await start();
     await first.client.db('app').collection<AnyDoc>('sessions').createIndex({ at: 1 }, { expireAfterSeconds: 60 });

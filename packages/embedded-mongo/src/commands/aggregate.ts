@@ -10,6 +10,7 @@ import { restoreTypes, toView } from '../values/view.js';
 import { documentArray, operationCollation, optionalDocument, optionalNumber } from './arguments.js';
 import { OUTPUT_STAGES, writeOutput } from './aggregate-output.js';
 import type { CommandContext, CommandTable } from './context.js';
+import { viewNotCollection, viewReadCollation } from '../views.js';
 import { DEFAULT_FIRST_BATCH_SIZE } from './reads.js';
 
 function stageName(stage: Document): string {
@@ -32,7 +33,9 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
   const target: unknown = command.aggregate;
   const coll = typeof target === 'string' ? target : undefined;
   const [first, ...rest] = pipeline;
+  const view = coll === undefined ? undefined : context.engine.catalog.view(context.db, coll);
   if (first && stageName(first) === '$changeStream') {
+    if (view) throw viewNotCollection(context.db, view.name);
     return openChangeStream(first.$changeStream, rest, { db: context.db, coll }, batchSize, context);
   }
   for (const [index, stage] of pipeline.entries()) {
@@ -61,6 +64,26 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
       "Invalid value for 'aggregate': it must be a collection name or 1",
     );
   }
+  const stages = pipeline.slice(0, output ? -1 : undefined);
+  const results = view
+    ? context.data.readView(view, stages, viewReadCollation(view, command.collation)).map(restoreTypes)
+    : collectionResults(coll, stages, command, context);
+  if (output) {
+    writeOutput(output, results, context);
+    results.length = 0;
+  }
+  const cursor = new ArrayCursor(`${context.db}.${coll ?? '$cmd.aggregate'}`, results);
+  return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
+}
+
+/** The results of a pipeline (without its output stage) over a collection, or over nothing for `aggregate: 1`. */
+function collectionResults(
+  coll: string | undefined,
+  pipeline: Document[],
+  command: Document,
+  context: CommandContext,
+): Document[] {
+  const [first, ...rest] = pipeline;
   const collation = operationCollation(
     command,
     coll === undefined ? undefined : context.data.collection(context.db, coll),
@@ -73,17 +96,11 @@ function aggregate(command: Document, context: CommandContext): Promise<Document
     (coll === undefined
       ? []
       : context.data.find(context.db, coll, toView(leadingMatch ?? {}), collation).map((record) => record.view));
-  const stages = (leadingMatch || sessions ? rest : pipeline).slice(0, output ? -1 : undefined);
-  const results = runPipeline(input, toView(stages), context.data.resolver(context.db), {
+  const stages = leadingMatch || sessions ? rest : pipeline;
+  return runPipeline(input, toView(stages), context.data.resolver(context.db), {
     variables: context.data.variables,
     collation,
   }).map(restoreTypes);
-  if (output) {
-    writeOutput(output, results, context);
-    results.length = 0;
-  }
-  const cursor = new ArrayCursor(`${context.db}.${coll ?? '$cmd.aggregate'}`, results);
-  return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
 }
 
 /** Without authentication every session belongs to the same (unnamed) user: the SHA-256 of no name. */

@@ -25,6 +25,7 @@ function updateArgument(command: Document): UpdateSpec | undefined {
 
 function findAndModify(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
+  context.data.refuseView(context.db, coll);
   const collation = operationCollation(command, context.data.collection(context.db, coll));
   const filter = optionalDocument(command, 'query') ?? {};
   const remove = optionalBoolean(command, 'remove') ?? false;

@@ -14,6 +14,7 @@ import type { CommandContext, CommandTable } from './context.js';
  */
 function createIndexes(command: Document, context: CommandContext): Document {
   const name = collectionName(command);
+  context.data.refuseView(context.db, name);
   const existing = context.data.collection(context.db, name);
   // An index without a collation of its own takes the collection's default.
   const specs = documentArray(command, 'indexes').map((raw) => parseIndexSpec(raw, existing?.collation));
@@ -40,6 +41,7 @@ function createIndexes(command: Document, context: CommandContext): Document {
 }
 
 function existingCollection(context: CommandContext, name: string): Collection {
+  context.data.refuseView(context.db, name);
   const collection = context.engine.catalog.collection(context.db, name);
   if (!collection) throw new CommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${context.db}.${name}`);
   return collection;

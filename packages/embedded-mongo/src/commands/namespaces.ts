@@ -7,6 +7,8 @@ import { canonicalKey } from '../values/canonical.js';
 import { toView } from '../values/view.js';
 import { collectionName, commandOptions, optionalBoolean, optionalDocument, optionalNumber } from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
+import { modifiedView, parseView, viewOptions } from '../views.js';
+import type { View } from '../views.js';
 
 function listDatabases(command: Document, context: CommandContext): Document {
   const filter = compileFilter(toView(optionalDocument(command, 'filter') ?? {}));
@@ -29,22 +31,44 @@ function describeCollection(collection: Collection, nameOnly: boolean): Document
   };
 }
 
+function describeView(view: View, nameOnly: boolean): Document {
+  if (nameOnly) return { name: view.name, type: 'view' };
+  return { name: view.name, type: 'view', options: viewOptions(view), info: { readOnly: true } };
+}
+
 function listCollections(command: Document, context: CommandContext): Promise<Document> {
   const filter = compileFilter(toView(optionalDocument(command, 'filter') ?? {}));
   const nameOnly = optionalBoolean(command, 'nameOnly') ?? false;
-  const entries = context.engine.catalog
-    .collections(context.db)
-    .map((collection) => describeCollection(collection, nameOnly))
-    .filter((entry) => filter.test(toView(entry)));
+  const { catalog } = context.engine;
+  const entries = [
+    ...catalog.collections(context.db).map((collection) => describeCollection(collection, nameOnly)),
+    ...catalog.views(context.db).map((view) => describeView(view, nameOnly)),
+  ].filter((entry) => filter.test(toView(entry)));
   const cursor = new ArrayCursor(`${context.db}.$cmd.listCollections`, entries);
   const batchSize = optionalNumber(optionalDocument(command, 'cursor') ?? {}, 'batchSize');
   return serveBatch(context.engine.cursors, cursor, { batchSize, signal: context.connection.signal });
 }
 
-/** Inside a transaction the new collection stays private to it until it commits. */
+/**
+ * A collection, or with `viewOn` a view. Inside a transaction the new collection stays private to
+ * it until it commits; a view may not be created in one.
+ */
 function create(command: Document, context: CommandContext): Document {
   const name = collectionName(command);
   const options = commandOptions(command, 'create');
+  if (options.viewOn !== undefined) {
+    if (context.transaction) {
+      throw new CommandError(
+        ErrorCode.OperationNotSupportedInTransaction,
+        'Cannot create a view in a multi-document transaction.',
+      );
+    }
+    context.engine.defineView(parseView(context.db, name, options));
+    return { ok: 1 };
+  }
+  if (context.engine.catalog.view(context.db, name)) {
+    throw new CommandError(ErrorCode.NamespaceExists, `Collection ${context.db}.${name} already exists.`);
+  }
   if (!context.transaction) {
     context.engine.createCollection(context.db, name, options);
     return { ok: 1 };
@@ -58,6 +82,7 @@ function create(command: Document, context: CommandContext): Document {
 
 function drop(command: Document, context: CommandContext): Document {
   const name = collectionName(command);
+  if (context.engine.dropView(context.db, name)) return { ns: `${context.db}.${name}`, ok: 1 };
   const dropped = context.engine.dropCollection(context.db, name);
   if (!dropped) return { ok: 1 };
   return { nIndexesWas: dropped.indexes.size + 1, ns: dropped.namespace, ok: 1 };
@@ -94,6 +119,13 @@ const COLL_MOD_INDEX_OPTIONS = new Set(['expireAfterSeconds', 'hidden']);
 /** collMod: the validator, validation level and action, and an index's expireAfterSeconds or hidden flag. */
 function collMod(command: Document, context: CommandContext): Document {
   const name = collectionName(command);
+  const view = context.engine.catalog.view(context.db, name);
+  if (view) return modifyView(view, command, context);
+  for (const option of ['viewOn', 'pipeline']) {
+    if (command[option] !== undefined) {
+      throw new CommandError(ErrorCode.InvalidOptions, `option '${option}' is only supported on views`);
+    }
+  }
   const collection = context.engine.catalog.collection(context.db, name);
   if (!collection) throw new CommandError(ErrorCode.NamespaceNotFound, `ns does not exist: ${context.db}.${name}`);
   const options: Document = {};
@@ -116,6 +148,18 @@ function collMod(command: Document, context: CommandContext): Document {
     reply[`${field}_new`] = value;
   }
   return { ...reply, ok: 1 };
+}
+
+/** collMod of a view: a new `viewOn` and/or `pipeline`, checked as at create. */
+function modifyView(view: View, command: Document, context: CommandContext): Document {
+  const changes = commandOptions(command, 'collMod');
+  for (const option of Object.keys(changes)) {
+    if (option !== 'viewOn' && option !== 'pipeline') {
+      throw new CommandError(ErrorCode.InvalidOptions, `option '${option}' is not supported on a view`);
+    }
+  }
+  context.engine.defineView(modifiedView(view, changes), true);
+  return { ok: 1 };
 }
 
 /** The index a collMod names (by name or key pattern) and its options to change. */

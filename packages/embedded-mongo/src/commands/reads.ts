@@ -13,23 +13,30 @@ import { pathValues } from '../values/paths.js';
 import { numericValue, toView } from '../values/view.js';
 import { collectionName, operationCollation, optionalBoolean, optionalDocument, optionalNumber } from './arguments.js';
 import type { CommandContext, CommandTable } from './context.js';
+import { readView } from './view-reads.js';
+import { viewReadCollation } from '../views.js';
 
 /** The server's default size of a cursor's first batch. */
 export const DEFAULT_FIRST_BATCH_SIZE = 101;
 
 function find(command: Document, context: CommandContext): Promise<Document> {
   const coll = collectionName(command);
-  const collation = operationCollation(command, context.data.collection(context.db, coll));
   const filter = optionalDocument(command, 'filter') ?? {};
   const limit = optionalNumber(command, 'limit') ?? 0;
-  const records = context.data.find(context.db, coll, toView(filter), collation);
-  const documents = readDocuments(records, {
+  const options = {
     sort: optionalDocument(command, 'sort'),
     skip: optionalNumber(command, 'skip'),
     limit: Math.abs(limit),
     projection: optionalDocument(command, 'projection'),
-    collation,
-  });
+  };
+  const view = context.engine.catalog.view(context.db, coll);
+  let documents: Document[];
+  if (view) documents = readView(view, command, { filter, ...options }, context);
+  else {
+    const collation = operationCollation(command, context.data.collection(context.db, coll));
+    const records = context.data.find(context.db, coll, toView(filter), collation);
+    documents = readDocuments(records, { ...options, collation });
+  }
   const cursor = new ArrayCursor(`${context.db}.${coll}`, documents);
   return serveBatch(context.engine.cursors, cursor, {
     batchSize: optionalNumber(command, 'batchSize') ?? DEFAULT_FIRST_BATCH_SIZE,
@@ -79,9 +86,16 @@ function killCursors(command: Document, context: CommandContext): Document {
 
 function count(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
-  const collation = operationCollation(command, context.data.collection(context.db, coll));
-  const query = toView(optionalDocument(command, 'query') ?? {});
-  const matched = context.data.find(context.db, coll, query, collation).length;
+  const query = optionalDocument(command, 'query') ?? {};
+  const view = context.engine.catalog.view(context.db, coll);
+  const matched = view
+    ? readView(view, command, { filter: query }, context).length
+    : context.data.find(
+        context.db,
+        coll,
+        toView(query),
+        operationCollation(command, context.data.collection(context.db, coll)),
+      ).length;
   const skip = optionalNumber(command, 'skip') ?? 0;
   const limit = Math.abs(optionalNumber(command, 'limit') ?? 0);
   const n = Math.max(0, matched - skip);
@@ -90,11 +104,17 @@ function count(command: Document, context: CommandContext): Document {
 
 function distinct(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
-  const collation = operationCollation(command, context.data.collection(context.db, coll));
   const key: unknown = command.key;
   if (typeof key !== 'string' || key === '')
     throw new CommandError(ErrorCode.TypeMismatch, "BSON field 'key' must be a non-empty string");
-  const records = context.data.find(context.db, coll, toView(optionalDocument(command, 'query') ?? {}), collation);
+  const query = optionalDocument(command, 'query') ?? {};
+  const view = context.engine.catalog.view(context.db, coll);
+  if (view) {
+    const documents = readView(view, command, { filter: query }, context);
+    return { values: distinctValues(documents, key, viewReadCollation(view, command.collation)), ok: 1 };
+  }
+  const collation = operationCollation(command, context.data.collection(context.db, coll));
+  const records = context.data.find(context.db, coll, toView(query), collation);
   return {
     values: distinctValues(
       records.map((record) => record.doc),

@@ -20,6 +20,7 @@ import { runWriteBatch, writeReply } from './write-batch.js';
 function insert(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
   const documents = documentArray(command, 'documents');
+  context.data.refuseView(context.db, coll);
   let inserted = 0;
   const writeErrors = runWriteBatch(documents, command.ordered !== false, context, (document) => {
     // Only a document that came with its _id is stored exactly as those bytes (with _id moved first).
@@ -40,6 +41,7 @@ function updateSpec(statement: Document): UpdateSpec {
 function update(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
   const statements = documentArray(command, 'updates');
+  context.data.refuseView(context.db, coll);
   // A sort in update statements arrived with MongoDB 8.0; the 7.0 this server speaks refuses the field.
   if (statements.some((statement) => statement.sort !== undefined)) {
     throw new CommandError(ErrorCode.IDLUnknownField, "BSON field 'update.updates.sort' is an unknown field.");
@@ -85,6 +87,7 @@ function update(command: Document, context: CommandContext): Document {
 function remove(command: Document, context: CommandContext): Document {
   const coll = collectionName(command);
   const statements = documentArray(command, 'deletes');
+  context.data.refuseView(context.db, coll);
   let deleted = 0;
   const writeErrors = runWriteBatch(statements, command.ordered !== false, context, (statement) => {
     const collation = operationCollation(statement, context.data.collection(context.db, coll));

@@ -49,7 +49,10 @@ export type RecordOp =
       readonly coll: string;
       readonly received: Binary;
     }
-  | { readonly op: 'delete'; readonly db: string; readonly coll: string; readonly id: unknown };
+  | { readonly op: 'delete'; readonly db: string; readonly coll: string; readonly id: unknown }
+  /** A view defined or redefined: `options` as listCollections shows them (viewOn, pipeline, collation). */
+  | { readonly op: 'defineView'; readonly db: string; readonly coll: string; readonly options: Document }
+  | { readonly op: 'dropView'; readonly db: string; readonly coll: string };
 
 /**
  * One commit: everything in it is applied together or not at all, at recovery as when it was made.

@@ -12,6 +12,7 @@ import { withLeadingId } from '../storage/leading-id.js';
 import { canonicalKey } from '../values/canonical.js';
 import { decodeDocument } from '../values/codec.js';
 import type { CommitGroup, CommitRecord, RecordOp } from './commit-record.js';
+import { parseView } from '../views.js';
 import type { Snapshot } from './snapshot.js';
 
 /** Loads a snapshot into a fresh engine: collections with their indexes, documents, history, clock. */
@@ -21,6 +22,7 @@ export function restoreSnapshot(engine: Engine, snapshot: Snapshot): void {
     for (const index of saved.indexes) collection.createIndex(parseIndexSpec(index));
     for (const doc of saved.documents) collection.write(null, storedDocument(doc, 0));
   }
+  for (const saved of snapshot.views) engine.catalog.putView(parseView(saved.db, saved.name, saved.options));
   engine.changes.restore(snapshot.changes, snapshot.lost);
   for (const write of snapshot.retryableWrites) engine.transactions.rememberRetryableWrite(write);
   for (const committed of snapshot.committedTransactions) engine.transactions.rememberCommittedTransaction(committed);
@@ -83,6 +85,12 @@ function applyOp(engine: Engine, op: RecordOp, version: number): ChangeInput[] {
       return renameInCatalog(engine.catalog, op);
     case 'collMod':
       return [modifyInCatalog(existing(engine, op.db, op.coll), op.options, op.index ?? undefined).change];
+    case 'defineView':
+      engine.catalog.putView(parseView(op.db, op.coll, op.options), true);
+      return [];
+    case 'dropView':
+      engine.catalog.dropView(op.db, op.coll);
+      return [];
     case 'delete': {
       const collection = existing(engine, op.db, op.coll);
       const before = collection.records.get(canonicalKey(op.id)) ?? null;

@@ -7,6 +7,7 @@ import type { Engine } from '../engine.js';
 import type { StoredDocument } from '../storage/collection.js';
 import { describeIndex } from '../storage/index-spec.js';
 import { decodeDocument } from '../values/codec.js';
+import { viewOptions } from '../views.js';
 import type { CommittedTransaction, RetryableWrite } from './commit-record.js';
 import { snapshotPath, syncDirectory } from './files.js';
 import { decodeFrames, encodeFrame } from './frames.js';
@@ -24,11 +25,20 @@ export interface SnapshotCollection {
   readonly documents: Document[];
 }
 
+/** A view as a snapshot keeps it: its options as listCollections shows them. */
+export interface SnapshotView {
+  readonly db: string;
+  readonly name: string;
+  readonly options: Document;
+}
+
 /** The durable state as of one LSN: the catalog, the documents, the change history and the clock. */
 export interface Snapshot {
   readonly lsn: number;
   readonly clock: { readonly t: number; readonly i: number; readonly seq: number };
   readonly collections: SnapshotCollection[];
+  /** Absent from the frames of a snapshot written before views existed: none. */
+  readonly views: SnapshotView[];
   readonly changes: ChangeEntry[];
   readonly lost: LogPosition | undefined;
   /** The latest retryable write of each session, answered again if a driver retries it. */
@@ -61,6 +71,7 @@ export function captureState(engine: Engine, lsn: number): CapturedState {
       });
     }
   }
+  const views = engine.catalog.allViews().map((view) => ({ db: view.db, name: view.name, options: viewOptions(view) }));
   const time = engine.clock.current();
   const { entries, lost } = engine.changes.retained();
   const clock = { t: time.t, i: time.i, seq: engine.clock.sequence };
@@ -69,6 +80,7 @@ export function captureState(engine: Engine, lsn: number): CapturedState {
     lsn,
     clock,
     collections,
+    views,
     changes: entries,
     lost,
     retryableWrites: transactions.retryableWrites(),
@@ -137,6 +149,10 @@ function* snapshotFrames(state: CapturedState): Generator<Buffer> {
       frames += 1;
     }
   }
+  for (const view of state.views) {
+    yield encodeFrame(serialize({ kind: 'view', ...view }));
+    frames += 1;
+  }
   for (const entries of chunks(state.changes)) {
     yield encodeFrame(serialize({ kind: 'changes', entries: entries.map(changeDocument) }));
     frames += 1;
@@ -187,6 +203,7 @@ export async function readSnapshot(path: string): Promise<Snapshot | undefined> 
   const end = rest.pop();
   if (header?.kind !== 'header' || end?.kind !== 'end' || end.frames !== payloads.length - 1) return undefined;
   const collections: SnapshotCollection[] = [];
+  const views: SnapshotView[] = [];
   const changes: ChangeEntry[] = [];
   const retryableWrites: RetryableWrite[] = [];
   const committedTransactions: CommittedTransaction[] = [];
@@ -194,7 +211,8 @@ export async function readSnapshot(path: string): Promise<Snapshot | undefined> 
     if (frame.kind === 'collection') {
       const uuid = (frame.uuid as { toUUID(): UUID }).toUUID();
       collections.push({ ...(frame as SnapshotCollection), uuid, documents: [] });
-    } else if (frame.kind === 'documents') collections.at(-1)?.documents.push(...(frame.docs as Document[]));
+    } else if (frame.kind === 'view') views.push(frame as SnapshotView);
+    else if (frame.kind === 'documents') collections.at(-1)?.documents.push(...(frame.docs as Document[]));
     else if (frame.kind === 'changes') changes.push(...(frame.entries as Document[]).map(changeEntry));
     else if (frame.kind === 'retryableWrites') retryableWrites.push(...(frame.writes as RetryableWrite[]));
     else if (frame.kind === 'committedTransactions')
@@ -204,6 +222,7 @@ export async function readSnapshot(path: string): Promise<Snapshot | undefined> 
     lsn: header.lsn as number,
     clock: { t: header.t as number, i: header.i as number, seq: header.seq as number },
     collections,
+    views,
     changes,
     lost: header.lost as LogPosition | undefined,
     retryableWrites,

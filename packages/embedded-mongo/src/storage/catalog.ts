@@ -1,15 +1,60 @@
 import type { Document, UUID } from 'bson';
 import { CommandError, ErrorCode } from '../errors.js';
+import type { View, ViewCatalog } from '../views.js';
 import { Collection } from './collection.js';
 
 const INVALID_DB_NAME_CHARS = /[/\\. "$*<>:|?\0]/;
 
-/** The databases and collections of the server. A database exists while it holds a collection. */
-export class Catalog {
+function namespaceExists(db: string, name: string): CommandError {
+  return new CommandError(ErrorCode.NamespaceExists, `Collection ${db}.${name} already exists.`);
+}
+
+/**
+ * The databases, collections and views of the server. A database exists while it holds a collection
+ * (views alone do not list it). Collections and views share one namespace per database.
+ */
+export class Catalog implements ViewCatalog {
   private readonly databases = new Map<string, Map<string, Collection>>();
+  private readonly viewsByDb = new Map<string, Map<string, View>>();
 
   collection(db: string, name: string): Collection | undefined {
     return this.databases.get(db)?.get(name);
+  }
+
+  view(db: string, name: string): View | undefined {
+    return this.viewsByDb.get(db)?.get(name);
+  }
+
+  views(db: string): View[] {
+    return [...(this.viewsByDb.get(db)?.values() ?? [])];
+  }
+
+  /** Defines a view, or redefines one that exists (collMod); its name may not be a collection's. */
+  putView(view: View, replacing = false): void {
+    validateNamespace(view.db, view.name);
+    if (this.collection(view.db, view.name) || (!replacing && this.view(view.db, view.name))) {
+      throw namespaceExists(view.db, view.name);
+    }
+    let views = this.viewsByDb.get(view.db);
+    if (!views) {
+      views = new Map();
+      this.viewsByDb.set(view.db, views);
+    }
+    views.set(view.name, view);
+  }
+
+  /** Every view of every database. */
+  allViews(): View[] {
+    return [...this.viewsByDb.values()].flatMap((views) => [...views.values()]);
+  }
+
+  dropView(db: string, name: string): View | undefined {
+    const views = this.viewsByDb.get(db);
+    const view = views?.get(name);
+    if (!views || !view) return undefined;
+    views.delete(name);
+    if (views.size === 0) this.viewsByDb.delete(db);
+    return view;
   }
 
   createCollection(db: string, name: string, options: Document = {}, uuid?: UUID): Collection {
@@ -21,8 +66,8 @@ export class Catalog {
   /** Registers a collection built elsewhere (one a transaction created, at its commit). */
   adopt(collection: Collection): void {
     validateNamespace(collection.db, collection.name);
-    if (this.collection(collection.db, collection.name)) {
-      throw new CommandError(ErrorCode.NamespaceExists, `Collection ${collection.namespace} already exists.`);
+    if (this.collection(collection.db, collection.name) || this.view(collection.db, collection.name)) {
+      throw namespaceExists(collection.db, collection.name);
     }
     let collections = this.databases.get(collection.db);
     if (!collections) {
@@ -41,10 +86,11 @@ export class Catalog {
     return collection;
   }
 
-  /** Drops the database, returning the collections it held. */
+  /** Drops the database (its views too), returning the collections it held. */
   dropDatabase(db: string): Collection[] {
     const collections = [...(this.databases.get(db)?.values() ?? [])];
     this.databases.delete(db);
+    this.viewsByDb.delete(db);
     return collections;
   }
 
