@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedId } from '../../src/seed/seed.js';
+import { finished, upload } from '../jobs/support.js';
 import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 import { errorCodes, type KeyedAnswer, keyedPost } from './keyed-requests.js';
 
@@ -171,6 +172,23 @@ describe('mutations with effects outside any transaction: jobs named from the ke
     const other = await post('export-job-1', CREATE_EXPORT, exportInput('NDJSON'));
     expect(errorCodes(other)).toEqual(['BAD_USER_INPUT']);
     expect(await jobCount()).toBe(before + 1);
+  });
+
+  it('createImportJob: concurrent duplicates create one job; the answer they share uploads into it', async () => {
+    const before = await jobCount();
+    const query =
+      'mutation ($input: CreateImportJobInput!) { createImportJob(input: $input) { job { id } uploadUrl } }';
+    const answers = await sixAtOnce<{ createImportJob: { job: { id: string }; uploadUrl: string } }>(
+      'import-job-1',
+      query,
+      { input: { entity: 'PARK', format: 'CSV' } },
+    );
+    expect(answers.filter((answer) => answer.replayed === null)).toHaveLength(1);
+    expect(new Set(answers.map((answer) => JSON.stringify(answer.body.data))).size).toBe(1);
+    expect(await jobCount()).toBe(before + 1);
+    const { job, uploadUrl } = answers[0]!.body.data!.createImportJob;
+    expect((await upload(uploadUrl, 'name,capacity\nKeyed Import Park,5\n')).status).toBe(201);
+    expect(await finished(server, { auth: alice }, job.id)).toMatchObject({ status: 'SUCCEEDED', rowsWritten: 1 });
   });
 
   it('cancelJob replays its answer', async () => {
