@@ -187,6 +187,26 @@ describe('an instance killed in the middle of an idempotent mutation', () => {
     });
   }, 120_000);
 
+  it('createApiKey killed while committing: the retry elsewhere ends its transaction and creates the key once', async () => {
+    const { url, child, proxy } = await doomedInstance();
+    const held = proxy.holdCommit('apiKeys', 'request');
+    const unanswered = createApiKey(url, 'crash-api-key-in-commit', 'never committed key');
+    await held;
+    child.process.kill('SIGKILL');
+    await expect(unanswered).rejects.toThrow();
+    await child.exited;
+    expect(await apiKeysNamed('never committed key')).toEqual([]);
+
+    // The dead instance's transaction of the shared database holds the claim: the retry ends it there.
+    const started = Date.now();
+    const retry = await createApiKey((await survivingInstance()).url, 'crash-api-key-in-commit', 'never committed key');
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(retry).toMatchObject({ status: 200, replayed: null });
+    const [created, ...others] = await apiKeysNamed('never committed key');
+    expect(others).toEqual([]);
+    expect(retry.body.data?.createApiKey.apiKey.id).toBe(toGlobalId('ApiKey', String(created!._id)));
+  }, 120_000);
+
   it.each([
     ['written, before it was queued', 'jobs', 'CSV'],
     ['written and queued, before answering', 'jobQueue', 'NDJSON'],
