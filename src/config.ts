@@ -66,6 +66,8 @@ export interface Config {
   rateLimitSyncMs: number;
   /** How often the usage ledger is written, in ms. */
   usageFlushMs: number;
+  /** Operations executing at once on this instance, shared fairly between tenants (src/limits/fair-queue.ts). */
+  executionConcurrency: number;
   /** Null: no tracing. */
   tracing: TracingConfig | null;
   /** Where import and export files are staged: GridFS in the database, or an S3-compatible bucket. */
@@ -209,6 +211,7 @@ const EnvSchema = z.object({
   AUTH_FAILURE_RETRY_SECONDS: variable(integer(1, 3600)),
   RATE_LIMIT_SYNC_MS: variable(integer(10, 10_000)),
   USAGE_FLUSH_MS: variable(integer(10, 60_000)),
+  EXECUTION_CONCURRENCY: variable(integer(1, 10_000)),
   JOB_LEASE_MS: variable(integer(300, 600_000)),
   JOB_POLL_MS: variable(integer(10, 60_000)),
   JOB_WORKERS: variable(integer(0, 64)),
@@ -263,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailures: { burst: values.AUTH_FAILURE_BURST ?? 20, retrySeconds: values.AUTH_FAILURE_RETRY_SECONDS ?? 5 },
     rateLimitSyncMs: values.RATE_LIMIT_SYNC_MS ?? 250,
     usageFlushMs: values.USAGE_FLUSH_MS ?? 5000,
+    executionConcurrency: values.EXECUTION_CONCURRENCY ?? 8,
     tracing: tracingConfig(values),
     staging: stagingConfig(values),
     jobs: {

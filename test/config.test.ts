@@ -47,6 +47,7 @@ describe('loadConfig defaults', () => {
       authFailures: { burst: 20, retrySeconds: 5 },
       rateLimitSyncMs: 250,
       usageFlushMs: 5000,
+      executionConcurrency: 8,
       tracing: null,
       staging: {
         store: 'gridfs',

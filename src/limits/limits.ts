@@ -9,6 +9,7 @@ import type { RequestContext } from '../context.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { actualCost } from './cost-model.js';
 import { rateLimited } from './limit-errors.js';
+import { FairQueue } from './fair-queue.js';
 import { createOperationCoster, overMaximumCost, type OperationCoster } from './operation-cost.js';
 import { DEFAULT_PLAN, type PlanName, type Plans } from './plans.js';
 import { maxCostOf, RateLimiter, type BucketStatus, type Payer, type Ticket } from './rate-limiter.js';
@@ -24,6 +25,8 @@ export interface LimitsOptions {
   syncMs: number;
   /** How often the usage ledger is written (USAGE_FLUSH_MS). */
   usageFlushMs: number;
+  /** Operations executing at once on this instance, shared fairly between tenants (EXECUTION_CONCURRENCY). */
+  executionConcurrency: number;
   onError: (error: unknown) => void;
 }
 
@@ -59,10 +62,12 @@ interface RememberedCaller {
   refusedCost: number;
 }
 
-/** An operation that was admitted: to be finished once with its result. */
+/** An operation that was admitted: to wait for its turn, then to be finished once with its result. */
 export interface AdmittedOperation {
   requested: number;
   ticket: Ticket | null;
+  /** It holds a place in the fair queue of execution (`turn`), which `finish` frees. */
+  executing?: boolean;
 }
 
 /**
@@ -77,6 +82,7 @@ export class Limits {
   readonly usage: UsageLedger;
   readonly plans: Plans;
   readonly #reconciler: Reconciler;
+  readonly #execution: FairQueue;
   readonly #callers = new LRUCache<string, RememberedCaller>({ max: REMEMBERED_CALLERS, ttl: REMEMBER_MS });
   /**
    * The key of each remembered request, by its `limits` capability (made for that request alone, and
@@ -90,6 +96,7 @@ export class Limits {
     this.limiter = new RateLimiter();
     this.authFailures = new AuthThrottle(options.authFailures);
     this.usage = new UsageLedger(options.store, options.usageFlushMs, options.onError);
+    this.#execution = new FairQueue(options.executionConcurrency);
     this.#reconciler = new Reconciler(options.store, this.limiter, {
       instanceId: randomUUID(),
       intervalMs: options.syncMs,
@@ -274,9 +281,27 @@ export class Limits {
     if (cost > maximum) throw overMaximumCost(cost, maximum);
   }
 
-  /** Ends an admitted operation with its result's data: refunds the estimate beyond the actual cost. */
+  /**
+   * Waits for an admitted operation's turn to execute, fairly between tenants (src/limits/fair-queue.ts):
+   * undefined when it may execute at once. A tenant's own burst waits behind itself, not ahead of
+   * another tenant's operations.
+   */
+  turn(operation: AdmittedOperation): Promise<void> | undefined {
+    if (!operation.ticket || operation.executing) return undefined;
+    operation.executing = true;
+    return this.#execution.enter(operation.ticket.payer.tenantId);
+  }
+
+  /**
+   * Ends an admitted operation with its result's data: refunds the estimate beyond the actual cost and
+   * frees its place of execution.
+   */
   finish(operation: AdmittedOperation, data: unknown, isMutation: boolean): number {
     const actual = Math.min(operation.requested, actualCost(data, isMutation));
+    if (operation.executing) {
+      operation.executing = false;
+      this.#execution.leave(operation.ticket!.payer.tenantId);
+    }
     if (operation.ticket) {
       this.limiter.settle(operation.ticket, actual);
       this.usage.record(operation.ticket.payer.tenantId, { requests: 1, costAdmitted: actual });

@@ -172,6 +172,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     store: database.limits,
     syncMs: config.rateLimitSyncMs,
     usageFlushMs: config.usageFlushMs,
+    executionConcurrency: config.executionConcurrency,
     onError: (error) => logger.warn({ err: error }, 'limits: reconciliation or usage ledger write failed'),
   });
   await database.limits.ensureIndexes();

@@ -8,7 +8,8 @@ import { rateLimitHeaders } from '../../limits/rate-limit-headers.js';
  * Cost and rate limits of every GraphQL request over HTTP (and `executeOperation`), decided before
  * execution at `didResolveOperation` from the document and its variables (src/limits/limits.ts):
  * over the plan's maximum cost, BAD_USER_INPUT (400); not admitted, RATE_LIMITED (429 and
- * `Retry-After`); nothing executes in either case. After execution the estimate beyond the actual
+ * `Retry-After`); nothing executes in either case. An admitted operation then waits for its turn to
+ * execute, fairly between tenants (Limits.turn). After execution the estimate beyond the actual
  * cost is refunded, and every response to a caller acting in a tenant carries the RateLimit headers
  * and `extensions.cost`.
  */
@@ -22,6 +23,7 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin<RequestContext>
           try {
             admitted = limits.admit(contextValue, document, request.variables, operationName ?? undefined);
             requested = admitted.requested;
+            await limits.turn(admitted);
           } catch (error) {
             if (!isAppError(error)) throw error;
             const cost = error.extensions.cost;
