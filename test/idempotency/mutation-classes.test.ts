@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedId } from '../../src/seed/seed.js';
 import { finished, upload } from '../jobs/support.js';
+import { adminRequest } from '../support/admin.js';
 import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 import { errorCodes, type KeyedAnswer, keyedPost } from './keyed-requests.js';
 
@@ -249,5 +250,17 @@ describe('a keyed request whose root fields are of different kinds', () => {
       extensions: expect.anything(),
     });
     expect((await post('same-kind-1', query, { document: operationDocument('KeyedWithPark') })).replayed).toBe('true');
+  });
+});
+
+describe('the operator API', () => {
+  it('takes no Idempotency-Key (it acts outside any tenant): a repeat executes and says what it finds', async () => {
+    const create = 'mutation { createTenant(slug: "keyed-tenant", name: "Keyed Tenant") { slug } }';
+    const headers = { authorization: `Bearer ${await server.token('olivia@example.com')}`, 'idempotency-key': 'op-1' };
+    const first = await adminRequest(server, create, { headers });
+    expect(first.data).toEqual({ createTenant: { slug: 'keyed-tenant' } });
+    const again = await adminRequest(server, create, { headers });
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 });
