@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantDb } from '../../src/data/tenant-db.js';
 import type { EventDocument } from '../../src/events/event-document.js';
-import { latestPosition, recordEvent } from '../../src/events/outbox.js';
+import { exactLatestPosition, latestPosition, recordEvent } from '../../src/events/outbox.js';
 import { fromGlobalId } from '../../src/modules/global-id.js';
 import type { ParkDocument } from '../../src/modules/parks/park-document.js';
 import { createPark as createParkIn } from '../../src/modules/parks/park-repository.js';
@@ -188,6 +188,21 @@ describe('a change and its event commit together, or not at all', () => {
 });
 
 describe('positions', () => {
+  it('count an event from its commit, before it is published, also in a tenant that has no counter yet', async () => {
+    const colorado = server.app.services.database.forTenant(tenantIdOf('colorado'));
+    expect(await colorado.collection('eventCounters').count({})).toBe(0);
+    expect(await exactLatestPosition(colorado)).toBe(0);
+    await colorado.withTransaction((tx) =>
+      recordEvent(tx, { type: 'park.created', subject: 'UGFyazp4', data: { id: 'UGFyazp4' } }),
+    );
+    // Staged (counter absent, one in the outbox) or already published (counter 1, outbox empty): 1
+    // either way; null only when the publication fell between the reads.
+    expect([1, null]).toContain(await exactLatestPosition(colorado));
+    expect(await latestPosition(colorado)).toBe(1);
+    await published(server, colorado.tenantId);
+    expect(await exactLatestPosition(colorado)).toBe(1);
+  });
+
   it('are strictly increasing per tenant under concurrent mutations, in commit order, without gaps or duplicates', async () => {
     const texasId = tenantIdOf('texas');
     const washington = server.app.services.database.forTenant(tenantIdOf('washington'));
