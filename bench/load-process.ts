@@ -1,0 +1,29 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type autocannon from 'autocannon';
+
+const AUTOCANNON = fileURLToPath(new URL('../node_modules/.bin/autocannon', import.meta.url));
+
+export interface LoadSpec {
+  url: string;
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  connections: number;
+  seconds: number;
+}
+
+/**
+ * A load run by autocannon's command line in a process of its own, so that the client's work (making
+ * and parsing every request and answer) does not run on the server's event loop and count as the
+ * server's. What a load measures is then the server: with the client in the same process, a cheap
+ * answer and an expensive one share the client's fixed cost and their ratio shrinks towards 1.
+ */
+export async function loadFromAnotherProcess(spec: LoadSpec): Promise<autocannon.Result> {
+  const args = ['-c', String(spec.connections), '-d', String(spec.seconds), '-m', spec.method, '-j'];
+  for (const [name, value] of Object.entries(spec.headers)) args.push('-H', `${name}=${value}`);
+  if (spec.body !== undefined) args.push('-b', spec.body);
+  const { stdout } = await promisify(execFile)(AUTOCANNON, [...args, spec.url], { maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout) as autocannon.Result;
+}
