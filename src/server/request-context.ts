@@ -5,7 +5,16 @@ import { principalKey, principalRef, type Principal } from '../auth/principal.js
 import { tenantApiKeys } from '../tenancy/tenant-api-keys.js';
 import type { Role } from '../authz/roles.js';
 import { tenantBi } from '../bi/tenant-bi.js';
+import type { Logger } from 'pino';
 import type { ActiveTenant, RequestContext } from '../context.js';
+import type { TenantBi } from '../bi/tenant-bi.js';
+import type { TenantExportEvents } from '../events/subscription.js';
+import type { TenantJobs } from '../jobs/tenant-jobs.js';
+import type { TenantLimits } from '../limits/limits.js';
+import type { Loaders } from '../modules/loaders.js';
+import type { TenantApiKeys } from '../tenancy/tenant-api-keys.js';
+import type { CallerIdentity } from '../tenancy/caller-identity.js';
+import type { TenantMembers } from '../tenancy/tenant-members.js';
 import { newId } from '../data/ids.js';
 import type { PlatformDb } from '../data/platform-db.js';
 import type { TenantDb } from '../data/tenant-db.js';
@@ -79,13 +88,130 @@ export interface ContextData {
 const logLabel = (principal: Principal): string =>
   principal.kind === 'user' ? principal.email : principalKey(principal);
 
-/** A value made on its first use and kept. */
-function once<T>(make: () => T): () => T {
-  let made: { value: T } | null = null;
-  return () => {
-    made ??= { value: make() };
-    return made.value;
-  };
+/** The capabilities of a context, each built on its first use. */
+type CapabilityName = 'caller' | 'loaders' | 'members' | 'apiKeys' | 'bi' | 'exportEvents' | 'limits' | 'jobs';
+
+/** What a context's capabilities are built from (its scope and data), and those built so far. */
+interface Origin extends ContextData {
+  readonly services: Services;
+  readonly scope: ContextScope;
+  readonly logger: Logger;
+  readonly built: { [K in CapabilityName]?: RequestContext[K] };
+}
+
+/**
+ * Each context's origin, under an opaque key the context holds: resolvers and rules receive the
+ * context, never this map, so the services stay out of their reach.
+ */
+const origins = new WeakMap<object, Origin>();
+
+/**
+ * A request's context. Its capabilities are getters of the class, shared by every context, that
+ * build each one from the context's origin on its first use and keep it there: a query uses a few
+ * of them, and a subscription (whose context lives as long as it does, thousands of them in one
+ * process) only its events and its limits. Apollo copies the context for each operation, keeping
+ * its prototype and assigning its own properties: the copy has the same getters and the same origin
+ * key, so it shares what was built and builds nothing by being made (own getters, as a plain object
+ * would have, are read by that copy, which would build every capability). No private fields (`#`):
+ * a copy would not have them.
+ */
+class ScopedContext implements RequestContext {
+  readonly requestId: string;
+  readonly principal: Principal;
+  readonly tenant: ActiveTenant | null;
+  readonly roles: ReadonlySet<Role>;
+  readonly logger: Logger;
+  readonly db: TenantDb | null;
+  /** The key of this context's origin (an empty object), copied with the context. */
+  readonly origin: object;
+
+  constructor(origin: object, { scope, db, logger }: Origin) {
+    this.requestId = scope.requestId;
+    this.principal = scope.principal;
+    this.tenant = scope.tenant;
+    this.roles = scope.roles;
+    this.logger = logger;
+    this.db = db;
+    this.origin = origin;
+  }
+
+  get caller(): CallerIdentity {
+    return built(this, 'caller', ({ services, platform, scope }) =>
+      callerIdentity(platform, services.identity, scope.principal, scope.tenant, scope.roles),
+    );
+  }
+
+  get loaders(): Loaders {
+    return built(this, 'loaders', ({ db }) => requestLoaders(db));
+  }
+
+  get members(): TenantMembers | null {
+    return built(this, 'members', ({ services, platform, scope }) =>
+      scope.tenant ? tenantMembers(platform, services.identity, scope.tenant.id) : null,
+    );
+  }
+
+  get apiKeys(): TenantApiKeys | null {
+    return built(this, 'apiKeys', ({ services, platform, db }) =>
+      db ? tenantApiKeys(db, platform, services.identity) : null,
+    );
+  }
+
+  get bi(): TenantBi | null {
+    return built(this, 'bi', ({ services: { bi, config }, scope, db }) =>
+      db
+        ? tenantBi(bi, {
+            db,
+            caller: principalRef(scope.principal),
+            roles: scope.roles,
+            maxLinkTtlSeconds: config.exportLinkMaxTtlSeconds,
+          })
+        : null,
+    );
+  }
+
+  get exportEvents(): TenantExportEvents | null {
+    return built(this, 'exportEvents', ({ services: { exportFeed, config }, scope, db, logger }) =>
+      db && scope.tenant
+        ? tenantExportEvents({
+            db,
+            tenantSlug: scope.tenant.slug,
+            roles: scope.roles,
+            feed: exportFeed,
+            catalog: eventCatalog,
+            retentionDays: config.eventRetentionDays,
+            bufferLimit: config.exportBufferEvents,
+            logger,
+          })
+        : null,
+    );
+  }
+
+  get limits(): TenantLimits | null {
+    return built(this, 'limits', ({ services, scope }) =>
+      scope.tenant ? services.limits.forTenant(scope.tenant, scope.principal) : null,
+    );
+  }
+
+  get jobs(): TenantJobs | null {
+    return built(this, 'jobs', ({ services, scope, db, newJobId }) =>
+      db
+        ? tenantJobs(services.jobs, { db, caller: principalRef(scope.principal), roles: scope.roles, newId: newJobId })
+        : null,
+    );
+  }
+}
+
+/** The context's capability `name`, built by `make` the first time any copy of the context asks. */
+function built<K extends CapabilityName>(
+  ctx: ScopedContext,
+  name: K,
+  make: (origin: Origin) => RequestContext[K],
+): RequestContext[K] {
+  const origin = origins.get(ctx.origin);
+  if (origin === undefined) throw new Error('a request context was copied without its origin');
+  if (!(name in origin.built)) origin.built[name] = make(origin);
+  return origin.built[name] as RequestContext[K];
 }
 
 /**
@@ -94,78 +220,23 @@ function once<T>(make: () => T): () => T {
  * does an export link (src/server/bi-routes.ts), whose scope comes from its verified signature instead
  * of credentials. This is the only place where the server's services meet a request: nothing of them
  * but these bound handles reaches a resolver or a rule.
- *
- * Each capability is built on first use and kept for the request: a query uses a few of them, and a
- * subscription (whose context lives as long as it does, thousands of them in one process) only its
- * events and its limits. Getters of a plain object rather than a class with private fields: Apollo's
- * `executeOperation` clones the context with `Object.assign`, which reads getters and copies values
- * but would leave a class's private fields behind.
  */
 export function contextFor(services: Services, scope: ContextScope, data: Partial<ContextData> = {}): RequestContext {
-  const { database, identity, bi, exportFeed, config } = services;
-  const { requestId, principal, tenant, roles } = scope;
-  const db = data.db !== undefined ? data.db : tenant ? database.forTenant(tenant.id) : null;
-  const platform = data.platform ?? database.platform;
-  const logger = services.logger.child({ requestId, tenant: tenant?.slug ?? null, user: logLabel(principal) });
-  const caller = once(() => callerIdentity(platform, identity, principal, tenant, roles));
-  const loaders = once(() => requestLoaders(db));
-  const members = once(() => (tenant ? tenantMembers(platform, identity, tenant.id) : null));
-  const apiKeys = once(() => (db ? tenantApiKeys(db, platform, identity) : null));
-  const tenantBiOf = once(() =>
-    db
-      ? tenantBi(bi, { db, caller: principalRef(principal), roles, maxLinkTtlSeconds: config.exportLinkMaxTtlSeconds })
-      : null,
-  );
-  const exportEvents = once(() =>
-    db && tenant
-      ? tenantExportEvents({
-          db,
-          tenantSlug: tenant.slug,
-          roles,
-          feed: exportFeed,
-          catalog: eventCatalog,
-          retentionDays: config.eventRetentionDays,
-          bufferLimit: config.exportBufferEvents,
-          logger,
-        })
-      : null,
-  );
-  const limits = once(() => (tenant ? services.limits.forTenant(tenant, principal) : null));
-  const jobs = once(() =>
-    db
-      ? tenantJobs(services.jobs, { db, caller: principalRef(principal), roles, newId: data.newJobId ?? newId })
-      : null,
-  );
-  return {
-    requestId,
-    principal,
-    tenant,
-    roles,
-    logger,
-    db,
-    get caller() {
-      return caller();
-    },
-    get loaders() {
-      return loaders();
-    },
-    get members() {
-      return members();
-    },
-    get apiKeys() {
-      return apiKeys();
-    },
-    get bi() {
-      return tenantBiOf();
-    },
-    get exportEvents() {
-      return exportEvents();
-    },
-    get limits() {
-      return limits();
-    },
-    get jobs() {
-      return jobs();
-    },
+  const { database } = services;
+  const key = {};
+  const origin: Origin = {
+    services,
+    scope,
+    db: data.db !== undefined ? data.db : scope.tenant ? database.forTenant(scope.tenant.id) : null,
+    platform: data.platform ?? database.platform,
+    newJobId: data.newJobId ?? newId,
+    logger: services.logger.child({
+      requestId: scope.requestId,
+      tenant: scope.tenant?.slug ?? null,
+      user: logLabel(scope.principal),
+    }),
+    built: {},
   };
+  origins.set(key, origin);
+  return new ScopedContext(key, origin);
 }

@@ -31,6 +31,12 @@ beforeAll(async () => {
 
 afterAll(() => server?.stop());
 
+/** The names of the getters of the context's class: its capabilities, built on first use. */
+const capabilityGetters = (context: object): string[] =>
+  Object.entries(Object.getOwnPropertyDescriptors(Object.getPrototypeOf(context)))
+    .filter(([, descriptor]) => descriptor.get !== undefined)
+    .map(([name]) => name);
+
 /**
  * Every object reachable from `root` through own properties (the logger aside: it is pino's), the
  * context's getters included: they build its capabilities on first use.
@@ -44,8 +50,8 @@ function reachable(root: object): Set<unknown> {
     for (const key of Reflect.ownKeys(value)) {
       const descriptor = Object.getOwnPropertyDescriptor(value, key);
       if (descriptor && 'value' in descriptor) visit(descriptor.value);
-      else if (descriptor?.get && value === ctx) visit(Reflect.get(value, key));
     }
+    if (value === ctx) for (const name of capabilityGetters(ctx)) visit(Reflect.get(ctx, name));
   };
   visit(root);
   return seen;
@@ -78,6 +84,21 @@ describe('a request context', () => {
     expect(names).not.toContain('platform');
     expect(names).not.toContain('services');
     expect(ctx.db?.tenantId).toBe(seedId('tenant:texas'));
+  });
+
+  it('has every capability as a getter, and nothing else', () => {
+    expect(capabilityGetters(ctx).sort()).toEqual(
+      ['apiKeys', 'bi', 'caller', 'exportEvents', 'jobs', 'limits', 'loaders', 'members'].sort(),
+    );
+  });
+
+  it('copied as Apollo copies it for each operation, shares its capabilities instead of building them', () => {
+    const context = contextFor(server.app.services, { ...ctx, requestId: 'copied' });
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(context)) as object, context) as RequestContext;
+    expect(Object.keys(copy)).not.toContain('members');
+    expect(copy.members).toBe(context.members);
+    expect(copy.loaders).toBe(context.loaders);
+    expect(context.exportEvents).toBe(copy.exportEvents);
   });
 
   it('without an active tenant, holds no tenant capability at all', () => {
