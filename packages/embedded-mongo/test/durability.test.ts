@@ -344,6 +344,30 @@ describe('durability in a data directory', () => {
     expect(await app.collection('named').countDocuments({ name: 'ZION' })).toBe(1);
   });
 
+  it('replays a bulk insert whole, each document exactly and with its own cluster time', async () => {
+    const first = await start();
+    const items = first.client.db('bulk').collection<AnyDoc>('items');
+    const stream = items.watch([], { maxAwaitTimeMS: 200 });
+    expect(await stream.tryNext()).toBeNull();
+    const batch = Array.from({ length: 300 }, (_, k) => ({ _id: k, long: Long.fromNumber(k), n: new Double(k) }));
+    await items.insertMany(batch);
+    for (let k = 0; k < 150; k++) await stream.next();
+    const token = stream.resumeToken as ResumeToken;
+    await stream.close();
+    await stop(first.server, first.client);
+
+    const second = await start();
+    const again = second.client.db('bulk').collection<AnyDoc>('items');
+    const stored = await again.find({}, { promoteValues: false }).sort({ _id: 1 }).toArray();
+    expect(stored.map((doc) => EJSON.stringify(doc))).toEqual(
+      batch.map((doc) => EJSON.stringify({ _id: new Int32(doc._id), long: doc.long, n: doc.n })),
+    );
+    const resumed = again.watch([], { resumeAfter: token });
+    const next = await resumed.next();
+    expect((next as { documentKey: Document }).documentKey._id).toBe(150);
+    await resumed.close();
+  });
+
   it('keeps TTL indexes working after a restart', async () => {
     const first = await start();
     await first.client.db('app').collection<AnyDoc>('sessions').createIndex({ at: 1 }, { expireAfterSeconds: 60 });

@@ -1,10 +1,10 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { serialize } from 'bson';
 import type { CommitGroup, CommitRecord } from './commit-record.js';
 import { journalPath, syncDirectory } from './files.js';
 import { encodeFrame } from './frames.js';
+import { encodeRecord } from './record-codec.js';
 
 interface Appended {
   readonly lsn: number;
@@ -63,7 +63,7 @@ export class Journal {
   append(record: CommitRecord | CommitGroup): number {
     if (this.failure) throw this.failure;
     this.lastLsn += 1;
-    const frame = encodeFrame(serialize({ lsn: this.lastLsn, ...record }));
+    const frame = encodeFrame(encodeRecord(this.lastLsn, record));
     this.queue.push({ lsn: this.lastLsn, frame });
     this.segmentBytes += frame.length;
     this.flushing ??= this.flush();

@@ -1,11 +1,11 @@
 import { mkdir, readFile, rm, truncate } from 'node:fs/promises';
 import type { Engine } from '../engine.js';
-import { decodeDocument } from '../values/codec.js';
 import type { CommitGroup, CommitRecord, CommitSink } from './commit-record.js';
 import { listDirectory, lockDirectory, syncDirectory } from './files.js';
 import type { NumberedFile } from './files.js';
 import { decodeFrames } from './frames.js';
 import { Journal } from './journal.js';
+import { decodeRecord } from './record-codec.js';
 import { replayRecord, restoreSnapshot } from './replay.js';
 import { captureState, readSnapshot, writeSnapshot } from './snapshot.js';
 
@@ -147,11 +147,10 @@ async function recover(engine: Engine, dir: string): Promise<{ recovery: Recover
       await truncate(segment.path, validLength);
       droppedTailBytes = length - validLength;
     }
-    for (const record of records) {
-      const lsn = record.lsn as number;
+    for (const { lsn, record } of records) {
       if (lsn <= lastLsn) continue;
       if (lsn !== lastLsn + 1) throw new Error(`The embedded database journal misses records before LSN ${lsn}`);
-      replayRecord(engine, record as unknown as CommitRecord | CommitGroup);
+      replayRecord(engine, record);
       lastLsn = lsn;
       replayedRecords += 1;
     }
@@ -162,5 +161,5 @@ async function recover(engine: Engine, dir: string): Promise<{ recovery: Recover
 async function readSegment(segment: NumberedFile) {
   const bytes = await readFile(segment.path);
   const { payloads, validLength } = decodeFrames(bytes);
-  return { records: payloads.map((payload) => decodeDocument(payload)), validLength, length: bytes.length };
+  return { records: payloads.map(decodeRecord), validLength, length: bytes.length };
 }
