@@ -451,6 +451,24 @@ describe('durability in a data directory', () => {
     expect(before).toContain('"d":{"$numberDouble":"2.0"}');
   });
 
+  it('writes the journal into zero-filled space, cut off at a clean stop and not taken for a torn tail after a crash', async () => {
+    const first = await start();
+    const items = first.client.db('app').collection<AnyDoc>('items');
+    await items.insertMany(Array.from({ length: 50 }, (_, k) => ({ _id: k })));
+    const path = join(dir, (await journalFiles()).at(-1) as string);
+    expect((await stat(path)).size).toBe(4 * 1024 * 1024);
+    await stop(first.server, first.client);
+    const written = await readFile(path);
+    expect(written.length).toBeLessThan(4 * 1024 * 1024);
+    // A crash leaves the space the journal had not reached yet.
+    await writeFile(path, Buffer.concat([written, Buffer.alloc(1024 * 1024)]));
+
+    const second = await start();
+    expect(second.server.recovery?.droppedTailBytes).toBe(0);
+    expect(await second.client.db('app').collection<AnyDoc>('items').countDocuments()).toBe(50);
+    expect((await stat(path)).size).toBe(written.length);
+  });
+
   it('drops a damaged frame at the end of the journal, whatever its damage', async () => {
     const first = await start();
     await first.client.db('app').collection<AnyDoc>('items').insertOne({ _id: 1 });

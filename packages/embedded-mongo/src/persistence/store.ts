@@ -139,14 +139,15 @@ async function recover(engine: Engine, dir: string): Promise<{ recovery: Recover
   let replayedRecords = 0;
   let droppedTailBytes = 0;
   for (const [index, segment] of journals.entries()) {
-    const { records, validLength, length } = await readSegment(segment);
+    const { records, validLength, length, tornBytes } = await readSegment(segment);
     const last = index === journals.length - 1;
-    if (validLength < length) {
-      if (!last) throw new Error(`The embedded database journal ${segment.path} is damaged before its end`);
-      // A torn tail: the frames a crash interrupted, never acknowledged.
-      await truncate(segment.path, validLength);
-      droppedTailBytes = length - validLength;
+    if (tornBytes > 0 && !last) {
+      throw new Error(`The embedded database journal ${segment.path} is damaged before its end`);
     }
+    // After the last intact frame: zero-filled space the journal had not reached yet, and in the
+    // last segment perhaps the frames a crash interrupted, never acknowledged.
+    if (validLength < length) await truncate(segment.path, validLength);
+    droppedTailBytes += tornBytes;
     for (const { lsn, record } of records) {
       if (lsn <= lastLsn) continue;
       if (lsn !== lastLsn + 1) throw new Error(`The embedded database journal misses records before LSN ${lsn}`);
@@ -161,5 +162,8 @@ async function recover(engine: Engine, dir: string): Promise<{ recovery: Recover
 async function readSegment(segment: NumberedFile) {
   const bytes = await readFile(segment.path);
   const { payloads, validLength } = decodeFrames(bytes);
-  return { records: payloads.map(decodeRecord), validLength, length: bytes.length };
+  const tail = bytes.subarray(validLength);
+  let tornBytes = tail.length;
+  while (tornBytes > 0 && tail[tornBytes - 1] === 0) tornBytes -= 1;
+  return { records: payloads.map(decodeRecord), validLength, length: bytes.length, tornBytes };
 }
