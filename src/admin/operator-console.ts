@@ -44,21 +44,29 @@ export class OperatorConsole {
   readonly #catalog: CollectionCatalog;
   readonly #audit: AuditLog;
   readonly #afterPurge: (tenantId: string) => Promise<void>;
+  readonly #beforeExport: () => Promise<void>;
   readonly #staging: Staging;
 
   /**
    * `catalog`: every collection the modules declare (src/modules/application.ts), for the purge and
    * the export; `afterPurge`: what this process keeps of a tenant in memory and writes in the
    * background (its rate-limit bucket and usage ledger), forgotten once its documents are deleted;
+   * `beforeExport`: writes what this process counted in memory and writes in the background (its usage
+   * ledger), so that an export holds everything counted before it started;
    * `staging`: the staging store exports are written into (the server's; the command line builds the same one).
    */
   constructor(
     database: Database,
     catalog: CollectionCatalog,
-    options: { staging: Staging; afterPurge?: (tenantId: string) => Promise<void> },
+    options: {
+      staging: Staging;
+      afterPurge?: (tenantId: string) => Promise<void>;
+      beforeExport?: () => Promise<void>;
+    },
   ) {
     this.#database = database;
     this.#afterPurge = options.afterPurge ?? (async () => {});
+    this.#beforeExport = options.beforeExport ?? (async () => {});
     this.#staging = options.staging;
     this.#platform = database.platform;
     this.#catalog = catalog;
@@ -200,6 +208,8 @@ export class OperatorConsole {
       expiresAt: expires,
     });
     const expiresAt = new Date(expires * 1000);
+    // The archive was staged before the link was signed: it is kept until the link expires.
+    await staging.files.keep(staging.nameOf(tenant._id, jobId, ARCHIVE_FILE), jobId, expiresAt);
     await this.#audit.record({
       actor,
       action: 'exportTenant',
@@ -240,6 +250,7 @@ export class OperatorConsole {
   /** Stages the tenant's archive, kept `keepSeconds` (the life of its link; default: a valet URL's). */
   async #stageExport(staging: Staging, slug: string, keepSeconds?: number) {
     const tenant = await this.#existing(slug);
+    await this.#beforeExport();
     const jobId = `tenant-export-${newId()}`;
     const manifest = await stageTenantArchive(
       { database: this.#database, catalog: this.#catalog, staging },

@@ -29,6 +29,7 @@ export async function createAdminApi(
 ): Promise<AdminApi> {
   const operations = new OperatorConsole(services.database, collections, {
     afterPurge: (tenantId) => services.limits.forgetTenant(tenantId),
+    beforeExport: () => services.limits.usage.flush(),
     staging: services.staging,
   });
   const apollo = new ApolloServer<AdminContext>({
