@@ -27,11 +27,25 @@ async function withApiKey<T>(url: string, secret: string, query: string, variabl
   return (await response.json()) as { data?: T; errors?: unknown[] };
 }
 
+/**
+ * The child's export event sequencer lease (EVENT_SEQUENCER_LEASE_MS). Killed, the child keeps the lease
+ * until it expires, and only then does the restarted server take it over and publish the events the child
+ * committed: with the default (10 s, then up to a third more until the next try) that takeover alone can
+ * outlast waiting for the events. A short lease makes it about a second after the kill.
+ */
+const CHILD_LEASE_MS = '1000';
+
 /** Runs src/main.ts on the data directory until it logs where it listens; returns that URL and the child. */
 async function startMain(dataDir: string) {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', DATA_DIR: dataDir },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      EVENT_SEQUENCER_LEASE_MS: CHILD_LEASE_MS,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   for await (const text of createInterface({ input: child.stdout })) {
