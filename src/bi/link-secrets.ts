@@ -57,8 +57,10 @@ export class LinkSecrets {
   async verify(tenantId: string, context: string, payload: string, signature: string): Promise<boolean> {
     const stored = await secrets(this.database.forTenant(tenantId)).findOne({});
     if (!stored) return false;
-    const expected = mac(stored.secret, context, payload);
-    const given = Buffer.from(signature, 'base64url');
+    // Compared as the URL's text, not as decoded bytes: decoding ignores the unused low bits of the
+    // last character, so a MAC would also verify under three altered spellings of its URL.
+    const expected = Buffer.from(mac(stored.secret, context, payload).toString('base64url'));
+    const given = Buffer.from(signature);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
