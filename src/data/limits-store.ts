@@ -39,8 +39,8 @@ export interface ConsumptionReport {
 /** The data of the limits (src/limits): reconciliation of buckets across instances, the usage ledger. */
 export interface LimitsStore {
   /**
-   * Records what this instance admitted per tenant (cumulative) and returns the latest report of
-   * every instance that reported since `liveSince`, this one included.
+   * Records what this instance admitted per tenant (cumulative; the tenants in `spent`, others keep
+   * their last report) and returns the latest report of every other instance written since `liveSince`.
    */
   exchangeConsumption(
     instanceId: string,
@@ -95,7 +95,7 @@ export function createLimitsStore(db: Db): LimitsStore {
           { ordered: false },
         );
       }
-      const reports = await consumption.find({ at: { $gte: liveSince } }).toArray();
+      const reports = await consumption.find({ at: { $gte: liveSince }, instanceId: { $ne: instanceId } }).toArray();
       return reports.map(({ instanceId: instance, tenantId, spent: points }) => ({
         instanceId: instance,
         tenantId,

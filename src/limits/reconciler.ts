@@ -17,8 +17,17 @@ export interface ReconcilerOptions {
  * (docs/limits.md has the bound this gives). The first report of another instance is its history,
  * not news: only what it admits afterwards is deducted.
  */
+/**
+ * How often an instance reports every tenant's total again, changed or not: a peer that started
+ * meanwhile learns the totals it takes as history (see `exchange`) within this time.
+ */
+export const FULL_REPORT_MS = 10_000;
+
 export class Reconciler {
   readonly #seen = new Map<string, number>();
+  /** What this instance last reported per tenant, and when it last reported them all. */
+  readonly #reported = new Map<string, number>();
+  #fullReportAt = Number.NEGATIVE_INFINITY;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -35,21 +44,31 @@ export class Reconciler {
 
   /**
    * One exchange: report, then deduct what the others admitted. An instance that has admitted nothing
-   * yet has no bucket to keep in step, and sends nothing.
+   * yet has no bucket to keep in step, and sends nothing. It reports the tenants whose total changed
+   * since its last report, and all of them every FULL_REPORT_MS: with thousands of tenants, most of
+   * them quiet in any quarter second, rewriting every total at every exchange would cost the database
+   * thousands of writes a second for nothing. A report a peer sees for the first time is taken as
+   * history, not news (a peer that starts must not charge another's past): one that first shows up
+   * with a change costs that peer one exchange's worth of that tenant's admissions, once.
    */
   async exchange(): Promise<void> {
     const spent = this.limiter.spentByTenant();
     if (spent.size === 0) return;
     const now = Date.now();
+    const full = now - this.#fullReportAt >= FULL_REPORT_MS;
+    const report = full
+      ? spent
+      : new Map([...spent].filter(([tenantId, points]) => this.#reported.get(tenantId) !== points));
     const liveSince = new Date(now - Math.max(2000, 5 * this.options.intervalMs));
     const { instanceId } = this.options;
-    const reports = await this.store.exchangeConsumption(instanceId, spent, new Date(now), liveSince);
-    for (const report of reports) {
-      if (report.instanceId === instanceId) continue;
-      const key = `${report.instanceId}:${report.tenantId}`;
+    const reports = await this.store.exchangeConsumption(instanceId, report, new Date(now), liveSince);
+    for (const [tenantId, points] of report) this.#reported.set(tenantId, points);
+    if (full) this.#fullReportAt = now;
+    for (const other of reports) {
+      const key = `${other.instanceId}:${other.tenantId}`;
       const previous = this.#seen.get(key);
-      this.#seen.set(key, report.spent);
-      if (previous !== undefined) this.limiter.charge(report.tenantId, report.spent - previous);
+      this.#seen.set(key, other.spent);
+      if (previous !== undefined) this.limiter.charge(other.tenantId, other.spent - previous);
     }
   }
 
@@ -59,6 +78,7 @@ export class Reconciler {
    */
   async forget(tenantId: string): Promise<void> {
     await this.#running;
+    this.#reported.delete(tenantId);
     await this.store.dropConsumption(this.options.instanceId, tenantId);
   }
 

@@ -1,5 +1,7 @@
+import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PLANS } from '../../src/limits/plans.js';
+import { seedId } from '../../src/seed/seed.js';
 import { until } from '../support/wait.js';
 import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 
@@ -86,5 +88,36 @@ describe('a plan change', () => {
     );
     expect(Date.now() - changed).toBeLessThan(1000);
     await tenants.updateOne({ slug: 'texas' }, { $set: { plan: 'standard' } });
+  });
+});
+
+describe('the exchange between instances', () => {
+  it("rewrites a tenant's report only when its total changed, not at every exchange", async () => {
+    const { mongodbUri, mongodbDb } = a.app.services.config;
+    const client = new MongoClient(mongodbUri!);
+    try {
+      const reports = client.db(mongodbDb).collection<{ tenantId: string; at: Date }>('rateLimitConsumption');
+      const texas = seedId('tenant:texas');
+      const latestWrite = async () =>
+        Math.max(0, ...(await reports.find({ tenantId: texas }).toArray()).map((report) => report.at.getTime()));
+      const token = await a.token('alice@example.com');
+      expect((await a.gql('{ viewer { roles } }', { auth: token })).status).toBe(200);
+      await until(async () => (await latestWrite()) > 0, "texas's report");
+      // Ten exchanges of each instance (RATE_LIMIT_SYNC_MS 100) with nothing admitted for texas: each
+      // used to rewrite its report; now at most a periodic full report falls in the window.
+      const writes = new Set<number>();
+      const quietUntil = Date.now() + 1000;
+      while (Date.now() < quietUntil) {
+        writes.add(await latestWrite());
+        await pause(20);
+      }
+      expect(writes.size).toBeLessThanOrEqual(3);
+      // An admission is reported at the next exchange.
+      const before = await latestWrite();
+      expect((await a.gql('{ viewer { roles } }', { auth: token })).status).toBe(200);
+      await until(async () => (await latestWrite()) > before, 'the new total', 2000);
+    } finally {
+      await client.close();
+    }
   });
 });
