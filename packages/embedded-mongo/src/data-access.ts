@@ -7,6 +7,8 @@ import type { CollectionResolver } from './query/mingo.js';
 import { validateNamespace } from './storage/catalog.js';
 import { Collection, storedDocument } from './storage/collection.js';
 import type { StoredDocument } from './storage/collection.js';
+import { duplicateKeyError } from './storage/duplicate-key.js';
+import { IndexTable } from './storage/index-table.js';
 import { candidateDocuments } from './storage/planner.js';
 import { isPlainObject } from './values/kinds.js';
 import { copyView, toView } from './values/view.js';
@@ -15,6 +17,16 @@ import type { WriteKind, WriteOp } from './storage/write-op.js';
 import type { PendingWrites, Transaction } from './transactions.js';
 import { resolveView, viewNotCollection } from './views.js';
 import type { View } from './views.js';
+
+/** The transaction's pending documents as entries of a unique index, built on first use (then kept by the transaction). */
+function pendingEntries(pending: PendingWrites, index: IndexTable): IndexTable {
+  const existing = pending.uniqueEntries.get(index.spec.name);
+  if (existing?.spec === index.spec) return existing;
+  const table = new IndexTable(index.spec);
+  for (const record of pending.documents.values()) if (record) table.add(record.id, record.doc, record.view);
+  pending.uniqueEntries.set(index.spec.name, table);
+  return table;
+}
 
 /** An `_id` may be a document, but not one with `$`-prefixed fields (MongoDB refuses to store it). */
 function checkStorableId(id: unknown): void {
@@ -181,13 +193,14 @@ export class DataAccess {
 
   /** Unique indexes hold over committed data plus this transaction's own writes. */
   private checkUnique(collection: Collection, record: StoredDocument): void {
-    const pending = this.pending(collection.db, collection.name)?.documents;
-    collection.checkUnique(record, (id) => id === record.id || (pending?.has(id) ?? false));
+    const pending = this.pending(collection.db, collection.name);
+    collection.checkUnique(record, (id) => id === record.id || (pending?.documents.has(id) ?? false));
     if (!pending) return;
-    const others = [...pending.values()].filter(
-      (other): other is StoredDocument => other !== null && other.id !== record.id,
-    );
-    collection.checkUniqueAmong(record, others);
+    for (const index of collection.indexes.values()) {
+      if (!index.spec.unique) continue;
+      const keyValue = pendingEntries(pending, index).conflict(record.doc, record.view, (id) => id === record.id);
+      if (keyValue) throw duplicateKeyError(collection.namespace, index.spec.name, index.spec.key, keyValue);
+    }
   }
 
   private apply(op: WriteOp): void {

@@ -2,6 +2,7 @@ import type { CommittedTransaction, RetryableWrite } from './persistence/commit-
 import type { Document } from 'bson';
 import { CommandError, ErrorCode, TRANSIENT_TRANSACTION_ERROR } from './errors.js';
 import type { Collection, StoredDocument } from './storage/collection.js';
+import type { IndexTable } from './storage/index-table.js';
 import { namespaceOf } from './storage/write-op.js';
 import type { WriteOp } from './storage/write-op.js';
 import { canonicalKey } from './values/canonical.js';
@@ -18,6 +19,12 @@ export interface PendingWrites {
   readonly db: string;
   readonly coll: string;
   readonly documents: Map<string, StoredDocument | null>;
+  /**
+   * The pending documents' entries in each unique index of the collection (by index name), built
+   * when a write first checks it and kept in step, so that each write is checked against the
+   * transaction's earlier ones with one lookup instead of a comparison with each of them.
+   */
+  readonly uniqueEntries: Map<string, IndexTable>;
 }
 
 export class Session {
@@ -70,10 +77,16 @@ export class Transaction {
     const namespace = namespaceOf(op.db, op.coll);
     let writes = this.pending.get(namespace);
     if (!writes) {
-      writes = { db: op.db, coll: op.coll, documents: new Map() };
+      writes = { db: op.db, coll: op.coll, documents: new Map(), uniqueEntries: new Map() };
       this.pending.set(namespace, writes);
     }
-    writes.documents.set((op.after ?? op.before)?.id as string, op.after);
+    const id = (op.after ?? op.before)?.id as string;
+    const previous = writes.documents.get(id);
+    for (const table of writes.uniqueEntries.values()) {
+      if (previous) table.remove(previous.id, previous.doc, previous.view);
+      if (op.after) table.add(op.after.id, op.after.doc, op.after.view);
+    }
+    writes.documents.set(id, op.after);
     this.ops.push(op);
   }
 

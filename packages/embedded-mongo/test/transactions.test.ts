@@ -142,6 +142,13 @@ describe('multi-document transactions', () => {
       await expect(emails.insertOne({ email: 'fresh' }, { session })).rejects.toMatchObject({ code: 11000 });
     });
     await inTransaction(async (session) => {
+      // A key the transaction's own write gave up is free again; the one it took is not.
+      await emails.insertOne({ email: 'first' }, { session });
+      await emails.updateOne({ email: 'first' }, { $set: { email: 'second' } }, { session });
+      await emails.insertOne({ email: 'first' }, { session });
+      await expect(emails.insertOne({ email: 'second' }, { session })).rejects.toMatchObject({ code: 11000 });
+    });
+    await inTransaction(async (session) => {
       await emails.deleteOne({ email: 'taken' }, { session });
       await emails.insertOne({ email: 'taken', reused: true }, { session });
       await session.commitTransaction();

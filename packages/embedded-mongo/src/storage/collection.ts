@@ -191,16 +191,6 @@ export class Collection {
     if (conflict) throw conflict;
   }
 
-  /** Throws the duplicate key error if the document collides with one of the others in a unique index. */
-  checkUniqueAmong(candidate: StoredDocument, others: readonly StoredDocument[]): void {
-    for (const index of this.indexes.values()) {
-      for (const other of others) {
-        const keyValue = index.sharedKey(candidate, other);
-        if (keyValue) throw duplicateKeyError(this.namespace, index.spec.name, index.spec.key, keyValue);
-      }
-    }
-  }
-
   duplicateIdError(id: unknown): CommandError {
     return duplicateKeyError(this.namespace, ID_INDEX_NAME, ID_INDEX.key, { _id: id });
   }

@@ -95,14 +95,6 @@ export class IndexTable {
     return undefined;
   }
 
-  /** The key value two documents share in this unique index, if any. */
-  sharedKey(a: { doc: Document; view: Document }, b: { doc: Document; view: Document }): Document | undefined {
-    if (!this.spec.unique) return undefined;
-    const keysOfB = new Set(this.tuples(b.doc, b.view).map((tuple) => joinKeys(tuple, tuple.length)));
-    const shared = this.tuples(a.doc, a.view).find((tuple) => keysOfB.has(joinKeys(tuple, tuple.length)));
-    return shared && this.keyValue(shared);
-  }
-
   /** The index keys of a document; none when a sparse or partial index leaves it out. */
   tuples(document: Document, view: Document): KeyPart[][] {
     if (this.partialFilter && !this.partialFilter.test(view)) return [];
