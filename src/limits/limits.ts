@@ -154,23 +154,17 @@ export class Limits {
    * that a flood of refused requests costs the server little. A cheaper operation of that caller is
    * refused too until the bucket holds the refused cost again, at most `REMEMBER_MS` after its last
    * verified request. A caller not remembered, or whose bucket holds enough, goes the normal way. It
-   * never admits. `waitSeconds`: how long until the bucket holds that cost.
+   * never admits. `waitSeconds`: how long until the bucket holds that cost. It builds no error: the
+   * caller answers with the figures, as cheaply as it can.
    */
-  refuseEarly(
-    key: string,
-  ): { error: ReturnType<typeof rateLimited>; tenantId: string; status: BucketStatus; waitSeconds: number } | null {
+  refuseEarly(key: string): { tenantId: string; status: BucketStatus; waitSeconds: number } | null {
     const remembered = this.#callers.get(key);
     if (!remembered) return null;
     const { payer, refusedCost } = remembered;
     const wait = this.limiter.emptyFor(payer, refusedCost);
     if (wait <= 0) return null;
     this.usage.record(payer.tenantId, { requests: 1, requestsThrottled: 1 });
-    return {
-      error: rateLimited('cost', wait),
-      tenantId: payer.tenantId,
-      status: this.limiter.status(payer),
-      waitSeconds: wait,
-    };
+    return { tenantId: payer.tenantId, status: this.limiter.status(payer), waitSeconds: wait };
   }
 
   /** Notes what the remembered caller's latest operation cost when refused (1 once one is admitted). */

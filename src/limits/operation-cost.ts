@@ -1,4 +1,4 @@
-import { GraphQLError, isUnionType, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, isUnionType, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { AppError, ErrorCode } from '../errors.js';
 import { costEstimator } from './cost-model.js';
@@ -56,25 +56,46 @@ export interface OperationCoster {
   worstCase(document: DocumentNode): number;
 }
 
+/** Whether the operation chosen in a document declares no variables: its cost is then the document's alone. */
+const withoutVariables = (document: DocumentNode, operationName: string | undefined): boolean =>
+  getOperationAST(document, operationName)?.variableDefinitions?.length === 0;
+
 export function createOperationCoster(schema: GraphQLSchema): OperationCoster {
   const estimators = [checkingRepresentations(schema, costEstimator(schema))];
+  /**
+   * The cost of operations without variables, by document and operation name: the server keeps one
+   * parsed document per distinct text (Apollo's document store), so the same query sent again is
+   * costed once, not walked again on every request.
+   */
+  const known = new WeakMap<DocumentNode, Map<string, number>>();
+  const compute = (document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string) => {
+    try {
+      return getComplexity({
+        schema,
+        query: document,
+        variables: variables ?? {},
+        ...(operationName ? { operationName } : {}),
+        estimators,
+        maxQueryNodes: MAX_COSTED_NODES,
+      });
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      if (error instanceof GraphQLError) throw new AppError(ErrorCode.BAD_USER_INPUT, stripSuggestions(error.message));
+      throw error;
+    }
+  };
   return {
     estimate(document, variables, operationName) {
-      try {
-        return getComplexity({
-          schema,
-          query: document,
-          variables: variables ?? {},
-          ...(operationName ? { operationName } : {}),
-          estimators,
-          maxQueryNodes: MAX_COSTED_NODES,
-        });
-      } catch (error) {
-        if (error instanceof AppError) throw error;
-        if (error instanceof GraphQLError)
-          throw new AppError(ErrorCode.BAD_USER_INPUT, stripSuggestions(error.message));
-        throw error;
+      const byName = known.get(document);
+      const name = operationName ?? '';
+      const cost = byName?.get(name);
+      if (cost !== undefined) return cost;
+      const computed = compute(document, variables, operationName);
+      if (withoutVariables(document, operationName)) {
+        if (byName) byName.set(name, computed);
+        else known.set(document, new Map([[name, computed]]));
       }
+      return computed;
     },
     worstCase(document) {
       const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);

@@ -52,6 +52,22 @@ describe('the cost of an operation, from its document and its variables', () => 
     expect(huge.errors![0]!.message).toMatch(/^Operation cost 10201 exceeds the maximum of 10000/);
   });
 
+  it('costs a document without variables once, and still holds each caller to its own maximum', async () => {
+    // 1 + 100 × (1 + 1 + 20): within the standard maximum, over the free one.
+    const document = '{ parks(first: 100) { nodes { reservations(first: 20) { nodes { id } } } } }';
+    const requested = (response: { extensions?: unknown }) =>
+      (response as { extensions: { cost: { requested: number } } }).extensions.cost.requested;
+    const first = await server.as(ALICE, document);
+    expect(codes(first)).toEqual([]);
+    expect(requested(first)).toBe(2201);
+    const free = await server.as(BOB, document);
+    expect(codes(free)).toEqual(['BAD_USER_INPUT']);
+    expect(free.errors![0]!.message).toBe('Operation cost 2201 exceeds the maximum of 2000 per operation');
+    const again = await server.as(ALICE, document);
+    expect(codes(again)).toEqual([]);
+    expect(requested(again)).toBe(2201);
+  });
+
   it('executes nothing of a mutation over its maximum: no park is created', async () => {
     const before = await parkCount();
     const mutation = `mutation Many($n: Int) { ${Array.from(
