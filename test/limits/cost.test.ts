@@ -55,7 +55,7 @@ describe('the cost of an operation, from its document and its variables', () => 
   it('costs a document without variables once, and still holds each caller to its own maximum', async () => {
     // 1 + 100 × (1 + 1 + 20): within the standard maximum, over the free one.
     const document = '{ parks(first: 100) { nodes { reservations(first: 20) { nodes { id } } } } }';
-    const requested = (response: { extensions?: unknown }) =>
+    const requested = (response: object) =>
       (response as { extensions: { cost: { requested: number } } }).extensions.cost.requested;
     const first = await server.as(ALICE, document);
     expect(codes(first)).toEqual([]);
