@@ -20,6 +20,21 @@ beforeAll(async () => {
 });
 
 describe('aggregation', () => {
+  it('$count yields one document, and none at all when nothing came in (also inside $lookup)', async () => {
+    const orders = mongo.db.collection('agg_orders');
+    expect(await orders.aggregate([{ $match: { tenantId: 't1' } }, { $count: 'n' }]).toArray()).toEqual([{ n: 3 }]);
+    expect(await orders.aggregate([{ $match: { tenantId: 'none' } }, { $count: 'n' }]).toArray()).toEqual([]);
+    const [user] = await mongo.db
+      .collection('agg_users')
+      .aggregate([
+        { $match: { _id: alice } },
+        { $lookup: { from: 'agg_orders', pipeline: [{ $match: { tenantId: 'none' } }, { $count: 'n' }], as: 'none' } },
+        { $project: { _id: 0, none: 1 } },
+      ])
+      .toArray();
+    expect(user).toEqual({ none: [] });
+  });
+
   it('matches, groups by ObjectId and sorts', async () => {
     const totals = await mongo.db
       .collection('agg_orders')

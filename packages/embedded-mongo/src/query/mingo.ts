@@ -14,19 +14,24 @@ import { CommandError, ErrorCode } from '../errors.js';
 import { copyView } from '../values/view.js';
 import { collatedPipelineOperators, collatedQueryOperators } from './collated-operators.js';
 import type { Collation } from './collation.js';
+import { $count } from './count-stage.js';
 import { $type } from './type-operator.js';
 
 /** Resolves the collection named by $lookup/$unionWith/$graphLookup to its visible documents (as views). */
 export type CollectionResolver = (name: string) => Document[];
 
 /**
- * Every mingo operator, with $type replaced by one that sees exact BSON types and the operators
- * that compare strings by ones that honour a collation.
+ * Every mingo operator, with $type replaced by one that sees exact BSON types, the operators that
+ * compare strings by ones that honour a collation, and $count by one that counts nothing as MongoDB.
  */
 const CONTEXT = Context.init({
   accumulator: accumulatorOperators,
   expression: expressionOperators,
-  pipeline: { ...pipelineOperators, ...(collatedPipelineOperators as unknown as typeof pipelineOperators) },
+  pipeline: {
+    ...pipelineOperators,
+    ...(collatedPipelineOperators as unknown as typeof pipelineOperators),
+    $count: $count as typeof pipelineOperators.$count,
+  },
   projection: projectionOperators,
   query: {
     ...queryOperators,
