@@ -1,7 +1,6 @@
-import { MongoServerError } from 'mongodb';
 import type { CollationOptions, Collection, Document } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { embedded, useMongo } from './harness.js';
+import { embedded, serverError, useMongo } from './harness.js';
 
 /** Collation as MongoDB's manual describes it (the collation document, its strengths, where it applies). */
 const mongo = useMongo();
@@ -20,15 +19,6 @@ async function filled(name: string, documents: Doc[]): Promise<Collection<Doc>> 
 async function listedOptions(name: string): Promise<Document | undefined> {
   const [info] = await mongo.db.listCollections({ name }, { nameOnly: false }).toArray();
   return info?.options;
-}
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(MongoServerError);
-  return error as MongoServerError;
 }
 
 const ids = (documents: Doc[]): unknown[] => documents.map((document) => document._id);

@@ -1,7 +1,6 @@
-import { MongoServerError } from 'mongodb';
 import type { Collection, Document } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { useMongo } from './harness.js';
+import { serverError, useMongo } from './harness.js';
 
 /**
  * Behaviours of MongoDB 7.0 as its manual describes them, checked through the official driver;
@@ -13,15 +12,6 @@ type Doc = Document & { _id?: string | number | null | Record<string, number> };
 
 function coll(name: string): Collection<Doc> {
   return mongo.db.collection<Doc>(name);
-}
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(MongoServerError);
-  return error as MongoServerError;
 }
 
 describe('field names with dots and dollars (MongoDB 5.0+)', () => {

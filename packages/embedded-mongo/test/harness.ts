@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoServerError } from 'mongodb';
 import type { Db, MongoClientOptions } from 'mongodb';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startEmbeddedMongo } from '../src/index.js';
 
 /** True when the suite runs against the embedded server, false when MONGODB_URI names a real one. */
@@ -50,4 +50,14 @@ export function useMongo(clientOptions: MongoClientOptions = {}): Harness {
     await harness.mongo?.stop();
   });
   return harness;
+}
+
+/** The server error a command fails with; fails the test when it succeeds or fails otherwise. */
+export async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(MongoServerError);
+  return error as MongoServerError;
 }

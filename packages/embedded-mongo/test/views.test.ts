@@ -1,21 +1,11 @@
-import { MongoServerError } from 'mongodb';
 import type { Document } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { useMongo } from './harness.js';
+import { serverError, useMongo } from './harness.js';
 
 /** Read-only views as MongoDB's manual describes them (create with viewOn and pipeline, reads, refusals). */
 const mongo = useMongo();
 
 type Doc = Document & { _id?: number | string };
-
-async function serverError(promise: Promise<unknown>): Promise<MongoServerError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(MongoServerError);
-  return error as MongoServerError;
-}
 
 async function orders(name: string): Promise<void> {
   await mongo.db.collection<Doc>(name).insertMany([
