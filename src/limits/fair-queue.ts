@@ -1,5 +1,7 @@
 /** A tenant with operations executing or waiting to. */
 interface ActiveTenant {
+  /** Its plan's weight (`executionWeight`), as of its latest operation. */
+  weight: number;
   executing: number;
   /** Operations waiting for their turn, oldest first: each resolves its start. */
   waiting: Array<() => void>;
@@ -9,32 +11,39 @@ interface ActiveTenant {
  * Fair admission of execution between tenants, on one instance. All operations share one event loop:
  * each one executing takes a slice of every other's time, so a tenant with twenty operations at once
  * would have twenty slices for another tenant's one. Here at most `concurrency` operations execute at
- * once, and each tenant with operations executing or waiting holds at most an equal share of those
- * places (`concurrency` ÷ such tenants, at least one). A tenant over its share waits in its own queue,
- * and a freed place goes to the waiting tenants in turn (round robin), so one tenant's burst queues
- * behind itself, never ahead of another tenant's operation. A tenant alone may use every place.
+ * once, and each tenant with operations executing or waiting holds at most its weighted share of
+ * those places: `concurrency × its weight ÷ the weights of all such tenants`, at least one. A tenant
+ * over its share waits in its own queue, oldest first, and a freed place goes to the waiting tenant
+ * furthest below its share (fewest places per unit of weight; among equals, the one whose turn came
+ * longest ago), so one tenant's burst queues behind itself, never ahead of another tenant's
+ * operation. A tenant alone may use every place.
  */
 export class FairQueue {
   readonly #concurrency: number;
   readonly #tenants = new Map<string, ActiveTenant>();
-  /** Tenants with operations waiting, in the order they are served. */
+  /** Tenants with operations waiting, the one served longest ago first. */
   readonly #turns: string[] = [];
   #executing = 0;
+  #totalWeight = 0;
 
   constructor(concurrency: number) {
     this.#concurrency = concurrency;
   }
 
   /**
-   * Takes a place for an operation of `tenantId`: undefined when it may execute at once, otherwise a
-   * promise that resolves when its turn comes. Every entry is followed by exactly one `leave`, once
-   * the operation has executed.
+   * Takes a place for an operation of `tenantId`, whose plan weighs `weight`: undefined when it may
+   * execute at once, otherwise a promise that resolves when its turn comes. Every entry is followed
+   * by exactly one `leave`, once the operation has executed.
    */
-  enter(tenantId: string): Promise<void> | undefined {
+  enter(tenantId: string, weight = 1): Promise<void> | undefined {
     let tenant = this.#tenants.get(tenantId);
     if (!tenant) {
-      tenant = { executing: 0, waiting: [] };
+      tenant = { weight, executing: 0, waiting: [] };
       this.#tenants.set(tenantId, tenant);
+      this.#totalWeight += weight;
+    } else if (tenant.weight !== weight) {
+      this.#totalWeight += weight - tenant.weight;
+      tenant.weight = weight;
     }
     if (tenant.waiting.length === 0 && this.#mayStart(tenant)) {
       this.#start(tenant);
@@ -53,7 +62,10 @@ export class FairQueue {
     if (!tenant || tenant.executing === 0) return;
     tenant.executing -= 1;
     this.#executing -= 1;
-    if (tenant.executing === 0 && tenant.waiting.length === 0) this.#tenants.delete(tenantId);
+    if (tenant.executing === 0 && tenant.waiting.length === 0) {
+      this.#tenants.delete(tenantId);
+      this.#totalWeight -= tenant.weight;
+    }
     this.#serveWaiting();
   }
 
@@ -63,12 +75,11 @@ export class FairQueue {
     return { executing: tenant?.executing ?? 0, waiting: tenant?.waiting.length ?? 0 };
   }
 
-  #share(): number {
-    return Math.max(1, Math.floor(this.#concurrency / this.#tenants.size));
-  }
-
+  /** Whether a place is free and the tenant holds less than its weighted share (at least one place). */
   #mayStart(tenant: ActiveTenant): boolean {
-    return this.#executing < this.#concurrency && tenant.executing < this.#share();
+    if (this.#executing >= this.#concurrency) return false;
+    const share = (this.#concurrency * tenant.weight) / this.#totalWeight;
+    return tenant.executing < Math.max(1, share);
   }
 
   #start(tenant: ActiveTenant): void {
@@ -76,21 +87,28 @@ export class FairQueue {
     this.#executing += 1;
   }
 
-  /** Gives free places to the waiting tenants in turn, each one operation per turn. */
+  /**
+   * Gives free places to waiting tenants, one operation at a time, each to the tenant that may start
+   * and holds the fewest places per unit of its weight (the first in turn among equals).
+   */
   #serveWaiting(): void {
-    let passed = 0;
-    while (this.#executing < this.#concurrency && passed < this.#turns.length) {
-      const tenantId = this.#turns.shift()!;
-      const tenant = this.#tenants.get(tenantId)!;
-      if (!this.#mayStart(tenant)) {
-        this.#turns.push(tenantId);
-        passed += 1;
-        continue;
+    while (this.#executing < this.#concurrency) {
+      let chosen = -1;
+      let chosenLoad = Number.POSITIVE_INFINITY;
+      for (const [index, tenantId] of this.#turns.entries()) {
+        const tenant = this.#tenants.get(tenantId)!;
+        const load = tenant.executing / tenant.weight;
+        if (load < chosenLoad && this.#mayStart(tenant)) {
+          chosen = index;
+          chosenLoad = load;
+        }
       }
-      passed = 0;
+      if (chosen < 0) return;
+      const [tenantId] = this.#turns.splice(chosen, 1);
+      const tenant = this.#tenants.get(tenantId!)!;
       this.#start(tenant);
       tenant.waiting.shift()!();
-      if (tenant.waiting.length > 0) this.#turns.push(tenantId);
+      if (tenant.waiting.length > 0) this.#turns.push(tenantId!);
     }
   }
 }

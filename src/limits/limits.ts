@@ -283,7 +283,8 @@ export class Limits {
   turn(operation: AdmittedOperation): Promise<void> | undefined {
     if (!operation.ticket || operation.executing) return undefined;
     operation.executing = true;
-    return this.#execution.enter(operation.ticket.payer.tenantId);
+    const { payer } = operation.ticket;
+    return this.#execution.enter(payer.tenantId, payer.plan.executionWeight);
   }
 
   /**

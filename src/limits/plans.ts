@@ -20,6 +20,11 @@ export interface PlanLimits {
   subscriptionsPerConnection: number;
   /** Operations of the tenant executing at the same time on one instance. */
   requestsInFlight: number;
+  /**
+   * The tenant's weight in the share of the places of execution of an instance (src/limits/fair-queue.ts):
+   * tenants with work share `EXECUTION_CONCURRENCY` in proportion to their weights.
+   */
+  executionWeight: number;
   /** Import and export jobs of the tenant running at the same time, across instances. */
   concurrentJobs: number;
   /** The order in which waiting jobs are taken: a higher priority first, then the oldest. */
@@ -34,7 +39,9 @@ export type Plans = Readonly<Record<PlanName, PlanLimits>>;
  * therefore sustain 50+ (free), 200+ (standard) and 1,000+ (enterprise) simple operations a second,
  * and each bucket holds ten seconds of its rate. A page of 100 with a page of 100 inside (10,201
  * points) is over the standard maximum; a full page of 100 reservations with their park (401) is
- * within every plan's.
+ * within every plan's. The execution weights double from plan to plan, like the job priorities: under
+ * contention an enterprise tenant executes four operations for a free tenant's one, and a free
+ * tenant still always gets a place.
  */
 export const DEFAULT_PLANS: Plans = {
   free: {
@@ -44,6 +51,7 @@ export const DEFAULT_PLANS: Plans = {
     subscriptionsPerTenant: 10,
     subscriptionsPerConnection: 5,
     requestsInFlight: 20,
+    executionWeight: 1,
     concurrentJobs: 1,
     jobPriority: 1,
   },
@@ -54,6 +62,7 @@ export const DEFAULT_PLANS: Plans = {
     subscriptionsPerTenant: 100,
     subscriptionsPerConnection: 20,
     requestsInFlight: 100,
+    executionWeight: 2,
     concurrentJobs: 2,
     jobPriority: 2,
   },
@@ -64,6 +73,7 @@ export const DEFAULT_PLANS: Plans = {
     subscriptionsPerTenant: 1_000,
     subscriptionsPerConnection: 50,
     requestsInFlight: 500,
+    executionWeight: 4,
     concurrentJobs: 4,
     jobPriority: 3,
   },
@@ -79,6 +89,7 @@ const LimitsOverride = z
     subscriptionsPerTenant: positive,
     subscriptionsPerConnection: positive,
     requestsInFlight: positive,
+    executionWeight: positive,
     concurrentJobs: positive,
     jobPriority: positive,
   })

@@ -39,4 +39,73 @@ describe('FairQueue', () => {
     expect(queue.load('a')).toEqual({ executing: 0, waiting: 0 });
     expect(queue.load('b')).toEqual({ executing: 2, waiting: 0 });
   });
+
+  it("shares the places in proportion to the tenants' weights", async () => {
+    const queue = new FairQueue(5);
+    const started: string[] = [];
+    const waiting: Array<Promise<unknown>> = [];
+    const enter = (tenant: string, weight: number) => {
+      const turn = queue.enter(tenant, weight);
+      if (turn === undefined) started.push(tenant);
+      else waiting.push(turn.then(() => started.push(tenant)));
+    };
+    // The light tenant came first and took every place; both then keep work waiting.
+    for (let i = 0; i < 5; i += 1) enter('light', 1);
+    for (let i = 0; i < 10; i += 1) enter('heavy', 4);
+    for (let i = 0; i < 10; i += 1) enter('light', 1);
+    // Weights 4 and 1 of 5 places: as the light tenant's places free, they go to the heavy one until it holds 4.
+    for (let i = 0; i < 4; i += 1) queue.leave('light');
+    await Promise.resolve();
+    expect(queue.load('heavy').executing).toBe(4);
+    expect(queue.load('light').executing).toBe(1);
+    // From then on each keeps its share: a freed place goes back to the tenant that freed it.
+    queue.leave('heavy');
+    queue.leave('light');
+    await Promise.resolve();
+    expect([queue.load('heavy').executing, queue.load('light').executing]).toEqual([4, 1]);
+  });
+
+  it('still gives a place to a tenant whose weight is a small part of the total', async () => {
+    const queue = new FairQueue(4);
+    for (let i = 0; i < 4; i += 1) queue.enter('heavy', 100);
+    const heavyWaiting = queue.enter('heavy', 100)!;
+    const lightTurn = queue.enter('light', 1)!;
+    let lightStarted = false;
+    void lightTurn.then(() => {
+      lightStarted = true;
+    });
+    // 4 × 1 ÷ 101 is less than one place: it gets one all the same, the first that frees.
+    queue.leave('heavy');
+    await Promise.resolve();
+    expect(lightStarted).toBe(true);
+    expect(queue.load('heavy')).toEqual({ executing: 3, waiting: 1 });
+    queue.leave('light');
+    await heavyWaiting;
+    expect(queue.load('heavy').executing).toBe(4);
+  });
+
+  it('gives a freed place to the waiting tenant furthest below its weighted share', async () => {
+    const queue = new FairQueue(6);
+    // a (weight 2) holds 4, b (weight 1) holds 2: both at their share of 6 (4 and 2).
+    for (let i = 0; i < 4; i += 1) queue.enter('a', 2);
+    for (let i = 0; i < 2; i += 1) queue.enter('b', 1);
+    const started: string[] = [];
+    const a = queue.enter('a', 2)!.then(() => started.push('a'));
+    const b = queue.enter('b', 1)!.then(() => started.push('b'));
+    // a third tenant (weight 3) arrives: shares become 2, 1 and 3 of 6.
+    const c = [0, 1, 2].map(() => queue.enter('c', 3)!.then(() => started.push('c')));
+    // a and b are over their new shares: the places they free go to c, the one furthest below its share.
+    queue.leave('a');
+    queue.leave('a');
+    queue.leave('b');
+    await Promise.all(c);
+    expect(started).toEqual(['c', 'c', 'c']);
+    expect(queue.load('a')).toEqual({ executing: 2, waiting: 1 });
+    expect(queue.load('b')).toEqual({ executing: 1, waiting: 1 });
+    // Once c holds its share, a freed place of a goes back to a, one of b to b.
+    queue.leave('a');
+    queue.leave('b');
+    await Promise.all([a, b]);
+    expect(started).toEqual(['c', 'c', 'c', 'a', 'b']);
+  });
 });
