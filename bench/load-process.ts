@@ -27,3 +27,32 @@ export async function loadFromAnotherProcess(spec: LoadSpec): Promise<autocannon
   const { stdout } = await promisify(execFile)(AUTOCANNON, [...args, spec.url], { maxBuffer: 16 * 1024 * 1024 });
   return JSON.parse(stdout) as autocannon.Result;
 }
+
+/** What a latency load measured: requests/s, the p99 in milliseconds to the microsecond, answers by status class. */
+export interface LatencyResult {
+  rps: number;
+  p99: number;
+  samples: number;
+  statuses: Record<string, number>;
+  /** When the measured window began and ended (ms since the epoch). */
+  from: number;
+  to: number;
+}
+
+const LATENCY_CLIENT = fileURLToPath(new URL('./latency-client.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * A closed-loop POST load timing every answer (latency-client.ts), in a process of its own: for a
+ * p99 of a few milliseconds, autocannon's whole milliseconds are too coarse.
+ */
+export async function latencyFromAnotherProcess(
+  spec: Omit<LoadSpec, 'method'> & { body: string },
+): Promise<LatencyResult> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', LATENCY_CLIENT, JSON.stringify(spec)],
+    { cwd: ROOT, maxBuffer: 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as LatencyResult;
+}

@@ -1,100 +1,49 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import autocannon from 'autocannon';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Limits } from '../src/limits/limits.js';
 import { seedId } from '../src/seed/seed.js';
 import { addParks, startBenchApp } from './bench-app.js';
+import { latencyFromAnotherProcess, loadFromAnotherProcess } from './load-process.js';
 
+/** Seconds of each phase of the noisy-neighbour figure (texas alone, texas flooded). */
 const SECONDS = 4;
 const ROUNDS = 5;
+/** The limiter's cost: pairs of segments with and without the limits, under one continuous load. */
+const PAIRS = 12;
+const SEGMENT_MS = 3000;
+const WARM_UP_MS = 2000;
 /** A normal list query of the tenant that works (texas): a page of 20 parks. */
 const NORMAL = JSON.stringify({ query: '{ parks(first: 20) { nodes { id name region } } }' });
 /** The flooder's heavy query (washington, free plan): a full page of 100 parks, 101 points each. */
 const HEAVY = JSON.stringify({ query: '{ parks(first: 100) { nodes { id name region capacity } } }' });
 const FLOOD_CONNECTIONS = 32;
+/** The flood lasts longer than texas's measured load, which starts in a process of its own once the flood has. */
+const FLOOD_SECONDS = SECONDS + 4;
 
-interface Load {
-  rps: number;
-  p99: number;
-  statuses: Record<string, number>;
-}
-
-const loadOf = (result: autocannon.Result): Load => ({
-  rps: result.requests.average,
-  p99: result.latency.p99,
-  statuses: { '2xx': result['2xx'], '4xx': result['4xx'], '5xx': result['5xx'] },
-});
-
-async function load(url: string, token: string, body: string, connections: number, seconds = SECONDS): Promise<Load> {
-  const result = await autocannon({
-    url: `${url}/graphql`,
-    method: 'POST',
-    connections,
-    duration: seconds,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body,
-  });
-  if (result.errors > 0) throw new Error(`${result.errors} connection errors`);
-  return loadOf(result);
-}
-
-const AUTOCANNON = fileURLToPath(new URL('../node_modules/.bin/autocannon', import.meta.url));
+const headersOf = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
 /**
- * The flood, from a process of its own (autocannon's command line): its 32 connections' client work
- * must not run on the server's event loop, as it would from this process. Resolves `started` once the
- * flood is under way (its first connection reached the server: the boot of the client's process is
- * not part of the flood), and `done` with its figures.
- */
-function floodFromAnotherProcess(
-  server: Server,
-  url: string,
-  token: string,
-): { started: Promise<void>; done: Promise<Load> } {
-  const child = spawn(AUTOCANNON, [
-    '-c',
-    String(FLOOD_CONNECTIONS),
-    '-d',
-    // A second more than the measured load, which starts once the flood has: the flood covers it.
-    String(SECONDS + 1),
-    '-m',
-    'POST',
-    '-H',
-    `authorization=Bearer ${token}`,
-    '-H',
-    'content-type=application/json',
-    '-b',
-    HEAVY,
-    '-j',
-    `${url}/graphql`,
-  ]);
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  const done = once(child, 'close').then(([code]) => {
-    if (code !== 0) throw new Error(`the flooding process exited with ${code}`);
-    return loadOf(JSON.parse(stdout) as autocannon.Result);
-  });
-  const started = Promise.race([once(server, 'connection'), done]).then(() => undefined);
-  return { started, done };
-}
-
-/**
- * The limits with every decision taken out: what the stack costs without them. An operation admitted
- * before (still executing when the swap happens) is finished by the limits that admitted it.
+ * The limits with every decision taken out: what the stack costs without them (costing, admission,
+ * the turn to execute, the refund, the RateLimit fields and extensions.cost, early refusal and the
+ * callers it remembers, the usage ledger's counting). An operation admitted before (still executing
+ * when the swap happens) is finished by the limits that admitted it.
  */
 function withoutLimits(limits: Limits): () => void {
-  const { admit, turn, finish, status } = limits;
+  const { admit, turn, finish, status, refuseEarly, remember } = limits;
+  const { record } = limits.usage;
   limits.admit = () => ({ requested: 0, ticket: null });
   limits.turn = () => undefined;
   limits.finish = (operation, ...rest) => (operation.ticket ? finish.call(limits, operation, ...rest) : 0);
   limits.status = () => null;
-  return () => Object.assign(limits, { admit, turn, finish, status });
+  limits.refuseEarly = () => null;
+  limits.remember = () => {};
+  limits.usage.record = () => {};
+  return () => {
+    Object.assign(limits, { admit, turn, finish, status, refuseEarly, remember });
+    limits.usage.record = record;
+  };
 }
 
 /** CPU time of the whole machine, from /proc/stat (Linux): busy and total, in clock ticks. */
@@ -157,16 +106,157 @@ const median = (values: number[]): number => {
 };
 const fixed = (value: number | null, digits = 2) => (value === null ? '?' : value.toFixed(digits));
 
+const quantile = (sorted: number[], q: number): number => sorted[Math.round(q * (sorted.length - 1))]!;
+
+/** Median, quartiles and extremes of a list of ratios. */
+function spreadOf(values: number[]): { median: number; q1: number; q3: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    median: median(sorted),
+    q1: quantile(sorted, 0.25),
+    q3: quantile(sorted, 0.75),
+    min: sorted[0]!,
+    max: sorted.at(-1)!,
+  };
+}
+
+const described = (values: number[], digits: number): string => {
+  const { median: middle, q1, q3, min, max } = spreadOf(values);
+  return `${middle.toFixed(digits)}x (quartiles ${q1.toFixed(digits)}–${q3.toFixed(digits)}, range ${min.toFixed(digits)}–${max.toFixed(digits)})`;
+};
+
 /**
- * Two figures of the limits, through the full stack on one embedded database, each a median over
- * ROUNDS rounds of ratios to a baseline measured in the same round, after a warm-up:
- * - noisy neighbour: texas's p99 for a normal list query while washington (free plan) floods with
- *   heavy queries from many connections, ÷ its p99 alone just before (goal ≤ 1.5x); the flooder's
- *   share of 429s. Each round's flood starts with washington's bucket full (the round lasts longer than
- *   the bucket takes to refill), so its burst is in every round;
- * - the limiter's own cost: requests/s of the normal query with the limits ÷ without them (goal ≥
- *   0.97x), the two measured back to back in alternating order.
- * Default plans, except texas's bucket made large so that the measuring load itself is never limited.
+ * The noisy-neighbour figure: texas's p99 for a normal list query while washington (free plan) floods
+ * with heavy queries from many connections, ÷ its p99 alone just before (goal ≤ 1.5x), a ratio per
+ * round; the flooder's share of 429s. Both loads come from processes of their own, texas's timed to
+ * the microsecond. Each flood starts with washington's bucket full, so its burst is in every round.
+ */
+async function noisyNeighbour(bench: Awaited<ReturnType<typeof startBenchApp>>, flooder: string): Promise<void> {
+  const { app, token } = bench;
+  const url = `${app.url}/graphql`;
+  const texasLoad = () =>
+    latencyFromAnotherProcess({ url, headers: headersOf(token), body: NORMAL, connections: 2, seconds: SECONDS });
+  const washington = { tenantId: seedId('tenant:washington'), plan: app.services.limits.plans.free, key: null };
+  await texasLoad();
+
+  console.log('noisy neighbour: texas (standard) normal list query, 2 connections, alone and while washington (free)');
+  console.log(`  floods with pages of 100 parks from ${FLOOD_CONNECTIONS} connections (other processes, same cores);`);
+  console.log('  per round: texas p99 alone, flooded (ms), their ratio; loop delay p99 (ms) and cores taken by other');
+  console.log('  processes (the loads included), alone → flooded; the flooder answers refused with 429');
+  const p99Ratios: number[] = [];
+  const rpsRatios: number[] = [];
+  let refused = 0;
+  let answered = 0;
+  let errors5xx = 0;
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const refilled = sleep(app.services.limits.limiter.status(washington).resetSeconds * 1000);
+    const alone = await phase(texasLoad);
+    await refilled;
+    const flooded = await phase(async () => {
+      const connected = once(app.httpServer, 'connection');
+      const flood = loadFromAnotherProcess({
+        url,
+        method: 'POST',
+        headers: headersOf(flooder),
+        body: HEAVY,
+        connections: FLOOD_CONNECTIONS,
+        seconds: FLOOD_SECONDS,
+      });
+      await connected;
+      const victim = await texasLoad();
+      const result = await flood;
+      if (Date.parse(String(result.finish)) < victim.to) throw new Error('the flood ended before texas was measured');
+      return { victim, flood: result };
+    });
+    const { victim, flood } = flooded.result;
+    p99Ratios.push(victim.p99 / alone.result.p99);
+    rpsRatios.push(victim.rps / alone.result.rps);
+    refused += flood['4xx'];
+    answered += flood['2xx'] + flood['4xx'] + flood['5xx'];
+    errors5xx += flood['5xx'] + victim.statuses['5xx']! + alone.result.statuses['5xx']!;
+    console.log(
+      `  round ${round + 1}: ${fixed(alone.result.p99)} → ${fixed(victim.p99)} ms = ${p99Ratios.at(-1)!.toFixed(2)}x; loop delay ${fixed(alone.loopDelayP99)} → ${fixed(flooded.loopDelayP99)}; other cores ${fixed(alone.otherCores)} → ${fixed(flooded.otherCores)}; 429 ${flood['4xx']} of ${flood['2xx'] + flood['4xx']}`,
+    );
+  }
+  console.log(`  p99 texas flooded / alone, median of ${ROUNDS} rounds: ${described(p99Ratios, 2)} (goal ≤ 1.5x)`);
+  console.log(`  requests/s texas flooded / alone: ${described(rpsRatios, 2)}`);
+  console.log(`  flooder answers refused with 429: ${((100 * refused) / Math.max(1, answered)).toFixed(1)}%`);
+  console.log(`  5xx answers: ${errors5xx}`);
+}
+
+/**
+ * The limiter's own cost: requests/s of the normal query with the limits ÷ without them (goal ≥
+ * 0.97x). One load from another process runs throughout; the server switches the limits on and off
+ * every segment, in pairs of alternating order (with–without, then without–with, …) so that a drift
+ * of the machine's speed falls on both alike, and counts the requests each segment received. Each
+ * pair gives a ratio; their median and spread are reported, and the ratio of the totals.
+ */
+async function limiterCost(bench: Awaited<ReturnType<typeof startBenchApp>>): Promise<void> {
+  const { app, token } = bench;
+  const limits = app.services.limits;
+  let received = 0;
+  const count = () => {
+    received += 1;
+  };
+  app.httpServer.on('request', count);
+  const connected = once(app.httpServer, 'connection');
+  const load = loadFromAnotherProcess({
+    url: `${app.url}/graphql`,
+    method: 'POST',
+    headers: headersOf(token),
+    body: NORMAL,
+    connections: 8,
+    // It outlasts the segments, which are timed from its first connection.
+    seconds: Math.ceil((2 * WARM_UP_MS + 2 * PAIRS * SEGMENT_MS) / 1000) + 2,
+  });
+  await connected;
+  const segment = async (limited: boolean, ms = SEGMENT_MS): Promise<number> => {
+    const restore = limited ? () => {} : withoutLimits(limits);
+    received = 0;
+    const started = performance.now();
+    await sleep(ms);
+    const rate = received / ((performance.now() - started) / 1000);
+    restore();
+    return rate;
+  };
+  await segment(true, WARM_UP_MS);
+  await segment(false, WARM_UP_MS);
+  const ratios: number[] = [];
+  const totals = { with: 0, without: 0 };
+  const machine = machineTicks();
+  for (let pair = 0; pair < PAIRS; pair += 1) {
+    const withFirst = pair % 2 === 0;
+    const first = await segment(withFirst);
+    const second = await segment(!withFirst);
+    const [limited, unlimited] = withFirst ? [first, second] : [second, first];
+    ratios.push(limited / unlimited);
+    totals.with += limited;
+    totals.without += unlimited;
+  }
+  const after = machineTicks();
+  const result = await load;
+  app.httpServer.off('request', count);
+  const busy = machine && after ? ((after.busy - machine.busy) / (after.total - machine.total)) * coreCount() : null;
+  console.log(
+    `limiter cost: the same query, 8 connections (another process), full stack with limits / with every limit decision taken out,`,
+  );
+  console.log(
+    `  ${PAIRS} pairs of ${SEGMENT_MS / 1000} s segments in alternating order under one load; machine ${fixed(busy)} cores busy, 5xx ${result['5xx']}`,
+  );
+  console.log(`  per pair: ${ratios.map((ratio) => ratio.toFixed(3)).join(', ')}`);
+  console.log(
+    `  requests/s with ${Math.round(totals.with / PAIRS)}, without ${Math.round(totals.without / PAIRS)} (mean of segments)`,
+  );
+  console.log(
+    `  requests/s with / without, median of ${PAIRS} pairs: ${described(ratios, 3)}; ratio of totals ${(totals.with / totals.without).toFixed(3)}x (goal ≥ 0.97x)`,
+  );
+}
+
+/**
+ * Two figures of the limits, through the full stack on one embedded database, each a median of
+ * ratios to a baseline measured in the same run, after a warm-up: the noisy neighbour and the
+ * limiter's own cost (above). Default plans, except texas's bucket made large so that the measuring
+ * load itself is never limited.
  */
 export async function run(): Promise<void> {
   const bench = await startBenchApp({
@@ -174,70 +264,13 @@ export async function run(): Promise<void> {
       standard: { restoreRate: 1_000_000_000, bucketSize: 1_000_000_000, requestsInFlight: 100_000 },
     }),
   });
-  const { app, token, issuer } = bench;
-  await addParks(bench.texas, 20);
-  await addParks(app.services.database.forTenant(seedId('tenant:washington')), 100);
-  const flooder = await issuer.sign({ subject: 'bob@example.com', email: 'bob@example.com' }, 3600);
-  const limits = app.services.limits;
-  const withAndWithout = async (first: 'with' | 'without') => {
-    const measure = async (limited: boolean) => {
-      const restore = limited ? () => {} : withoutLimits(limits);
-      const result = await load(app.url, token, NORMAL, 8);
-      restore();
-      return result;
-    };
-    const a = await measure(first === 'with');
-    const b = await measure(first !== 'with');
-    return first === 'with' ? { with: a, without: b } : { with: b, without: a };
-  };
-
-  await load(app.url, token, NORMAL, 8, 2);
-  await withAndWithout('without');
-
-  console.log('noisy neighbour: texas (standard) normal list query, 2 connections, alone and while washington (free)');
-  console.log(`  floods with pages of 100 parks from ${FLOOD_CONNECTIONS} connections (another process, same cores);`);
-  console.log('  per round: texas p99 alone, flooded (ms), their ratio; loop delay p99 (ms) and cores taken by other');
-  console.log('  processes (the flooder included), alone → flooded; the flooder answers refused with 429');
-  const p99Ratios: number[] = [];
-  const rpsRatios: number[] = [];
-  const costRatios: number[] = [];
-  let refused = 0;
-  let answered = 0;
-  let errors5xx = 0;
-  for (let round = 0; round < ROUNDS; round += 1) {
-    const alone = await phase(() => load(app.url, token, NORMAL, 2));
-    const flooded = await phase(async () => {
-      const flood = floodFromAnotherProcess(app.httpServer, app.url, flooder);
-      await flood.started;
-      const victim = await load(app.url, token, NORMAL, 2);
-      return { victim, flood: await flood.done };
-    });
-    const { victim, flood } = flooded.result;
-    p99Ratios.push(victim.p99 / alone.result.p99);
-    rpsRatios.push(victim.rps / alone.result.rps);
-    refused += flood.statuses['4xx']!;
-    answered += flood.statuses['2xx']! + flood.statuses['4xx']! + flood.statuses['5xx']!;
-    errors5xx += flood.statuses['5xx']! + victim.statuses['5xx']!;
-    console.log(
-      `  round ${round + 1}: ${alone.result.p99} → ${victim.p99} ms = ${p99Ratios.at(-1)!.toFixed(2)}x; loop delay ${fixed(alone.loopDelayP99)} → ${fixed(flooded.loopDelayP99)}; other cores ${fixed(alone.otherCores)} → ${fixed(flooded.otherCores)}; 429 ${flood.statuses['4xx']} of ${flood.statuses['2xx']! + flood.statuses['4xx']!}`,
-    );
-    const { with: limited, without } = await withAndWithout(round % 2 === 0 ? 'with' : 'without');
-    costRatios.push(limited.rps / without.rps);
+  try {
+    await addParks(bench.texas, 20);
+    await addParks(bench.app.services.database.forTenant(seedId('tenant:washington')), 100);
+    const flooder = await bench.issuer.sign({ subject: 'bob@example.com', email: 'bob@example.com' }, 3600);
+    await noisyNeighbour(bench, flooder);
+    await limiterCost(bench);
+  } finally {
+    await bench.stop();
   }
-
-  console.log(
-    `  p99 texas flooded / alone, median of ${ROUNDS} rounds: ${median(p99Ratios).toFixed(2)}x (goal ≤ 1.5x)`,
-  );
-  console.log(`  requests/s texas flooded / alone, median: ${median(rpsRatios).toFixed(2)}x`);
-  console.log(`  flooder answers refused with 429: ${((100 * refused) / Math.max(1, answered)).toFixed(1)}%`);
-  console.log(`  5xx answers: ${errors5xx}`);
-  console.log(
-    'limiter cost: the same query, 8 connections, full stack with limits / with every limit decision taken out',
-  );
-  console.log(`  per round: ${costRatios.map((ratio) => ratio.toFixed(3)).join(', ')}`);
-  console.log(
-    `  requests/s with / without, median of ${ROUNDS} rounds: ${median(costRatios).toFixed(3)}x (goal ≥ 0.97x)`,
-  );
-
-  await bench.stop();
 }
