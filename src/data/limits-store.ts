@@ -28,23 +28,31 @@ export interface UsageIncrement {
   counters: Partial<UsageCounters>;
 }
 
-/** What one instance reported of one tenant's admitted cost. */
-export interface ConsumptionReport {
-  instanceId: string;
-  tenantId: string;
+/** What one instance reports of one tenant: what it admitted, what it holds open. */
+export interface TenantTotals {
   /** Points admitted by that instance since it started, net of refunds. */
   spent: number;
+  /** The tenant's live subscriptions on that instance now. */
+  subscriptions: number;
+}
+
+/** One instance's latest report of one tenant. */
+export interface ConsumptionReport extends TenantTotals {
+  instanceId: string;
+  tenantId: string;
+  /** When that instance wrote it (its clock). */
+  at: Date;
 }
 
 /** The data of the limits (src/limits): reconciliation of buckets across instances, the usage ledger. */
 export interface LimitsStore {
   /**
-   * Records what this instance admitted per tenant (cumulative; the tenants in `spent`, others keep
-   * their last report) and returns the latest report of every other instance written since `liveSince`.
+   * Records this instance's totals per tenant (the tenants in `totals`, others keep their last report)
+   * and returns the latest report of every other instance written since `liveSince`.
    */
   exchangeConsumption(
     instanceId: string,
-    spent: ReadonlyMap<string, number>,
+    totals: ReadonlyMap<string, TenantTotals>,
     now: Date,
     liveSince: Date,
   ): Promise<ConsumptionReport[]>;
@@ -75,6 +83,8 @@ interface ConsumptionDocument {
   instanceId: string;
   tenantId: string;
   spent: number;
+  /** Absent from the reports of an instance of an older version: none counted. */
+  subscriptions?: number;
   at: Date;
 }
 
@@ -82,13 +92,13 @@ export function createLimitsStore(db: Db): LimitsStore {
   const usage = db.collection<UsageDocument>(USAGE_COLLECTION);
   const consumption = db.collection<ConsumptionDocument>(CONSUMPTION_COLLECTION);
   return {
-    async exchangeConsumption(instanceId, spent, now, liveSince) {
-      if (spent.size > 0) {
+    async exchangeConsumption(instanceId, totals, now, liveSince) {
+      if (totals.size > 0) {
         await consumption.bulkWrite(
-          [...spent].map(([tenantId, points]) => ({
+          [...totals].map(([tenantId, { spent, subscriptions }]) => ({
             updateOne: {
               filter: { _id: `${instanceId}:${tenantId}` },
-              update: { $set: { instanceId, tenantId, spent: points, at: now } },
+              update: { $set: { instanceId, tenantId, spent, subscriptions, at: now } },
               upsert: true,
             },
           })),
@@ -96,10 +106,12 @@ export function createLimitsStore(db: Db): LimitsStore {
         );
       }
       const reports = await consumption.find({ at: { $gte: liveSince }, instanceId: { $ne: instanceId } }).toArray();
-      return reports.map(({ instanceId: instance, tenantId, spent: points }) => ({
-        instanceId: instance,
-        tenantId,
-        spent: points,
+      return reports.map((report) => ({
+        instanceId: report.instanceId,
+        tenantId: report.tenantId,
+        spent: report.spent,
+        subscriptions: report.subscriptions ?? 0,
+        at: report.at,
       }));
     },
     async addUsage(increments) {

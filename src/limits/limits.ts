@@ -97,7 +97,7 @@ export class Limits {
     this.authFailures = new AuthThrottle(options.authFailures);
     this.usage = new UsageLedger(options.store, options.usageFlushMs, options.onError);
     this.#execution = new FairQueue(options.executionConcurrency);
-    this.#reconciler = new Reconciler(options.store, this.limiter, {
+    this.#reconciler = new Reconciler(options.store, this.limiter, this.subscriptions, {
       instanceId: randomUUID(),
       intervalMs: options.syncMs,
       onError: options.onError,

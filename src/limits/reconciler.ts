@@ -1,5 +1,6 @@
-import type { LimitsStore } from '../data/limits-store.js';
+import type { LimitsStore, TenantTotals } from '../data/limits-store.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { SubscriptionCaps } from './subscription-caps.js';
 
 export interface ReconcilerOptions {
   /** This instance's name in the reports; unique per process. */
@@ -10,24 +11,30 @@ export interface ReconcilerOptions {
 }
 
 /**
- * Keeps this instance's tenant buckets in step with the other instances on the same database, off
- * the request path: every `intervalMs` it reports what this instance admitted per tenant and deducts
- * from its own buckets what the others admitted since their previous report. Each bucket therefore
- * mirrors the tenant's one bucket, late by at most one interval of each other instance
- * (docs/limits.md has the bound this gives). The first report of another instance is its history,
- * not news: only what it admits afterwards is deducted.
- */
-/**
- * How often an instance reports every tenant's total again, changed or not: a peer that started
- * meanwhile learns the totals it takes as history (see `exchange`) within this time.
+ * How often an instance reports every tenant's totals again, changed or not: a peer that started
+ * meanwhile learns the totals it takes as history (see `exchange`) within this time, and a peer that
+ * hears nothing of an instance for longer takes it for gone.
  */
 export const FULL_REPORT_MS = 10_000;
 
+/**
+ * Keeps this instance's limits in step with the other instances on the same database, off the
+ * request path. Every `intervalMs` it reports per tenant what this instance admitted and how many
+ * subscriptions it holds open, then deducts from its own buckets what the others admitted since their
+ * previous report and notes their live subscriptions. Each bucket therefore mirrors the tenant's one
+ * bucket, and each tenant's subscription count its count on every instance, late by at most one
+ * interval of each other instance (docs/limits.md has the bounds this gives). The first report of
+ * another instance is its history, not news: only what it admits afterwards is deducted.
+ */
 export class Reconciler {
-  readonly #seen = new Map<string, number>();
+  /** Other instance → tenant → the points it had admitted at its latest report read here. */
+  readonly #seen = new Map<string, Map<string, number>>();
+  /** When each other instance last wrote a report read here (its clock). */
+  readonly #lastHeard = new Map<string, number>();
   /** What this instance last reported per tenant, and when it last reported them all. */
-  readonly #reported = new Map<string, number>();
+  readonly #reported = new Map<string, TenantTotals>();
   #fullReportAt = Number.NEGATIVE_INFINITY;
+  #exchanged = false;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -35,41 +42,67 @@ export class Reconciler {
   constructor(
     private readonly store: LimitsStore,
     private readonly limiter: RateLimiter,
+    private readonly subscriptions: SubscriptionCaps,
     private readonly options: ReconcilerOptions,
   ) {}
 
+  /** Starts exchanging: at once (what the others hold open is known before long), then every interval. */
   start(): void {
-    this.#schedule();
+    this.#schedule(0);
   }
 
   /**
-   * One exchange: report, then deduct what the others admitted. An instance that has admitted nothing
-   * yet has no bucket to keep in step, and sends nothing. It reports the tenants whose total changed
-   * since its last report, and all of them every FULL_REPORT_MS: with thousands of tenants, most of
-   * them quiet in any quarter second, rewriting every total at every exchange would cost the database
-   * thousands of writes a second for nothing. A report a peer sees for the first time is taken as
-   * history, not news (a peer that starts must not charge another's past): one that first shows up
-   * with a change costs that peer one exchange's worth of that tenant's admissions, once.
+   * One exchange: report, then take in what the others reported. It reports the tenants whose totals
+   * changed since its last report, and all of them every FULL_REPORT_MS: with thousands of tenants,
+   * most of them quiet in any quarter second, rewriting every total at every exchange would cost the
+   * database thousands of writes a second for nothing. It reads the reports written in the last few
+   * intervals; the first exchange reads back over a full report's period, so that an instance that
+   * starts knows the others' live subscriptions at once. A report a peer sees for the first time is
+   * taken as history, not news (a peer that starts must not charge another's past): one that first
+   * shows up with a change costs that peer one exchange's worth of that tenant's admissions, once.
    */
   async exchange(): Promise<void> {
-    const spent = this.limiter.spentByTenant();
-    if (spent.size === 0) return;
+    const totals = this.#totals();
     const now = Date.now();
     const full = now - this.#fullReportAt >= FULL_REPORT_MS;
-    const report = full
-      ? spent
-      : new Map([...spent].filter(([tenantId, points]) => this.#reported.get(tenantId) !== points));
-    const liveSince = new Date(now - Math.max(2000, 5 * this.options.intervalMs));
+    const report = full ? totals : new Map([...totals].filter(([tenantId, mine]) => this.#changed(tenantId, mine)));
+    const window = Math.max(2000, 5 * this.options.intervalMs);
+    const liveSince = new Date(now - (this.#exchanged ? window : FULL_REPORT_MS + window));
     const { instanceId } = this.options;
     const reports = await this.store.exchangeConsumption(instanceId, report, new Date(now), liveSince);
-    for (const [tenantId, points] of report) this.#reported.set(tenantId, points);
+    this.#exchanged = true;
+    for (const [tenantId, mine] of report) this.#reported.set(tenantId, mine);
     if (full) this.#fullReportAt = now;
     for (const other of reports) {
-      const key = `${other.instanceId}:${other.tenantId}`;
-      const previous = this.#seen.get(key);
-      this.#seen.set(key, other.spent);
+      const seen = this.#seen.get(other.instanceId) ?? new Map<string, number>();
+      this.#seen.set(other.instanceId, seen);
+      const previous = seen.get(other.tenantId);
+      seen.set(other.tenantId, other.spent);
       if (previous !== undefined) this.limiter.charge(other.tenantId, other.spent - previous);
+      this.subscriptions.reported(other.instanceId, other.tenantId, other.subscriptions);
+      this.#lastHeard.set(other.instanceId, Math.max(this.#lastHeard.get(other.instanceId) ?? 0, other.at.getTime()));
     }
+    // A live instance rewrites all its reports every FULL_REPORT_MS: one not heard of for longer is gone.
+    for (const [other, heard] of this.#lastHeard) {
+      if (heard >= now - FULL_REPORT_MS - 2 * window) continue;
+      this.#lastHeard.delete(other);
+      this.#seen.delete(other);
+      this.subscriptions.forgetInstance(other);
+    }
+  }
+
+  /** This instance's totals of every tenant it admitted operations of, or holds subscriptions of. */
+  #totals(): Map<string, TenantTotals> {
+    const totals = new Map<string, TenantTotals>();
+    for (const [tenantId, spent] of this.limiter.spentByTenant()) {
+      totals.set(tenantId, { spent, subscriptions: this.subscriptions.count(tenantId) });
+    }
+    return totals;
+  }
+
+  #changed(tenantId: string, mine: TenantTotals): boolean {
+    const last = this.#reported.get(tenantId);
+    return last === undefined || last.spent !== mine.spent || last.subscriptions !== mine.subscriptions;
   }
 
   /**
@@ -82,19 +115,27 @@ export class Reconciler {
     await this.store.dropConsumption(this.options.instanceId, tenantId);
   }
 
+  /**
+   * Stops exchanging. When it last reported live subscriptions, a last exchange first tells the others
+   * what it holds now (its connections are closed by then: none), so that they do not count them on
+   * until they take this instance for gone.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#running;
+    if ([...this.#reported.values()].some((reported) => reported.subscriptions > 0)) {
+      await this.exchange().catch(this.options.onError);
+    }
   }
 
-  #schedule(): void {
+  #schedule(delayMs = this.options.intervalMs): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#running = this.exchange()
         .catch(this.options.onError)
         .finally(() => this.#schedule());
-    }, this.options.intervalMs);
+    }, delayMs);
     this.#timer.unref();
   }
 }
