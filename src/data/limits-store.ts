@@ -34,6 +34,8 @@ export interface TenantTotals {
   spent: number;
   /** The tenant's live subscriptions on that instance now. */
   subscriptions: number;
+  /** Points admitted by that instance per API key of the tenant that has limits of its own, net of refunds. */
+  keys: ReadonlyMap<string, number>;
 }
 
 /** One instance's latest report of one tenant. */
@@ -85,6 +87,7 @@ interface ConsumptionDocument {
   spent: number;
   /** Absent from the reports of an instance of an older version: none counted. */
   subscriptions?: number;
+  keys?: Array<{ keyId: string; spent: number }>;
   at: Date;
 }
 
@@ -95,10 +98,19 @@ export function createLimitsStore(db: Db): LimitsStore {
     async exchangeConsumption(instanceId, totals, now, liveSince) {
       if (totals.size > 0) {
         await consumption.bulkWrite(
-          [...totals].map(([tenantId, { spent, subscriptions }]) => ({
+          [...totals].map(([tenantId, { spent, subscriptions, keys }]) => ({
             updateOne: {
               filter: { _id: `${instanceId}:${tenantId}` },
-              update: { $set: { instanceId, tenantId, spent, subscriptions, at: now } },
+              update: {
+                $set: {
+                  instanceId,
+                  tenantId,
+                  spent,
+                  subscriptions,
+                  keys: [...keys].map(([keyId, points]) => ({ keyId, spent: points })),
+                  at: now,
+                },
+              },
               upsert: true,
             },
           })),
@@ -111,6 +123,7 @@ export function createLimitsStore(db: Db): LimitsStore {
         tenantId: report.tenantId,
         spent: report.spent,
         subscriptions: report.subscriptions ?? 0,
+        keys: new Map((report.keys ?? []).map(({ keyId, spent }) => [keyId, spent])),
         at: report.at,
       }));
     },

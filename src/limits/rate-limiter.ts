@@ -38,6 +38,15 @@ interface TenantState {
   spent: number;
 }
 
+/** An API key's own bucket, and what it admitted here since start, net of refunds (reconciled like a tenant's). */
+interface KeyState {
+  bucket: TokenBucket;
+  tenantId: string;
+  /** The key's shape as last seen on a request. */
+  shape: BucketShape;
+  spent: number;
+}
+
 /** A key's own bucket: the lower of its limits and its plan's. */
 const keyShape = (payer: Payer): BucketShape => ({
   restoreRate: Math.min(payer.plan.restoreRate, payer.key?.limits.restoreRate ?? Number.POSITIVE_INFINITY),
@@ -50,13 +59,13 @@ export const maxCostOf = (payer: Payer): number =>
 
 /**
  * The token buckets of this instance, in memory: one per tenant, one per API key that has limits
- * of its own. Deciding never waits on anything. Each tenant bucket mirrors the tenant's bucket
- * across instances: `spentByTenant` reports what was admitted here, `charge` deducts what the
- * others admitted (src/limits/reconciler.ts).
+ * of its own. Deciding never waits on anything. Each bucket mirrors the tenant's (or the key's)
+ * bucket across instances: `spentByTenant` and `spentByKey` report what was admitted here, `charge`
+ * and `chargeKey` deduct what the others admitted (src/limits/reconciler.ts).
  */
 export class RateLimiter {
   readonly #tenants = new Map<string, TenantState>();
-  readonly #keys = new Map<string, TokenBucket>();
+  readonly #keys = new Map<string, KeyState>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -72,7 +81,7 @@ export class RateLimiter {
     }
     const key = payer.key ? this.#key(payer, now) : null;
     const tenantWait = tenant.bucket.secondsUntil(estimated, payer.plan, now);
-    const keyWait = key ? key.secondsUntil(estimated, keyShape(payer), now) : 0;
+    const keyWait = key ? key.bucket.secondsUntil(estimated, key.shape, now) : 0;
     if (tenantWait > 0 || keyWait > 0) {
       return {
         admitted: false,
@@ -81,7 +90,10 @@ export class RateLimiter {
       };
     }
     tenant.bucket.take(estimated);
-    key?.take(estimated);
+    if (key) {
+      key.bucket.take(estimated);
+      key.spent += estimated;
+    }
     tenant.inFlight += 1;
     tenant.spent += estimated;
     return { admitted: true, ticket: { payer, estimated } };
@@ -100,7 +112,7 @@ export class RateLimiter {
     const key = payer.key ? this.#keys.get(payer.key.keyId) : undefined;
     return Math.max(
       tenant.bucket.secondsUntil(points, payer.plan, now),
-      key ? key.secondsUntil(points, keyShape(payer), now) : 0,
+      key ? key.bucket.secondsUntil(points, keyShape(payer), now) : 0,
     );
   }
 
@@ -113,7 +125,11 @@ export class RateLimiter {
     if (refund === 0) return;
     tenant.bucket.give(refund, ticket.payer.plan);
     tenant.spent -= refund;
-    if (ticket.payer.key) this.#keys.get(ticket.payer.key.keyId)?.give(refund, keyShape(ticket.payer));
+    const key = ticket.payer.key ? this.#keys.get(ticket.payer.key.keyId) : undefined;
+    if (key) {
+      key.bucket.give(refund, key.shape);
+      key.spent -= refund;
+    }
   }
 
   /** The tenant's bucket as the caller is told it. */
@@ -134,15 +150,27 @@ export class RateLimiter {
     return new Map([...this.#tenants].map(([tenantId, state]) => [tenantId, state.spent]));
   }
 
-  /** Forgets a tenant that is gone (purged): it is reported no more. */
+  /** Points admitted here per API key with limits since start, net of refunds, with the key's tenant. */
+  spentByKey(): Map<string, { tenantId: string; spent: number }> {
+    return new Map([...this.#keys].map(([keyId, { tenantId, spent }]) => [keyId, { tenantId, spent }]));
+  }
+
+  /** Forgets a tenant that is gone (purged), and its keys: they are reported no more. */
   forget(tenantId: string): void {
     this.#tenants.delete(tenantId);
+    for (const [keyId, key] of this.#keys) if (key.tenantId === tenantId) this.#keys.delete(keyId);
   }
 
   /** Deducts points other instances admitted for this tenant. */
   charge(tenantId: string, points: number): void {
     const tenant = this.#tenants.get(tenantId);
     if (tenant && points > 0) tenant.bucket.charge(points, tenant.plan, this.#now());
+  }
+
+  /** Deducts points other instances admitted for this API key. */
+  chargeKey(keyId: string, points: number): void {
+    const key = this.#keys.get(keyId);
+    if (key && points > 0) key.bucket.charge(points, key.shape, this.#now());
   }
 
   #tenant(payer: Payer, now: number): TenantState {
@@ -155,13 +183,15 @@ export class RateLimiter {
     return state;
   }
 
-  #key(payer: Payer, now: number): TokenBucket {
+  #key(payer: Payer, now: number): KeyState {
     const keyId = payer.key!.keyId;
-    let bucket = this.#keys.get(keyId);
-    if (!bucket) {
-      bucket = new TokenBucket(keyShape(payer), now);
-      this.#keys.set(keyId, bucket);
+    const shape = keyShape(payer);
+    let key = this.#keys.get(keyId);
+    if (!key) {
+      key = { bucket: new TokenBucket(shape, now), tenantId: payer.tenantId, shape, spent: 0 };
+      this.#keys.set(keyId, key);
     }
-    return bucket;
+    key.shape = shape;
+    return key;
   }
 }

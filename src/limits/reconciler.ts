@@ -19,15 +19,19 @@ export const FULL_REPORT_MS = 10_000;
 
 /**
  * Keeps this instance's limits in step with the other instances on the same database, off the
- * request path. Every `intervalMs` it reports per tenant what this instance admitted and how many
- * subscriptions it holds open, then deducts from its own buckets what the others admitted since their
- * previous report and notes their live subscriptions. Each bucket therefore mirrors the tenant's one
+ * request path. Every `intervalMs` it reports per tenant what this instance admitted (for the tenant,
+ * and for each of its API keys that has a bucket of its own) and how many subscriptions it holds open,
+ * then deducts from its own buckets what the others admitted since their previous report and notes
+ * their live subscriptions. Each bucket therefore mirrors the tenant's one
  * bucket, and each tenant's subscription count its count on every instance, late by at most one
  * interval of each other instance (docs/limits.md has the bounds this gives). The first report of
  * another instance is its history, not news: only what it admits afterwards is deducted.
  */
 export class Reconciler {
-  /** Other instance → tenant → the points it had admitted at its latest report read here. */
+  /**
+   * Other instance → tenant, and API key (`key:` and its id) → the points it had admitted at its
+   * latest report read here.
+   */
   readonly #seen = new Map<string, Map<string, number>>();
   /** When each other instance last wrote a report read here (its clock). */
   readonly #lastHeard = new Map<string, number>();
@@ -79,6 +83,11 @@ export class Reconciler {
       const previous = seen.get(other.tenantId);
       seen.set(other.tenantId, other.spent);
       if (previous !== undefined) this.limiter.charge(other.tenantId, other.spent - previous);
+      for (const [keyId, spent] of other.keys) {
+        const before = seen.get(`key:${keyId}`);
+        seen.set(`key:${keyId}`, spent);
+        if (before !== undefined) this.limiter.chargeKey(keyId, spent - before);
+      }
       this.subscriptions.reported(other.instanceId, other.tenantId, other.subscriptions);
       this.#lastHeard.set(other.instanceId, Math.max(this.#lastHeard.get(other.instanceId) ?? 0, other.at.getTime()));
     }
@@ -91,18 +100,29 @@ export class Reconciler {
     }
   }
 
-  /** This instance's totals of every tenant it admitted operations of, or holds subscriptions of. */
+  /** This instance's totals of every tenant it admitted operations of: cost, subscriptions, keys' cost. */
   #totals(): Map<string, TenantTotals> {
+    const keys = new Map<string, Map<string, number>>();
+    for (const [keyId, { tenantId, spent }] of this.limiter.spentByKey()) {
+      keys.set(tenantId, (keys.get(tenantId) ?? new Map<string, number>()).set(keyId, spent));
+    }
     const totals = new Map<string, TenantTotals>();
     for (const [tenantId, spent] of this.limiter.spentByTenant()) {
-      totals.set(tenantId, { spent, subscriptions: this.subscriptions.count(tenantId) });
+      const subscriptions = this.subscriptions.count(tenantId);
+      totals.set(tenantId, { spent, subscriptions, keys: keys.get(tenantId) ?? new Map() });
     }
     return totals;
   }
 
   #changed(tenantId: string, mine: TenantTotals): boolean {
     const last = this.#reported.get(tenantId);
-    return last === undefined || last.spent !== mine.spent || last.subscriptions !== mine.subscriptions;
+    return (
+      last === undefined ||
+      last.spent !== mine.spent ||
+      last.subscriptions !== mine.subscriptions ||
+      last.keys.size !== mine.keys.size ||
+      [...mine.keys].some(([keyId, spent]) => last.keys.get(keyId) !== spent)
+    );
   }
 
   /**
