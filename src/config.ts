@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { TenantHostPattern } from './tenancy/host-pattern.js';
 import type { AuthThrottleOptions } from './limits/auth-throttle.js';
+import { parseTrustProxy, TRUST_NOBODY, type TrustProxy } from './limits/client-address.js';
 import { PlansOverride, resolvePlans, type Plans } from './limits/plans.js';
 import { TRACING_VARIABLES, tracingConfig, type TracingConfig } from './telemetry/tracing-config.js';
 
@@ -62,6 +63,8 @@ export interface Config {
   plans: Plans;
   /** Failed authentications a client address may make before it gets 429, and the pace after. */
   authFailures: AuthThrottleOptions;
+  /** Which TCP peers are proxies whose `X-Forwarded-For` names the client (TRUST_PROXY); default nobody. */
+  trustProxy: TrustProxy;
   /** How often each instance exchanges its tenants' consumption with the others, in ms. */
   rateLimitSyncMs: number;
   /** How often the usage ledger is written, in ms. */
@@ -209,6 +212,16 @@ const EnvSchema = z.object({
   PLANS: variable(json(PlansOverride)),
   AUTH_FAILURE_BURST: variable(integer(1, 1_000_000)),
   AUTH_FAILURE_RETRY_SECONDS: variable(integer(1, 3600)),
+  TRUST_PROXY: variable(
+    z.string().transform((value, ctx) => {
+      try {
+        return parseTrustProxy(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  ),
   RATE_LIMIT_SYNC_MS: variable(integer(10, 10_000)),
   USAGE_FLUSH_MS: variable(integer(10, 60_000)),
   EXECUTION_CONCURRENCY: variable(integer(1, 10_000)),
@@ -264,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenantHostPattern: values.TENANT_HOST_PATTERN,
     plans: resolvePlans(values.PLANS),
     authFailures: { burst: values.AUTH_FAILURE_BURST ?? 20, retrySeconds: values.AUTH_FAILURE_RETRY_SECONDS ?? 5 },
+    trustProxy: values.TRUST_PROXY ?? TRUST_NOBODY,
     rateLimitSyncMs: values.RATE_LIMIT_SYNC_MS ?? 250,
     usageFlushMs: values.USAGE_FLUSH_MS ?? 5000,
     executionConcurrency: values.EXECUTION_CONCURRENCY ?? 8,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, databaseHosts, loadConfig } from '../src/config.js';
+import { TRUST_NOBODY } from '../src/limits/client-address.js';
 import { DEFAULT_PLANS } from '../src/limits/plans.js';
 
 const OIDC = {
@@ -45,6 +46,7 @@ describe('loadConfig defaults', () => {
       nodeEnv: 'development',
       plans: DEFAULT_PLANS,
       authFailures: { burst: 20, retrySeconds: 5 },
+      trustProxy: TRUST_NOBODY,
       rateLimitSyncMs: 250,
       usageFlushMs: 5000,
       executionConcurrency: 8,

@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import { httpHeaderLookup } from './http-headers.js';
 import { refuseEmptyBuckets } from './early-refusal.js';
 import { throttledRequestContext } from './throttled-context.js';
+import { clientAddress } from '../limits/client-address.js';
 import { metricsAccess } from './metrics-access.js';
 import { stagingRoutes } from './staging-routes.js';
 
@@ -99,7 +100,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         try {
-          const context = await throttledRequestContext(services, httpHeaderLookup(req), req.socket.remoteAddress);
+          const address = clientAddress(req, services.config.trustProxy);
+          const context = await throttledRequestContext(services, httpHeaderLookup(req), address);
           const tenantId = context.tenant?.id;
           if (tenantId) {
             res.once('finish', () => {

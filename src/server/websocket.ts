@@ -25,6 +25,7 @@ import { gatewaySecretMatches } from './gateway-secret.js';
 import type { HeaderLookup } from '../auth/credentials.js';
 import { buildRequestContext } from './request-context.js';
 import { throttledRequestContext } from './throttled-context.js';
+import { clientAddress } from '../limits/client-address.js';
 
 export interface WebSocketOptions {
   schema: GraphQLSchema;
@@ -138,7 +139,8 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         const since = registry.version;
         let context: RequestContext;
         try {
-          context = await throttledRequestContext(services, headers, extra.request.socket.remoteAddress);
+          const address = clientAddress(extra.request, services.config.trustProxy);
+          context = await throttledRequestContext(services, headers, address);
         } catch (error) {
           // Refused credentials: graphql-ws closes with 4403. Anything else (the database did not
           // answer: 1013, try again later) is no verdict on the caller.

@@ -36,6 +36,18 @@ export function wsClient(url: string, options: Partial<ClientOptions> = {}): { c
   return { client, closes };
 }
 
+/**
+ * A WebSocket class for `wsClient`'s `webSocketImpl` whose connections come from `localAddress` (any
+ * 127.x.y.z for a loopback server) and whose upgrade request carries `headers`: what a client behind a
+ * proxy, or a proxy itself, sends.
+ */
+export const webSocketFrom = (localAddress: string, headers: Record<string, string> = {}) =>
+  class extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { localAddress, headers });
+    }
+  };
+
 export type GraphQLPayload = { query: string; variables?: Record<string, unknown>; operationName?: string };
 
 export interface WsOutcome {

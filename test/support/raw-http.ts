@@ -10,18 +10,21 @@ export interface RawAnswer {
 
 /**
  * POSTs a GraphQL request over node:http, which sends what fetch will not: a header array as repeated
- * header lines, and a `Host` of the caller's choosing.
+ * header lines, a `Host` of the caller's choosing, and (`options.localAddress`, any 127.x.y.z for a
+ * loopback server) the address the connection comes from.
  */
 export function rawPost(
   baseUrl: string,
   headers: Record<string, string | string[]>,
   query: string,
   variables?: Record<string, unknown>,
+  options: { localAddress?: string } = {},
 ): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(`${baseUrl}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
+      localAddress: options.localAddress,
     });
     req.on('response', (res) => {
       let text = '';
