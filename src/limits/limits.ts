@@ -62,6 +62,23 @@ interface RememberedCaller {
   refusedCost: number;
 }
 
+/** `extensions.cost` of an answer (docs/limits.md): the estimate, the cost kept, and the tenant's bucket now. */
+export interface CostExtension {
+  requested: number;
+  actual: number;
+  remaining: number;
+  restoreRate: number;
+  maximum: number;
+}
+
+export const costExtension = (requested: number, actual: number, bucket: BucketStatus): CostExtension => ({
+  requested,
+  actual,
+  remaining: bucket.remaining,
+  restoreRate: bucket.restoreRate,
+  maximum: bucket.maximum,
+});
+
 /** An operation that was admitted: to wait for its turn, then to be finished once with its result. */
 export interface AdmittedOperation {
   requested: number;
@@ -212,10 +229,7 @@ export class Limits {
     return { requested, ticket: admission.ticket };
   }
 
-  /**
-   * `admit`, charging the whole estimate at once (no refund, no place in flight held): for operations
-   * over WebSocket, whose results are not measured, and for the start of a subscription.
-   */
+  /** `admit`, charging the whole estimate at once (no refund, no place in flight held): the start of a subscription. */
   admitWhole(
     caller: LimitedCaller,
     document: DocumentNode,
@@ -231,9 +245,11 @@ export class Limits {
   }
 
   /**
-   * An operation over WebSocket (`id` on `connection`): admitted by cost as `admitWhole`, and when it
-   * is a subscription, counted against its plan's caps of subscriptions per connection and per
-   * tenant (RATE_LIMITED when at a cap) until `release` or `releaseAll`.
+   * An operation over WebSocket (`id` on `connection`), admitted by cost like any other. A query or
+   * a mutation is returned to wait for its turn (`turn`) and be finished with its result (`finish`),
+   * as over HTTP. A subscription is charged its whole estimate at once (its events are not measured)
+   * and counted against its plan's caps of subscriptions per connection and per tenant (RATE_LIMITED
+   * when at a cap) until `release` or `releaseAll`: null.
    */
   admitOnConnection(
     connection: object,
@@ -242,16 +258,19 @@ export class Limits {
     document: DocumentNode,
     variables: Record<string, unknown> | undefined,
     operationName: string | undefined,
-  ): void {
+  ): AdmittedOperation | null {
+    if (getOperationAST(document, operationName)?.operation !== 'subscription') {
+      return this.admit(caller, document, variables, operationName);
+    }
     const payer = this.payerOf(caller);
-    const isSubscription = getOperationAST(document, operationName)?.operation === 'subscription';
-    if (payer && isSubscription) this.subscriptions.open(connection, id, payer.tenantId, payer.plan);
+    if (payer) this.subscriptions.open(connection, id, payer.tenantId, payer.plan);
     try {
       this.admitWhole(caller, document, variables, operationName);
     } catch (error) {
       this.subscriptions.close(connection, id);
       throw error;
     }
+    return null;
   }
 
   /** The operation `id` of `connection` ended. */

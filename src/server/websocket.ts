@@ -1,12 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  execute,
   GraphQLError,
   getOperationAST,
   NoSchemaIntrospectionCustomRule,
   specifiedRules,
   validate,
   type DocumentNode,
+  type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type ValidationRule,
@@ -18,6 +20,7 @@ import { safelistOf } from '../bi/safelist.js';
 import type { RequestContext } from '../context.js';
 import { AppError, closeCodeOf, ErrorCode, isAppError, toClientError } from '../errors.js';
 import { stripSuggestions } from '../limits/hide-suggestions.js';
+import { costExtension, type AdmittedOperation } from '../limits/limits.js';
 import { parseOperation } from '../limits/query-limits.js';
 import type { Services } from '../services.js';
 import { CloseReason, ConnectionRegistry } from './connection-registry.js';
@@ -128,6 +131,11 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
     sizeCalculation: (_document, text) => Math.max(1, text.length),
   });
   const registry = new ConnectionRegistry(services.logger);
+  /**
+   * Queries and mutations admitted and given their turn, by their context: `execute` finishes each
+   * with its result (the refund, the place of execution freed) and answers with `extensions.cost`.
+   */
+  const admitted = new WeakMap<RequestContext, AdmittedOperation>();
   const stopWatching = services.identity.onChange((notice) => registry.onIdentityChange(notice));
   const server = useServer<Record<string, unknown>>(
     {
@@ -200,12 +208,23 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         }
         const variableValues = payload.variables ?? undefined;
         const operationName = payload.operationName ?? undefined;
+        let operation: AdmittedOperation | null;
         try {
-          services.limits.admitOnConnection(ctx, id, contextValue, document, variableValues, operationName);
+          operation = services.limits.admitOnConnection(ctx, id, contextValue, document, variableValues, operationName);
         } catch (error) {
           if (!isAppError(error)) throw error;
           const { http: _status, ...extensions } = error.extensions;
           return [new AppError(error.code, error.message, extensions)];
+        }
+        if (operation) {
+          // A query or a mutation waits for its turn to execute, fairly between tenants, as over HTTP.
+          await services.limits.turn(operation);
+          // Completed by the client, or its connection closed, while it waited: it does not execute.
+          if (!(id in ctx.subscriptions)) {
+            services.limits.finish(operation, undefined, false);
+            return [new AppError(ErrorCode.BAD_USER_INPUT, 'The operation was completed before it executed')];
+          }
+          admitted.set(contextValue, operation);
         }
         registry.grant(ctx, id, contextValue, since);
         return {
@@ -215,6 +234,25 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
           operationName,
           contextValue,
         };
+      },
+      // A query or a mutation admitted above: finished once, whatever happens to its execution, and
+      // answered with its cost. Subscriptions (charged when they start) execute as they are.
+      execute: async (args) => {
+        const caller = args.contextValue as RequestContext;
+        const operation = admitted.get(caller);
+        if (!operation) return execute(args);
+        const isMutation = getOperationAST(args.document, args.operationName)?.operation === 'mutation';
+        let result: ExecutionResult | undefined;
+        let actual = 0;
+        try {
+          result = await execute(args);
+        } finally {
+          actual = services.limits.finish(operation, result?.data, isMutation);
+        }
+        const bucket = services.limits.status(caller);
+        if (!bucket) return result;
+        const cost = costExtension(operation.requested, actual, bucket.status);
+        return { ...result, extensions: { ...result.extensions, cost } };
       },
       // graphql-ws sends execution errors as graphql-js made them: without a contract code, with
       // "Did you mean" suggestions, and with the message of any unexpected error. The HTTP

@@ -78,6 +78,7 @@ describe('an API key revoked on another instance', () => {
     expect(await bystander.closedWithin(500)).toBeNull();
     expect((await runOnce(bystander.client, { query: '{ viewer { roles } }' })).result).toEqual({
       data: { viewer: { roles: ['INTEGRATOR'] } },
+      extensions: { cost: expect.any(Object) },
     });
   });
 });
@@ -110,6 +111,7 @@ describe('a role removed on another instance', () => {
     expect(await frankRoles(b)).toEqual(['ANALYST', 'INTEGRATOR']);
     expect((await runOnce(stream.client, { query: '{ viewer { tenant { slug } } }' })).result).toEqual({
       data: { viewer: { tenant: { slug: 'texas' } } },
+      extensions: { cost: expect.any(Object) },
     });
   });
 
@@ -123,6 +125,7 @@ describe('a role removed on another instance', () => {
     expect(await dave.closedWithin(500)).toBeNull();
     expect((await runOnce(dave.client, { query: '{ viewer { roles } }' })).result).toEqual({
       data: { viewer: { roles: ['VIEWER'] } },
+      extensions: { cost: expect.any(Object) },
     });
   });
 

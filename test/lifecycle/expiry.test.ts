@@ -64,7 +64,7 @@ describe('expiry', () => {
     const stream = await open(bearer(await server.token('frank@example.com', { ttlSeconds: 600 })));
     expect(await stream.closedWithin(WITHIN_MS)).toBeNull();
     const result = (await runOnce(stream.client, { query: '{ viewer { roles } }' })).result;
-    expect(result).toEqual({ data: { viewer: { roles: ['INTEGRATOR'] } } });
+    expect(result).toEqual({ data: { viewer: { roles: ['INTEGRATOR'] } }, extensions: { cost: expect.any(Object) } });
   });
 });
 

@@ -52,7 +52,7 @@ describe('a flood of subscriptions on one connection', () => {
     const query = await new Promise<unknown>((resolve, reject) => {
       client.subscribe({ query: '{ viewer { roles } }' }, { next: resolve, error: reject, complete: () => {} });
     });
-    expect(query).toEqual({ data: { viewer: { roles: ['INTEGRATOR'] } } });
+    expect(query).toEqual({ data: { viewer: { roles: ['INTEGRATOR'] } }, extensions: { cost: expect.any(Object) } });
     await createPark(server);
     await until(() => live.every((stream) => stream.values.length === 1), 'the event on every live stream');
 

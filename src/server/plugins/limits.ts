@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../../context.js';
 import { isAppError, withHttpStatus } from '../../errors.js';
-import type { AdmittedOperation, Limits } from '../../limits/limits.js';
+import { costExtension, type AdmittedOperation, type Limits } from '../../limits/limits.js';
 import { rateLimitHeaders } from '../../limits/rate-limit-headers.js';
 
 /**
@@ -40,8 +40,7 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin<RequestContext>
             response.http.headers.set(name, value);
           }
           if (result) {
-            const { remaining, restoreRate, maximum } = bucket.status;
-            result.extensions = { ...result.extensions, cost: { requested, actual, remaining, restoreRate, maximum } };
+            result.extensions = { ...result.extensions, cost: costExtension(requested, actual, bucket.status) };
           }
         },
       };
