@@ -90,17 +90,30 @@ export function costEstimator(schema: GraphQLSchema): ComplexityEstimator {
 export function actualCost(data: unknown, isMutation: boolean): number {
   if (data === null || typeof data !== 'object') return 0;
   let cost = 0;
-  for (const value of Object.values(data)) {
+  const fields = data as Record<string, unknown>;
+  for (const name in fields) {
     if (isMutation) cost += MUTATION_WEIGHT;
-    cost += objectsIn(value);
+    cost += objectsIn(fields[name]);
   }
   return cost;
 }
 
+/**
+ * The objects in a value of a response, counted on every response: loops over the keys and items in
+ * place, with no array made per object (as `Object.values` would) nor a closure per list.
+ */
 function objectsIn(value: unknown): number {
   if (value === null || typeof value !== 'object') return 0;
-  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + objectsIn(item), 0);
-  let count = OBJECT_WEIGHT;
-  for (const child of Object.values(value)) count += objectsIn(child);
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) count += objectsIn(value[index]);
+    return count;
+  }
+  count = OBJECT_WEIGHT;
+  const fields = value as Record<string, unknown>;
+  for (const name in fields) {
+    const child = fields[name];
+    if (child !== null && typeof child === 'object') count += objectsIn(child);
+  }
   return count;
 }

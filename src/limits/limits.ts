@@ -102,10 +102,13 @@ export class Limits {
   readonly #execution: FairQueue;
   readonly #callers = new LRUCache<string, RememberedCaller>({ max: REMEMBERED_CALLERS, ttl: REMEMBER_MS });
   /**
-   * The key of each remembered request, by its `limits` capability (made for that request alone, and
-   * kept by the shallow copies Apollo makes of a context), so that `admit` can note a refused cost.
+   * The remembered caller of each verified principal (shared by every request of one verified caller,
+   * and by the copies Apollo makes of a context), so that `admit` can note a refused cost without
+   * looking the caller up again.
    */
-  readonly #keysOf = new WeakMap<object, string>();
+  readonly #rememberedOf = new WeakMap<Principal, RememberedCaller>();
+  /** Who pays for a principal's requests, as last worked out (a tenant's plan changes its payer). */
+  readonly #payers = new WeakMap<Principal, Payer>();
 
   constructor(schema: GraphQLSchema, options: LimitsOptions) {
     this.coster = createOperationCoster(schema);
@@ -160,8 +163,12 @@ export class Limits {
   remember(key: string, caller: LimitedCaller): void {
     const payer = this.payerOf(caller);
     if (!payer) return;
-    this.#callers.set(key, { payer, refusedCost: this.#callers.get(key)?.refusedCost ?? 1 });
-    if (caller.limits) this.#keysOf.set(caller.limits, key);
+    let remembered = this.#callers.get(key);
+    if (remembered) remembered.payer = payer;
+    else remembered = { payer, refusedCost: 1 };
+    // Set again, so that it is kept REMEMBER_MS from this request.
+    this.#callers.set(key, remembered);
+    this.#rememberedOf.set(caller.principal, remembered);
   }
 
   /**
@@ -185,22 +192,29 @@ export class Limits {
   }
 
   /** Notes what the remembered caller's latest operation cost when refused (1 once one is admitted). */
-  #noteRefusedCost(caller: LimitedCaller, cost: number): void {
-    const key = caller.limits ? this.#keysOf.get(caller.limits) : undefined;
-    const remembered = key === undefined ? undefined : this.#callers.get(key, { updateAgeOnGet: false });
-    if (remembered) remembered.refusedCost = cost;
+  #noteRefusedCost(caller: LimitedCaller, payer: Payer, cost: number): void {
+    const remembered = this.#rememberedOf.get(caller.principal);
+    if (remembered && remembered.payer.tenantId === payer.tenantId) remembered.refusedCost = cost;
   }
 
-  /** Who pays for a request: its tenant under its plan, and its API key when the key has limits. */
+  /**
+   * Who pays for a request: its tenant under its plan, and its API key when the key has limits. The
+   * same object for every request of a principal in a tenant and plan.
+   */
   payerOf(caller: LimitedCaller): Payer | null {
-    if (!caller.tenant) return null;
-    const { principal } = caller;
+    const { tenant, principal } = caller;
+    if (!tenant) return null;
+    const plan = this.plans[tenant.plan];
+    const known = this.#payers.get(principal);
+    if (known && known.tenantId === tenant.id && known.plan === plan) return known;
     const keyLimits = principal.kind === 'apiKey' ? principal.limits : null;
-    return {
-      tenantId: caller.tenant.id,
-      plan: this.plans[caller.tenant.plan],
+    const payer = {
+      tenantId: tenant.id,
+      plan,
       key: principal.kind === 'apiKey' && keyLimits ? { keyId: principal.keyId, limits: keyLimits } : null,
     };
+    this.#payers.set(principal, payer);
+    return payer;
   }
 
   /**
@@ -222,10 +236,10 @@ export class Limits {
     const admission = this.limiter.admit(payer, requested);
     if (!admission.admitted) {
       this.usage.record(payer.tenantId, { requests: 1, requestsThrottled: 1 });
-      if (admission.reason === 'cost') this.#noteRefusedCost(caller, requested);
+      if (admission.reason === 'cost') this.#noteRefusedCost(caller, payer, requested);
       throw rateLimited(admission.reason, admission.retryAfterSeconds, requested);
     }
-    this.#noteRefusedCost(caller, 1);
+    this.#noteRefusedCost(caller, payer, 1);
     return { requested, ticket: admission.ticket };
   }
 

@@ -10,7 +10,8 @@ export const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / HOU
  * off it (one bulk write every `flushMs`, and on stop). A batch that fails is kept for the next one.
  */
 export class UsageLedger {
-  #pending = new Map<string, UsageIncrement>();
+  /** What is counted and not written yet, by hour (its start, ms) and tenant. */
+  #pending = new Map<number, Map<string, UsageIncrement>>();
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> = Promise.resolve();
 
@@ -20,15 +21,28 @@ export class UsageLedger {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Counts `counters` for the tenant in the current hour. */
-  record(tenantId: string, counters: Partial<UsageCounters>, at: Date = new Date()): void {
-    const hour = hourOf(at);
-    const key = `${tenantId}:${hour.getTime()}`;
-    const pending = this.#pending.get(key) ?? { tenantId, hour, counters: {} };
-    for (const [name, value] of Object.entries(counters) as Array<[keyof UsageCounters, number]>) {
-      if (value) pending.counters[name] = (pending.counters[name] ?? 0) + value;
+  /**
+   * Counts `counters` for the tenant in the hour of `at` (now). Called on every request, several
+   * times: the hour is found from the clock's number, and a Date is made only for the first count of
+   * a tenant in an hour.
+   */
+  record(tenantId: string, counters: Partial<UsageCounters>, at: number = Date.now()): void {
+    const hourMs = at - (at % HOUR_MS);
+    let hour = this.#pending.get(hourMs);
+    if (!hour) {
+      hour = new Map();
+      this.#pending.set(hourMs, hour);
     }
-    this.#pending.set(key, pending);
+    let pending = hour.get(tenantId);
+    if (!pending) {
+      pending = { tenantId, hour: new Date(hourMs), counters: {} };
+      hour.set(tenantId, pending);
+    }
+    const sums = pending.counters;
+    for (const name in counters) {
+      const value = counters[name as keyof UsageCounters];
+      if (value) sums[name as keyof UsageCounters] = (sums[name as keyof UsageCounters] ?? 0) + value;
+    }
   }
 
   start(): void {
@@ -41,12 +55,12 @@ export class UsageLedger {
   /** Writes what was counted so far. */
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
-      const batch = [...this.#pending.values()];
+      const batch = [...this.#pending.values()].flatMap((hour) => [...hour.values()]);
       this.#pending = new Map();
       try {
         await this.store.addUsage(batch);
       } catch (error) {
-        for (const increment of batch) this.record(increment.tenantId, increment.counters, increment.hour);
+        for (const increment of batch) this.record(increment.tenantId, increment.counters, increment.hour.getTime());
         this.onError(error);
       }
     });
@@ -60,7 +74,7 @@ export class UsageLedger {
 
   /** Drops what is counted for a tenant that is gone, and its ledger once the write under way is done. */
   async forget(tenantId: string): Promise<void> {
-    for (const [key, increment] of this.#pending) if (increment.tenantId === tenantId) this.#pending.delete(key);
+    for (const hour of this.#pending.values()) hour.delete(tenantId);
     await this.#flushing;
     await this.store.dropUsage(tenantId);
   }
