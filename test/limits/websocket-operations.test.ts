@@ -62,8 +62,8 @@ describe('a query over graphql-ws', () => {
       '{ rateLimit { remaining } }',
     );
     const { result } = await runOnce(client, { query: '{ parks(first: 100) { nodes { id } } }' });
-    const nodes = (result?.data as { parks: { nodes: unknown[] } }).parks.nodes;
-    const cost = (result?.extensions as { cost: Record<string, number> }).cost;
+    const nodes = (result!.data as { parks: { nodes: unknown[] } }).parks.nodes;
+    const cost = (result!.extensions as { cost: Record<string, number> }).cost;
     expect(cost).toMatchObject({ requested: 101, actual: nodes.length + 1, restoreRate: 1, maximum: 25_000 });
     expect(nodes.length).toBeLessThan(90);
     // Kept from the bucket: its actual cost, not the estimate of a full page (a second's restore is 1 point).
