@@ -108,6 +108,6 @@ describe(`behind a trusted proxy (TRUST_PROXY=${PROXY})`, () => {
     expect(closeCode((await askOverWebSocket(server, PROXY, valid, '203.0.113.7')).error)).toBe(4403);
     // Another client through the same proxy connects.
     const other = await askOverWebSocket(server, PROXY, valid, '203.0.113.8');
-    expect(other.result).toEqual({ data: { viewer: { roles: ['ADMIN'] } } });
+    expect(other.result).toEqual({ data: { viewer: { roles: ['ADMIN'] } }, extensions: { cost: expect.any(Object) } });
   });
 });
