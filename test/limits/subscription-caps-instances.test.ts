@@ -1,5 +1,6 @@
 import type { Client } from 'graphql-ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tenantIdOf } from '../events/support.js';
 import { collect, wsClient, wsUrl } from '../support/graphql-ws.js';
 import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
@@ -20,8 +21,11 @@ beforeAll(async () => {
   a = await startTestServer(ENV);
   b = await startPeerServer(a, ENV);
 });
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  await until(() => caps(a).tenantWide(TEXAS) === 0 && caps(b).tenantWide(TEXAS) === 0, 'no stream left');
+});
 afterAll(async () => {
-  await Promise.all(clients.map((client) => client.dispose()));
   await b?.stop();
   await a?.stop();
 });
@@ -69,5 +73,68 @@ describe("a tenant's subscription cap, across two instances on one database", ()
     await until(() => caps(b).count(TEXAS) === 3, 'the new stream');
     expect(again.errors).toEqual([]);
     expect(again.done).toBe(false);
+  });
+});
+
+describe('an instance that stops', () => {
+  it('gives its places back to the others at once, not once they take it for gone', async () => {
+    const c = await startPeerServer(a, ENV);
+    let stopped = false;
+    try {
+      const [onA, onC] = await Promise.all([connect(a), connect(c)]);
+      const streams = [subscribe(onA), subscribe(onA), subscribe(onC), subscribe(onC)];
+      await until(() => caps(a).tenantWide(TEXAS) === CAP, 'the streams of both instances, as the first knows them');
+      const refused = subscribe(onA);
+      await until(() => refused.done, 'the refusal');
+      expect(refused.errors.map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);
+
+      await c.stop();
+      stopped = true;
+      // Taken for gone only after 10 s without a report: the stopped instance said it holds nothing.
+      await until(() => caps(a).tenantWide(TEXAS) === 2, 'the places of the stopped instance', 5000);
+      const again = subscribe(onA);
+      await until(() => caps(a).count(TEXAS) === 3, 'the new stream');
+      expect(again.errors).toEqual([]);
+      expect(streams.slice(0, 2).every((stream) => !stream.done)).toBe(true);
+    } finally {
+      if (!stopped) await c.stop();
+    }
+  });
+});
+
+describe('an instance that died without stopping', () => {
+  it('is counted until the others have not heard of it for a full-report period, then its places are free', async () => {
+    // What a crashed instance leaves: its last report, holding the whole cap, written 6 s ago (an
+    // instance starting within 6 s reads it; 8 s later it is 14 s old, and taken for gone).
+    const { mongodbUri, mongodbDb } = a.app.services.config;
+    const mongo = new MongoClient(mongodbUri!);
+    try {
+      await mongo
+        .db(mongodbDb)
+        .collection<{ _id: string; [field: string]: unknown }>('rateLimitConsumption')
+        .insertOne({
+          _id: `crashed:${TEXAS}`,
+          instanceId: 'crashed',
+          tenantId: TEXAS,
+          spent: 0,
+          subscriptions: CAP,
+          keys: [],
+          at: new Date(Date.now() - 6000),
+        });
+    } finally {
+      await mongo.close();
+    }
+    // An instance that starts reads back over a full-report period: it counts them at first.
+    const d = await startPeerServer(a, ENV);
+    try {
+      await until(() => caps(d).tenantWide(TEXAS) === CAP, "the crashed instance's places");
+      await until(() => caps(d).tenantWide(TEXAS) === 0, 'the crashed instance taken for gone', 15_000);
+      const stream = subscribe(await connect(d));
+      await until(() => caps(d).count(TEXAS) === 1, 'a stream in the freed places');
+      expect(stream.errors).toEqual([]);
+    } finally {
+      await Promise.all(clients.splice(0).map((client) => client.dispose()));
+      await d.stop();
+    }
   });
 });
