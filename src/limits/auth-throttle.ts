@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
 import { TokenBucket, type BucketShape } from './token-bucket.js';
 
@@ -12,7 +13,21 @@ export interface AuthThrottleOptions {
 const ADDRESSES = 100_000;
 
 /**
- * Failed authentications per client address, in memory: a bucket of `burst` attempts that refills
+ * The key an address is throttled under: an IPv4 address in its usual form (also when written
+ * IPv4-mapped, `::ffff:10.0.0.1`); an IPv6 address by its /64 network, which a provider gives one
+ * subscriber whole, so that one client cycling through the addresses of its network is one client.
+ * What does not parse as an address is its own key.
+ */
+export function throttleKey(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const network = (parsed as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16));
+  return `${network.join(':')}::/64`;
+}
+
+/**
+ * Failed authentications per client address (IPv6: per /64 network, see `throttleKey`), in memory: a bucket of `burst` attempts that refills
  * one every `retrySeconds`. While it is empty every attempt from the address is refused before its
  * credentials are looked at (no database round trip), whatever they are.
  */
@@ -28,17 +43,18 @@ export class AuthThrottle {
 
   /** Seconds the address must wait before its next attempt; 0 when it may try now. */
   wait(address: string): number {
-    const bucket = this.#buckets.get(address);
+    const bucket = this.#buckets.get(throttleKey(address));
     return bucket ? bucket.secondsUntil(1, this.#shape, this.#now()) : 0;
   }
 
   /** Records a failed attempt of the address. */
   failed(address: string): void {
     const now = this.#now();
-    let bucket = this.#buckets.get(address);
+    const key = throttleKey(address);
+    let bucket = this.#buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(this.#shape, now);
-      this.#buckets.set(address, bucket);
+      this.#buckets.set(key, bucket);
     }
     bucket.charge(1, this.#shape, now);
   }

@@ -98,6 +98,15 @@ describe(`behind a trusted proxy (TRUST_PROXY=${PROXY})`, () => {
     expect((await ask(server, PROXY, valid)).status).toBe(200);
   });
 
+  it('counts an IPv6 client by its /64 network: cycling through its addresses does not reset the count', async () => {
+    for (let attempt = 0; attempt < BURST; attempt++) {
+      const address = `2001:db8:7:1::${(attempt + 1).toString(16)}`;
+      expect(rawCodes(await ask(server, PROXY, FORGED, address))).toEqual(['UNAUTHENTICATED']);
+    }
+    expect((await ask(server, PROXY, valid, '2001:db8:7:1:ffff:ffff:ffff:fffe')).status).toBe(429);
+    expect((await ask(server, PROXY, valid, '2001:db8:7:2::1')).status).toBe(200);
+  });
+
   it('over WebSocket, takes the client from the upgrade request: failures there count, per forwarded client', async () => {
     for (let attempt = 0; attempt < BURST; attempt++) {
       const refused = await askOverWebSocket(server, PROXY, FORGED, '203.0.113.7');
