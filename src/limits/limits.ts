@@ -60,6 +60,8 @@ const REMEMBER_MS = 10_000;
 interface RememberedCaller {
   payer: Payer;
   refusedCost: number;
+  /** Until when (ms since the epoch) it is remembered: REMEMBER_MS after its latest verified request. */
+  until: number;
 }
 
 /** `extensions.cost` of an answer (docs/limits.md): the estimate, the cost kept, and the tenant's bucket now. */
@@ -100,7 +102,11 @@ export class Limits {
   readonly plans: Plans;
   readonly #reconciler: Reconciler;
   readonly #execution: FairQueue;
-  readonly #callers = new LRUCache<string, RememberedCaller>({ max: REMEMBERED_CALLERS, ttl: REMEMBER_MS });
+  /**
+   * Remembered callers, the most recent kept. Each carries its own expiry, pushed back by every request
+   * of the caller without setting the entry again (the cache's own TTL would, on every request).
+   */
+  readonly #callers = new LRUCache<string, RememberedCaller>({ max: REMEMBERED_CALLERS });
   /**
    * The remembered caller of each verified principal (shared by every request of one verified caller,
    * and by the copies Apollo makes of a context), so that `admit` can note a refused cost without
@@ -163,11 +169,15 @@ export class Limits {
   remember(key: string, caller: LimitedCaller): void {
     const payer = this.payerOf(caller);
     if (!payer) return;
+    const until = Date.now() + REMEMBER_MS;
     let remembered = this.#callers.get(key);
-    if (remembered) remembered.payer = payer;
-    else remembered = { payer, refusedCost: 1 };
-    // Set again, so that it is kept REMEMBER_MS from this request.
-    this.#callers.set(key, remembered);
+    if (remembered) {
+      remembered.payer = payer;
+      remembered.until = until;
+    } else {
+      remembered = { payer, refusedCost: 1, until };
+      this.#callers.set(key, remembered);
+    }
     this.#rememberedOf.set(caller.principal, remembered);
   }
 
@@ -183,7 +193,7 @@ export class Limits {
    */
   refuseEarly(key: string): { tenantId: string; status: BucketStatus; waitSeconds: number } | null {
     const remembered = this.#callers.get(key);
-    if (!remembered) return null;
+    if (!remembered || remembered.until < Date.now()) return null;
     const { payer, refusedCost } = remembered;
     const wait = this.limiter.emptyFor(payer, refusedCost);
     if (wait <= 0) return null;
