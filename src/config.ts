@@ -71,6 +71,8 @@ export interface Config {
   usageFlushMs: number;
   /** Operations executing at once on this instance, shared fairly between tenants (src/limits/fair-queue.ts). */
   executionConcurrency: number;
+  /** The most places it grows to while operations wait on the database, not on the event loop. */
+  executionConcurrencyMax: number;
   /** Null: no tracing. */
   tracing: TracingConfig | null;
   /** Where import and export files are staged: GridFS in the database, or an S3-compatible bucket. */
@@ -225,6 +227,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_SYNC_MS: variable(integer(10, 10_000)),
   USAGE_FLUSH_MS: variable(integer(10, 60_000)),
   EXECUTION_CONCURRENCY: variable(integer(1, 10_000)),
+  EXECUTION_CONCURRENCY_MAX: variable(integer(1, 10_000)),
   JOB_LEASE_MS: variable(integer(300, 600_000)),
   JOB_POLL_MS: variable(integer(10, 60_000)),
   JOB_WORKERS: variable(integer(0, 64)),
@@ -281,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitSyncMs: values.RATE_LIMIT_SYNC_MS ?? 250,
     usageFlushMs: values.USAGE_FLUSH_MS ?? 5000,
     executionConcurrency: values.EXECUTION_CONCURRENCY ?? 8,
+    executionConcurrencyMax: values.EXECUTION_CONCURRENCY_MAX ?? 64,
     tracing: tracingConfig(values),
     staging: stagingConfig(values),
     jobs: {

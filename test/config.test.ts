@@ -50,6 +50,7 @@ describe('loadConfig defaults', () => {
       rateLimitSyncMs: 250,
       usageFlushMs: 5000,
       executionConcurrency: 8,
+      executionConcurrencyMax: 64,
       tracing: null,
       staging: {
         store: 'gridfs',

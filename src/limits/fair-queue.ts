@@ -19,12 +19,14 @@ interface ActiveTenant {
  * operation. A tenant alone may use every place.
  */
 export class FairQueue {
-  readonly #concurrency: number;
+  #concurrency: number;
   readonly #tenants = new Map<string, ActiveTenant>();
   /** Tenants with operations waiting, the one served longest ago first. */
   readonly #turns: string[] = [];
   #executing = 0;
   #totalWeight = 0;
+  /** Whether an operation had to wait for a place since `tookWaits` was last asked. */
+  #waited = false;
 
   constructor(concurrency: number) {
     this.#concurrency = concurrency;
@@ -50,6 +52,7 @@ export class FairQueue {
       return undefined;
     }
     const queued = tenant;
+    this.#waited = true;
     return new Promise((resolve) => {
       if (queued.waiting.length === 0) this.#turns.push(tenantId);
       queued.waiting.push(resolve);
@@ -67,6 +70,22 @@ export class FairQueue {
       this.#totalWeight -= tenant.weight;
     }
     this.#serveWaiting();
+  }
+
+  /**
+   * Sets how many operations may execute at once (see ExecutionPlaces); more places go at once to the
+   * waiting tenants, fewer are taken back as operations finish.
+   */
+  resize(concurrency: number): void {
+    this.#concurrency = concurrency;
+    this.#serveWaiting();
+  }
+
+  /** Whether an operation had to wait for a place since the last call. */
+  tookWaits(): boolean {
+    const waited = this.#waited || this.#turns.length > 0;
+    this.#waited = false;
+    return waited;
   }
 
   /** Operations executing now, and waiting, of one tenant (for tests and diagnostics). */

@@ -9,6 +9,7 @@ import type { RequestContext } from '../context.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { actualCost } from './cost-model.js';
 import { rateLimited } from './limit-errors.js';
+import { ExecutionPlaces, sampleEventLoop } from './execution-places.js';
 import { FairQueue } from './fair-queue.js';
 import { createOperationCoster, overMaximumCost, type OperationCoster } from './operation-cost.js';
 import { DEFAULT_PLAN, type PlanName, type Plans } from './plans.js';
@@ -27,6 +28,8 @@ export interface LimitsOptions {
   usageFlushMs: number;
   /** Operations executing at once on this instance, shared fairly between tenants (EXECUTION_CONCURRENCY). */
   executionConcurrency: number;
+  /** How many places the instance may grow to while operations wait on the database (EXECUTION_CONCURRENCY_MAX). */
+  executionConcurrencyMax: number;
   onError: (error: unknown) => void;
 }
 
@@ -51,6 +54,9 @@ export interface TenantLimits {
   /** Counts rows a CSV or NDJSON export wrote, in the usage ledger. */
   recordExportedRows(rows: number): void;
 }
+
+/** How often the number of execution places is adapted to the event loop's load. */
+const PLACES_WINDOW_MS = 100;
 
 /** Callers remembered for early refusal, and for how long. */
 const REMEMBERED_CALLERS = 10_000;
@@ -102,6 +108,8 @@ export class Limits {
   readonly plans: Plans;
   readonly #reconciler: Reconciler;
   readonly #execution: FairQueue;
+  readonly #places: ExecutionPlaces;
+  #stopSampling: (() => void) | null = null;
   /**
    * Remembered callers, the most recent kept. Each carries its own expiry, pushed back by every request
    * of the caller without setting the entry again (the cache's own TTL would, on every request).
@@ -122,7 +130,8 @@ export class Limits {
     this.limiter = new RateLimiter();
     this.authFailures = new AuthThrottle(options.authFailures);
     this.usage = new UsageLedger(options.store, options.usageFlushMs, options.onError);
-    this.#execution = new FairQueue(options.executionConcurrency);
+    this.#places = new ExecutionPlaces(options.executionConcurrency, options.executionConcurrencyMax);
+    this.#execution = new FairQueue(this.#places.current);
     this.#reconciler = new Reconciler(options.store, this.limiter, this.subscriptions, {
       instanceId: randomUUID(),
       intervalMs: options.syncMs,
@@ -134,6 +143,9 @@ export class Limits {
   start(): void {
     this.#reconciler.start();
     this.usage.start();
+    this.#stopSampling = sampleEventLoop(PLACES_WINDOW_MS, (utilization) =>
+      this.#execution.resize(this.#places.next(utilization, this.#execution.tookWaits())),
+    );
   }
 
   /**
@@ -147,6 +159,7 @@ export class Limits {
 
   /** Stops it, writing what the ledger still holds. */
   async stop(): Promise<void> {
+    this.#stopSampling?.();
     await this.#reconciler.stop();
     await this.usage.stop();
   }

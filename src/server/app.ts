@@ -173,6 +173,7 @@ export async function startApp(config: Config, logger: Logger = pino({ level: co
     syncMs: config.rateLimitSyncMs,
     usageFlushMs: config.usageFlushMs,
     executionConcurrency: config.executionConcurrency,
+    executionConcurrencyMax: config.executionConcurrencyMax,
     onError: (error) => logger.warn({ err: error }, 'limits: reconciliation or usage ledger write failed'),
   });
   await database.limits.ensureIndexes();

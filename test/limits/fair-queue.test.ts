@@ -108,4 +108,33 @@ describe('FairQueue', () => {
     await Promise.all([a, b]);
     expect(started).toEqual(['c', 'c', 'c', 'a', 'b']);
   });
+
+  it('gives added places to the waiting at once, and takes removed ones back as operations leave', async () => {
+    const queue = new FairQueue(1);
+    queue.enter('a');
+    const started: string[] = [];
+    const waiting = [queue.enter('a')!.then(() => started.push('a')), queue.enter('b')!.then(() => started.push('b'))];
+    expect(queue.tookWaits()).toBe(true);
+    queue.resize(3);
+    await Promise.all(waiting);
+    expect(started.sort()).toEqual(['a', 'b']);
+    queue.resize(1);
+    expect(queue.enter('c')).toBeInstanceOf(Promise);
+    queue.leave('a');
+    queue.leave('a');
+    expect(queue.load('c')).toEqual({ executing: 0, waiting: 1 });
+    queue.leave('b');
+    expect(queue.load('c')).toEqual({ executing: 1, waiting: 0 });
+  });
+
+  it('says whether anything waited since it was last asked', () => {
+    const queue = new FairQueue(1);
+    queue.enter('a');
+    expect(queue.tookWaits()).toBe(false);
+    const waiting = queue.enter('a');
+    expect(queue.tookWaits()).toBe(true);
+    queue.leave('a');
+    expect(queue.tookWaits()).toBe(false);
+    return waiting;
+  });
 });

@@ -19,7 +19,9 @@ const UNLIMITED = { restoreRate: 1_000_000_000, bucketSize: 1_000_000_000, reque
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
+    // Five places that never grow (they would against a remote database).
     EXECUTION_CONCURRENCY: '5',
+    EXECUTION_CONCURRENCY_MAX: '5',
     PLANS: JSON.stringify({ free: UNLIMITED, enterprise: UNLIMITED }),
   });
   const now = new Date();

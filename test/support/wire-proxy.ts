@@ -29,7 +29,7 @@ const OP_MSG = 2013;
 const WRITE_COMMANDS = new Set(['insert', 'update', 'delete', 'findAndModify']);
 
 /** The command document of an OP_MSG (its kind-0 section), or null for any other message. */
-function commandOf(message: Buffer): Document | null {
+export function commandOf(message: Buffer): Document | null {
   if (message.readInt32LE(12) !== OP_MSG || message[20] !== 0) return null;
   const length = message.readInt32LE(21);
   return deserialize(message.subarray(21, 21 + length));
@@ -38,7 +38,7 @@ function commandOf(message: Buffer): Document | null {
 const sessionOf = (command: Document): string | null => command.lsid?.id?.toString('hex') ?? null;
 
 /** Splits a byte stream into whole wire messages (each starts with its int32 length). */
-function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
+export function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
   let pending = Buffer.alloc(0);
   return (chunk) => {
     pending = Buffer.concat([pending, chunk]);
@@ -51,7 +51,7 @@ function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
 }
 
 /** The database's host and port, and the connection string through the proxy (direct, same options). */
-function rewrite(target: string, port: number): { host: string; port: number; uri: string } {
+export function rewrite(target: string, port: number): { host: string; port: number; uri: string } {
   const match = /^mongodb:\/\/(?:([^@/]*)@)?([^/?,]+)(?:\/([^?]*))?(?:\?(.*))?$/.exec(target);
   if (match === null) throw new Error('the wire proxy needs a single-host mongodb:// URI');
   const [, credentials, hostPort = '', path = '', query = ''] = match;
