@@ -35,14 +35,11 @@ import { TRANSACTION_OPTIONS } from './transactions.js';
 export const SEQUENCER_COLLECTION = 'eventSequencer';
 const SEQUENCER_ID = 'events';
 /**
- * Events published per transaction at most. Kept small because a transaction's cost on the embedded
- * server grows with the square of its inserts (each is checked against the transaction's earlier
- * inserts into the unique index of `events`): publishing an import's burst 100 at a time instead of
- * 500 made the import 2.5x as fast (docs/jobs.md, throughput). A few more transactions per thousand
- * events cost little on MongoDB.
+ * Events published per transaction, short of one outbox document that stages more by itself (a batch
+ * document is published whole, in one transaction: up to MAX_EVENTS_PER_OUTBOX_DOCUMENT events).
  */
 const BATCH_SIZE = 100;
-/** Changes read ahead of publishing at most, before the stream is held back. */
+/** Events read ahead of publishing at most, before the stream is held back. */
 const QUEUE_LIMIT = 5000;
 /** MongoDB's WriteConflict: a publishing transaction holds the lease document right now. */
 const WRITE_CONFLICT = 112;
@@ -62,13 +59,24 @@ interface SequencerState {
   session?: unknown;
 }
 
-/** A staged event as the outbox holds it: an event without its position. */
-interface StagedEvent extends RawDocument {
+/**
+ * A document of the outbox: one staged event (an event without its position), or a batch of a
+ * transaction's events in `events` (src/events/event-document.ts, StagedEventBatchDocument).
+ */
+interface Staged extends RawDocument {
   tenantId: string;
+  events?: RawDocument[];
 }
 
+/** How many events an outbox document stages. */
+const eventCount = (staged: Staged) => staged.events?.length ?? 1;
+
+/** The events an outbox document stages, in their order, each with the tenant. */
+const eventsOf = (staged: Staged): RawDocument[] =>
+  staged.events === undefined ? [staged] : staged.events.map((event) => ({ ...event, tenantId: staged.tenantId }));
+
 interface Queued {
-  event: StagedEvent;
+  staged: Staged;
   /** The stream's token of this change: a checkpoint once it is published. */
   token: unknown;
 }
@@ -145,7 +153,7 @@ class Sequencer implements EventSequencer {
   readonly #client: MongoClient;
   readonly #options: SequencerOptions;
   readonly #owner = randomUUID();
-  readonly #outbox: Collection<StagedEvent>;
+  readonly #outbox: Collection<Staged>;
   readonly #events: Collection<RawDocument>;
   readonly #counters: Collection<{ _id: string; tenantId: string; position: number }>;
   #epoch: number | null = null;
@@ -153,6 +161,8 @@ class Sequencer implements EventSequencer {
   /** The session every publishing transaction of this epoch runs in (its lsid is in the lease). */
   #session: ClientSession | null = null;
   #queue: Queued[] = [];
+  /** The events the queue holds (a batch document counts as its events). */
+  #queuedEvents = 0;
   #publishing: Promise<void> | null = null;
   #drained: Array<() => void> = [];
   #stopped = false;
@@ -163,7 +173,7 @@ class Sequencer implements EventSequencer {
     this.#options = options;
     const db = client.db(options.dbName);
     this.state = db.collection<SequencerState>(SEQUENCER_COLLECTION);
-    this.#outbox = db.collection<StagedEvent>('eventOutbox');
+    this.#outbox = db.collection<Staged>('eventOutbox');
     this.#events = db.collection<RawDocument>('events');
     this.#counters = db.collection('eventCounters');
   }
@@ -288,6 +298,7 @@ class Sequencer implements EventSequencer {
     this.#stream = null;
     this.#session = null; // ended with the client, or by a successor's killSessions
     this.#queue = [];
+    this.#queuedEvents = 0;
     this.#wakeProducers();
     await stream?.close();
   }
@@ -295,9 +306,11 @@ class Sequencer implements EventSequencer {
   /** Queues an insert of the outbox; holds the stream back while too much is waiting. */
   async #receive(change: Document): Promise<void> {
     if (change.operationType !== 'insert' || this.#epoch === null) return;
-    this.#queue.push({ event: change.fullDocument as StagedEvent, token: change._id });
+    const staged = change.fullDocument as Staged;
+    this.#queue.push({ staged, token: change._id });
+    this.#queuedEvents += eventCount(staged);
     this.#schedule();
-    if (this.#queue.length >= QUEUE_LIMIT) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    if (this.#queuedEvents >= QUEUE_LIMIT) await new Promise<void>((resolve) => this.#drained.push(resolve));
   }
 
   #schedule(): void {
@@ -312,15 +325,16 @@ class Sequencer implements EventSequencer {
   async #drain(): Promise<void> {
     let retryMs = 50;
     while (this.#queue.length > 0 && this.#epoch !== null) {
-      const batch = this.#queue.slice(0, BATCH_SIZE);
+      const batch = this.#nextBatch();
       try {
         await this.#publish(
-          batch.map((queued) => queued.event),
+          batch.map((queued) => queued.staged),
           batch.at(-1)?.token,
         );
         this.#queue.splice(0, batch.length);
+        for (const queued of batch) this.#queuedEvents -= eventCount(queued.staged);
         retryMs = 50;
-        if (this.#queue.length < QUEUE_LIMIT) this.#wakeProducers();
+        if (this.#queuedEvents < QUEUE_LIMIT) this.#wakeProducers();
       } catch (error) {
         if (error instanceof LeaseLost) {
           // Not awaited: closing the stream waits for its handlers, which may wait for this drain.
@@ -332,6 +346,17 @@ class Sequencer implements EventSequencer {
         retryMs = Math.min(retryMs * 2, 5000);
       }
     }
+  }
+
+  /** The queue's first documents up to BATCH_SIZE events, and at least one document. */
+  #nextBatch(): Queued[] {
+    let events = eventCount(this.#queue[0]!.staged);
+    let end = 1;
+    while (end < this.#queue.length && events + eventCount(this.#queue[end]!.staged) <= BATCH_SIZE) {
+      events += eventCount(this.#queue[end]!.staged);
+      end += 1;
+    }
+    return this.#queue.slice(0, end);
   }
 
   #wakeProducers(): void {
@@ -346,7 +371,7 @@ class Sequencer implements EventSequencer {
   async #publishWholeOutbox(): Promise<void> {
     this.#options.onHistoryLost();
     await this.#publishing;
-    let staged: StagedEvent[];
+    let staged: Staged[];
     do {
       if (this.#epoch === null) return;
       staged = await this.#outbox.find({}, { sort: { time: 1, _id: 1 }, limit: BATCH_SIZE }).toArray();
@@ -357,9 +382,10 @@ class Sequencer implements EventSequencer {
   /**
    * One publishing transaction: the lease (fence and checkpoint), then each event still staged,
    * at its tenant's next position, into `events`, out of the outbox, and the tenants' counters.
+   * A batch document's events are published together, in its order, or (already published) not at all.
    * The counters are the sequencer's alone (and a move's, while the tenant's writes are paused).
    */
-  async #publish(batch: readonly StagedEvent[], token: unknown): Promise<void> {
+  async #publish(batch: readonly Staged[], token: unknown): Promise<void> {
     const epoch = this.#epoch;
     const session = this.#session;
     if (epoch === null || session === null) throw new LeaseLost();
@@ -377,7 +403,7 @@ class Sequencer implements EventSequencer {
       if (lease.matchedCount === 0) throw new LeaseLost();
       const fresh = await this.#unstage(batch, session);
       if (fresh.length === 0) return;
-      const positioned = await this.#position(fresh, session);
+      const positioned = await this.#position(fresh.flatMap(eventsOf), session);
       await this.#events.insertMany(positioned.events, { session });
       await this.#counters.bulkWrite(
         [...positioned.latest].map(([tenantId, position]) => ({
@@ -389,17 +415,21 @@ class Sequencer implements EventSequencer {
   }
 
   /**
-   * Deletes the batch from the outbox and returns the events that were still there, in order: the
-   * others were published already (by an earlier leader, or before a replay) and are in `events`.
-   * Usually all were staged, and the delete alone answers it.
+   * Deletes the batch from the outbox and returns the documents that were still there, in order: the
+   * others were published already (by an earlier leader, or before a replay) and their events are in
+   * `events` (a batch document's with all of its events: its first one stands for it). Usually all
+   * were staged, and the delete alone answers it.
    */
-  async #unstage(batch: readonly StagedEvent[], session: ClientSession): Promise<StagedEvent[]> {
-    const ids = batch.map((event) => event._id);
+  async #unstage(batch: readonly Staged[], session: ClientSession): Promise<Staged[]> {
+    const ids = batch.map((staged) => staged._id);
     const { deletedCount } = await this.#outbox.deleteMany({ _id: { $in: ids } }, { session });
     if (deletedCount === ids.length) return [...batch];
-    const published = await this.#events.find({ _id: { $in: ids } }, { projection: { _id: 1 }, session }).toArray();
+    const firstEventId = (staged: Staged) => (staged.events?.[0] ?? staged)._id;
+    const published = await this.#events
+      .find({ _id: { $in: batch.map(firstEventId) } }, { projection: { _id: 1 }, session })
+      .toArray();
     const done = new Set(published.map((event) => event._id));
-    return batch.filter((event) => !done.has(event._id));
+    return batch.filter((staged) => !done.has(firstEventId(staged)));
   }
 
   /**
@@ -407,7 +437,7 @@ class Sequencer implements EventSequencer {
    * order). The counters are read in the publishing transaction every time, never remembered: a
    * tenant moved away and back (placement-move.ts) brings its counter with it.
    */
-  async #position(events: readonly StagedEvent[], session: ClientSession) {
+  async #position(events: readonly RawDocument[], session: ClientSession) {
     const tenants = [...new Set(events.map((event) => event.tenantId))];
     const stored = await this.#counters.find({ _id: { $in: tenants } }, { session }).toArray();
     const latest = new Map<string, number>(tenants.map((tenantId) => [tenantId, 0]));

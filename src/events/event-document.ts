@@ -17,6 +17,26 @@ export interface StagedEventDocument {
   data: Record<string, unknown>;
 }
 
+/** One event of a {@link StagedEventBatchDocument}: a staged event without its tenant (the batch's). */
+export type BatchedEvent = Omit<StagedEventDocument, 'tenantId'>;
+
+/**
+ * Several export events of one transaction staged as ONE document of `eventOutbox` (an import's batch
+ * writes a thousand): one write to stage them and one to unstage them instead of one each. The
+ * sequencer publishes its events one by one, in this order, each under its own `_id`, all in the same
+ * transaction (or none of them). Counted as `events.length` staged events (src/events/outbox.ts).
+ */
+export interface StagedEventBatchDocument {
+  _id: string;
+  tenantId: string;
+  /** When the transaction staged them (each event also carries its own `time`). */
+  time: Date;
+  events: BatchedEvent[];
+}
+
+/** What `eventOutbox` holds: single staged events, and batches of them. */
+export type OutboxDocument = StagedEventDocument | StagedEventBatchDocument;
+
 /**
  * A published export event in `events`. `position` is the tenant's commit order, 1, 2, 3…, unique
  * per tenant (index `{ tenantId, position }`), without gaps.

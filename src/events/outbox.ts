@@ -1,5 +1,6 @@
 import type { TenantDb } from '../data/tenant-db.js';
-import type { EventCounterDocument, StagedEventDocument } from './event-document.js';
+import { newId } from '../data/ids.js';
+import type { EventCounterDocument, OutboxDocument, StagedEventDocument } from './event-document.js';
 import type { ExportEventType } from './event-types.js';
 
 export interface NewEvent {
@@ -12,7 +13,14 @@ export interface NewEvent {
 
 /** The tenant's counter, whose `_id` is the tenant id: written by the sequencer only. */
 const counters = (db: TenantDb) => db.collection<EventCounterDocument>('eventCounters');
-const outbox = (db: TenantDb) => db.collection<StagedEventDocument>('eventOutbox');
+const outbox = (db: TenantDb) => db.collection<OutboxDocument>('eventOutbox');
+
+/**
+ * Events staged in one outbox document at most: a batch stays far below MongoDB's 16 MB document limit
+ * (an event's data is one object as GraphQL shows it, a few hundred bytes), and one publishing
+ * transaction of the sequencer stays a few thousand writes at most.
+ */
+export const MAX_EVENTS_PER_OUTBOX_DOCUMENT = 1000;
 
 /**
  * Stages the export event of a change in `eventOutbox`, in the transaction `tx` of the change itself:
@@ -27,18 +35,40 @@ export async function recordEvent(tx: TenantDb, event: NewEvent): Promise<Staged
   if (!tx.inTransaction) {
     throw new Error('recordEvent must run inside the transaction of the change it reports');
   }
-  return outbox(tx).insertOne({ type: event.type, subject: event.subject, time: new Date(), data: event.data });
+  const staged = { type: event.type, subject: event.subject, time: new Date(), data: event.data };
+  return (await outbox(tx).insertOne(staged)) as StagedEventDocument;
 }
 
-/** recordEvent for several changes of one transaction, in one write, in their order. */
+/**
+ * recordEvent for several changes of one transaction, in their order. Two or more are staged as one
+ * batch document per {@link MAX_EVENTS_PER_OUTBOX_DOCUMENT} events (StagedEventBatchDocument), each
+ * event with an id of its own: an import's batch of a thousand rows stages its events in one write,
+ * and the sequencer unstages them in one.
+ */
 export async function recordEvents(tx: TenantDb, events: readonly NewEvent[]): Promise<void> {
   if (!tx.inTransaction) {
     throw new Error('recordEvents must run inside the transaction of the changes it reports');
   }
+  if (events.length === 1) {
+    await recordEvent(tx, events[0]!);
+    return;
+  }
   const time = new Date();
-  await outbox(tx).insertMany(
-    events.map((event) => ({ type: event.type, subject: event.subject, time, data: event.data })),
-  );
+  const batches: OutboxDocument[] = [];
+  for (let start = 0; start < events.length; start += MAX_EVENTS_PER_OUTBOX_DOCUMENT) {
+    const batch = events.slice(start, start + MAX_EVENTS_PER_OUTBOX_DOCUMENT);
+    batches.push({
+      time,
+      events: batch.map((event) => ({
+        _id: newId(),
+        type: event.type,
+        subject: event.subject,
+        time,
+        data: event.data,
+      })),
+    } as OutboxDocument);
+  }
+  await outbox(tx).insertMany(batches);
 }
 
 /** The position of the tenant's latest published event (in `events`), 0 when it has none. */
@@ -53,11 +83,15 @@ interface PositionReads {
   after: number;
 }
 
+/** The number of events an outbox document stages: a batch's events, or one. */
+const STAGED_EVENTS = { $cond: [{ $isArray: '$events' }, { $size: '$events' }, 1] };
+
 /**
  * Reads the counter, counts what is staged, and reads the counter again, in this order, in one
  * command (one round trip instead of three): `$facet` yields one document even when the tenant has
  * no counter yet, and each `$lookup` runs only once its input is read, so the reads happen one after
- * the other as three commands would, on MongoDB whatever its read concern.
+ * the other as three commands would, on MongoDB whatever its read concern. A batch document counts
+ * as its events.
  */
 async function readPositions(db: TenantDb): Promise<PositionReads> {
   const counter = [{ $match: { _id: db.tenantId } }, { $project: { position: 1 } }];
@@ -67,7 +101,13 @@ async function readPositions(db: TenantDb): Promise<PositionReads> {
     after: EventCounterDocument[];
   }>([
     { $facet: { before: counter } },
-    { $lookup: { from: 'eventOutbox', pipeline: [{ $count: 'n' }], as: 'staged' } },
+    {
+      $lookup: {
+        from: 'eventOutbox',
+        pipeline: [{ $group: { _id: null, n: { $sum: STAGED_EVENTS } } }],
+        as: 'staged',
+      },
+    },
     { $lookup: { from: 'eventCounters', pipeline: counter, as: 'after' } },
   ]);
   return {

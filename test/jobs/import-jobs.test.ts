@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventDocument } from '../../src/events/event-document.js';
 import { seedId } from '../../src/seed/seed.js';
 import { published } from '../events/support.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -55,13 +56,16 @@ describe('import jobs', () => {
     const parks = texas().collection('parks');
     expect(await parks.count({ name: /^Imported park / })).toBe(20_000 - invalid.size);
     expect(await parks.count({ name: 'Imported park 7', region: 'Gulf', capacity: 7 })).toBe(1);
-    // Every row has its park.created event, written with it: once all are published, count them there.
+    // Every row has its park.created event, written with it: once all are published, they are the
+    // tenant's next positions, one each, without a gap, in the file's order (staged a batch at a time).
     await published(server, TEXAS, 60_000);
-    expect(
-      await texas()
-        .collection('events')
-        .count({ type: 'park.created', 'data.name': /^Imported park / }),
-    ).toBe(20_000 - invalid.size);
+    const events = await texas()
+      .collection<EventDocument>('events')
+      .find({ type: 'park.created', 'data.name': /^Imported park / }, { sort: { position: 1 } });
+    const validLines = lines.map((_, index) => index + 1).filter((line) => !invalid.has(line));
+    expect(events.map((event) => event.data.name)).toEqual(validLines.map((line) => `Imported park ${line}`));
+    expect(events.map((event) => event.position)).toEqual(events.map((_, index) => events[0]!.position + index));
+    expect(new Set(events.map((event) => event._id)).size).toBe(events.length);
   }, 120_000);
 
   it('imports CSV reservations: header on line 1, numbers typed by the input, a park of another tenant refused', async () => {
