@@ -64,6 +64,7 @@ export class JobService {
   constructor(options: JobServiceOptions) {
     this.#options = options;
     this.#queue = options.database.workQueue({ queue: JOB_COLLECTIONS.queue, slots: JOB_COLLECTIONS.slots });
+    options.staging.onUploadRequested((claims) => this.#wantsUpload(claims));
     options.staging.onUploaded((claims, size) => this.#uploaded(claims, size));
   }
 
@@ -103,16 +104,28 @@ export class JobService {
    * An import's file arrived through its upload URL: the job becomes runnable. A file its job does not
    * take (the job was cancelled meanwhile) is swept once its time is over, as it is not queued.
    */
-  async #uploaded(claims: ValetClaims, size: number): Promise<void> {
+  /** An upload URL of a job is taken only while the job waits for its file: not once it has ended. */
+  async #wantsUpload(claims: ValetClaims): Promise<boolean> {
+    const job = await jobsOf(this.#options.database.forTenant(claims.tenantId)).findById(claims.jobId);
+    return job === null || (job.kind === 'IMPORT' && job.status === 'PENDING' && !job.uploaded);
+  }
+
+  /**
+   * Starts the import whose file arrived; false when the job ended (or had its file) meanwhile, so
+   * that the file is not kept. Staged files of no job are none of the job service's business.
+   */
+  async #uploaded(claims: ValetClaims, size: number): Promise<boolean | undefined> {
     const db = this.#options.database.forTenant(claims.tenantId);
     const job = await jobsOf(db).updateOne(
       { _id: claims.jobId, kind: 'IMPORT', status: 'PENDING', uploaded: false },
       { $set: { uploaded: true, updatedAt: new Date() } },
     );
-    if (job && jobFile(job) === claims.file) {
+    if (job === null) return (await jobsOf(db).findById(claims.jobId)) === null ? undefined : false;
+    if (jobFile(job) === claims.file) {
       this.#options.logger.info({ jobId: job._id, tenantId: job.tenantId, size }, 'import file received');
       await this.enqueue(job);
     }
+    return true;
   }
 
   /**

@@ -61,7 +61,8 @@ export function stagingRoutes(services: Services): Router {
         tooLarge(res, maxBytes);
         return;
       }
-      if (!(await staging.valet.claimUpload(claims))) {
+      // A URL whose job has ended (cancelled, failed) stores nothing, and is refused like any misused URL.
+      if (!(await staging.uploadWanted(claims)) || !(await staging.valet.claimUpload(claims))) {
         refused(res);
         return;
       }
@@ -76,7 +77,12 @@ export function stagingRoutes(services: Services): Router {
         }
         throw error;
       }
-      await staging.uploaded(claims, size);
+      if (!(await staging.uploaded(claims, size))) {
+        // The job ended while the file was arriving: nothing is kept.
+        await staging.delete(claims.tenantId, claims.jobId, claims.file);
+        refused(res);
+        return;
+      }
       res.status(201).set('cache-control', 'no-store').json({ received: size });
     } catch (error) {
       answerError(res, error, report);

@@ -18,8 +18,15 @@ export interface ValetUrl {
   expiresAt: Date;
 }
 
-/** Told when a file arrived through an upload URL (the import jobs start from it). */
-export type UploadListener = (claims: ValetClaims, size: number) => Promise<void>;
+/**
+ * Told when a file arrived through an upload URL (the import jobs start from it). Resolving to `false`
+ * says its owner no longer wants it (the job ended while it was uploaded): the file is deleted and the
+ * upload refused.
+ */
+export type UploadListener = (claims: ValetClaims, size: number) => Promise<unknown>;
+
+/** Asked before an upload is stored: `false` refuses it (its job has ended). */
+export type UploadCheck = (claims: ValetClaims) => Promise<boolean>;
 
 const checkSegment = (what: string, value: string) => {
   if (!STAGING_SEGMENT.test(value)) throw new Error(`staging ${what} must match ${STAGING_SEGMENT}: ${value}`);
@@ -33,6 +40,7 @@ const checkSegment = (what: string, value: string) => {
  */
 export class Staging {
   readonly #listeners: UploadListener[] = [];
+  readonly #checks: UploadCheck[] = [];
 
   constructor(
     readonly store: FileStore,
@@ -134,18 +142,32 @@ export class Staging {
     options: { ttlSeconds?: number } = {},
   ): Promise<ValetUrl | null> {
     const keptUntil = await this.files.deleteAfter(this.nameOf(db.tenantId, jobId, file));
-    const left = keptUntil === null ? 0 : Math.floor((keptUntil.getTime() - Date.now()) / 1000);
-    if (left < 1) return null;
-    return this.#url(
-      db,
-      jobId,
-      file,
-      'download',
-      Math.min(options.ttlSeconds ?? this.options.urlTtlSeconds, left),
-      null,
-    );
+    if (keptUntil === null) return null;
+    return this.#url(db, jobId, file, 'download', options.ttlSeconds, null, keptUntil);
   }
 
+  /**
+   * A signed URL. Its expiry (whole seconds in the token) is rounded UP, so a URL lives at least its
+   * TTL, but never past `notAfter` (rounded down there): a download URL never outlives its file. Null
+   * when `notAfter` leaves it no time at all.
+   */
+  async #url(
+    db: TenantDb,
+    jobId: string,
+    file: string,
+    action: 'upload' | 'download',
+    ttlSeconds: number | undefined,
+    maxBytes: number | null,
+    notAfter: Date,
+  ): Promise<ValetUrl | null>;
+  async #url(
+    db: TenantDb,
+    jobId: string,
+    file: string,
+    action: 'upload' | 'download',
+    ttlSeconds: number | undefined,
+    maxBytes: number | null,
+  ): Promise<ValetUrl>;
   async #url(
     db: TenantDb,
     jobId: string,
@@ -153,9 +175,14 @@ export class Staging {
     action: 'upload' | 'download',
     ttlSeconds = this.options.urlTtlSeconds,
     maxBytes: number | null,
-  ): Promise<ValetUrl> {
+    notAfter?: Date,
+  ): Promise<ValetUrl | null> {
     this.nameOf(db.tenantId, jobId, file);
-    const expiresAt = Math.floor(Date.now() / 1000) + ttlSeconds;
+    const now = Date.now();
+    const wanted = Math.ceil((now + ttlSeconds * 1000) / 1000);
+    const last = notAfter === undefined ? wanted : Math.floor(notAfter.getTime() / 1000);
+    if (last * 1000 <= now) return null;
+    const expiresAt = Math.min(wanted, last);
     const token = await this.valet.sign(db, { jobId, file, action, maxBytes, expiresAt });
     return { url: `${this.options.publicUrl()}/staging/${token}`, expiresAt: new Date(expiresAt * 1000) };
   }
@@ -165,7 +192,21 @@ export class Staging {
     this.#listeners.push(listener);
   }
 
-  async uploaded(claims: ValetClaims, size: number): Promise<void> {
-    for (const listener of this.#listeners) await listener(claims, size);
+  /** Asks `check` before each upload through a valet URL is stored. */
+  onUploadRequested(check: UploadCheck): void {
+    this.#checks.push(check);
+  }
+
+  /** False when a check refuses the upload. */
+  async uploadWanted(claims: ValetClaims): Promise<boolean> {
+    for (const check of this.#checks) if (!(await check(claims))) return false;
+    return true;
+  }
+
+  /** Tells the listeners of a stored upload; false when one of them no longer wants it. */
+  async uploaded(claims: ValetClaims, size: number): Promise<boolean> {
+    let wanted = true;
+    for (const listener of this.#listeners) if ((await listener(claims, size)) === false) wanted = false;
+    return wanted;
   }
 }

@@ -122,11 +122,15 @@ describe('who may see and cancel a job', () => {
     await server.as('alice@example.com', 'mutation { switchTenant(slug: "texas") { tenant { slug } } }');
   });
 
-  it('cancel: a waiting import is cancelled, its upload then imports nothing, and a second cancel changes nothing', async () => {
+  it('cancel: a waiting import is cancelled, its upload URL is then refused, and a second cancel changes nothing', async () => {
     const created = await createImport(server, callers.bob!, { entity: 'PARK', format: 'CSV' });
     const cancelled = await asCaller<{ cancelJob: Job }>(server, callers.bob!, CANCEL, { id: created.job.id });
     expect(cancelled.data?.cancelJob.status).toBe('CANCELLED');
-    expect((await upload(created.uploadUrl, 'name\nNever Imported\n')).status).toBe(201);
+    const refused = await upload(created.uploadUrl, 'name\nNever Imported\n');
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({
+      errors: [{ message: 'This link is not valid', extensions: { code: 'FORBIDDEN' } }],
+    });
     const again = await asCaller<{ cancelJob: Job }>(server, callers.bob!, CANCEL, { id: created.job.id });
     expect(again.data?.cancelJob.status).toBe('CANCELLED');
     const washington = server.app.services.database.forTenant(seedId('tenant:washington'));

@@ -93,6 +93,51 @@ describe('while no instance runs jobs', () => {
     expect((await readJob(api, alice, uploaded.job.id)).data?.job?.status).toBe('PENDING');
   });
 
+  it('refuses the unexpired upload URL of an import that has ended, cancelled or failed, and stores nothing', async () => {
+    const cancelled = await createImport(api, alice, { entity: 'PARK', format: 'CSV' });
+    await asCaller(api, alice, CANCEL, { id: cancelled.job.id });
+    const failed = await createImport(api, alice, { entity: 'PARK', format: 'CSV' });
+    // The sweep's clock is past the URL's expiry (the import fails); the real clock is not (the URL verifies).
+    await sweepAt(api, Date.parse(failed.uploadExpiresAt) + 1000);
+    expect((await readJob(api, alice, failed.job.id)).data?.job?.status).toBe('FAILED');
+    for (const ended of [cancelled, failed]) {
+      const response = await upload(ended.uploadUrl, 'name\nNever Stored\n');
+      expect(response.status).toBe(403);
+      expect(await response.json()).toEqual({
+        errors: [{ message: 'This link is not valid', extensions: { code: 'FORBIDDEN' } }],
+      });
+      expect(await stored(api, ended.job, 'input.csv')).toBeNull();
+    }
+  });
+
+  it('refuses an upload whose import is cancelled while the file arrives, and keeps nothing of it', async () => {
+    const created = await createImport(api, alice, { entity: 'PARK', format: 'CSV' });
+    let finish!: () => void;
+    const held = new Promise<void>((resolve) => (finish = resolve));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent === 1) await held;
+        if (sent === 2) {
+          controller.close();
+          return;
+        }
+        controller.enqueue(new TextEncoder().encode(sent === 0 ? 'name\nHalf Way\n' : 'Other Half\n'));
+        sent += 1;
+      },
+    });
+    const uploading = fetch(created.uploadUrl, { method: 'PUT', body, duplex: 'half' } as RequestInit);
+    // The upload has started once its URL's single use is recorded.
+    const uses = api.app.services.database.forTenant(TEXAS).collection('valetUploads');
+    await until(async () => (await uses.count({ jobId: rawId(created.job) })) === 1, 'the upload to start');
+    await asCaller(api, alice, CANCEL, { id: created.job.id });
+    finish();
+    const response = await uploading;
+    expect(response.status).toBe(403);
+    expect(await stored(api, created.job, 'input.csv')).toBeNull();
+    expect((await readJob(api, alice, created.job.id)).data?.job?.status).toBe('CANCELLED');
+  });
+
   it('removes the chunks of a write cut off by a crash once the grace has passed since it started, and nothing else', async () => {
     const client = new MongoClient(api.app.services.config.mongodbUri!);
     try {

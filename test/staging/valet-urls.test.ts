@@ -114,6 +114,26 @@ describe('valet URLs of the staging store, over HTTP', () => {
     await expectRefused(await fetch(`${base}e30.e30`));
   });
 
+  it('a URL lives at least its lifetime (its expiry rounded up to the second), and a download URL never past its file', async () => {
+    const job = nextJob();
+    await staging().put(TEXAS, job, 'short.csv', Readable.from(['x\n']), { keepSeconds: 30 });
+    const keptUntil = (await staging().files.deleteAfter(staging().nameOf(TEXAS, job, 'short.csv')))!;
+    for (const ttlSeconds of [1, 2]) {
+      const asked = Date.now();
+      const download = await downloadUrl(tenantDb(TEXAS), job, 'short.csv', { ttlSeconds });
+      const upload = await staging().uploadUrl(tenantDb(TEXAS), nextJob(), 'input.csv', { ttlSeconds });
+      for (const url of [download, upload]) {
+        expect(url.expiresAt.getTime()).toBeGreaterThanOrEqual(asked + ttlSeconds * 1000);
+        // The token says the same (whole seconds): what the route enforces.
+        expect(partsOf(url.url).claims.e * 1000).toBe(url.expiresAt.getTime());
+      }
+    }
+    // Asked for an hour, a download URL of a file kept 30 s ends with the file (not after it).
+    const capped = await downloadUrl(tenantDb(TEXAS), job, 'short.csv', { ttlSeconds: 3600 });
+    expect(capped.expiresAt.getTime()).toBeLessThanOrEqual(keptUntil.getTime());
+    expect(capped.expiresAt.getTime()).toBeGreaterThan(keptUntil.getTime() - 1000);
+  });
+
   it('a URL signed for one tenant reaches only that tenant’s files', async () => {
     const job = nextJob();
     await staging().put(COLORADO, job, 'secret.csv', Readable.from(['colorado only\n']));
