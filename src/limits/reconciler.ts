@@ -18,6 +18,13 @@ export interface ReconcilerOptions {
 export const FULL_REPORT_MS = 10_000;
 
 /**
+ * How long what another instance admitted is remembered after its last report read here, as long as
+ * its reports are kept (their TTL): a report that shows up again within it (its exchanges failed for a
+ * while) is charged in full, not taken as history.
+ */
+const REMEMBER_ADMITTED_MS = 60_000;
+
+/**
  * Keeps this instance's limits in step with the other instances on the same database, off the
  * request path. Every `intervalMs` it reports per tenant what this instance admitted (for the tenant,
  * and for each of its API keys that has a bucket of its own) and how many subscriptions it holds open,
@@ -91,12 +98,13 @@ export class Reconciler {
       this.subscriptions.reported(other.instanceId, other.tenantId, other.subscriptions);
       this.#lastHeard.set(other.instanceId, Math.max(this.#lastHeard.get(other.instanceId) ?? 0, other.at.getTime()));
     }
-    // A live instance rewrites all its reports every FULL_REPORT_MS: one not heard of for longer is gone.
+    // A live instance rewrites all its reports every FULL_REPORT_MS: one not heard of for longer is
+    // taken for gone, and holds no subscription any more.
     for (const [other, heard] of this.#lastHeard) {
-      if (heard >= now - FULL_REPORT_MS - 2 * window) continue;
+      if (heard < now - FULL_REPORT_MS - 2 * window) this.subscriptions.forgetInstance(other);
+      if (heard >= now - REMEMBER_ADMITTED_MS) continue;
       this.#lastHeard.delete(other);
       this.#seen.delete(other);
-      this.subscriptions.forgetInstance(other);
     }
   }
 
