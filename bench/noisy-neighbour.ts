@@ -11,8 +11,8 @@ import { latencyFromAnotherProcess, loadFromAnotherProcess } from './load-proces
 const SECONDS = 4;
 const ROUNDS = 5;
 /** The limiter's cost: pairs of segments with and without the limits, under one continuous load. */
-const PAIRS = 12;
-const SEGMENT_MS = 3000;
+const PAIRS = 24;
+const SEGMENT_MS = 1500;
 const WARM_UP_MS = 2000;
 /** A normal list query of the tenant that works (texas): a page of 20 parks. */
 const NORMAL = JSON.stringify({ query: '{ parks(first: 20) { nodes { id name region } } }' });
