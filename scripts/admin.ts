@@ -18,6 +18,7 @@ import { LinkSecrets } from '../src/bi/link-secrets.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { connectDatabase } from '../src/data/database.js';
 import { isAppError } from '../src/errors.js';
+import { usageHours } from '../src/limits/usage-query.js';
 import { collections } from '../src/modules/application.js';
 import { createStaging } from '../src/staging/index.js';
 
@@ -27,6 +28,7 @@ const USAGE = `usage: npm run -s admin -- <command>
   tenant create <slug> <name> [--plan free|standard|enterprise]
   tenant suspend <slug> --reason <text> | tenant resume <slug>
   tenant plan <slug> <free|standard|enterprise>
+  tenant usage <slug> --from <ISO date-time> [--to <ISO date-time>]   (per hour, at most 31 days; --to: now)
   tenant purge <slug> --confirm <slug>   (a suspended tenant only)
   tenant move <slug> [--database <name>] [--cluster <NAME>]   (neither: the shared database)
   tenant export <slug> --out <file.tar>   (the archive, written to a local file)
@@ -52,6 +54,8 @@ function parse() {
         cluster: { type: 'string' },
         out: { type: 'string' },
         ttl: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
       },
       strict: true,
       allowPositionals: true,
@@ -138,6 +142,12 @@ function operationOf(
         ops
           .exportTenant(actor, slug!, ttl)
           .then(({ url, expiresAt, manifest }) => ({ tenant: slug, url, expiresAt, files: manifest.files }));
+    }
+    case 'tenant usage': {
+      const [slug] = args(1);
+      if (values.from === undefined) fail('tenant usage needs --from <ISO date-time>');
+      const to = values.to === undefined ? new Date() : new Date(values.to);
+      return (ops) => ops.usage(slug!, new Date(values.from!), to).then(usageHours);
     }
     case 'tenant plan': {
       const [slug, plan] = args(2);

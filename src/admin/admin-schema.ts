@@ -4,6 +4,7 @@ import type { TenantDocument } from '../tenancy/identity-documents.js';
 import { describePlacement, type Placement } from '../data/placement.js';
 import type { MoveReport } from '../data/placement-move.js';
 import type { ArchiveManifest } from './tenant-export.js';
+import { usageHours } from '../limits/usage-query.js';
 
 /**
  * The operator API's own schema (`POST /admin/graphql`): never part of the subgraph's SDL, so a
@@ -112,12 +113,26 @@ export const adminTypeDefs = /* GraphQL */ `
     email: String!
   }
 
+  "What a tenant used in one hour (UTC), from the usage ledger: the figures of the tenant API's UsageHour."
+  type UsageHour {
+    "The start of the hour, ISO 8601."
+    hour: String!
+    requests: Int!
+    costAdmitted: Int!
+    requestsThrottled: Int!
+    rowsExported: Int!
+    eventsDelivered: Int!
+    bytesSent: Float!
+  }
+
   type Query {
     tenants: [Tenant!]!
     tenant(slug: String!): Tenant
     "Newest first; \`tenant\` narrows to one slug; at most \`first\` (1 to 500) entries."
     auditLog(tenant: String, first: Int = 50): [AuditEntry!]!
     operators: [Operator!]!
+    "A tenant's usage per hour from the hour of \`from\` up to \`to\` (ISO 8601, at most 31 days), oldest first; hours without traffic are left out."
+    usage(tenant: String!, from: String!, to: String!): [UsageHour!]!
   }
 
   type Mutation {
@@ -160,6 +175,8 @@ export const adminResolvers = {
     auditLog: (_parent: unknown, args: Args, ctx: AdminContext) =>
       ctx.console.auditLog({ tenant: (args.tenant as string | null) ?? null, first: args.first as number | null }),
     operators: (_parent: unknown, _args: Args, ctx: AdminContext) => ctx.console.listOperators(),
+    usage: async (_parent: unknown, args: Args, ctx: AdminContext) =>
+      usageHours(await ctx.console.usage(str(args, 'tenant'), new Date(str(args, 'from')), new Date(str(args, 'to')))),
   },
   Mutation: {
     createTenant: (_parent: unknown, args: Args, ctx: AdminContext) =>

@@ -9,6 +9,8 @@ import type { TenantDocument } from '../tenancy/identity-documents.js';
 import { type AuditEntry, AUDIT_PAGE_MAX, AuditLog } from './audit-log.js';
 import { inviteMember, type InvitationOutcome } from '../tenancy/invitations.js';
 import { isPlanName, type PlanName } from '../limits/plans.js';
+import type { UsageDocument } from '../data/limits-store.js';
+import { usageRange } from '../limits/usage-query.js';
 import { listOperators, setOperator } from './platform-roles.js';
 import { type PurgeCount, purgeTenantData } from './tenant-purge.js';
 import { describePlacement, type Placement } from '../data/placement.js';
@@ -83,6 +85,17 @@ export class OperatorConsole {
 
   tenant(slug: string): Promise<TenantDocument | null> {
     return this.#tenants().findOne({ slug });
+  }
+
+  /**
+   * A tenant's usage ledger per hour, from the hour of `from` up to `to` (at most 31 days), oldest first,
+   * as its ADMINs and ANALYSTs read it with `Query.usage`. Written in batches by every instance: the
+   * last few seconds may be missing.
+   */
+  async usage(slug: string, from: Date, to: Date): Promise<UsageDocument[]> {
+    const range = usageRange(from, to);
+    const tenant = await this.#existing(slug);
+    return this.#database.limits.usage(tenant._id, range.from, range.to);
   }
 
   async #existing(slug: string): Promise<TenantDocument> {

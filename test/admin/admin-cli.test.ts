@@ -91,6 +91,23 @@ describe('npm run admin against MONGODB_URI', () => {
     ).toBeUndefined();
   });
 
+  it('prints a tenant’s usage ledger per hour; refuses a range it cannot answer', async () => {
+    const from = new Date(Date.now() - 3600_000).toISOString();
+    for (let i = 0; i < 3; i += 1) await server.as('carol@example.com', '{ parks { nodes { id } } }');
+    await server.app.services.limits.usage.flush();
+    const [hours, noFrom, badFrom] = await Promise.all([
+      admin(env, 'tenant', 'usage', 'colorado', '--from', from),
+      admin(env, 'tenant', 'usage', 'colorado'),
+      admin(env, 'tenant', 'usage', 'colorado', '--from', 'last week'),
+    ]);
+    expect(hours).toMatchObject({ code: 0, stderr: '' });
+    const ledger = JSON.parse(hours.stdout) as Array<{ hour: string; requests: number }>;
+    expect(ledger.reduce((sum, hour) => sum + hour.requests, 0)).toBeGreaterThanOrEqual(3);
+    expect(noFrom.code).toBe(2);
+    expect(noFrom.stderr).toMatch(/^admin: tenant usage needs --from/);
+    expect(badFrom).toMatchObject({ code: 1, stderr: 'admin: from must be an ISO 8601 date-time\n' });
+  });
+
   it('moves a tenant to a database of its own while the server serves it, and back', async () => {
     const moved = await admin(env, 'tenant', 'move', 'colorado', '--database', 'tg_colorado');
     expect(moved).toMatchObject({ code: 0, stderr: '' });
