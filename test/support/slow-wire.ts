@@ -1,5 +1,4 @@
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
-import { commandOf, framer, rewrite } from './wire-proxy.js';
+import { commandOf, startRelay } from './wire-proxy.js';
 
 /**
  * A TCP proxy in front of the test MongoDB that passes every wire message on `delayMs` late in each
@@ -19,55 +18,37 @@ export interface SlowWire {
 const READS = new Set(['find', 'aggregate']);
 
 export async function startSlowWire(target: string, collection: string): Promise<SlowWire> {
-  const sockets = new Set<Socket>();
   const inFlight = new Set<number>();
   let most = 0;
   const late = (action: () => void) => (wire.delayMs === 0 ? action() : setTimeout(action, wire.delayMs));
 
-  const server = createServer((client) => {
-    const upstream = connect({ host: destination.host, port: destination.port });
-    sockets.add(client).add(upstream);
-    const fromClient = framer((message) => {
+  const relay = await startRelay(target, {
+    fromClient(message, send) {
       const command = commandOf(message);
       const name = command && Object.keys(command)[0];
       if (name && READS.has(name) && command[name] === collection) {
         inFlight.add(message.readInt32LE(4));
         most = Math.max(most, inFlight.size);
       }
-      late(() => upstream.write(message));
-    });
-    const fromServer = framer((message) => {
+      late(() => send(message));
+    },
+    fromServer(message, send) {
       late(() => {
         inFlight.delete(message.readInt32LE(8));
-        client.write(message);
+        send(message);
       });
-    });
-    client.on('data', fromClient);
-    upstream.on('data', fromServer);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const destination = rewrite(target, (server.address() as AddressInfo).port);
 
   const wire: SlowWire = {
-    uri: destination.uri,
+    uri: relay.uri,
     delayMs: 0,
     takeMostReadsInFlight() {
       const seen = most;
       most = inFlight.size;
       return seen;
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => relay.close(),
   };
   return wire;
 }

@@ -38,7 +38,7 @@ export function commandOf(message: Buffer): Document | null {
 const sessionOf = (command: Document): string | null => command.lsid?.id?.toString('hex') ?? null;
 
 /** Splits a byte stream into whole wire messages (each starts with its int32 length). */
-export function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
+function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
   let pending = Buffer.alloc(0);
   return (chunk) => {
     pending = Buffer.concat([pending, chunk]);
@@ -51,7 +51,7 @@ export function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) =>
 }
 
 /** The database's host and port, and the connection string through the proxy (direct, same options). */
-export function rewrite(target: string, port: number): { host: string; port: number; uri: string } {
+function rewrite(target: string, port: number): { host: string; port: number; uri: string } {
   const match = /^mongodb:\/\/(?:([^@/]*)@)?([^/?,]+)(?:\/([^?]*))?(?:\?(.*))?$/.exec(target);
   if (match === null) throw new Error('the wire proxy needs a single-host mongodb:// URI');
   const [, credentials, hostPort = '', path = '', query = ''] = match;
@@ -66,8 +66,53 @@ export function rewrite(target: string, port: number): { host: string; port: num
   return { host, port: Number(targetPort), uri };
 }
 
-export async function startWireProxy(target: string): Promise<WireProxy> {
+/** What a relay does with each whole wire message: pass it on (`send`), hold it, or pass it on later. */
+export interface RelayHandlers {
+  fromClient(message: Buffer, send: (message: Buffer) => void): void;
+  fromServer(message: Buffer, send: (message: Buffer) => void): void;
+}
+
+/**
+ * A TCP relay between a process and the MongoDB at `target`, whole wire messages at a time, each handed
+ * to `handlers` to pass on or not. Returns the connection string through it and how to close it.
+ */
+export async function startRelay(
+  target: string,
+  handlers: RelayHandlers,
+): Promise<{ uri: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect({ host: destination.host, port: destination.port });
+    sockets.add(client).add(upstream);
+    client.on(
+      'data',
+      framer((message) => handlers.fromClient(message, (out) => upstream.write(out))),
+    );
+    upstream.on(
+      'data',
+      framer((message) => handlers.fromServer(message, (out) => client.write(out))),
+    );
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const destination = rewrite(target, (server.address() as AddressInfo).port);
+  return {
+    uri: destination.uri,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export async function startWireProxy(target: string): Promise<WireProxy> {
   /** Sessions whose open transaction wrote to the armed collection. */
   const writers = new Set<string>();
   let armed: { collection: string; moment: 'request' | 'reply'; held: () => void; write?: true } | null = null;
@@ -80,10 +125,8 @@ export async function startWireProxy(target: string): Promise<WireProxy> {
     armed = null;
   };
 
-  const server = createServer((client) => {
-    const upstream = connect({ host: destination.host, port: destination.port });
-    sockets.add(client).add(upstream);
-    const fromClient = framer((message) => {
+  const relay = await startRelay(target, {
+    fromClient(message, send) {
       if (frozen) return;
       const command = commandOf(message);
       const name = command && Object.keys(command)[0];
@@ -106,32 +149,20 @@ export async function startWireProxy(target: string): Promise<WireProxy> {
           awaitedReplies.add(message.readInt32LE(4));
         }
       }
-      upstream.write(message);
-    });
-    const fromServer = framer((message) => {
+      send(message);
+    },
+    fromServer(message, send) {
       if (frozen) return;
       if (awaitedReplies.has(message.readInt32LE(8))) {
         freeze();
         return;
       }
-      client.write(message);
-    });
-    client.on('data', fromClient);
-    upstream.on('data', fromServer);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
+      send(message);
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const destination = rewrite(target, (server.address() as AddressInfo).port);
 
   return {
-    uri: destination.uri,
+    uri: relay.uri,
     holdCommit(collection, moment) {
       return new Promise<void>((resolve) => {
         writers.clear();
@@ -143,9 +174,6 @@ export async function startWireProxy(target: string): Promise<WireProxy> {
         armed = { collection, moment, held: resolve, write: true };
       });
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => relay.close(),
   };
 }
