@@ -1,4 +1,5 @@
 import type { Client } from 'graphql-ws';
+import type { AdmittedOperation } from '../../src/limits/limits.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { seedId } from '../../src/seed/seed.js';
 import { runOnce, wsClient, wsUrl, type WsOutcome } from '../support/graphql-ws.js';
@@ -17,7 +18,9 @@ const SLOW = { restoreRate: 1 };
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
+    // Two places that never grow (they would while operations wait on a remote database).
     EXECUTION_CONCURRENCY: '2',
+    EXECUTION_CONCURRENCY_MAX: '2',
     PLANS: JSON.stringify({ standard: SLOW }),
   });
   const now = new Date();
@@ -117,5 +120,61 @@ describe('a tenant flooding with heavy queries over graphql-ws while another wor
     const after = await runOnce(client, { query: '{ rateLimit { remaining } }' });
     expect(after.result?.data).toMatchObject({ rateLimit: { remaining: expect.any(Number) } });
     expect(closes).toEqual([]);
+  });
+});
+
+describe('a mutation over graphql-ws completed by its client while it waits for its turn', () => {
+  it('does not execute', async () => {
+    const { client } = await connect('alice@example.com'); // texas admin
+    const limits = server.app.services.limits;
+    // Both places of execution held by texas, so that its next operations wait for their turn.
+    const payer = { tenantId: seedId('tenant:texas'), plan: limits.plans.standard, key: null };
+    const holders: AdmittedOperation[] = [0, 1].map(() => ({ requested: 0, ticket: { payer, estimated: 0 } }));
+    for (const holder of holders) expect(limits.turn(holder)).toBeUndefined();
+    // Observed, not replaced: the operations that wait for their turn (by cost), and their finish.
+    const { turn, finish } = limits;
+    const waiting = new Map<number, () => void>();
+    const waits = (cost: number) => new Promise<void>((resolve) => waiting.set(cost, resolve));
+    let finished!: () => void;
+    const mutationFinished = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    limits.turn = (operation) => {
+      const turnCame = turn.call(limits, operation);
+      if (turnCame) waiting.get(operation.requested)?.();
+      return turnCame;
+    };
+    limits.finish = (operation, ...rest) => {
+      const actual = finish.call(limits, operation, ...rest);
+      if (operation.requested === 11) finished();
+      return actual;
+    };
+    try {
+      const mutationWaits = waits(11); // createPark: 10 for the mutation, 1 for the park
+      const outcomes: unknown[] = [];
+      const unsubscribe = client.subscribe(
+        { query: 'mutation { createPark(input: { name: "completed while waiting" }) { id } }' },
+        { next: (value) => outcomes.push(value), error: (error) => outcomes.push(error), complete: () => {} },
+      );
+      await mutationWaits;
+      unsubscribe();
+      // A query sent after the completion on the same connection: once it waits too, the server has
+      // read the completion (a connection's messages are read in order).
+      const queryWaits = waits(1);
+      const query = runOnce(client, { query: '{ viewer { roles } }' });
+      await queryWaits;
+      for (const holder of holders) finish.call(limits, holder, null, false);
+      await mutationFinished;
+      expect((await query).result?.data).toEqual({ viewer: { roles: ['ADMIN'] } });
+
+      const parks = await server.as<{ parks: { nodes: Array<{ name: string }> } }>(
+        'alice@example.com',
+        '{ parks(first: 100) { nodes { name } } }',
+      );
+      expect(parks.data!.parks.nodes.map((park) => park.name)).not.toContain('completed while waiting');
+      expect(outcomes).toEqual([]);
+    } finally {
+      Object.assign(limits, { turn, finish });
+    }
   });
 });
