@@ -71,6 +71,20 @@ interface Staged extends RawDocument {
 /** How many events an outbox document stages. */
 const eventCount = (staged: Staged) => staged.events?.length ?? 1;
 
+/**
+ * How many of these outbox documents (in order) one publishing transaction takes: as many as hold
+ * BATCH_SIZE events together, and at least one (a batch document is published whole, whatever its size).
+ */
+function documentsPerTransaction(staged: readonly Staged[]): number {
+  let events = eventCount(staged[0]!);
+  let end = 1;
+  while (end < staged.length && events + eventCount(staged[end]!) <= BATCH_SIZE) {
+    events += eventCount(staged[end]!);
+    end += 1;
+  }
+  return end;
+}
+
 /** The events an outbox document stages, in their order, each with the tenant. */
 const eventsOf = (staged: Staged): RawDocument[] =>
   staged.events === undefined ? [staged] : staged.events.map((event) => ({ ...event, tenantId: staged.tenantId }));
@@ -348,15 +362,9 @@ class Sequencer implements EventSequencer {
     }
   }
 
-  /** The queue's first documents up to BATCH_SIZE events, and at least one document. */
+  /** The queue's first documents that one publishing transaction takes. */
   #nextBatch(): Queued[] {
-    let events = eventCount(this.#queue[0]!.staged);
-    let end = 1;
-    while (end < this.#queue.length && events + eventCount(this.#queue[end]!.staged) <= BATCH_SIZE) {
-      events += eventCount(this.#queue[end]!.staged);
-      end += 1;
-    }
-    return this.#queue.slice(0, end);
+    return this.#queue.slice(0, documentsPerTransaction(this.#queue.map((queued) => queued.staged)));
   }
 
   #wakeProducers(): void {
@@ -375,7 +383,11 @@ class Sequencer implements EventSequencer {
     do {
       if (this.#epoch === null) return;
       staged = await this.#outbox.find({}, { sort: { time: 1, _id: 1 }, limit: BATCH_SIZE }).toArray();
-      if (staged.length > 0) await this.#publish(staged, undefined);
+      for (let start = 0; start < staged.length; ) {
+        const end = start + documentsPerTransaction(staged.slice(start));
+        await this.#publish(staged.slice(start, end), undefined);
+        start = end;
+      }
     } while (staged.length === BATCH_SIZE);
   }
 
