@@ -2,6 +2,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PLANS } from '../../src/limits/plans.js';
 import { seedId } from '../../src/seed/seed.js';
+import { floodAdmitted } from '../support/flood.js';
 import { until } from '../support/wait.js';
 import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
 
@@ -32,34 +33,15 @@ afterAll(async () => {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Sends the query from `workers` loops until the deadline; returns the cost points admitted. A refused
- * worker pauses a little (all of this runs in one process: a spinning client would starve the servers).
- */
-async function flood(server: TestServer, token: string, deadline: number, workers: number): Promise<number> {
-  let admitted = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (Date.now() < deadline) {
-        const response = await server.gql(QUERY, { auth: token });
-        const cost = (response as unknown as { extensions?: { cost?: { actual: number } } }).extensions?.cost;
-        if (response.status === 200) admitted += cost!.actual;
-        else {
-          expect(response.status).toBe(429);
-          await pause(10);
-        }
-      }
-    }),
-  );
-  return admitted;
-}
-
 describe('two instances on one database', () => {
   it("keep a tenant's admitted cost within 25% of its plan", async () => {
     const token = await a.token('alice@example.com');
     const started = Date.now();
     const deadline = started + FLOOD_MS;
-    const [onA, onB] = await Promise.all([flood(a, token, deadline, 3), flood(b, token, deadline, 3)]);
+    const [onA, onB] = await Promise.all([
+      floodAdmitted(a, QUERY, token, deadline, 3),
+      floodAdmitted(b, QUERY, token, deadline, 3),
+    ]);
     const seconds = (Date.now() - started) / 1000;
     const plan = BUCKET + RATE * seconds;
     // Each instance alone would admit about the whole plan: together they must not admit two.
