@@ -173,6 +173,48 @@ describe('change streams', () => {
     expect(events[0]?.ns).toBeUndefined();
   });
 
+  it('keeps what a database stream’s $match on the namespace and operation keeps, whatever else is written', async () => {
+    const byNamespace = await started(
+      mongo.db.watch(
+        [
+          {
+            $match: {
+              $or: [{ 'ns.coll': { $in: ['cs_ns_kept', 'cs_ns_dropped'] } }, { operationType: 'dropDatabase' }],
+            },
+          },
+          { $project: { operationType: 1, 'ns.coll': 1, 'fullDocument.n': 1 } },
+        ],
+        { maxAwaitTimeMS: 200 },
+      ),
+    );
+    const byWholeNamespace = await started(
+      mongo.db.watch([{ $match: { ns: { db: mongo.db.databaseName, coll: 'cs_ns_kept' }, operationType: 'insert' } }], {
+        maxAwaitTimeMS: 200,
+      }),
+    );
+    const byDocument = await started(mongo.db.watch([{ $match: { 'fullDocument.n': 2 } }], { maxAwaitTimeMS: 200 }));
+    await mongo.db.collection('cs_ns_other').insertMany([{ n: 1 }, { n: 2 }]);
+    await mongo.db.collection('cs_ns_kept').insertOne({ n: 3 });
+    await mongo.db.collection('cs_ns_dropped').insertOne({ n: 4 });
+    await mongo.db.collection('cs_ns_kept').updateOne({ n: 3 }, { $set: { n: 2 } });
+    await mongo.db.collection('cs_ns_dropped').drop();
+    await mongo.db.collection('cs_ns_kept').insertOne({ n: 5 });
+
+    const kept = (await nextEvents(byNamespace, 5)) as Document[];
+    expect(kept.map((event) => [event.operationType, event.ns.coll, event.fullDocument?.n])).toEqual([
+      ['insert', 'cs_ns_kept', 3],
+      ['insert', 'cs_ns_dropped', 4],
+      ['update', 'cs_ns_kept', undefined],
+      ['drop', 'cs_ns_dropped', undefined],
+      ['insert', 'cs_ns_kept', 5],
+    ]);
+    const inserted = (await nextEvents(byWholeNamespace, 2)) as Document[];
+    expect(inserted.map((event) => event.fullDocument.n)).toEqual([3, 5]);
+    const second = (await nextEvents(byDocument, 1)) as Document[];
+    expect(second.map((event) => [event.ns.coll, event.fullDocument.n])).toEqual([['cs_ns_other', 2]]);
+    await Promise.all([byNamespace.close(), byWholeNamespace.close(), byDocument.close()]);
+  });
+
   it('waits on an idle getMore instead of spinning, and returns as soon as an event arrives', async () => {
     const coll = mongo.db.collection('cs_idle');
     const getMores: CommandStartedEvent[] = [];

@@ -30,6 +30,8 @@ export class ChangeStreamCursor implements ServerCursor {
   private readonly scope: ChangeStreamScope;
   private readonly options: EventOptions;
   private readonly pipeline: (views: Document[]) => Document[];
+  /** Refuses, before rendering, an entry the pipeline's first $match would drop (namespace-filter.ts). */
+  private readonly kept: (entry: ChangeEntry) => boolean;
   private position: LogPosition;
   private finished = false;
 
@@ -39,11 +41,13 @@ export class ChangeStreamCursor implements ServerCursor {
     options: EventOptions,
     pipeline: (views: Document[]) => Document[],
     start: LogPosition,
+    kept: (entry: ChangeEntry) => boolean = () => true,
   ) {
     this.engine = engine;
     this.scope = scope;
     this.options = options;
     this.pipeline = pipeline;
+    this.kept = kept;
     this.position = start;
     this.namespace = scope.coll !== undefined ? `${scope.db}.${scope.coll}` : `${scope.db ?? 'admin'}.$cmd.aggregate`;
     engine.changes.indexAfter(start);
@@ -90,7 +94,7 @@ export class ChangeStreamCursor implements ServerCursor {
 
   /** The stream's output for an entry: its event if the pipeline keeps it, then an invalidate when the watched namespace is gone. */
   private eventsFor(entry: ChangeEntry): Document[] {
-    const shown = this.options.showExpandedEvents || !EXPANDED_KINDS.has(entry.kind);
+    const shown = (this.options.showExpandedEvents || !EXPANDED_KINDS.has(entry.kind)) && this.kept(entry);
     const events = shown ? this.transform(renderEvent(entry, this.options, this.lookup)) : [];
     const invalidates =
       (this.scope.coll !== undefined && (entry.kind === 'drop' || entry.kind === 'rename')) ||

@@ -9,6 +9,7 @@ import { toView } from '../values/view.js';
 import { parseResumeToken, positionBefore } from './change-log.js';
 import type { LogPosition } from './change-log.js';
 import { ChangeStreamCursor } from './cursor.js';
+import { namespaceFilter } from './namespace-filter.js';
 import type { ChangeStreamScope } from './cursor.js';
 
 /** Stages a change stream pipeline may use after $changeStream: ones that work event by event. */
@@ -66,6 +67,7 @@ export function openChangeStream(
     { fullDocument, fullDocumentBeforeChange, showExpandedEvents },
     compilePipeline(toView(pipeline)),
     startPosition(stageOptions, context),
+    namespaceFilter(pipeline),
   );
   // The first batch answers the aggregate at once: it never waits for events.
   return serveBatch(context.engine.cursors, cursor, { batchSize, maxTimeMS: 0, signal: context.connection.signal });
