@@ -32,3 +32,29 @@ export async function floodAdmitted(
   );
   return admitted;
 }
+
+/**
+ * Floods two instances on one database at once with the same credential for `ms`, three loops each,
+ * and checks that together they admitted what one bucket of `bucket` points restored at `rate` a
+ * second allows in that time: at most 25% more (each instance alone would admit about all of it, so
+ * without the exchange between them the two admit about twice), and at least half (the limit is not
+ * held by refusing what it allows). Each instance must admit something.
+ */
+export async function expectOneBudgetAcross(
+  [a, b]: [TestServer, TestServer],
+  query: string,
+  auth: string,
+  { ms, bucket, rate }: { ms: number; bucket: number; rate: number },
+): Promise<void> {
+  const started = Date.now();
+  const deadline = started + ms;
+  const [onA, onB] = await Promise.all([
+    floodAdmitted(a, query, auth, deadline, 3),
+    floodAdmitted(b, query, auth, deadline, 3),
+  ]);
+  const limit = bucket + (rate * (Date.now() - started)) / 1000;
+  expect(onA).toBeGreaterThan(0);
+  expect(onB).toBeGreaterThan(0);
+  expect(onA + onB).toBeLessThanOrEqual(limit * 1.25);
+  expect(onA + onB).toBeGreaterThanOrEqual(limit * 0.5);
+}
