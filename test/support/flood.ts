@@ -1,6 +1,12 @@
 import { expect } from 'vitest';
 import type { TestServer } from './server.js';
 
+/**
+ * An operation of 20 points, estimated and actual alike, that reads nothing from the database: in a
+ * flood of it, the limit is what binds.
+ */
+export const TWENTY_POINTS = `{ ${Array.from({ length: 10 }, (_, i) => `v${i}: viewer { tenant { id } }`).join(' ')} }`;
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
