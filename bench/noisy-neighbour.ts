@@ -33,7 +33,7 @@ const headersOf = (token: string) => ({ authorization: `Bearer ${token}`, 'conte
 function withoutLimits(limits: Limits): () => void {
   const { admit, turn, finish, status, refuseEarly, remember } = limits;
   const { record } = limits.usage;
-  limits.admit = () => ({ requested: 0, ticket: null });
+  limits.admit = () => ({ requested: 0, ticket: null, shape: null });
   limits.turn = () => undefined;
   limits.finish = (operation, ...rest) => (operation.ticket ? finish.call(limits, operation, ...rest) : 0);
   limits.status = () => null;

@@ -1,5 +1,11 @@
 import {
   getNamedType,
+  getOperationAST,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
   isCompositeType,
   isListType,
   isNonNullType,
@@ -27,7 +33,8 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../modules/pagination.js';
  * - introspection (`__schema`, `__type` and their types) costs nothing: it is bounded by the schema.
  *
  * The actual cost, measured after execution (`actualCost`), counts the objects of the response with
- * the same weights, so the estimate is an upper bound of it and the difference is refunded.
+ * the same weights, where the operation selects objects (`operationShape`), so the estimate is an
+ * upper bound of it and the difference is refunded.
  */
 export const OBJECT_WEIGHT = 1;
 export const MUTATION_WEIGHT = 10;
@@ -84,36 +91,111 @@ export function costEstimator(schema: GraphQLSchema): ComplexityEstimator {
 }
 
 /**
- * The actual cost of a response: its objects with the weights above, plus MUTATION_WEIGHT per root
- * field of a mutation. Never more than the estimate of the same operation.
+ * Where a response can hold objects: the response keys of an operation's fields that select fields of
+ * their own (objects, lists of objects, connections), each with the same for its selection. Scalar,
+ * enum and introspection fields are left out: they cost nothing. The fields of a response key are merged
+ * across fragments, inline fragments and type conditions; a key absent from a response (skipped, or of
+ * another type) counts nothing.
  */
-export function actualCost(data: unknown, isMutation: boolean): number {
-  if (data === null || typeof data !== 'object') return 0;
-  let cost = 0;
-  const fields = data as Record<string, unknown>;
-  for (const name in fields) {
-    if (isMutation) cost += MUTATION_WEIGHT;
-    cost += objectsIn(fields[name]);
+export interface ResponseShape {
+  readonly keys: readonly string[];
+  readonly children: readonly ResponseShape[];
+}
+
+/** What the actual cost of an operation's response is counted from: its shape, and its root fields' weight. */
+export interface OperationShape {
+  readonly root: ResponseShape;
+  /** The response keys of the root fields, each MUTATION_WEIGHT in a mutation's response. */
+  readonly rootKeys: readonly string[];
+  readonly rootWeight: number;
+}
+
+type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
+
+/** The fields a selection set selects, through inline fragments and fragment spreads (a fragment once per path). */
+function* fieldsOf(
+  selectionSet: SelectionSetNode,
+  fragments: Fragments,
+  spread = new Set<string>(),
+): Generator<FieldNode> {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) yield selection;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) yield* fieldsOf(selection.selectionSet, fragments, spread);
+    else {
+      const fragment = fragments.get(selection.name.value);
+      if (fragment && !spread.has(fragment.name.value)) {
+        yield* fieldsOf(fragment.selectionSet, fragments, new Set([...spread, fragment.name.value]));
+      }
+    }
   }
-  return cost;
+}
+
+const isIntrospection = (field: FieldNode) => field.name.value.startsWith('__');
+const responseKeyOf = (field: FieldNode) => field.alias?.value ?? field.name.value;
+
+/** The shape of the fields these selection sets select together (one response key's). */
+function shapeOf(selectionSets: readonly SelectionSetNode[], fragments: Fragments): ResponseShape {
+  const byKey = new Map<string, SelectionSetNode[]>();
+  for (const selectionSet of selectionSets) {
+    for (const field of fieldsOf(selectionSet, fragments)) {
+      if (!field.selectionSet || isIntrospection(field)) continue;
+      const key = responseKeyOf(field);
+      const sets = byKey.get(key);
+      if (sets) sets.push(field.selectionSet);
+      else byKey.set(key, [field.selectionSet]);
+    }
+  }
+  return { keys: [...byKey.keys()], children: [...byKey.values()].map((sets) => shapeOf(sets, fragments)) };
+}
+
+/** The shape of the operation `operationName` of a document (the only one when absent), or null when there is none. */
+export function operationShape(document: DocumentNode, operationName?: string): OperationShape | null {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return null;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  return {
+    root: shapeOf([operation.selectionSet], fragments),
+    rootKeys: [
+      ...new Set(
+        [...fieldsOf(operation.selectionSet, fragments)].filter((field) => !isIntrospection(field)).map(responseKeyOf),
+      ),
+    ],
+    rootWeight: operation.operation === 'mutation' ? MUTATION_WEIGHT : 0,
+  };
 }
 
 /**
- * The objects in a value of a response, counted on every response: loops over the keys and items in
- * place, with no array made per object (as `Object.values` would) nor a closure per list.
+ * The actual cost of a response: its objects with the weights above, plus MUTATION_WEIGHT per root
+ * field of a mutation answered. It reads only where the operation's shape says objects can be, by
+ * key, and never enumerates an object's fields (graphql-js builds them without a prototype, as
+ * dictionaries, slow to enumerate). Never more than the estimate of the same operation.
  */
-function objectsIn(value: unknown): number {
+export function actualCost(shape: OperationShape, data: unknown): number {
+  if (data === null || typeof data !== 'object') return 0;
+  const fields = data as Record<string, unknown>;
+  let cost = 0;
+  if (shape.rootWeight > 0) {
+    for (const key of shape.rootKeys) if (fields[key] !== undefined) cost += shape.rootWeight;
+  }
+  const { keys, children } = shape.root;
+  for (let index = 0; index < keys.length; index += 1) cost += objectsIn(fields[keys[index]!], children[index]!);
+  return cost;
+}
+
+/** The objects in a value of a response, of this shape: loops in place, with no array or closure made. */
+function objectsIn(value: unknown, shape: ResponseShape): number {
   if (value === null || typeof value !== 'object') return 0;
   let count = 0;
   if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index += 1) count += objectsIn(value[index]);
+    for (let index = 0; index < value.length; index += 1) count += objectsIn(value[index], shape);
     return count;
   }
   count = OBJECT_WEIGHT;
   const fields = value as Record<string, unknown>;
-  for (const name in fields) {
-    const child = fields[name];
-    if (child !== null && typeof child === 'object') count += objectsIn(child);
-  }
+  const { keys, children } = shape;
+  for (let index = 0; index < keys.length; index += 1) count += objectsIn(fields[keys[index]!], children[index]!);
   return count;
 }

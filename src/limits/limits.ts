@@ -7,7 +7,7 @@ import type { ActiveTenant } from '../context.js';
 import type { LimitsStore, UsageDocument } from '../data/limits-store.js';
 import type { RequestContext } from '../context.js';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
-import { actualCost } from './cost-model.js';
+import { actualCost, type OperationShape } from './cost-model.js';
 import { rateLimited } from './limit-errors.js';
 import { ExecutionPlaces, sampleEventLoop } from './execution-places.js';
 import { FairQueue } from './fair-queue.js';
@@ -64,6 +64,10 @@ const REMEMBER_MS = 10_000;
 
 /** A caller verified within REMEMBER_MS: who pays, and what its latest refused operation cost. */
 interface RememberedCaller {
+  /** Its key (`callerKey`). */
+  readonly key: string;
+  /** It left the remembered callers (the least recent of too many): remembered again on its next request. */
+  dropped: boolean;
   payer: Payer;
   refusedCost: number;
   /** Until when (ms since the epoch) it is remembered: REMEMBER_MS after its latest verified request. */
@@ -91,6 +95,8 @@ export const costExtension = (requested: number, actual: number, bucket: BucketS
 export interface AdmittedOperation {
   requested: number;
   ticket: Ticket | null;
+  /** Where its response can hold objects, to count its actual cost; null when nobody pays for it. */
+  shape: OperationShape | null;
   /** It holds a place in the fair queue of execution (`turn`), which `finish` frees. */
   executing?: boolean;
 }
@@ -114,7 +120,12 @@ export class Limits {
    * Remembered callers, the most recent kept. Each carries its own expiry, pushed back by every request
    * of the caller without setting the entry again (the cache's own TTL would, on every request).
    */
-  readonly #callers = new LRUCache<string, RememberedCaller>({ max: REMEMBERED_CALLERS });
+  readonly #callers = new LRUCache<string, RememberedCaller>({
+    max: REMEMBERED_CALLERS,
+    dispose: (remembered) => {
+      remembered.dropped = true;
+    },
+  });
   /**
    * The remembered caller of each verified principal (shared by every request of one verified caller,
    * and by the copies Apollo makes of a context), so that `admit` can note a refused cost without
@@ -178,17 +189,26 @@ export class Limits {
     };
   }
 
-  /** Remembers who pays for the requests of a verified caller (see `refuseEarly`). */
+  /**
+   * Remembers who pays for the requests of a verified caller (see `refuseEarly`). A caller remembered
+   * under the same key is found from its principal, without looking its key up again.
+   */
   remember(key: string, caller: LimitedCaller): void {
     const payer = this.payerOf(caller);
     if (!payer) return;
     const until = Date.now() + REMEMBER_MS;
+    const known = this.#rememberedOf.get(caller.principal);
+    if (known && !known.dropped && known.key === key) {
+      known.payer = payer;
+      known.until = until;
+      return;
+    }
     let remembered = this.#callers.get(key);
     if (remembered) {
       remembered.payer = payer;
       remembered.until = until;
     } else {
-      remembered = { payer, refusedCost: 1, until };
+      remembered = { key, dropped: false, payer, refusedCost: 1, until };
       this.#callers.set(key, remembered);
     }
     this.#rememberedOf.set(caller.principal, remembered);
@@ -255,7 +275,7 @@ export class Limits {
     const requested = this.coster.estimate(document, variables, operationName);
     const maximum = payer ? maxCostOf(payer) : this.plans[DEFAULT_PLAN].maxCost;
     if (requested > maximum) throw overMaximumCost(requested, maximum);
-    if (!payer) return { requested, ticket: null };
+    if (!payer) return { requested, ticket: null, shape: null };
     const admission = this.limiter.admit(payer, requested);
     if (!admission.admitted) {
       this.usage.record(payer.tenantId, { requests: 1, requestsThrottled: 1 });
@@ -263,7 +283,7 @@ export class Limits {
       throw rateLimited(admission.reason, admission.retryAfterSeconds, requested);
     }
     this.#noteRefusedCost(caller, payer, 1);
-    return { requested, ticket: admission.ticket };
+    return { requested, ticket: admission.ticket, shape: this.coster.shape(document, operationName) };
   }
 
   /** `admit`, charging the whole estimate at once (no refund, no place in flight held): the start of a subscription. */
@@ -344,11 +364,11 @@ export class Limits {
   }
 
   /**
-   * Ends an admitted operation with its result's data: refunds the estimate beyond the actual cost and
-   * frees its place of execution.
+   * Ends an admitted operation with its result's data (undefined when it did not execute): refunds the
+   * estimate beyond the actual cost and frees its place of execution.
    */
-  finish(operation: AdmittedOperation, data: unknown, isMutation: boolean): number {
-    const actual = Math.min(operation.requested, actualCost(data, isMutation));
+  finish(operation: AdmittedOperation, data: unknown): number {
+    const actual = operation.shape ? Math.min(operation.requested, actualCost(operation.shape, data)) : 0;
     if (operation.executing) {
       operation.executing = false;
       this.#execution.leave(operation.ticket!.payer.tenantId);

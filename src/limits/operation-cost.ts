@@ -1,7 +1,7 @@
 import { GraphQLError, getOperationAST, isUnionType, Kind, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { AppError, ErrorCode } from '../errors.js';
-import { costEstimator } from './cost-model.js';
+import { costEstimator, operationShape, type OperationShape } from './cost-model.js';
 import { stripSuggestions } from './hide-suggestions.js';
 import { worstCaseVariables } from './worst-case-variables.js';
 
@@ -54,6 +54,8 @@ export interface OperationCoster {
   estimate(document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string): number;
   /** The cost of a one-operation document with the costliest variables a caller could send. */
   worstCase(document: DocumentNode): number;
+  /** Where the operation's response can hold objects, to count its actual cost (null: no such operation). */
+  shape(document: DocumentNode, operationName?: string): OperationShape | null;
 }
 
 /** Whether the operation chosen in a document declares no variables: its cost is then the document's alone. */
@@ -68,6 +70,8 @@ export function createOperationCoster(schema: GraphQLSchema): OperationCoster {
    * costed once, not walked again on every request.
    */
   const known = new WeakMap<DocumentNode, Map<string, number>>();
+  /** The shapes of operations, by document and operation name: they do not depend on the variables. */
+  const shapes = new WeakMap<DocumentNode, Map<string, OperationShape | null>>();
   const compute = (document: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string) => {
     try {
       return getComplexity({
@@ -96,6 +100,20 @@ export function createOperationCoster(schema: GraphQLSchema): OperationCoster {
         else known.set(document, new Map([[name, computed]]));
       }
       return computed;
+    },
+    shape(document, operationName) {
+      let byName = shapes.get(document);
+      if (!byName) {
+        byName = new Map();
+        shapes.set(document, byName);
+      }
+      const name = operationName ?? '';
+      let shape = byName.get(name);
+      if (shape === undefined) {
+        shape = operationShape(document, operationName);
+        byName.set(name, shape);
+      }
+      return shape;
     },
     worstCase(document) {
       const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);

@@ -135,13 +135,13 @@ export class RateLimiter {
   /** The tenant's bucket as the caller is told it. */
   status(payer: Payer): BucketStatus {
     const now = this.#now();
-    const { bucket } = this.#tenant(payer, now);
-    const remaining = Math.max(0, Math.floor(bucket.level(payer.plan, now)));
+    const { plan } = payer;
+    const level = this.#tenant(payer, now).bucket.level(plan, now);
     return {
-      remaining,
-      restoreRate: payer.plan.restoreRate,
-      maximum: payer.plan.bucketSize,
-      resetSeconds: Math.ceil(bucket.secondsUntil(payer.plan.bucketSize, payer.plan, now)),
+      remaining: Math.max(0, Math.floor(level)),
+      restoreRate: plan.restoreRate,
+      maximum: plan.bucketSize,
+      resetSeconds: Math.ceil(Math.max(0, plan.bucketSize - level) / plan.restoreRate),
     };
   }
 

@@ -12,6 +12,8 @@ export const hourOf = (at: Date): Date => new Date(Math.floor(at.getTime() / HOU
 export class UsageLedger {
   /** What is counted and not written yet, by hour (its start, ms) and tenant. */
   #pending = new Map<number, Map<string, UsageIncrement>>();
+  /** The increment counted last, and the start of its hour (ms): most counts are of the same tenant and hour. */
+  #last: { hourMs: number; increment: UsageIncrement } | null = null;
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> = Promise.resolve();
 
@@ -28,6 +30,20 @@ export class UsageLedger {
    */
   record(tenantId: string, counters: Partial<UsageCounters>, at: number = Date.now()): void {
     const hourMs = at - (at % HOUR_MS);
+    const last = this.#last;
+    const pending =
+      last && last.hourMs === hourMs && last.increment.tenantId === tenantId
+        ? last.increment
+        : this.#pendingOf(tenantId, hourMs);
+    const sums = pending.counters;
+    for (const name in counters) {
+      const value = counters[name as keyof UsageCounters];
+      if (value) sums[name as keyof UsageCounters] = (sums[name as keyof UsageCounters] ?? 0) + value;
+    }
+  }
+
+  /** The increment not written yet of a tenant in an hour, made when there is none. */
+  #pendingOf(tenantId: string, hourMs: number): UsageIncrement {
     let hour = this.#pending.get(hourMs);
     if (!hour) {
       hour = new Map();
@@ -38,11 +54,8 @@ export class UsageLedger {
       pending = { tenantId, hour: new Date(hourMs), counters: {} };
       hour.set(tenantId, pending);
     }
-    const sums = pending.counters;
-    for (const name in counters) {
-      const value = counters[name as keyof UsageCounters];
-      if (value) sums[name as keyof UsageCounters] = (sums[name as keyof UsageCounters] ?? 0) + value;
-    }
+    this.#last = { hourMs, increment: pending };
+    return pending;
   }
 
   start(): void {
@@ -57,6 +70,7 @@ export class UsageLedger {
     this.#flushing = this.#flushing.then(async () => {
       const batch = [...this.#pending.values()].flatMap((hour) => [...hour.values()]);
       this.#pending = new Map();
+      this.#last = null;
       try {
         await this.store.addUsage(batch);
       } catch (error) {
@@ -75,6 +89,7 @@ export class UsageLedger {
   /** Drops what is counted for a tenant that is gone, and its ledger once the write under way is done. */
   async forget(tenantId: string): Promise<void> {
     for (const hour of this.#pending.values()) hour.delete(tenantId);
+    this.#last = null;
     await this.#flushing;
     await this.store.dropUsage(tenantId);
   }

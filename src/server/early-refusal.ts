@@ -1,10 +1,19 @@
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { ErrorCode, httpStatusOf } from '../errors.js';
 import { rateLimitedAnswer } from '../limits/limit-errors.js';
 import type { Limits } from '../limits/limits.js';
 import { callerKey } from '../limits/limits.js';
 import { rateLimitHeaders } from '../limits/rate-limit-headers.js';
 import { httpHeaderLookup } from './http-headers.js';
+
+/** Where a request's caller key is kept for the rest of its handling (`res.locals`). */
+const CALLER_KEY = 'callerKey';
+
+/**
+ * The caller key (`callerKey`) of a request that early refusal let through: worked out once per
+ * request, as it reads and joins the credential headers.
+ */
+export const callerKeyOf = (res: Response): string => res.locals[CALLER_KEY] as string;
 
 /** The longest an early 429 is held back. */
 const MAX_HOLD_MS = 250;
@@ -20,8 +29,10 @@ const MAX_HOLD_MS = 250;
  */
 export function refuseEmptyBuckets(limits: Limits): RequestHandler {
   return (req, res, next) => {
-    const refused = limits.refuseEarly(callerKey(httpHeaderLookup(req)));
+    const key = callerKey(httpHeaderLookup(req));
+    const refused = limits.refuseEarly(key);
     if (!refused) {
+      res.locals[CALLER_KEY] = key;
       next();
       return;
     }

@@ -11,7 +11,7 @@ import { serveSdlToGateway } from './gateway-introspection.js';
 import { requireGatewaySecret } from './gateway-secret.js';
 import type { Metrics } from './metrics.js';
 import { httpHeaderLookup } from './http-headers.js';
-import { refuseEmptyBuckets } from './early-refusal.js';
+import { callerKeyOf, refuseEmptyBuckets } from './early-refusal.js';
 import { throttledRequestContext } from './throttled-context.js';
 import { clientAddress } from '../limits/client-address.js';
 import { metricsAccess } from './metrics-access.js';
@@ -101,7 +101,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
       context: async ({ req, res }) => {
         try {
           const address = clientAddress(req, services.config.trustProxy);
-          const context = await throttledRequestContext(services, httpHeaderLookup(req), address);
+          const context = await throttledRequestContext(services, httpHeaderLookup(req), address, callerKeyOf(res));
           const tenantId = context.tenant?.id;
           if (tenantId) {
             res.once('finish', () => {

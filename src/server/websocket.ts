@@ -221,7 +221,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
           await services.limits.turn(operation);
           // Completed by the client, or its connection closed, while it waited: it does not execute.
           if (!(id in ctx.subscriptions)) {
-            services.limits.finish(operation, undefined, false);
+            services.limits.finish(operation, undefined);
             return [new AppError(ErrorCode.BAD_USER_INPUT, 'The operation was completed before it executed')];
           }
           admitted.set(contextValue, operation);
@@ -241,13 +241,12 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         const caller = args.contextValue as RequestContext;
         const operation = admitted.get(caller);
         if (!operation) return execute(args);
-        const isMutation = getOperationAST(args.document, args.operationName)?.operation === 'mutation';
         let result: ExecutionResult | undefined;
         let actual = 0;
         try {
           result = await execute(args);
         } finally {
-          actual = services.limits.finish(operation, result?.data, isMutation);
+          actual = services.limits.finish(operation, result?.data);
         }
         const bucket = services.limits.status(caller);
         if (!bucket) return result;

@@ -101,6 +101,44 @@ describe('the cost of an operation, from its document and its variables', () => 
   });
 });
 
+/** The objects in a value of an answer, counted the plain way: every object in it. */
+const objectsOf = (value: unknown): number => {
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + objectsOf(item), 0);
+  if (value === null || typeof value !== 'object') return 0;
+  return Object.values(value).reduce((sum: number, child) => sum + objectsOf(child), 1);
+};
+
+const costOf = (response: object) =>
+  (response as { extensions: { cost: { requested: number; actual: number } } }).extensions.cost;
+
+describe('the actual cost of an answer', () => {
+  it('counts the objects the answer holds, through aliases, fragments and inline fragments', async () => {
+    const response = await server.as(
+      ALICE,
+      `query {
+        first: parks(first: 3) { ...Page }
+        second: parks(first: 2) { nodes { id ... on Park { name reservations(first: 2) { nodes { id } } } } }
+        viewer { user { email } __typename }
+      }
+      fragment Page on ParkConnection { nodes { id } pageInfo { hasNextPage } }`,
+    );
+    expect(codes(response)).toEqual([]);
+    const { requested, actual } = costOf(response);
+    expect(actual).toBe(objectsOf(Object.values(response.data!)));
+    // The estimate counts a page's pageInfo once per item: more than the answer holds.
+    expect(actual).toBeLessThan(requested);
+  });
+
+  it('counts each root field of a mutation at 10 points, under its alias, with the objects it returns', async () => {
+    const response = await server.as(
+      ALICE,
+      'mutation { a: createPark(input: { name: "actual a" }) { id } b: createPark(input: { name: "actual b" }) { id name } }',
+    );
+    expect(codes(response)).toEqual([]);
+    expect(costOf(response)).toMatchObject({ requested: 22, actual: 22 });
+  });
+});
+
 describe('_entities', () => {
   const entities = 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Park { id name } } }';
   const parkId = async () => {

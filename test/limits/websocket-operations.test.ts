@@ -129,7 +129,11 @@ describe('a mutation over graphql-ws completed by its client while it waits for 
     const limits = server.app.services.limits;
     // Both places of execution held by texas, so that its next operations wait for their turn.
     const payer = { tenantId: seedId('tenant:texas'), plan: limits.plans.standard, key: null };
-    const holders: AdmittedOperation[] = [0, 1].map(() => ({ requested: 0, ticket: { payer, estimated: 0 } }));
+    const holders: AdmittedOperation[] = [0, 1].map(() => ({
+      requested: 0,
+      ticket: { payer, estimated: 0 },
+      shape: null,
+    }));
     for (const holder of holders) expect(limits.turn(holder)).toBeUndefined();
     // Observed, not replaced: the operations that wait for their turn (by cost), and their finish.
     const { turn, finish } = limits;
@@ -163,7 +167,7 @@ describe('a mutation over graphql-ws completed by its client while it waits for 
       const queryWaits = waits(1);
       const query = runOnce(client, { query: '{ viewer { roles } }' });
       await queryWaits;
-      for (const holder of holders) finish.call(limits, holder, null, false);
+      for (const holder of holders) finish.call(limits, holder, null);
       await mutationFinished;
       expect((await query).result?.data).toEqual({ viewer: { roles: ['ADMIN'] } });
 

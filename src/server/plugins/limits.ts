@@ -31,9 +31,9 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin<RequestContext>
             throw error.extensions.http ? error : withHttpStatus(error);
           }
         },
-        async willSendResponse({ response, operation }) {
+        async willSendResponse({ response }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : null;
-          const actual = admitted ? limits.finish(admitted, result?.data, operation?.operation === 'mutation') : 0;
+          const actual = admitted ? limits.finish(admitted, result?.data) : 0;
           const bucket = limits.status(contextValue);
           if (!bucket) return;
           for (const [name, value] of rateLimitHeaders(bucket.tenantId, bucket.status)) {
