@@ -134,6 +134,8 @@ export class Limits {
   readonly #rememberedOf = new WeakMap<Principal, RememberedCaller>();
   /** Who pays for a principal's requests, as last worked out (a tenant's plan changes its payer). */
   readonly #payers = new WeakMap<Principal, Payer>();
+  /** When an operation was last refused by its buckets or its tenant's operations in flight (ms since the epoch). */
+  #refusedAt = Number.NEGATIVE_INFINITY;
 
   constructor(schema: GraphQLSchema, options: LimitsOptions) {
     this.coster = createOperationCoster(schema);
@@ -222,14 +224,20 @@ export class Limits {
    * refused too until the bucket holds the refused cost again, at most `REMEMBER_MS` after its last
    * verified request. A caller not remembered, or whose bucket holds enough, goes the normal way. It
    * never admits. `waitSeconds`: how long until the bucket holds that cost. It builds no error: the
-   * caller answers with the figures, as cheaply as it can.
+   * caller answers with the figures, as cheaply as it can. While no operation was refused for
+   * REMEMBER_MS, no bucket is known to be short and no caller is looked up (the look-up hashes the
+   * whole credential): the first request to find its bucket short is refused the normal way, and
+   * early refusal takes over from there.
    */
   refuseEarly(key: string): { tenantId: string; status: BucketStatus; waitSeconds: number } | null {
+    const now = Date.now();
+    if (now - this.#refusedAt > REMEMBER_MS) return null;
     const remembered = this.#callers.get(key);
-    if (!remembered || remembered.until < Date.now()) return null;
+    if (!remembered || remembered.until < now) return null;
     const { payer, refusedCost } = remembered;
     const wait = this.limiter.emptyFor(payer, refusedCost);
     if (wait <= 0) return null;
+    this.#refusedAt = now;
     this.usage.record(payer.tenantId, { requests: 1, requestsThrottled: 1 });
     return { tenantId: payer.tenantId, status: this.limiter.status(payer), waitSeconds: wait };
   }
@@ -278,6 +286,7 @@ export class Limits {
     if (!payer) return { requested, ticket: null, shape: null };
     const admission = this.limiter.admit(payer, requested);
     if (!admission.admitted) {
+      this.#refusedAt = Date.now();
       this.usage.record(payer.tenantId, { requests: 1, requestsThrottled: 1 });
       if (admission.reason === 'cost') this.#noteRefusedCost(caller, payer, requested);
       throw rateLimited(admission.reason, admission.retryAfterSeconds, requested);
