@@ -40,6 +40,7 @@ export interface LatencyResult {
 }
 
 const LATENCY_CLIENT = fileURLToPath(new URL('./latency-client.ts', import.meta.url));
+const ALTERNATING_CLIENT = fileURLToPath(new URL('./alternating-client.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
@@ -55,4 +56,38 @@ export async function latencyFromAnotherProcess(
     { cwd: ROOT, maxBuffer: 1024 * 1024 },
   );
   return JSON.parse(stdout) as LatencyResult;
+}
+
+/** One server's figures in one segment of an alternating load: requests/s, and its CPU time per request (µs). */
+export interface AlternatingSegment {
+  rate: number;
+  cpuPerRequest: number | null;
+}
+
+/**
+ * A closed-loop POST load alternating between two servers, segment by segment, in pairs of
+ * alternating order (alternating-client.ts), in a process of its own: per pair, each server's
+ * figures, in the order of `targets`.
+ */
+export async function alternatingLoad(spec: {
+  targets: [AlternatingTarget, AlternatingTarget];
+  body: string;
+  connections: number;
+  pairs: number;
+  segmentMs: number;
+  warmUpMs: number;
+}): Promise<{ pairs: Array<[AlternatingSegment, AlternatingSegment]>; statuses: Record<string, number> }> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', ALTERNATING_CLIENT, JSON.stringify(spec)],
+    { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout);
+}
+
+/** A server of an alternating load: where to send, with which headers, and its process (for its CPU time). */
+export interface AlternatingTarget {
+  url: string;
+  headers: Record<string, string>;
+  pid: number;
 }

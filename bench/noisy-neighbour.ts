@@ -2,22 +2,32 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Limits } from '../src/limits/limits.js';
 import { seedId } from '../src/seed/seed.js';
 import { addParks, startBenchApp } from './bench-app.js';
-import { latencyFromAnotherProcess, loadFromAnotherProcess } from './load-process.js';
+import { type LimitsServer, startLimitsServer } from './limits-server.js';
+import {
+  type AlternatingSegment,
+  type AlternatingTarget,
+  alternatingLoad,
+  latencyFromAnotherProcess,
+  loadFromAnotherProcess,
+} from './load-process.js';
 
 /** Seconds of each phase of the noisy-neighbour figure (texas alone, texas flooded). */
 const SECONDS = 4;
 const ROUNDS = 5;
 /**
- * The limiter's cost: pairs of segments with and without the limits, under one continuous load. Single
- * pairs range about ±10% on a 2-core machine (a garbage collection falls in one half of a pair); 64
- * pairs put the median within about ±2% (its 95% confidence interval is printed).
+ * The limiter's cost: pairs of segments with and without the limits, on two server processes started
+ * afresh for each of PROCESS_ROUNDS rounds. Single pairs range about ±10% on a 2-core machine (a
+ * garbage collection falls in one half of a pair), and two processes of the same code differ by up to
+ * 3% for as long as they run (where the allocator and the compiler placed things): 64 pairs over 4
+ * pairs of processes put the median within about ±2% (its 95% confidence interval is printed).
  */
 const PAIRS = 64;
+const PROCESS_ROUNDS = 4;
 const SEGMENT_MS = 1500;
-const WARM_UP_MS = 2000;
+/** Each server process of the limiter's cost starts cold: its code is compiled and optimized under load first. */
+const WARM_UP_MS = 6000;
 /** A normal list query of the tenant that works (texas): a page of 20 parks. */
 const NORMAL = JSON.stringify({ query: '{ parks(first: 20) { nodes { id name region } } }' });
 /** The flooder's heavy query (washington, free plan): a full page of 100 parks, 101 points each. */
@@ -27,28 +37,6 @@ const FLOOD_CONNECTIONS = 32;
 const FLOOD_SECONDS = SECONDS + 4;
 
 const headersOf = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
-
-/**
- * The limits with every decision taken out: what the stack costs without them (costing, admission,
- * the turn to execute, the refund, the RateLimit fields and extensions.cost, early refusal and the
- * callers it remembers, the usage ledger's counting). An operation admitted before (still executing
- * when the swap happens) is finished by the limits that admitted it.
- */
-function withoutLimits(limits: Limits): () => void {
-  const { admit, turn, finish, status, refuseEarly, remember } = limits;
-  const { record } = limits.usage;
-  limits.admit = () => ({ requested: 0, ticket: null, shape: null });
-  limits.turn = () => undefined;
-  limits.finish = (operation, ...rest) => (operation.ticket ? finish.call(limits, operation, ...rest) : 0);
-  limits.status = () => null;
-  limits.refuseEarly = () => null;
-  limits.remember = () => {};
-  limits.usage.record = () => {};
-  return () => {
-    Object.assign(limits, { admit, turn, finish, status, refuseEarly, remember });
-    limits.usage.record = record;
-  };
-}
 
 /** CPU time of the whole machine, from /proc/stat (Linux): busy and total, in clock ticks. */
 function machineTicks(): { busy: number; total: number } | null {
@@ -205,94 +193,79 @@ async function noisyNeighbour(bench: Awaited<ReturnType<typeof startBenchApp>>, 
 
 /**
  * The limiter's own cost: requests/s of the normal query with the limits ÷ without them (goal ≥
- * 0.97x). One load from another process runs throughout; the server switches the limits on and off
- * every segment, in pairs of alternating order (with–without, then without–with, …) so that a drift
- * of the machine's speed falls on both alike, and counts the requests each segment received and the
- * CPU time the server's process spent on them. Each pair gives a ratio of requests/s and one of
- * requests per CPU-second; their medians and spread are reported, and the ratio of the totals. On a
+ * 0.97x). Two server processes, each on its own embedded database, one with the limits and one with
+ * every limit decision taken out at start (limits-server.ts), receive in turn one load from a third
+ * process (alternating-client.ts), segment by segment, in pairs of alternating order (with–without,
+ * then without–with, …) so that a drift of the machine's speed falls on both alike. Each pair gives a
+ * ratio of requests/s and one of requests per CPU-second of the server's process; their medians,
+ * spread and the medians' confidence intervals are reported, and the ratio of the totals. On a
  * machine shared with other programs, requests/s moves with what they take from the cores; CPU time
  * per request does not count it, and measures what the limits cost the server.
  */
-async function limiterCost(bench: Awaited<ReturnType<typeof startBenchApp>>): Promise<void> {
-  const { app, token } = bench;
-  const limits = app.services.limits;
-  let received = 0;
-  const count = () => {
-    received += 1;
-  };
-  app.httpServer.on('request', count);
-  const connected = once(app.httpServer, 'connection');
-  const load = loadFromAnotherProcess({
-    url: `${app.url}/graphql`,
-    method: 'POST',
+async function limiterCost(): Promise<void> {
+  const targetOf = ({ url, token, pid }: LimitsServer): AlternatingTarget => ({
+    url: `${url}/graphql`,
     headers: headersOf(token),
-    body: NORMAL,
-    connections: 8,
-    // It outlasts the segments, which are timed from its first connection.
-    seconds: Math.ceil((2 * WARM_UP_MS + 2 * PAIRS * SEGMENT_MS) / 1000) + 2,
+    pid,
   });
-  await connected;
-  /** Requests/s of a segment, and the server process's CPU time per request (µs). */
-  const segment = async (limited: boolean, ms = SEGMENT_MS): Promise<{ rate: number; cpu: number }> => {
-    const restore = limited ? () => {} : withoutLimits(limits);
-    received = 0;
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    await sleep(ms);
-    const used = process.cpuUsage(cpu);
-    const count = received;
-    const rate = count / ((performance.now() - started) / 1000);
-    restore();
-    return { rate, cpu: (used.user + used.system) / Math.max(1, count) };
-  };
-  await segment(true, WARM_UP_MS);
-  await segment(false, WARM_UP_MS);
-  const ratios: number[] = [];
-  const cpuRatios: number[] = [];
-  const totals = { with: 0, without: 0, cpuWith: 0, cpuWithout: 0 };
+  const pairs: Array<[AlternatingSegment, AlternatingSegment]> = [];
+  const roundMedians: number[] = [];
+  let errors5xx = 0;
   const machine = machineTicks();
-  for (let pair = 0; pair < PAIRS; pair += 1) {
-    const withFirst = pair % 2 === 0;
-    const first = await segment(withFirst);
-    const second = await segment(!withFirst);
-    const [limited, unlimited] = withFirst ? [first, second] : [second, first];
-    ratios.push(limited.rate / unlimited.rate);
-    cpuRatios.push(unlimited.cpu / limited.cpu);
-    totals.with += limited.rate;
-    totals.without += unlimited.rate;
-    totals.cpuWith += limited.cpu;
-    totals.cpuWithout += unlimited.cpu;
+  for (let round = 0; round < PROCESS_ROUNDS; round += 1) {
+    const servers = await Promise.all([startLimitsServer(true), startLimitsServer(false)]);
+    try {
+      const load = await alternatingLoad({
+        targets: [targetOf(servers[0]), targetOf(servers[1])],
+        body: NORMAL,
+        connections: 8,
+        pairs: PAIRS / PROCESS_ROUNDS,
+        segmentMs: SEGMENT_MS,
+        warmUpMs: WARM_UP_MS,
+      });
+      pairs.push(...load.pairs);
+      roundMedians.push(median(load.pairs.map(([limited, unlimited]) => limited.rate / unlimited.rate)));
+      errors5xx += load.statuses['5xx'] ?? 0;
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+    }
   }
   const after = machineTicks();
-  const result = await load;
-  app.httpServer.off('request', count);
   const busy = machine && after ? ((after.busy - machine.busy) / (after.total - machine.total)) * coreCount() : null;
+  const ratios = pairs.map(([limited, unlimited]) => limited.rate / unlimited.rate);
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const rateWith = mean(pairs.map(([limited]) => limited.rate));
+  const rateWithout = mean(pairs.map(([, unlimited]) => unlimited.rate));
   console.log(
-    `limiter cost: the same query, 8 connections (another process), full stack with limits / with every limit decision taken out,`,
+    'limiter cost: the same query, 8 connections (another process), full stack with limits / with every limit decision taken out,',
   );
   console.log(
-    `  ${PAIRS} pairs of ${SEGMENT_MS / 1000} s segments in alternating order under one load; machine ${fixed(busy)} cores busy, 5xx ${result['5xx']}`,
+    `  two server processes loaded in turn, ${PROCESS_ROUNDS} pairs of processes × ${PAIRS / PROCESS_ROUNDS} pairs of ${SEGMENT_MS / 1000} s segments in alternating order; machine ${fixed(busy)} cores busy, 5xx ${errors5xx}`,
   );
   console.log(`  requests/s, per pair: ${ratios.map((ratio) => ratio.toFixed(3)).join(', ')}`);
   console.log(
-    `  requests/s with ${Math.round(totals.with / PAIRS)}, without ${Math.round(totals.without / PAIRS)} (mean of segments)`,
+    `  requests/s with / without, median per pair of processes: ${roundMedians.map((ratio) => ratio.toFixed(3)).join(', ')}`,
   );
+  console.log(`  requests/s with ${Math.round(rateWith)}, without ${Math.round(rateWithout)} (mean of segments)`);
   console.log(
-    `  requests/s with / without, median of ${PAIRS} pairs: ${withInterval(ratios, 3)}; ratio of totals ${(totals.with / totals.without).toFixed(3)}x (goal ≥ 0.97x)`,
+    `  requests/s with / without, median of ${PAIRS} pairs: ${withInterval(ratios, 3)}; ratio of totals ${(rateWith / rateWithout).toFixed(3)}x (goal ≥ 0.97x)`,
   );
-  console.log(
-    `  server CPU per request with ${(totals.cpuWith / PAIRS).toFixed(0)} µs, without ${(totals.cpuWithout / PAIRS).toFixed(0)} µs (mean of segments); per pair, without / with: ${cpuRatios.map((ratio) => ratio.toFixed(3)).join(', ')}`,
-  );
-  console.log(
-    `  requests per CPU-second with / without (CPU time does not count the time other programs take), median of ${PAIRS} pairs: ${withInterval(cpuRatios, 3)}`,
-  );
+  if (pairs.every(([limited, unlimited]) => limited.cpuPerRequest !== null && unlimited.cpuPerRequest !== null)) {
+    const cpuRatios = pairs.map(([limited, unlimited]) => unlimited.cpuPerRequest! / limited.cpuPerRequest!);
+    console.log(
+      `  server CPU per request with ${mean(pairs.map(([limited]) => limited.cpuPerRequest!)).toFixed(0)} µs, without ${mean(pairs.map(([, unlimited]) => unlimited.cpuPerRequest!)).toFixed(0)} µs (mean of segments)`,
+    );
+    console.log(
+      `  requests per CPU-second with / without (CPU time does not count the time other programs take), median of ${PAIRS} pairs: ${withInterval(cpuRatios, 3)}`,
+    );
+  }
 }
 
 /**
- * Two figures of the limits, through the full stack on one embedded database, each a median of
- * ratios to a baseline measured in the same run, after a warm-up: the noisy neighbour and the
- * limiter's own cost (above). Default plans, except texas's bucket made large so that the measuring
- * load itself is never limited.
+ * Two figures of the limits through the full stack on the embedded database, each a median of ratios
+ * to a baseline measured in the same run, after a warm-up: the noisy neighbour (on one server in this
+ * process: default plans, except texas's bucket made large so that the measuring load itself is never
+ * limited) and the limiter's own cost (above, on two server processes of its own).
  */
 export async function run(): Promise<void> {
   const bench = await startBenchApp({
@@ -305,8 +278,8 @@ export async function run(): Promise<void> {
     await addParks(bench.app.services.database.forTenant(seedId('tenant:washington')), 100);
     const flooder = await bench.issuer.sign({ subject: 'bob@example.com', email: 'bob@example.com' }, 3600);
     await noisyNeighbour(bench, flooder);
-    await limiterCost(bench);
   } finally {
     await bench.stop();
   }
+  await limiterCost();
 }
