@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import type { AlternatingSegment as Segment, AlternatingTarget as Target } from './load-process.js';
+import { Agent } from 'node:http';
+import { postOnce } from './http-post.js';
+import type { AlternatingSegment as Segment, AlternatingTarget } from './load-process.js';
 
 /**
  * A closed-loop load that alternates between two servers, run as a process of its own by
@@ -12,7 +13,7 @@ import type { AlternatingSegment as Segment, AlternatingTarget as Target } from 
  * Prints one JSON line: per pair, each server's requests/s and CPU time per request (µs).
  */
 interface Spec {
-  targets: [Target, Target];
+  targets: [AlternatingTarget, AlternatingTarget];
   body: string;
   connections: number;
   pairs: number;
@@ -24,18 +25,6 @@ const spec = JSON.parse(process.argv[2]!) as Spec;
 const body = Buffer.from(spec.body);
 const agents = spec.targets.map(() => new Agent({ keepAlive: true, maxSockets: spec.connections }));
 const statuses: Record<string, number> = { '2xx': 0, '4xx': 0, '5xx': 0 };
-
-const post = (target: Target, agent: Agent): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const headers = { ...target.headers, 'content-length': String(body.length) };
-    const req = request(target.url, { method: 'POST', agent, headers }, (res) => {
-      res.on('data', () => {});
-      res.once('end', () => resolve(res.statusCode ?? 0));
-      res.once('error', reject);
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
 
 /** CPU time of every thread of a process so far, in ns (the first field of each thread's schedstat). */
 function cpuNs(pid: number): number | null {
@@ -59,7 +48,7 @@ async function segment(index: 0 | 1, ms: number): Promise<Segment> {
   await Promise.all(
     Array.from({ length: spec.connections }, async () => {
       while (performance.now() < deadline) {
-        const status = await post(target, agent);
+        const status = await postOnce(target.url, agent, target.headers, body);
         answered += 1;
         const kind = `${Math.floor(status / 100)}xx`;
         statuses[kind] = (statuses[kind] ?? 0) + 1;

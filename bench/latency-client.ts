@@ -1,4 +1,5 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { postOnce } from './http-post.js';
 
 /**
  * A closed-loop load that times every answer to the microsecond, run as a process of its own by
@@ -18,18 +19,7 @@ interface Spec {
 const spec = JSON.parse(process.argv[2]!) as Spec;
 const agent = new Agent({ keepAlive: true, maxSockets: spec.connections });
 const body = Buffer.from(spec.body);
-const headers = { ...spec.headers, 'content-length': String(body.length) };
-
-const post = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const req = request(spec.url, { method: 'POST', agent, headers }, (res) => {
-      res.on('data', () => {});
-      res.once('end', () => resolve(res.statusCode ?? 0));
-      res.once('error', reject);
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
+const post = (): Promise<number> => postOnce(spec.url, agent, spec.headers, body);
 
 const latencies: number[] = [];
 const statuses: Record<string, number> = { '2xx': 0, '4xx': 0, '5xx': 0 };
