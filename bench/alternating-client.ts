@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { postOnce } from './http-post.js';
-import type { AlternatingSegment as Segment, AlternatingTarget } from './load-process.js';
+import type { AlternatingSegment as Segment, AlternatingSpec } from './load-process.js';
 
 /**
  * A closed-loop load that alternates between two servers, run as a process of its own by
@@ -12,16 +12,7 @@ import type { AlternatingSegment as Segment, AlternatingTarget } from './load-pr
  * server's process (all its threads: `pid`) spent meanwhile, from Linux's /proc (null elsewhere).
  * Prints one JSON line: per pair, each server's requests/s and CPU time per request (µs).
  */
-interface Spec {
-  targets: [AlternatingTarget, AlternatingTarget];
-  body: string;
-  connections: number;
-  pairs: number;
-  segmentMs: number;
-  warmUpMs: number;
-}
-
-const spec = JSON.parse(process.argv[2]!) as Spec;
+const spec = JSON.parse(process.argv[2]!) as AlternatingSpec;
 const body = Buffer.from(spec.body);
 const agents = spec.targets.map(() => new Agent({ keepAlive: true, maxSockets: spec.connections }));
 const statuses: Record<string, number> = { '2xx': 0, '4xx': 0, '5xx': 0 };

@@ -69,20 +69,25 @@ export interface AlternatingSegment {
  * alternating order (alternating-client.ts), in a process of its own: per pair, each server's
  * figures, in the order of `targets`.
  */
-export async function alternatingLoad(spec: {
-  targets: [AlternatingTarget, AlternatingTarget];
-  body: string;
-  connections: number;
-  pairs: number;
-  segmentMs: number;
-  warmUpMs: number;
-}): Promise<{ pairs: Array<[AlternatingSegment, AlternatingSegment]>; statuses: Record<string, number> }> {
+export async function alternatingLoad(
+  spec: AlternatingSpec,
+): Promise<{ pairs: Array<[AlternatingSegment, AlternatingSegment]>; statuses: Record<string, number> }> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', ALTERNATING_CLIENT, JSON.stringify(spec)],
     { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
   );
   return JSON.parse(stdout);
+}
+
+/** An alternating load: its two servers, the body it posts, its connections, its pairs and their segments (ms). */
+export interface AlternatingSpec {
+  targets: [AlternatingTarget, AlternatingTarget];
+  body: string;
+  connections: number;
+  pairs: number;
+  segmentMs: number;
+  warmUpMs: number;
 }
 
 /** A server of an alternating load: where to send, with which headers, and its process (for its CPU time). */
