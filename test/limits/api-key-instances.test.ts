@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectOneBudgetAcross, TWENTY_POINTS } from '../support/flood.js';
-import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { twoInstances } from '../support/server.js';
 
 /**
  * The key's own bucket: small against a quick restore, so that a few seconds of flood are dominated
@@ -12,19 +12,11 @@ const RATE = 300;
 const ENV = { RATE_LIMIT_SYNC_MS: '100' };
 const FLOOD_MS = 4000;
 
-let a: TestServer;
-let b: TestServer;
-beforeAll(async () => {
-  a = await startTestServer(ENV);
-  b = await startPeerServer(a, ENV);
-});
-afterAll(async () => {
-  await b?.stop();
-  await a?.stop();
-});
+const instances = twoInstances(ENV);
 
 describe('an API key with limits of its own, on two instances on one database', () => {
   it('keeps its admitted cost within 25% of its own limit', async () => {
+    const { a, b } = instances;
     const created = await a.as<{ createApiKey: { secret: string } }>(
       'alice@example.com',
       `mutation { createApiKey(input: { name: "shared integration", roles: [VIEWER], limits: { bucketSize: ${BUCKET}, restoreRate: ${RATE} } }) { secret } }`,

@@ -1,10 +1,10 @@
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_PLANS } from '../../src/limits/plans.js';
 import { seedId } from '../../src/seed/seed.js';
 import { expectOneBudgetAcross, TWENTY_POINTS } from '../support/flood.js';
 import { until } from '../support/wait.js';
-import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { twoInstances, type TestServer } from '../support/server.js';
 
 /**
  * A small bucket against a quick restore, so that a few seconds of flood are dominated by the
@@ -18,21 +18,13 @@ const ENV = {
 };
 const FLOOD_MS = 4000;
 
-let a: TestServer;
-let b: TestServer;
-beforeAll(async () => {
-  a = await startTestServer(ENV);
-  b = await startPeerServer(a, ENV);
-});
-afterAll(async () => {
-  await b?.stop();
-  await a?.stop();
-});
+const instances = twoInstances(ENV);
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('two instances on one database', () => {
   it("keep a tenant's admitted cost within 25% of its plan", async () => {
+    const { a, b } = instances;
     const token = await a.token('alice@example.com');
     await expectOneBudgetAcross([a, b], TWENTY_POINTS, token, { ms: FLOOD_MS, bucket: BUCKET, rate: RATE });
   });
@@ -40,6 +32,7 @@ describe('two instances on one database', () => {
 
 describe('a plan change', () => {
   it('applies on every instance within a second', async () => {
+    const { a, b } = instances;
     const token = await a.token('alice@example.com');
     const quota = async (server: TestServer) =>
       (await server.gql('{ viewer { roles } }', { auth: token })).headers.get('ratelimit-policy');
@@ -60,6 +53,7 @@ describe('a plan change', () => {
 
 describe('the exchange between instances', () => {
   it("rewrites a tenant's report only when its total changed, not at every exchange", async () => {
+    const { a } = instances;
     const { mongodbUri, mongodbDb } = a.app.services.config;
     const client = new MongoClient(mongodbUri!);
     try {

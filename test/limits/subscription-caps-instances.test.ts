@@ -1,9 +1,9 @@
 import type { Client } from 'graphql-ws';
 import { MongoClient } from 'mongodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { tenantIdOf } from '../events/support.js';
 import { collect, wsClient, wsUrl } from '../support/graphql-ws.js';
-import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { startPeerServer, twoInstances, type TestServer } from '../support/server.js';
 import { until } from '../support/wait.js';
 
 const CAP = 4;
@@ -14,20 +14,12 @@ const ENV = {
 const FRANK = 'frank@example.com'; // texas integrator: may subscribe to exportEvents
 const TEXAS = tenantIdOf('texas');
 
-let a: TestServer;
-let b: TestServer;
 const clients: Client[] = [];
-beforeAll(async () => {
-  a = await startTestServer(ENV);
-  b = await startPeerServer(a, ENV);
-});
+const instances = twoInstances(ENV);
 afterEach(async () => {
+  const { a, b } = instances;
   await Promise.all(clients.splice(0).map((client) => client.dispose()));
   await until(() => caps(a).tenantWide(TEXAS) === 0 && caps(b).tenantWide(TEXAS) === 0, 'no stream left');
-});
-afterAll(async () => {
-  await b?.stop();
-  await a?.stop();
 });
 
 async function connect(server: TestServer): Promise<Client> {
@@ -44,6 +36,7 @@ const caps = (server: TestServer) => server.app.services.limits.subscriptions;
 
 describe("a tenant's subscription cap, across two instances on one database", () => {
   it('refuses a subscribe on either instance once the cap is filled across both, and admits again after some close', async () => {
+    const { a, b } = instances;
     const [onA, onB] = await Promise.all([connect(a), connect(b)]);
     const streams = [subscribe(onA), subscribe(onA), subscribe(onB), subscribe(onB)];
     await until(() => caps(a).count(TEXAS) === 2 && caps(b).count(TEXAS) === 2, 'two live streams on each instance');
@@ -78,6 +71,7 @@ describe("a tenant's subscription cap, across two instances on one database", ()
 
 describe('an instance that stops', () => {
   it('gives its places back to the others at once, not once they take it for gone', async () => {
+    const { a } = instances;
     const c = await startPeerServer(a, ENV);
     let stopped = false;
     try {
@@ -104,6 +98,7 @@ describe('an instance that stops', () => {
 
 describe('an instance that died without stopping', () => {
   it('is counted until the others have not heard of it for a full-report period, then its places are free', async () => {
+    const { a } = instances;
     // What a crashed instance leaves: its last report, holding the whole cap, written 6 s ago (an
     // instance starting within 6 s reads it; 8 s later it is 14 s old, and taken for gone).
     const { mongodbUri, mongodbDb } = a.app.services.config;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { pino, type Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { loadOrCreateDevIssuer, type DevIssuer } from '../../src/auth/dev-issuer.js';
 import { loadConfig } from '../../src/config.js';
 import { startApp, type RunningApp } from '../../src/server/app.js';
@@ -104,6 +105,31 @@ export async function startPeerServer(first: TestServer, env: Record<string, str
     pino({ level: 'silent' }),
   );
   return serving(app, config.auth.dataDir, () => app.stop());
+}
+
+/**
+ * Two instances on one database (`startTestServer`, then `startPeerServer`, both with `env`) for the
+ * tests of a file: started before them, stopped after them, the peer first. Read `a` and `b` inside
+ * the tests and hooks.
+ */
+export function twoInstances(env: Record<string, string> = {}): { readonly a: TestServer; readonly b: TestServer } {
+  const started: { a?: TestServer; b?: TestServer } = {};
+  beforeAll(async () => {
+    started.a = await startTestServer(env);
+    started.b = await startPeerServer(started.a, env);
+  });
+  afterAll(async () => {
+    await started.b?.stop();
+    await started.a?.stop();
+  });
+  return {
+    get a() {
+      return started.a!;
+    },
+    get b() {
+      return started.b!;
+    },
+  };
 }
 
 /**
