@@ -44,20 +44,42 @@ export interface ConsumptionReport extends TenantTotals {
   tenantId: string;
   /** When that instance wrote it (its clock). */
   at: Date;
+  /**
+   * That instance had heard no other when it wrote it, and rewrites its cost only every full-report
+   * period meanwhile (src/limits/reconciler.ts): what it admitted since is not news to a reader.
+   */
+  alone: boolean;
+}
+
+/** What this instance reports in one exchange. */
+export interface OwnReport {
+  instanceId: string;
+  /** The tenants whose report is written now; the others keep their last report. */
+  totals: ReadonlyMap<string, TenantTotals>;
+  at: Date;
+  alone: boolean;
+  /**
+   * Writes that the instance is live, apart from any tenant's report (every full-report period): an
+   * instance that has admitted nothing yet is heard of too.
+   */
+  announce: boolean;
+}
+
+/** What the other instances wrote since a moment. */
+export interface OthersReports {
+  /** Each one's latest report of each tenant. */
+  reports: ConsumptionReport[];
+  /** Each instance that wrote anything, a report or that it is live, and when it last did (its clock). */
+  heard: Map<string, Date>;
 }
 
 /** The data of the limits (src/limits): reconciliation of buckets across instances, the usage ledger. */
 export interface LimitsStore {
   /**
-   * Records this instance's totals per tenant (the tenants in `totals`, others keep their last report)
-   * and returns the latest report of every other instance written since `liveSince`.
+   * Records this instance's report (the tenants in its `totals`, others keep their last report) and
+   * returns what the other instances wrote since `liveSince`.
    */
-  exchangeConsumption(
-    instanceId: string,
-    totals: ReadonlyMap<string, TenantTotals>,
-    now: Date,
-    liveSince: Date,
-  ): Promise<ConsumptionReport[]>;
+  exchangeConsumption(mine: OwnReport, liveSince: Date): Promise<OthersReports>;
   /** Adds increments to the ledger, in one batch. */
   addUsage(increments: readonly UsageIncrement[]): Promise<void>;
   /** The tenant's ledger for the hours from `from` (included) to `to` (excluded), in order. */
@@ -80,52 +102,69 @@ export const USAGE_RETENTION_SECONDS = 401 * 24 * 60 * 60;
 /** A consumption report outlives its instance this long. */
 const CONSUMPTION_RETENTION_SECONDS = 60;
 
+/** An instance's latest report of a tenant, or (without `tenantId`) that the instance is live. */
 interface ConsumptionDocument {
   _id: string;
   instanceId: string;
-  tenantId: string;
-  spent: number;
+  /** Absent from an instance's presence (`OwnReport.announce`), as every figure below. */
+  tenantId?: string;
+  spent?: number;
   /** Absent from the reports of an instance of an older version: none counted. */
   subscriptions?: number;
   keys?: Array<{ keyId: string; spent: number }>;
   at: Date;
+  /** Absent from the reports of an instance of an older version: never alone. */
+  alone?: boolean;
 }
 
 export function createLimitsStore(db: Db): LimitsStore {
   const usage = db.collection<UsageDocument>(USAGE_COLLECTION);
   const consumption = db.collection<ConsumptionDocument>(CONSUMPTION_COLLECTION);
   return {
-    async exchangeConsumption(instanceId, totals, now, liveSince) {
-      if (totals.size > 0) {
-        await consumption.bulkWrite(
-          [...totals].map(([tenantId, { spent, subscriptions, keys }]) => ({
-            updateOne: {
-              filter: { _id: `${instanceId}:${tenantId}` },
-              update: {
-                $set: {
-                  instanceId,
-                  tenantId,
-                  spent,
-                  subscriptions,
-                  keys: [...keys].map(([keyId, points]) => ({ keyId, spent: points })),
-                  at: now,
-                },
+    async exchangeConsumption({ instanceId, totals, at, alone, announce }, liveSince) {
+      const writes: AnyBulkWriteOperation<ConsumptionDocument>[] = [...totals].map(
+        ([tenantId, { spent, subscriptions, keys }]) => ({
+          updateOne: {
+            filter: { _id: `${instanceId}:${tenantId}` },
+            update: {
+              $set: {
+                instanceId,
+                tenantId,
+                spent,
+                subscriptions,
+                keys: [...keys].map(([keyId, points]) => ({ keyId, spent: points })),
+                at,
+                alone,
               },
-              upsert: true,
             },
-          })),
-          { ordered: false },
-        );
+            upsert: true,
+          },
+        }),
+      );
+      if (announce) {
+        writes.push({
+          updateOne: { filter: { _id: `${instanceId}:` }, update: { $set: { instanceId, at } }, upsert: true },
+        });
       }
-      const reports = await consumption.find({ at: { $gte: liveSince }, instanceId: { $ne: instanceId } }).toArray();
-      return reports.map((report) => ({
-        instanceId: report.instanceId,
-        tenantId: report.tenantId,
-        spent: report.spent,
-        subscriptions: report.subscriptions ?? 0,
-        keys: new Map((report.keys ?? []).map(({ keyId, spent }) => [keyId, spent])),
-        at: report.at,
-      }));
+      if (writes.length > 0) await consumption.bulkWrite(writes, { ordered: false });
+      const documents = await consumption.find({ at: { $gte: liveSince }, instanceId: { $ne: instanceId } }).toArray();
+      const reports: ConsumptionReport[] = [];
+      const heard = new Map<string, Date>();
+      for (const document of documents) {
+        const latest = heard.get(document.instanceId);
+        if (!latest || latest < document.at) heard.set(document.instanceId, document.at);
+        if (document.tenantId === undefined) continue;
+        reports.push({
+          instanceId: document.instanceId,
+          tenantId: document.tenantId,
+          spent: document.spent ?? 0,
+          subscriptions: document.subscriptions ?? 0,
+          keys: new Map((document.keys ?? []).map(({ keyId, spent }) => [keyId, spent])),
+          at: document.at,
+          alone: document.alone ?? false,
+        });
+      }
+      return { reports, heard };
     },
     async addUsage(increments) {
       if (increments.length === 0) return;

@@ -1,4 +1,4 @@
-import type { LimitsStore, TenantTotals } from '../data/limits-store.js';
+import type { ConsumptionReport, LimitsStore, TenantTotals } from '../data/limits-store.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { SubscriptionCaps } from './subscription-caps.js';
 
@@ -46,6 +46,8 @@ export class Reconciler {
   readonly #reported = new Map<string, TenantTotals>();
   #fullReportAt = Number.NEGATIVE_INFINITY;
   #exchanged = false;
+  /** It had heard no other instance at its last exchange (nor before its first). */
+  #alone = true;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -66,45 +68,77 @@ export class Reconciler {
    * One exchange: report, then take in what the others reported. It reports the tenants whose totals
    * changed since its last report, and all of them every FULL_REPORT_MS: with thousands of tenants,
    * most of them quiet in any quarter second, rewriting every total at every exchange would cost the
-   * database thousands of writes a second for nothing. It reads the reports written in the last few
+   * database thousands of writes a second for nothing. An instance that has heard no other (`#alone`)
+   * reports only the tenants whose subscriptions changed, and all of them every FULL_REPORT_MS: nobody
+   * deducts its cost, and a peer that starts takes its first reports as history anyway; once it hears
+   * another it reports all its tenants at once. It reads the reports written in the last few
    * intervals; the first exchange reads back over a full report's period, so that an instance that
-   * starts knows the others' live subscriptions at once. A report a peer sees for the first time is
-   * taken as history, not news (a peer that starts must not charge another's past): one that first
-   * shows up with a change costs that peer one exchange's worth of that tenant's admissions, once.
+   * starts knows the others' live subscriptions at once. A report a peer sees for the first time, or
+   * after one written alone, is taken as history, not news (a peer that starts must not charge
+   * another's past): one that first shows up with a change costs that peer one exchange's worth of
+   * that tenant's admissions, once.
    */
   async exchange(): Promise<void> {
     const totals = this.#totals();
     const now = Date.now();
-    const full = now - this.#fullReportAt >= FULL_REPORT_MS;
-    const report = full ? totals : new Map([...totals].filter(([tenantId, mine]) => this.#changed(tenantId, mine)));
     const window = Math.max(2000, 5 * this.options.intervalMs);
+    const alone = !this.#hearsOthers(now, window);
+    const full = now - this.#fullReportAt >= FULL_REPORT_MS || (this.#alone && !alone);
+    const report = full
+      ? totals
+      : new Map([...totals].filter(([tenantId, mine]) => this.#changed(tenantId, mine, alone)));
     const liveSince = new Date(now - (this.#exchanged ? window : FULL_REPORT_MS + window));
     const { instanceId } = this.options;
-    const reports = await this.store.exchangeConsumption(instanceId, report, new Date(now), liveSince);
+    const { reports, heard } = await this.store.exchangeConsumption(
+      { instanceId, totals: report, at: new Date(now), alone, announce: full },
+      liveSince,
+    );
     this.#exchanged = true;
+    this.#alone = alone;
     for (const [tenantId, mine] of report) this.#reported.set(tenantId, mine);
     if (full) this.#fullReportAt = now;
     for (const other of reports) {
       const seen = this.#seen.get(other.instanceId) ?? new Map<string, number>();
       this.#seen.set(other.instanceId, seen);
-      const previous = seen.get(other.tenantId);
-      seen.set(other.tenantId, other.spent);
-      if (previous !== undefined) this.limiter.charge(other.tenantId, other.spent - previous);
-      for (const [keyId, spent] of other.keys) {
-        const before = seen.get(`key:${keyId}`);
-        seen.set(`key:${keyId}`, spent);
-        if (before !== undefined) this.limiter.chargeKey(keyId, spent - before);
-      }
+      this.#takeCost(seen, other);
       this.subscriptions.reported(other.instanceId, other.tenantId, other.subscriptions);
-      this.#lastHeard.set(other.instanceId, Math.max(this.#lastHeard.get(other.instanceId) ?? 0, other.at.getTime()));
     }
-    // A live instance rewrites all its reports every FULL_REPORT_MS: one not heard of for longer is
-    // taken for gone, and holds no subscription any more.
+    for (const [other, at] of heard) {
+      this.#lastHeard.set(other, Math.max(this.#lastHeard.get(other) ?? 0, at.getTime()));
+    }
+    // A live instance rewrites all its reports and its presence every FULL_REPORT_MS: one not heard of
+    // for longer is taken for gone, and holds no subscription any more.
     for (const [other, heard] of this.#lastHeard) {
       if (heard < now - FULL_REPORT_MS - 2 * window) this.subscriptions.forgetInstance(other);
       if (heard >= now - REMEMBER_ADMITTED_MS) continue;
       this.#lastHeard.delete(other);
       this.#seen.delete(other);
+    }
+  }
+
+  /** Whether another instance is live: heard of within a full-report period and two reading windows. */
+  #hearsOthers(now: number, window: number): boolean {
+    for (const heard of this.#lastHeard.values()) if (heard >= now - FULL_REPORT_MS - 2 * window) return true;
+    return false;
+  }
+
+  /**
+   * Deducts what another instance admitted since its previous report read here (`seen`: its totals
+   * then). A report written alone leaves no previous report: the one after it is history.
+   */
+  #takeCost(seen: Map<string, number>, other: ConsumptionReport): void {
+    if (other.alone) {
+      seen.delete(other.tenantId);
+      for (const keyId of other.keys.keys()) seen.delete(`key:${keyId}`);
+      return;
+    }
+    const previous = seen.get(other.tenantId);
+    seen.set(other.tenantId, other.spent);
+    if (previous !== undefined) this.limiter.charge(other.tenantId, other.spent - previous);
+    for (const [keyId, spent] of other.keys) {
+      const before = seen.get(`key:${keyId}`);
+      seen.set(`key:${keyId}`, spent);
+      if (before !== undefined) this.limiter.chargeKey(keyId, spent - before);
     }
   }
 
@@ -122,8 +156,10 @@ export class Reconciler {
     return totals;
   }
 
-  #changed(tenantId: string, mine: TenantTotals): boolean {
+  /** Whether a tenant's totals changed since its last report: only its subscriptions when `alone`. */
+  #changed(tenantId: string, mine: TenantTotals, alone: boolean): boolean {
     const last = this.#reported.get(tenantId);
+    if (alone) return (last?.subscriptions ?? 0) !== mine.subscriptions;
     return (
       last === undefined ||
       last.spent !== mine.spent ||
