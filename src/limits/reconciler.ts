@@ -82,7 +82,10 @@ export class Reconciler {
     const totals = this.#totals();
     const now = Date.now();
     const window = Math.max(2000, 5 * this.options.intervalMs);
-    const alone = !this.#hearsOthers(now, window);
+    // A live instance rewrites all its reports and its presence every FULL_REPORT_MS: one not heard of
+    // since `liveAfter` is taken for gone, and holds no subscription any more.
+    const liveAfter = now - FULL_REPORT_MS - 2 * window;
+    const alone = ![...this.#lastHeard.values()].some((heardAt) => heardAt >= liveAfter);
     const full = now - this.#fullReportAt >= FULL_REPORT_MS || (this.#alone && !alone);
     const report = full
       ? totals
@@ -106,20 +109,12 @@ export class Reconciler {
     for (const [other, at] of heard) {
       this.#lastHeard.set(other, Math.max(this.#lastHeard.get(other) ?? 0, at.getTime()));
     }
-    // A live instance rewrites all its reports and its presence every FULL_REPORT_MS: one not heard of
-    // for longer is taken for gone, and holds no subscription any more.
-    for (const [other, heard] of this.#lastHeard) {
-      if (heard < now - FULL_REPORT_MS - 2 * window) this.subscriptions.forgetInstance(other);
-      if (heard >= now - REMEMBER_ADMITTED_MS) continue;
+    for (const [other, heardAt] of this.#lastHeard) {
+      if (heardAt < liveAfter) this.subscriptions.forgetInstance(other);
+      if (heardAt >= now - REMEMBER_ADMITTED_MS) continue;
       this.#lastHeard.delete(other);
       this.#seen.delete(other);
     }
-  }
-
-  /** Whether another instance is live: heard of within a full-report period and two reading windows. */
-  #hearsOthers(now: number, window: number): boolean {
-    for (const heard of this.#lastHeard.values()) if (heard >= now - FULL_REPORT_MS - 2 * window) return true;
-    return false;
   }
 
   /**

@@ -57,17 +57,7 @@ afterAll(async () => {
 const otherReports = (spent: number, subscriptions: number, { instanceId = 'other', alone = false } = {}) =>
   reports.updateOne(
     { _id: `${instanceId}:${TENANT}` },
-    {
-      $set: {
-        instanceId,
-        tenantId: TENANT,
-        spent,
-        subscriptions,
-        keys: [],
-        at: new Date(),
-        alone,
-      },
-    },
+    { $set: { instanceId, tenantId: TENANT, spent, subscriptions, keys: [], at: new Date(), alone } },
     { upsert: true },
   );
 
@@ -117,77 +107,32 @@ describe('an instance alone on its database', () => {
     const ownDb = client.db(uniqueDbName('reconciler-alone'));
     const ownReports: typeof reports = ownDb.collection(CONSUMPTION_COLLECTION);
     const lone = instance(ownDb, 'lone', own, ownCaps);
-    const written = async () => {
+    /** Exchanges once, then reads the report the lone instance has in the database. */
+    const exchanged = async () => {
+      await lone.exchange();
       const report = await ownReports.findOne({ _id: `lone:${TENANT}` });
-      return {
-        spent: report?.spent,
-        subscriptions: report?.subscriptions,
-        alone: report?.alone,
-      };
+      return { spent: report?.spent, subscriptions: report?.subscriptions, alone: report?.alone };
     };
 
     spend(own, 5);
-    await lone.exchange();
-    expect(await written()).toEqual({
-      spent: 5,
-      subscriptions: 0,
-      alone: true,
-    });
-
+    expect(await exchanged()).toEqual({ spent: 5, subscriptions: 0, alone: true });
     spend(own, 7);
-    await lone.exchange();
-    expect(await written()).toEqual({
-      spent: 5,
-      subscriptions: 0,
-      alone: true,
-    });
-
+    expect(await exchanged()).toEqual({ spent: 5, subscriptions: 0, alone: true });
     ownCaps.open({}, 'sub-1', TENANT, PAYER.plan);
-    await lone.exchange();
-    expect(await written()).toEqual({
-      spent: 12,
-      subscriptions: 1,
-      alone: true,
-    });
-
+    expect(await exchanged()).toEqual({ spent: 12, subscriptions: 1, alone: true });
     spend(own, 3);
-    await lone.exchange();
-    expect(await written()).toEqual({
-      spent: 12,
-      subscriptions: 1,
-      alone: true,
-    });
+    expect(await exchanged()).toEqual({ spent: 12, subscriptions: 1, alone: true });
     vi.setSystemTime(Date.now() + FULL_REPORT_MS);
-    await lone.exchange();
-    expect(await written()).toEqual({
-      spent: 15,
-      subscriptions: 1,
-      alone: true,
-    });
+    expect(await exchanged()).toEqual({ spent: 15, subscriptions: 1, alone: true });
 
     // Another instance starts, and has admitted nothing yet: the exchange that hears it reports as
     // before, the next one everything.
     spend(own, 2);
     await instance(ownDb, 'newcomer', new RateLimiter(), new SubscriptionCaps()).exchange();
-    await lone.exchange();
-    expect(await written()).toEqual({
-      spent: 15,
-      subscriptions: 1,
-      alone: true,
-    });
-    await lone.exchange();
-    expect(await written()).toEqual({
-      spent: 17,
-      subscriptions: 1,
-      alone: false,
-    });
+    expect(await exchanged()).toEqual({ spent: 15, subscriptions: 1, alone: true });
+    expect(await exchanged()).toEqual({ spent: 17, subscriptions: 1, alone: false });
     spend(own, 1);
-    await lone.exchange();
-    expect(await written()).toEqual({
-      spent: 18,
-      subscriptions: 1,
-      alone: false,
-    });
+    expect(await exchanged()).toEqual({ spent: 18, subscriptions: 1, alone: false });
   });
 
   it('is charged for what it admits from its first report written among others, not for what it admitted alone', async () => {
