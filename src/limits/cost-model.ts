@@ -6,12 +6,14 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type SelectionSetNode,
+  type ValueNode,
   isCompositeType,
   isListType,
   isNonNullType,
   type GraphQLField,
   type GraphQLOutputType,
   type GraphQLSchema,
+  visit,
 } from 'graphql';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../modules/pagination.js';
@@ -88,6 +90,37 @@ export function costEstimator(schema: GraphQLSchema): ComplexityEstimator {
     if (isPaged(field)) return mutation + own + pageSize(args[SLICING_ARGUMENT]) * childComplexity;
     return mutation + listSize(type.name, field) * (own + childComplexity);
   };
+}
+
+/** The directives whose `if` decides whether a selection is counted at all. */
+const CONDITIONAL_DIRECTIVES: ReadonlySet<string> = new Set(['skip', 'include']);
+
+/**
+ * The variables an operation's estimate can depend on, by name, sorted: those in a page size
+ * (SLICING_ARGUMENT), in the arguments of `_entities` (its representations), or in the condition of
+ * `@skip` or `@include`, anywhere in the document. No other variable changes what the model above
+ * counts, so two requests of a document whose values of these agree cost the same.
+ */
+export function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (value: ValueNode) =>
+    visit(value, {
+      Variable(variable) {
+        names.add(variable.name.value);
+      },
+    });
+  visit(document, {
+    Field(field) {
+      for (const argument of field.arguments ?? []) {
+        if (field.name.value === ENTITIES_FIELD || argument.name.value === SLICING_ARGUMENT) collect(argument.value);
+      }
+    },
+    Directive(directive) {
+      if (!CONDITIONAL_DIRECTIVES.has(directive.name.value)) return;
+      for (const argument of directive.arguments ?? []) collect(argument.value);
+    },
+  });
+  return [...names].sort();
 }
 
 /**
