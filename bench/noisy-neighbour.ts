@@ -28,8 +28,14 @@ const PROCESS_ROUNDS = 4;
 const SEGMENT_MS = 1500;
 /** Each server process of the limiter's cost starts cold: its code is compiled and optimized under load first. */
 const WARM_UP_MS = 6000;
-/** A normal list query of the tenant that works (texas): a page of 20 parks. */
-const NORMAL = JSON.stringify({ query: '{ parks(first: 20) { nodes { id name region } } }' });
+/**
+ * A normal list query of the tenant that works (texas): a page of 20 parks, its size in a variable as
+ * a front end sends it (so that the cost of an operation with variables is measured too).
+ */
+const NORMAL = JSON.stringify({
+  query: 'query Parks($first: Int) { parks(first: $first) { nodes { id name region } } }',
+  variables: { first: 20 },
+});
 /** The flooder's heavy query (washington, free plan): a full page of 100 parks, 101 points each. */
 const HEAVY = JSON.stringify({ query: '{ parks(first: 100) { nodes { id name region capacity } } }' });
 const FLOOD_CONNECTIONS = 32;
