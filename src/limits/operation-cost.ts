@@ -59,9 +59,13 @@ export interface OperationCoster {
 }
 
 /** Costs kept per document and operation name, one per distinct value of its cost variables (the oldest goes first). */
-const COSTS_PER_OPERATION = 64;
-/** Values of the cost variables longer than this (a long list of representations) are costed on every request, not kept. */
-const MAX_KEY_LENGTH = 1024;
+const COSTS_PER_OPERATION = 32;
+/**
+ * Values of the cost variables longer than this (more than a few representations, which a gateway
+ * sends different every time) are costed on every request, not kept: a document keeps at most
+ * COSTS_PER_OPERATION × this many characters per operation.
+ */
+const MAX_KEY_LENGTH = 256;
 
 /** The costs of one operation of a document already worked out, by the values of its cost variables. */
 interface KnownCosts {
