@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectForbiddenClose, openStream, WITHIN_MS } from '../lifecycle/support.js';
 import { adminRequest } from '../support/admin.js';
-import { codes, type GraphQLResponse, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { codes, type GraphQLResponse, twoInstances, type TestServer } from '../support/server.js';
 
 /** CONTRACT.md section 10 over real HTTP and WebSocket, each step also tried by who must not succeed. */
 const CACHE_TTL = { MEMBERSHIP_CACHE_TTL_MS: '60000' };
+const instances = twoInstances(CACHE_TTL);
 let a: TestServer;
 let b: TestServer;
-
-beforeAll(async () => {
-  a = await startTestServer(CACHE_TTL);
-  b = await startPeerServer(a, CACHE_TTL);
-});
-afterAll(async () => {
-  await b?.stop();
-  await a?.stop();
+beforeAll(() => {
+  ({ a, b } = instances);
 });
 
 const admin = adminRequest;

@@ -1,8 +1,8 @@
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../support/wait.js';
 import { makeTexasMember, WITHIN_MS } from '../lifecycle/support.js';
-import { codes, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { codes, twoInstances, type TestServer } from '../support/server.js';
 
 /**
  * The verified-scope cache (src/auth/verified-scopes.ts) tried as an attacker would: a cached
@@ -14,15 +14,11 @@ const CACHE_TTL = { MEMBERSHIP_CACHE_TTL_MS: '60000' };
 const CLOCK_TOLERANCE_MS = 5_000;
 const VIEWER = '{ viewer { roles tenant { slug } } }';
 
+const instances = twoInstances(CACHE_TTL);
 let a: TestServer;
 let b: TestServer;
-beforeAll(async () => {
-  a = await startTestServer(CACHE_TTL);
-  b = await startPeerServer(a, CACHE_TTL);
-});
-afterAll(async () => {
-  await b?.stop();
-  await a?.stop();
+beforeAll(() => {
+  ({ a, b } = instances);
 });
 
 const sleepUntil = (epochMs: number) =>

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seedId } from '../../src/seed/seed.js';
 import { until } from '../support/wait.js';
 import { makeTexasMember, WITHIN_MS } from '../lifecycle/support.js';
-import { startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { twoInstances, type TestServer } from '../support/server.js';
 import { createPark, hashOf, persistedGet } from './support.js';
 
 /**
@@ -14,17 +14,13 @@ const ALICE = 'alice@example.com'; // texas admin
 const ERIN = 'erin@example.com'; // texas analyst
 const CACHE_TTL = { MEMBERSHIP_CACHE_TTL_MS: '60000' };
 
+const instances = twoInstances(CACHE_TTL);
 let a: TestServer;
 let b: TestServer;
 let alice: string;
 beforeAll(async () => {
-  a = await startTestServer(CACHE_TTL);
-  b = await startPeerServer(a, CACHE_TTL);
+  ({ a, b } = instances);
   alice = await a.token(ALICE);
-});
-afterAll(async () => {
-  await b?.stop();
-  await a?.stop();
 });
 
 const parks = () => hashOf('ParksWithCapacity');

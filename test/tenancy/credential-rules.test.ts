@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { covers } from '../../src/authz/role-coverage.js';
 import { ROLES } from '../../src/authz/roles.js';
-import { codes, startPeerServer, startTestServer, type TestServer } from '../support/server.js';
+import { codes, twoInstances, type TestServer } from '../support/server.js';
 import { expectForbiddenClose, makeTexasMember, openStream, WITHIN_MS } from '../lifecycle/support.js';
 import { rawPost } from '../support/raw-http.js';
 
@@ -10,16 +10,11 @@ import { rawPost } from '../support/raw-http.js';
  * the member it comes from, now. Each rule is tried by the caller it is meant to stop.
  */
 const CACHE_TTL = { MEMBERSHIP_CACHE_TTL_MS: '60000' };
+const instances = twoInstances(CACHE_TTL);
 let a: TestServer;
 let b: TestServer;
-
-beforeAll(async () => {
-  a = await startTestServer(CACHE_TTL);
-  b = await startPeerServer(a, CACHE_TTL);
-});
-afterAll(async () => {
-  await b?.stop();
-  await a?.stop();
+beforeAll(() => {
+  ({ a, b } = instances);
 });
 beforeEach(async () => {
   await makeTexasMember(a, 'dave@example.com', ['ADMIN']);
