@@ -67,11 +67,11 @@ const COSTS_PER_OPERATION = 32;
  */
 const MAX_KEY_LENGTH = 256;
 
-/** The costs of one operation of a document already worked out, by the values of its cost variables. */
+/** The costs of a document's operations already worked out: by operation name, then by the values of its cost variables. */
 interface KnownCosts {
-  /** Its cost variables (`costVariables`). */
+  /** The document's cost variables (`costVariables`). */
   readonly variables: readonly string[];
-  readonly costs: Map<string, number>;
+  readonly byOperation: Map<string, Map<string, number>>;
 }
 
 /**
@@ -108,19 +108,14 @@ export function createOperationCoster(schema: GraphQLSchema): OperationCoster {
    * (an id, a cursor) do not change it; their values are checked against their types at execution,
    * before anything executes, as for any operation.
    */
-  const known = new WeakMap<DocumentNode, Map<string, KnownCosts>>();
-  const knownCostsOf = (document: DocumentNode, name: string): KnownCosts => {
-    let byName = known.get(document);
-    if (!byName) {
-      byName = new Map();
-      known.set(document, byName);
+  const known = new WeakMap<DocumentNode, KnownCosts>();
+  const knownCostsOf = (document: DocumentNode): KnownCosts => {
+    let costs = known.get(document);
+    if (!costs) {
+      costs = { variables: costVariables(document), byOperation: new Map() };
+      known.set(document, costs);
     }
-    let operation = byName.get(name);
-    if (!operation) {
-      operation = { variables: costVariables(document), costs: new Map() };
-      byName.set(name, operation);
-    }
-    return operation;
+    return costs;
   };
   /** The shapes of operations, by document and operation name: they do not depend on the variables. */
   const shapes = new WeakMap<DocumentNode, Map<string, OperationShape | null>>();
@@ -142,14 +137,20 @@ export function createOperationCoster(schema: GraphQLSchema): OperationCoster {
   };
   return {
     estimate(document, variables, operationName) {
-      const operation = knownCostsOf(document, operationName ?? '');
-      const key = costKey(operation.variables, variables);
-      const cost = key === null ? undefined : operation.costs.get(key);
+      const ofDocument = knownCostsOf(document);
+      const name = operationName ?? '';
+      const key = costKey(ofDocument.variables, variables);
+      let costs = ofDocument.byOperation.get(name);
+      const cost = key === null ? undefined : costs?.get(key);
       if (cost !== undefined) return cost;
       const computed = compute(document, variables, operationName);
       if (key !== null) {
-        if (operation.costs.size >= COSTS_PER_OPERATION) operation.costs.delete(operation.costs.keys().next().value!);
-        operation.costs.set(key, computed);
+        if (!costs) {
+          costs = new Map();
+          ofDocument.byOperation.set(name, costs);
+        }
+        if (costs.size >= COSTS_PER_OPERATION) costs.delete(costs.keys().next().value!);
+        costs.set(key, computed);
       }
       return computed;
     },
