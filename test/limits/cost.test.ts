@@ -68,6 +68,18 @@ describe('the cost of an operation, from its document and its variables', () => 
     expect(requested(again)).toBe(2201);
   });
 
+  it("keeps a document's cost for its page size, and still holds each caller to its own maximum", async () => {
+    // 15 × (1 + 11 × (1 + 1 + 11)) = 2160: within the standard maximum, over the free one.
+    const first = await server.as(ALICE, bomb('parks'), { variables: { n: 11 } });
+    expect(codes(first)).toEqual([]);
+    expect((first as unknown as { extensions: { cost: { requested: number } } }).extensions.cost.requested).toBe(2160);
+    const free = await server.as(BOB, bomb('parks'), { variables: { n: 11 } });
+    expect(codes(free)).toEqual(['BAD_USER_INPUT']);
+    expect(free.errors![0]!.message).toBe('Operation cost 2160 exceeds the maximum of 2000 per operation');
+    const smaller = await server.as(BOB, bomb('parks'), { variables: { n: 10 } });
+    expect(codes(smaller)).toEqual([]);
+  });
+
   it('executes nothing of a mutation over its maximum: no park is created', async () => {
     const before = await parkCount();
     const mutation = `mutation Many($n: Int) { ${Array.from(
