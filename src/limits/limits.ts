@@ -74,23 +74,6 @@ interface RememberedCaller {
   until: number;
 }
 
-/** `extensions.cost` of an answer (docs/limits.md): the estimate, the cost kept, and the tenant's bucket now. */
-export interface CostExtension {
-  requested: number;
-  actual: number;
-  remaining: number;
-  restoreRate: number;
-  maximum: number;
-}
-
-export const costExtension = (requested: number, actual: number, bucket: BucketStatus): CostExtension => ({
-  requested,
-  actual,
-  remaining: bucket.remaining,
-  restoreRate: bucket.restoreRate,
-  maximum: bucket.maximum,
-});
-
 /** An operation that was admitted: to wait for its turn, then to be finished once with its result. */
 export interface AdmittedOperation {
   requested: number;

@@ -20,7 +20,8 @@ import { safelistOf } from '../bi/safelist.js';
 import type { RequestContext } from '../context.js';
 import { AppError, closeCodeOf, ErrorCode, isAppError, toClientError } from '../errors.js';
 import { stripSuggestions } from '../limits/hide-suggestions.js';
-import { costExtension, type AdmittedOperation } from '../limits/limits.js';
+import { costExtension, withCost } from '../limits/cost-extension.js';
+import type { AdmittedOperation } from '../limits/limits.js';
 import { parseOperation } from '../limits/query-limits.js';
 import type { Services } from '../services.js';
 import { CloseReason, ConnectionRegistry } from './connection-registry.js';
@@ -250,8 +251,7 @@ export function attachWebSocketServer(httpServer: Server, options: WebSocketOpti
         }
         const bucket = services.limits.status(caller);
         if (!bucket) return result;
-        const cost = costExtension(operation.requested, actual, bucket.status);
-        return { ...result, extensions: { ...result.extensions, cost } };
+        return withCost(result, costExtension(operation.requested, actual, bucket.status));
       },
       // graphql-ws sends execution errors as graphql-js made them: without a contract code, with
       // "Did you mean" suggestions, and with the message of any unexpected error. The HTTP

@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestContext } from '../../context.js';
 import { isAppError, withHttpStatus } from '../../errors.js';
-import { costExtension, type AdmittedOperation, type Limits } from '../../limits/limits.js';
+import { costExtension, withCost } from '../../limits/cost-extension.js';
+import type { AdmittedOperation, Limits } from '../../limits/limits.js';
 import { rateLimitHeaders } from '../../limits/rate-limit-headers.js';
 
 /**
@@ -32,15 +33,17 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin<RequestContext>
           }
         },
         async willSendResponse({ response }) {
-          const result = response.body.kind === 'single' ? response.body.singleResult : null;
-          const actual = admitted ? limits.finish(admitted, result?.data) : 0;
+          const { body } = response;
+          const actual = admitted
+            ? limits.finish(admitted, body.kind === 'single' ? body.singleResult.data : undefined)
+            : 0;
           const bucket = limits.status(contextValue);
           if (!bucket) return;
           for (const [name, value] of rateLimitHeaders(bucket.tenantId, bucket.status)) {
             response.http.headers.set(name, value);
           }
-          if (result) {
-            result.extensions = { ...result.extensions, cost: costExtension(requested, actual, bucket.status) };
+          if (body.kind === 'single') {
+            body.singleResult = withCost(body.singleResult, costExtension(requested, actual, bucket.status));
           }
         },
       };
