@@ -5,8 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type ChildProcess, execFile, fork } from 'node:child_process';
-import { promisify } from 'node:util';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createClient, type Client } from 'graphql-ws';
 import { pino } from 'pino';
@@ -21,6 +20,7 @@ import type { EventDocument } from '../src/events/event-document.js';
 import { latestPosition, publishedPosition } from '../src/events/outbox.js';
 import type { ApiKeyDocument } from '../src/auth/api-key-document.js';
 import { seedId } from '../src/seed/seed.js';
+import { buildForProduction, productionModules } from './bench-app.js';
 import type { RunningApp } from '../src/server/app.js';
 import type { MembershipDocument, TenantDocument } from '../src/tenancy/identity-documents.js';
 
@@ -582,30 +582,9 @@ const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const count = (value: number) => value.toLocaleString('en-US');
 const kib = (bytes: number, subscribers: number) => `${fixed(bytes / subscribers / 1024, 1)} KiB`;
 
-/**
- * The server as production runs it: the compiled `dist/` (built first when older than the sources),
- * not the TypeScript sources through tsx, whose transform keeps every function's name by redefining
- * it, giving each closure a property store of its own (about 3 KiB per subscriber) that the compiled
- * server does not pay.
- */
-async function compiledServer(): Promise<{
-  startApp: typeof import('../src/server/app.js').startApp;
-  loadConfig: typeof import('../src/config.js').loadConfig;
-}> {
-  await promisify(execFile)(process.execPath, [
-    fileURLToPath(new URL('../scripts/build-if-stale.mjs', import.meta.url)),
-  ]);
-  const app = (await import(
-    new URL('../dist/server/app.js', import.meta.url).href
-  )) as typeof import('../src/server/app.js');
-  const config = (await import(
-    new URL('../dist/config.js', import.meta.url).href
-  )) as typeof import('../src/config.js');
-  return { startApp: app.startApp, loadConfig: config.loadConfig };
-}
-
 export async function run(): Promise<void> {
-  const { startApp, loadConfig } = await compiledServer();
+  await buildForProduction();
+  const { startApp, loadConfig } = await productionModules();
   const gc = garbageCollector();
   const mongo = await startEmbeddedMongo();
   const dataDir = await mkdtemp(join(tmpdir(), 'tenantgraph-bench-'));

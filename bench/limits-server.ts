@@ -2,11 +2,12 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { Limits } from '../src/limits/limits.js';
-import { addParks, startBenchApp } from './bench-app.js';
+import { addParks, productionModules, startBenchApp } from './bench-app.js';
 
 /**
  * One full server for the limiter's cost (noisy-neighbour.ts), in a process of its own with its own
- * embedded database: with every limit decision, or with all of them taken out once at start. Two
+ * embedded database, from the production build (bench-app.ts, `productionModules`): with every limit
+ * decision, or with all of them taken out once at start. Two
  * such processes, one of each, are measured in turn under the same load, so that switching between
  * them changes no code a server runs. The bench used to swap the limits' methods on one live server
  * every segment: the server then compiled code again and missed its inline caches after each swap,
@@ -42,7 +43,7 @@ interface Ready {
 }
 
 async function serve(withLimits: boolean): Promise<void> {
-  const bench = await startBenchApp({ PLANS });
+  const bench = await startBenchApp({ PLANS }, await productionModules());
   await addParks(bench.texas, 20);
   if (!withLimits) takeOutDecisions(bench.app.services.limits);
   process.once('message', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seedId } from '../src/seed/seed.js';
-import { addParks, startBenchApp } from './bench-app.js';
+import { addParks, buildForProduction, startBenchApp } from './bench-app.js';
 import { type LimitsServer, startLimitsServer } from './limits-server.js';
 import {
   type AlternatingSegment,
@@ -199,8 +199,9 @@ async function noisyNeighbour(bench: Awaited<ReturnType<typeof startBenchApp>>, 
 
 /**
  * The limiter's own cost: requests/s of the normal query with the limits ÷ without them (goal ≥
- * 0.97x). Two server processes, each on its own embedded database, one with the limits and one with
- * every limit decision taken out at start (limits-server.ts), receive in turn one load from a third
+ * 0.97x). Two server processes of the production build (dist/, built first when older than the
+ * sources), each on its own embedded database, one with the limits and one with every limit decision
+ * taken out at start (limits-server.ts), receive in turn one load from a third
  * process (alternating-client.ts), segment by segment, in pairs of alternating order (with–without,
  * then without–with, …) so that a drift of the machine's speed falls on both alike. Each pair gives a
  * ratio of requests/s and one of requests per CPU-second of the server's process; their medians,
@@ -217,6 +218,7 @@ async function limiterCost(): Promise<void> {
   const pairs: Array<[AlternatingSegment, AlternatingSegment]> = [];
   const roundMedians: number[] = [];
   let errors5xx = 0;
+  await buildForProduction();
   const machine = machineTicks();
   for (let round = 0; round < PROCESS_ROUNDS; round += 1) {
     // Every other round the server without the limits is started first and loaded first, so that
@@ -249,7 +251,7 @@ async function limiterCost(): Promise<void> {
   const rateWith = mean(pairs.map(([limited]) => limited.rate));
   const rateWithout = mean(pairs.map(([, unlimited]) => unlimited.rate));
   console.log(
-    'limiter cost: the same query, 8 connections (another process), full stack with limits / with every limit decision taken out,',
+    'limiter cost: the same query, 8 connections (another process), full stack with limits / with every limit decision taken out, production build,',
   );
   console.log(
     `  two server processes loaded in turn, ${PROCESS_ROUNDS} pairs of processes × ${PAIRS / PROCESS_ROUNDS} pairs of ${SEGMENT_MS / 1000} s segments in alternating order; machine ${fixed(busy)} cores busy, 5xx ${errors5xx}`,
